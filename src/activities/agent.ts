@@ -1,0 +1,125 @@
+import { Context, CancelledFailure } from '@temporalio/activity';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { renderArgv } from '../agents/argv';
+import { explicitVerdict } from '../shared/verdict';
+import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../shared/types';
+import { appendTaskSnapshot } from '../tasks/store';
+import { killGroup, runInProcessGroup } from '../util/process-group';
+import { taskLogPath } from '../tasks/paths';
+
+export const OUTPUT_LIMIT = 4000;
+const MIN_OUTPUT_CHARS = 10;
+const HEARTBEAT_EVERY_MS = 2000;
+
+export interface AgentActivityDeps {
+  agentEnv: NodeJS.ProcessEnv;
+}
+
+function nonWhitespaceLength(text: string): number {
+  return text.replace(/\s+/g, '').length;
+}
+
+/** Ends a process group left behind by an earlier attempt of the same task (e.g. its worker was killed). */
+async function killPreviousAttempt(pidFile: string, taskId: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(pidFile, 'utf8')).trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    // Only a process that carries this task's id in its environment is ours (pids get reused).
+    const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
+    if (environ.split('\0').includes(`NIGHTSHIFT_TASK_ID=${taskId}`)) killGroup(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+export function createRunAgentTask(deps: AgentActivityDeps) {
+  return async function runAgentTask(input: RunAgentTaskInput): Promise<RunAgentTaskResult> {
+    const ctx = Context.current();
+    const { task, stateDir } = input;
+    const runDir = path.join(stateDir, 'run');
+    const promptFile = path.join(stateDir, 'prompts', `${task.id}.md`);
+    const logFile = taskLogPath(stateDir, task.id);
+    const pidFile = path.join(runDir, `${task.id}.pid`);
+    await Promise.all([mkdir(runDir, { recursive: true }), mkdir(path.dirname(promptFile), { recursive: true }), mkdir(path.dirname(logFile), { recursive: true })]);
+    await killPreviousAttempt(pidFile, task.id);
+    await writeFile(promptFile, task.direction);
+
+    const argv = renderArgv(input.agent.argvTemplate, {
+      direction: task.direction,
+      task_type: task.task_type,
+      task_id: task.id,
+      model: input.agent.modelByType[task.task_type],
+      prompt_file: promptFile,
+    });
+    const startedAt = new Date().toISOString();
+    const running: TaskRecord = { ...task, status: 'running', started_at: startedAt, finished_at: null, output: null, exit_code: null, decision_prompt: null, decision: null };
+    await appendTaskSnapshot(stateDir, running);
+
+    const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
+    log.write(`# task_id=${task.id} status=running attempt=${ctx.info.attempt}\n# command=${JSON.stringify(argv)}\n---\n`);
+    let tail = '';
+    let lineBuffer = '';
+    let verdict: 'pass' | 'fail' | null = null;
+    let nonWhitespace = 0;
+    const heartbeat = setInterval(() => ctx.heartbeat({ lastOutput: tail.slice(-200) }), HEARTBEAT_EVERY_MS);
+    ctx.heartbeat({ started: startedAt });
+    const outcome = await runInProcessGroup({
+      argv,
+      cwd: input.projectRoot,
+      env: { ...deps.agentEnv, NIGHTSHIFT_TASK_ID: task.id, NIGHTSHIFT_TASK_TYPE: task.task_type },
+      timeoutMs: input.timeoutSeconds * 1000,
+      signal: ctx.cancellationSignal,
+      onSpawn: (pid) => void writeFile(pidFile, String(pid)).catch(() => undefined),
+      onOutput: (chunk) => {
+        log.write(chunk);
+        tail = (tail + chunk).slice(-OUTPUT_LIMIT * 2);
+        nonWhitespace += nonWhitespaceLength(chunk);
+        const lines = (lineBuffer + chunk).split('\n');
+        lineBuffer = lines.pop() ?? '';
+        for (const line of lines) verdict = explicitVerdict(line) ?? verdict;
+      },
+    }).finally(() => clearInterval(heartbeat));
+    verdict = explicitVerdict(lineBuffer) ?? verdict;
+
+    let output = tail;
+    let status: RunAgentTaskResult['status'];
+    let exitCode = outcome.exitCode;
+    if (outcome.spawnError) {
+      output += `[Pipeline] Agent could not be started: ${argv[0]}: ${outcome.spawnError.code === 'ENOENT' ? 'command not found' : outcome.spawnError.message}\n`;
+      status = 'failed';
+    } else if (outcome.timedOut) {
+      output += `\n[Timeout ${input.timeoutSeconds}s]\n`;
+      exitCode = -9;
+      status = 'failed';
+    } else if (exitCode !== 0) {
+      status = 'failed';
+    } else if (nonWhitespace < MIN_OUTPUT_CHARS) {
+      output += `\n[Pipeline] Marked failed: completed with ${nonWhitespace} chars output (expected >10). Possible capture failure or silent crash.`;
+      status = 'failed';
+    } else {
+      status = 'completed';
+    }
+    const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
+    log.end(`\n# duration_seconds=${durationSeconds} exit=${exitCode ?? outcome.signal ?? 'none'} status=${outcome.aborted ? 'cancelled' : status}\n`);
+    await new Promise<void>((r) => log.once('close', () => r()));
+    await rm(pidFile, { force: true });
+    if (outcome.aborted) throw new CancelledFailure('agent task cancelled');
+    return {
+      status,
+      output: output.slice(-OUTPUT_LIMIT),
+      exitCode,
+      durationSeconds,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      timedOut: outcome.timedOut,
+      verdict,
+    };
+  };
+}

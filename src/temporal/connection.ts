@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import type { EnvConfig } from '../config';
+
+/** The frontend address: TEMPORAL_ADDRESS, or the embedded dev server on loopback. */
+export function temporalAddress(config: EnvConfig): string {
+  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.NIGHTSHIFT_TEMPORAL_PORT}`;
+}
+
+/** TLS / API-key options for a remote cluster, shared by clients and workers. */
+export function securityOptions(config: EnvConfig): { tls?: TLSConfig; apiKey?: string } {
+  const mtls = config.TEMPORAL_TLS_CERT && config.TEMPORAL_TLS_KEY;
+  const tlsWanted = config.TEMPORAL_TLS || !!mtls || !!config.TEMPORAL_TLS_CA;
+  const tls: TLSConfig | undefined = tlsWanted
+    ? {
+        ...(mtls ? { clientCertPair: { crt: readFileSync(config.TEMPORAL_TLS_CERT!), key: readFileSync(config.TEMPORAL_TLS_KEY!) } } : {}),
+        ...(config.TEMPORAL_TLS_CA ? { serverRootCACertificate: readFileSync(config.TEMPORAL_TLS_CA) } : {}),
+      }
+    : undefined;
+  return { ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) };
+}
+
+export interface TemporalClient {
+  client: Client;
+  connection: Connection;
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One lazily-connecting client per process: the API starts (and answers
+ * /api/health) even while Temporal is down; every call sets its own deadline.
+ */
+export function createTemporalClient(config: EnvConfig, address = temporalAddress(config)): TemporalClient {
+  const connection = Connection.lazy({ address, connectTimeout: '2s', ...securityOptions(config) });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return {
+    client,
+    connection,
+    address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    close: () => connection.close(),
+  };
+}
+
+/** True when the frontend answers within the deadline. */
+export async function temporalReachable(t: TemporalClient, deadlineMs = 1500): Promise<boolean> {
+  try {
+    await t.connection.withDeadline(Date.now() + deadlineMs, () => t.connection.workflowService.getSystemInfo({}));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class TemporalUnreachableError extends Error {
+  readonly type = 'TemporalUnreachable';
+  constructor(address: string) {
+    super(`Temporal not reachable at ${address}`);
+  }
+}
+
+/** Retries with backoff until Temporal answers or `timeoutSeconds` pass. */
+export async function waitForTemporal(t: TemporalClient, timeoutSeconds: number, onRetry?: (attempt: number) => void): Promise<void> {
+  const until = Date.now() + timeoutSeconds * 1000;
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    if (await temporalReachable(t, Math.min(2000, Math.max(200, until - Date.now())))) return;
+    if (Date.now() + delay > until) throw new TemporalUnreachableError(t.address);
+    onRetry?.(attempt);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 5000);
+  }
+}

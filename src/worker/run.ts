@@ -1,0 +1,63 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { agentEnvironment, type EnvConfig } from '../config';
+import { createActivities } from '../activities';
+import type { Logger } from '../logger';
+import { securityOptions, temporalAddress } from '../temporal/connection';
+
+export interface WorkerHandle {
+  worker: Worker;
+  connection: NativeConnection;
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+let runtimeInstalled = false;
+
+/** Routes the SDK's logs (workflow and activity `log`, core) to our logger, once per process. */
+export function installRuntime(logger: Logger, level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const lvl = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+      logger[lvl](entry.message, entry.meta);
+    }),
+    shutdownSignals: [],
+  });
+}
+
+export interface CreateWorkerOptions {
+  config: EnvConfig;
+  address?: string;
+  taskQueue?: string;
+  /** Prebuilt workflow bundle (tests build it once); otherwise workflowsPath is bundled at start. */
+  workflowBundle?: { code: string };
+  maxConcurrentAgents?: number;
+}
+
+export async function createNightshiftWorker(o: CreateWorkerOptions): Promise<WorkerHandle> {
+  const connection = await NativeConnection.connect({ address: o.address ?? temporalAddress(o.config), ...securityOptions(o.config) });
+  const worker = await Worker.create({
+    connection,
+    namespace: o.config.TEMPORAL_NAMESPACE,
+    taskQueue: o.taskQueue ?? o.config.TEMPORAL_TASK_QUEUE,
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ agentEnv: agentEnvironment() }),
+    // Agents are heavy child processes: cap them; workflow tasks are cheap.
+    maxConcurrentActivityTaskExecutions: o.maxConcurrentAgents ?? 16,
+    // Give running agents time to be stopped cleanly (their process groups killed) on shutdown.
+    shutdownGraceTime: '10s',
+  });
+  return {
+    worker,
+    connection,
+    run: async () => {
+      try {
+        await worker.run();
+      } finally {
+        await connection.close();
+      }
+    },
+    shutdown: () => worker.shutdown(),
+  };
+}
