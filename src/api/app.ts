@@ -1,0 +1,41 @@
+import express, { type Express } from 'express';
+import type { EnvConfig, ProjectPaths } from '../config';
+import type { Logger } from '../logger';
+import type { MetricsStore } from '../metrics/store';
+import type { TaskIndex } from '../tasks/store';
+import type { TemporalClient } from '../temporal/connection';
+import { requireMutationRights } from './auth';
+import { errorHandler, notFound } from './errors';
+import { healthRouter } from './routes/health';
+import { metricsRouter } from './routes/metrics';
+import { pipelineRouter } from './routes/pipeline';
+import { tasksRouter } from './routes/tasks';
+
+export interface AppDeps {
+  config: EnvConfig;
+  paths: ProjectPaths;
+  temporal: TemporalClient;
+  metrics: MetricsStore;
+  tasks: TaskIndex;
+  logger: Logger;
+  /** The address the server is bound to (decides whether tokenless mutations are allowed). */
+  host: string;
+}
+
+/** Builds the REST API without listening, so tests can mount it on an ephemeral port. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: '64kb' }));
+  const mutate = requireMutationRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host });
+  const api = express.Router();
+  api.use(healthRouter(deps.temporal));
+  api.use(metricsRouter(deps.metrics));
+  api.use(tasksRouter(deps.tasks, deps.paths.stateDir));
+  api.use(pipelineRouter({ temporal: deps.temporal, projectId: deps.paths.projectId, stateDir: deps.paths.stateDir, tasks: deps.tasks, metrics: deps.metrics, mutate }));
+  app.use('/api', api);
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

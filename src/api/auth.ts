@@ -1,0 +1,33 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { HttpError } from './errors';
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Constant-time comparison of equal-length digests, so the token's length leaks nothing either. */
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Mutating endpoints: with PIPELINE_API_TOKEN set they need `Authorization: Bearer <token>`;
+ * without a token they are allowed only when the API is bound to loopback.
+ */
+export function requireMutationRights(opts: { token: string | undefined; host: string }): RequestHandler {
+  return (req, _res, next) => {
+    if (opts.token) {
+      const header = req.get('authorization') ?? '';
+      const m = /^Bearer\s+(.+)$/i.exec(header);
+      if (!m || !sameToken(m[1].trim(), opts.token)) return next(new HttpError(401, 'Missing or invalid bearer token'));
+      return next();
+    }
+    if (!isLoopbackHost(opts.host)) {
+      return next(new HttpError(403, 'Mutating endpoints are disabled: the API is bound to a non-loopback address and PIPELINE_API_TOKEN is not set'));
+    }
+    next();
+  };
+}

@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { Router } from 'express';
+import { z } from 'zod';
+import { TASK_STATUSES, TASK_TYPES } from '../../shared/types';
+import { isTaskId, taskLogPath } from '../../tasks/paths';
+import type { TaskIndex } from '../../tasks/store';
+import { HttpError } from '../errors';
+import { parseOr422 } from '../validation';
+
+const limit = z.coerce.number().int().min(1).max(100).default(20);
+const listQuery = z.object({
+  status: z.enum(TASK_STATUSES).optional(),
+  task_type: z.enum(TASK_TYPES).optional(),
+  limit,
+  offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+});
+const attentionQuery = z.object({ limit });
+
+/** Lists omit the bulky fields, like the reference. */
+function listItem(t: Record<string, unknown>) {
+  const { output: _output, ...rest } = t;
+  return rest;
+}
+
+export function tasksRouter(tasks: TaskIndex, stateDir: string): Router {
+  const router = Router();
+  router.get('/agent/tasks', async (req, res) => {
+    const q = parseOr422(listQuery, req.query, 'query');
+    const page = await tasks.query({ status: q.status, taskType: q.task_type, limit: q.limit, offset: q.offset });
+    res.json({ tasks: page.tasks.map((t) => listItem({ ...t })), total: page.total });
+  });
+  router.get('/agent/tasks/count', async (_req, res) => {
+    res.json(await tasks.countByStatus());
+  });
+  router.get('/agent/tasks/attention', async (req, res) => {
+    const q = parseOr422(attentionQuery, req.query, 'query');
+    const all = (await tasks.all()).filter((t) => t.status === 'failed' || t.status === 'needs_decision');
+    res.json({ tasks: all.slice(0, q.limit), total: all.length });
+  });
+  router.get('/agent/tasks/:id', async (req, res) => {
+    const id = req.params.id;
+    if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
+    const task = await tasks.get(id);
+    if (!task) throw new HttpError(404, 'Task not found');
+    res.json(task);
+  });
+  router.get('/agent/tasks/:id/log', async (req, res) => {
+    const id = req.params.id;
+    // Validated before any file access: `../` never reaches the file system.
+    if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
+    const task = await tasks.get(id);
+    if (!task) throw new HttpError(404, 'Task not found');
+    let log: string;
+    try {
+      log = await readFile(taskLogPath(stateDir, id), 'utf8');
+    } catch {
+      throw new HttpError(404, 'Task log not found');
+    }
+    res.json({ task_id: id, log, command: task.direction, output: task.output });
+  });
+  return router;
+}

@@ -1,0 +1,181 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { readFile } from 'node:fs/promises';
+import { itemStatusQuery, pipelineStatusQuery } from '../shared/messages';
+import { pipelineWorkflowId } from '../shared/names';
+import type { ItemStatusView, PipelineStatusView, TaskRecord } from '../shared/types';
+import { taskLogPath } from '../tasks/paths';
+import type { TaskIndex } from '../tasks/store';
+import { TemporalUnreachableError, type TemporalClient } from '../temporal/connection';
+
+/** How long Temporal gets to answer before the API says 503 (contract: within 2 s). */
+const DESCRIBE_DEADLINE_MS = 1500;
+const QUERY_DEADLINE_MS = 1500;
+const ITEM_QUERY_DEADLINE_MS = 800;
+
+export interface StatusTaskView {
+  id: string;
+  task_type: string;
+  model: string;
+  direction: string;
+  created_at: string;
+  updated_at: string | null;
+  wait_seconds: number | null;
+  running_seconds: number | null;
+  duration_seconds: number | null;
+  output_len?: number;
+  live_tail?: string[] | null;
+}
+
+export interface PipelineSection {
+  workflow_id: string;
+  state: string;
+  paused: boolean;
+  items_by_state: Record<string, number>;
+  items: { key: string; text: string; source: string; state: string; phase: string | null; iteration: number }[];
+  started_at: string | null;
+  run_started_at: string | null;
+  deadline: string | null;
+  continue_as_new_count: number;
+  tasks_run: number;
+  history_length: number | null;
+  worker: 'ok' | 'unavailable' | null;
+}
+
+export interface PipelineStatusResponse {
+  running: StatusTaskView[];
+  pending: StatusTaskView[];
+  running_by_phase: { spec: number; impl: number; test: number; review: number };
+  recent_completed: StatusTaskView[];
+  latest_request: { task_id: string; status: string; direction: string; prompt_preview: string } | null;
+  latest_response: { task_id: string; status: string; output_preview: string; output_len: number } | null;
+  pipeline: PipelineSection;
+  issues: unknown[];
+}
+
+const secondsBetween = (from: string | null, to: number): number | null => (from ? Math.max(0, Math.round((to - Date.parse(from)) / 1000)) : null);
+
+function view(t: TaskRecord | (ItemStatusView['currentTask'] & object), now: number, extra: Partial<StatusTaskView> = {}): StatusTaskView {
+  const finished = 'finished_at' in t ? t.finished_at : null;
+  const started = t.started_at;
+  return {
+    id: t.id,
+    task_type: t.task_type,
+    model: t.model,
+    direction: t.direction.slice(0, 100),
+    created_at: t.created_at,
+    updated_at: finished ?? started ?? null,
+    wait_seconds: t.status === 'pending' ? secondsBetween(t.created_at, now) : null,
+    running_seconds: t.status === 'running' ? secondsBetween(started, now) : null,
+    duration_seconds: finished && started ? Math.max(0, Math.round((Date.parse(finished) - Date.parse(started)) / 1000)) : null,
+    ...extra,
+  };
+}
+
+async function liveTail(stateDir: string, taskId: string): Promise<string[] | null> {
+  try {
+    const text = await readFile(taskLogPath(stateDir, taskId), 'utf8');
+    return text.split('\n').slice(-21).filter((l) => l.trim() !== '').slice(-20);
+  } catch {
+    return null;
+  }
+}
+
+function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: number; name?: string; message?: string };
+  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4), or a connect failure
+  return e?.code === 14 || e?.code === 4 || /UNAVAILABLE|DEADLINE|connect|ECONNREFUSED/i.test(String(e?.message ?? e?.name ?? ''));
+}
+
+export interface PipelineStatusDeps {
+  temporal: TemporalClient;
+  projectId: string;
+  stateDir: string;
+  tasks: TaskIndex;
+}
+
+/** The pipeline section: from the workflow's status query, or from describe() when no worker answers. */
+async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: PipelineSection; status: PipelineStatusView | null; items: ItemStatusView[] }> {
+  const workflowId = pipelineWorkflowId(deps.projectId);
+  const { client, connection } = deps.temporal;
+  const handle = client.workflow.getHandle(workflowId);
+  const empty: PipelineSection = {
+    workflow_id: workflowId, state: 'not_started', paused: false, items_by_state: { pending: 0, running: 0, passed: 0, failed: 0 }, items: [],
+    started_at: null, run_started_at: null, deadline: null, continue_as_new_count: 0, tasks_run: 0, history_length: null, worker: null,
+  };
+  let description;
+  try {
+    description = await connection.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () => handle.describe());
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { section: empty, status: null, items: [] };
+    if (isUnreachable(err)) throw new TemporalUnreachableError(deps.temporal.address);
+    throw err;
+  }
+  const closedState = description.status.name.toLowerCase();
+  let status: PipelineStatusView;
+  try {
+    status = await connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
+  } catch {
+    const state = description.status.name === 'RUNNING' ? 'running' : closedState;
+    return { section: { ...empty, state, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: description.status.name === 'RUNNING' ? 'unavailable' : null }, status: null, items: [] };
+  }
+  const runningItems = status.items.filter((i) => i.workflowId);
+  const items = (
+    await Promise.all(
+      runningItems.map((i) => connection.withDeadline(Date.now() + ITEM_QUERY_DEADLINE_MS, () => client.workflow.getHandle(i.workflowId!).query(itemStatusQuery)).catch(() => null)),
+    )
+  ).filter((v): v is ItemStatusView => v !== null);
+  const byKey = new Map(items.map((i) => [i.itemKey, i]));
+  return {
+    section: {
+      workflow_id: workflowId,
+      state: description.status.name === 'RUNNING' ? status.state : closedState,
+      paused: status.paused,
+      items_by_state: status.itemsByState,
+      items: status.items.map((i) => ({ key: i.key, text: i.text, source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),
+      started_at: status.startedAt,
+      run_started_at: status.runStartedAt,
+      deadline: status.deadline,
+      continue_as_new_count: status.continueAsNewCount,
+      tasks_run: status.tasksRun,
+      history_length: status.historyLength,
+      worker: 'ok',
+    },
+    status,
+    items,
+  };
+}
+
+/** GET /api/agent/pipeline-status: the reference's shape plus `pipeline` and `issues`. */
+export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<PipelineStatusResponse> {
+  const [{ section, items }, all] = await Promise.all([pipelineSection(deps), deps.tasks.all()]);
+  const now = Date.now();
+  const runningTasks = all.filter((t) => t.status === 'running');
+  const known = new Set(all.map((t) => t.id));
+  const pendingTasks = items.map((i) => i.currentTask).filter((t): t is NonNullable<ItemStatusView['currentTask']> => !!t && !known.has(t.id));
+  const running = runningTasks.slice(0, 10).map((t) => view(t, now));
+  if (running[0]) running[0].live_tail = await liveTail(deps.stateDir, running[0].id);
+  const pending = pendingTasks
+    .map((t) => view({ ...t, status: 'pending' }, now))
+    .sort((a, b) => a.created_at.localeCompare(b.created_at))
+    .slice(0, 20);
+  const byPhase = { spec: 0, impl: 0, test: 0, review: 0 };
+  for (const t of [...runningTasks, ...pendingTasks]) if (t.task_type in byPhase) byPhase[t.task_type as keyof typeof byPhase]++;
+  const finished = all
+    .filter((t) => t.status === 'completed' || t.status === 'failed' || t.status === 'needs_decision')
+    .sort((a, b) => (b.finished_at ?? b.created_at).localeCompare(a.finished_at ?? a.created_at));
+  const recent = finished.slice(0, 10).map((t) => view(t, now, { output_len: t.output?.length ?? 0 }));
+  const requestFrom = runningTasks[0] ?? finished[0];
+  const responseFrom = finished[0];
+  return {
+    running,
+    pending,
+    running_by_phase: byPhase,
+    recent_completed: recent,
+    latest_request: requestFrom ? { task_id: requestFrom.id, status: requestFrom.status, direction: requestFrom.direction, prompt_preview: requestFrom.direction.slice(0, 500) } : null,
+    latest_response: responseFrom
+      ? { task_id: responseFrom.id, status: responseFrom.status, output_preview: (responseFrom.output ?? '').slice(0, 2000), output_len: responseFrom.output?.length ?? 0 }
+      : null,
+    pipeline: section,
+    issues: [],
+  };
+}

@@ -1,0 +1,26 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
+import { pipelineWorkflowId } from '../shared/names';
+import { TemporalUnreachableError, type TemporalClient } from './connection';
+
+export type PipelineCommand = 'pause' | 'resume' | 'stop';
+
+export class PipelineNotRunningError extends Error {
+  readonly type = 'PipelineNotRunning';
+  readonly status = 409;
+}
+
+const SIGNALS = { pause: pauseSignal, resume: resumeSignal, stop: stopSignal };
+
+/** Sends pause/resume/stop; the signal is stored by Temporal even while no worker runs. */
+export async function signalPipeline(t: TemporalClient, projectId: string, command: PipelineCommand): Promise<void> {
+  const workflowId = pipelineWorkflowId(projectId);
+  try {
+    await t.connection.withDeadline(Date.now() + 5000, () => t.client.workflow.getHandle(workflowId).signal(SIGNALS[command]));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new PipelineNotRunningError(`No running pipeline ${workflowId}`);
+    const e = err as { code?: number };
+    if (e?.code === 14 || e?.code === 4) throw new TemporalUnreachableError(t.address);
+    throw err;
+  }
+}

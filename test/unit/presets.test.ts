@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { AgentConfigError, metricModel, NO_AGENT_MESSAGE, PRESETS, resolveAgentSettings } from '../../src/agents/presets';
+import { TemplateError } from '../../src/agents/argv';
+import { loadEnvConfig } from '../../src/config';
+
+const resolve = (env: Record<string, string>) => resolveAgentSettings(loadEnvConfig(env));
+
+describe('resolveAgentSettings', () => {
+  test('when no agent is configured, then it throws exactly the contract message', () => {
+    expect(() => resolve({})).toThrow(AgentConfigError);
+    expect(() => resolve({})).toThrow(new Error('no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND'));
+    expect(NO_AGENT_MESSAGE).toBe('no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND');
+  });
+
+  test('when PIPELINE_AGENT_COMMAND is blank, then it counts as not configured', () => {
+    expect(() => resolve({ PIPELINE_AGENT_COMMAND: '   ' })).toThrow('no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND');
+  });
+
+  test('when the agent is claude, then the preset argv and default model are used', () => {
+    const s = resolve({ PIPELINE_AGENT: 'claude' });
+    expect(s.name).toBe('claude');
+    expect(s.argvTemplate).toEqual(['claude', '-p', '{direction}', '--model', '{model}', '--output-format', 'text']);
+    expect(s.modelByType).toEqual({ spec: 'sonnet', impl: 'sonnet', test: 'sonnet', review: 'sonnet', heal: 'sonnet' });
+  });
+
+  test.each(['cursor', 'codex', 'aider'] as const)('when the agent is %s, then its preset argv passes {direction} and {model} as whole arguments', (name) => {
+    const s = resolve({ PIPELINE_AGENT: name });
+    expect(s.name).toBe(name);
+    expect(s.argvTemplate).toEqual(PRESETS[name].argv);
+    expect(s.argvTemplate).toContain('{direction}');
+    expect(s.argvTemplate).toContain('{model}');
+    expect(s.argvTemplate[0]).not.toContain(' ');
+  });
+
+  test('when only PIPELINE_AGENT_COMMAND is set, then the agent is "command" with the parsed argv', () => {
+    const s = resolve({ PIPELINE_AGENT_COMMAND: `my-agent --prompt "{direction}" --model {model}` });
+    expect(s.name).toBe('command');
+    expect(s.argvTemplate).toEqual(['my-agent', '--prompt', '{direction}', '--model', '{model}']);
+    expect(s.modelByType.impl).toBe('default');
+  });
+
+  test('when PIPELINE_AGENT_COMMAND is a JSON array, then it is used as argv', () => {
+    const s = resolve({ PIPELINE_AGENT: 'command', PIPELINE_AGENT_COMMAND: '["my agent","{direction}"]' });
+    expect(s.argvTemplate).toEqual(['my agent', '{direction}']);
+  });
+
+  test('when PIPELINE_AGENT_COMMAND has an unterminated quote, then a TemplateError is thrown', () => {
+    expect(() => resolve({ PIPELINE_AGENT_COMMAND: 'agent "oops' })).toThrow(TemplateError);
+  });
+
+  test('when PIPELINE_AGENT=command is set without a command, then it throws', () => {
+    expect(() => resolve({ PIPELINE_AGENT: 'command' })).toThrow(AgentConfigError);
+  });
+
+  test('when a preset agent also has PIPELINE_AGENT_COMMAND, then the command overrides the preset argv but keeps the name', () => {
+    const s = resolve({ PIPELINE_AGENT: 'claude', PIPELINE_AGENT_COMMAND: '/opt/claude -p {direction}' });
+    expect(s.name).toBe('claude');
+    expect(s.argvTemplate).toEqual(['/opt/claude', '-p', '{direction}']);
+  });
+
+  test('when PIPELINE_AGENT_MODEL is set, then every task type uses it', () => {
+    const s = resolve({ PIPELINE_AGENT: 'claude', PIPELINE_AGENT_MODEL: 'opus' });
+    expect(s.modelByType).toEqual({ spec: 'opus', impl: 'opus', test: 'opus', review: 'opus', heal: 'opus' });
+  });
+
+  test('when a per-type model override is set, then only that type uses it', () => {
+    const s = resolve({ PIPELINE_AGENT: 'claude', PIPELINE_AGENT_MODEL: 'opus', PIPELINE_AGENT_MODEL_REVIEW: 'haiku' });
+    expect(s.modelByType).toEqual({ spec: 'opus', impl: 'opus', test: 'opus', review: 'haiku', heal: 'opus' });
+  });
+
+  test('when a per-type override is set without a global model, then other types keep the preset default', () => {
+    const s = resolve({ PIPELINE_AGENT: 'codex', PIPELINE_AGENT_MODEL_SPEC: 'o3' });
+    expect(s.modelByType.spec).toBe('o3');
+    expect(s.modelByType.impl).toBe(PRESETS.codex.model);
+  });
+
+  test('when the agent is demo, then argv runs the built demo agent script with node and the configured fail rate and delay', () => {
+    const s = resolve({ PIPELINE_AGENT: 'demo', DEMO_AGENT_FAIL_RATE: '0.25', DEMO_AGENT_DELAY_MS: '7' });
+    expect(s.name).toBe('demo');
+    expect(s.argvTemplate[0]).toBe(process.execPath);
+    expect(s.argvTemplate[1].endsWith(path.join('lib', 'agents', 'demo-agent.js'))).toBe(true);
+    expect(path.isAbsolute(s.argvTemplate[1])).toBe(true);
+    const opt = (flag: string) => s.argvTemplate[s.argvTemplate.indexOf(flag) + 1];
+    expect(opt('--fail-rate')).toBe('0.25');
+    expect(opt('--delay-ms')).toBe('7');
+    expect(opt('--task-type')).toBe('{task_type}');
+    expect(opt('--task-id')).toBe('{task_id}');
+    expect(opt('--prompt-file')).toBe('{prompt_file}');
+    expect(s.modelByType.impl).toBe('demo-1');
+  });
+});
+
+describe('metricModel', () => {
+  test('when asked for a task type, then the model is `<agent>/<model>` for that type', () => {
+    const s = resolve({ PIPELINE_AGENT: 'claude', PIPELINE_AGENT_MODEL: 'opus', PIPELINE_AGENT_MODEL_REVIEW: 'haiku' });
+    expect(metricModel(s, 'impl')).toBe('claude/opus');
+    expect(metricModel(s, 'review')).toBe('claude/haiku');
+  });
+
+  test('when the agent is cursor with defaults, then the metric model is cursor/auto', () => {
+    expect(metricModel(resolve({ PIPELINE_AGENT: 'cursor' }), 'spec')).toBe('cursor/auto');
+  });
+});
