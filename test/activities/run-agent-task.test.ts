@@ -1,0 +1,126 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { CancelledFailure } from '@temporalio/common';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRunAgentTask } from '../../src/activities/agent';
+import { agentEnvironment } from '../../src/config';
+import type { AgentSettings, RunAgentTaskInput, TaskSpec } from '../../src/shared/types';
+import { TaskIndex } from '../../src/tasks/store';
+import { isAlive } from '../helpers/processes';
+
+const models = { spec: 'm', impl: 'm', test: 'm', review: 'm', heal: 'm' };
+
+function nodeAgent(script: string): AgentSettings {
+  return { name: 'command', argvTemplate: [process.execPath, '-e', script, '{direction}', '{task_id}'], modelByType: models };
+}
+
+let seq = 0;
+function input(agent: AgentSettings, over: Partial<RunAgentTaskInput> = {}, direction = 'Implement per spec: thing.'): RunAgentTaskInput {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-agent-'));
+  const task: TaskSpec = { id: `task_${(++seq).toString(16).padStart(16, '0')}`, task_type: 'impl', direction, model: 'command/m', item_key: 'k', iteration: 1, created_at: new Date().toISOString() };
+  return { task, projectRoot: root, stateDir: path.join(root, '.nightshift'), agent, timeoutSeconds: 30, ...over };
+}
+
+const alive = isAlive;
+
+describe('runAgentTask', () => {
+  const run = createRunAgentTask({ agentEnv: agentEnvironment({ PATH: process.env.PATH, PIPELINE_API_TOKEN: 'secret-token', TEMPORAL_API_KEY: 'k', HOME: process.env.HOME }) });
+  const env = () => new MockActivityEnvironment({ attempt: 1 });
+
+  test('when the agent exits 0 with enough output, then the task completes and its log has header, output and footer', async () => {
+    const i = input(nodeAgent('console.log("did the work for " + process.argv[2].length + " chars")'));
+    const r = await env().run(run, i);
+    expect(r.status).toBe('completed');
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toContain('did the work');
+    const log = readFileSync(path.join(i.stateDir, 'logs', 'tasks', `${i.task.id}.log`), 'utf8');
+    expect(log).toMatch(new RegExp(`^# task_id=${i.task.id} status=running`));
+    expect(log).toContain('---\ndid the work');
+    expect(log).toMatch(/# duration_seconds=[\d.]+ exit=0 status=completed\n$/);
+    const stored = await new TaskIndex(i.stateDir).get(i.task.id);
+    expect(stored?.status).toBe('running');
+    expect(stored?.started_at).toBe(r.startedAt);
+  });
+
+  test('when the agent exits 0 with under 10 non-whitespace characters, then the task fails with the reference note', async () => {
+    const r = await env().run(run, input(nodeAgent('console.log("ok   ok")')));
+    expect(r.status).toBe('failed');
+    expect(r.output).toContain('[Pipeline] Marked failed: completed with 4 chars output (expected >10). Possible capture failure or silent crash.');
+  });
+
+  test('when the agent exits non-zero, then the task fails with its exit code', async () => {
+    const r = await env().run(run, input(nodeAgent('console.log("a long enough message"); process.exit(3)')));
+    expect(r).toMatchObject({ status: 'failed', exitCode: 3 });
+  });
+
+  test('when the agent command does not exist, then the task fails saying so instead of throwing', async () => {
+    const r = await env().run(run, input({ name: 'claude', argvTemplate: ['nightshift-no-such-agent-cli', '{direction}'], modelByType: models }));
+    expect(r.status).toBe('failed');
+    expect(r.output).toContain('nightshift-no-such-agent-cli: command not found');
+  });
+
+  test('when the direction holds shell syntax, then it reaches the agent as one literal argument and nothing runs', async () => {
+    const hostile = 'x $(touch pwned) `touch pwned2`; rm -rf / "q" \'s\'\nnext line {task_id}';
+    const i = input(nodeAgent('require("fs").writeFileSync("seen.json", JSON.stringify(process.argv.slice(1))); console.log("recorded the direction")'), {}, hostile);
+    const r = await env().run(run, i);
+    expect(r.status).toBe('completed');
+    const seen = JSON.parse(readFileSync(path.join(i.projectRoot, 'seen.json'), 'utf8'));
+    expect(seen).toEqual([hostile, i.task.id]);
+    expect(existsSync(path.join(i.projectRoot, 'pwned'))).toBe(false);
+    expect(existsSync(path.join(i.projectRoot, 'pwned2'))).toBe(false);
+  });
+
+  test('when the agent runs, then secrets are not in its environment but the task id is', async () => {
+    const i = input(nodeAgent('require("fs").writeFileSync("env.json", JSON.stringify(process.env)); console.log("printed my environment")'));
+    await env().run(run, i);
+    const seen = JSON.parse(readFileSync(path.join(i.projectRoot, 'env.json'), 'utf8'));
+    expect(seen.PIPELINE_API_TOKEN).toBeUndefined();
+    expect(seen.TEMPORAL_API_KEY).toBeUndefined();
+    expect(seen.NIGHTSHIFT_TASK_ID).toBe(i.task.id);
+  });
+
+  test('when the agent outlives the task timeout, then its whole process group is killed and the task fails', async () => {
+    const script = 'const c = require("child_process").spawn(process.execPath, ["-e", "setTimeout(()=>{}, 60000)"], {stdio:"ignore"}); require("fs").writeFileSync("grandchild.pid", String(c.pid)); console.log("started a long job"); setTimeout(()=>{}, 60000)';
+    const i = input(nodeAgent(script), { timeoutSeconds: 1 });
+    const started = Date.now();
+    const r = await env().run(run, i);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r).toMatchObject({ status: 'failed', timedOut: true, exitCode: -9 });
+    expect(r.output).toContain('[Timeout 1s]');
+    const grandchild = Number(readFileSync(path.join(i.projectRoot, 'grandchild.pid'), 'utf8'));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  test('when the activity is cancelled, then the agent group is killed and the activity reports cancellation', async () => {
+    const i = input(nodeAgent('require("fs").writeFileSync("agent.pid", String(process.pid)); console.log("working for a long time"); setTimeout(()=>{}, 60000)'));
+    const e = env();
+    const p = e.run(run, i);
+    const pidFile = path.join(i.projectRoot, 'agent.pid');
+    for (let n = 0; !existsSync(pidFile) && n < 200; n++) await new Promise((res) => setTimeout(res, 50));
+    e.cancel();
+    await expect(p).rejects.toBeInstanceOf(CancelledFailure);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  test('when the output is long, then the last 4000 characters are kept and a VERDICT line before them still counts', async () => {
+    const r = await env().run(run, input(nodeAgent('console.log("VERDICT: pass"); console.log("x".repeat(10000))')));
+    expect(r.output.length).toBe(4000);
+    expect(r.verdict).toBe('pass');
+  });
+
+  test('when an earlier attempt of the same task left its agent running, then the retry kills it first', async () => {
+    const i = input(nodeAgent('console.log("second attempt finished")'));
+    const { spawn } = await import('node:child_process');
+    const orphan = spawn(process.execPath, ['-e', 'setTimeout(()=>{}, 60000)'], { detached: true, stdio: 'ignore', env: { ...process.env, NIGHTSHIFT_TASK_ID: i.task.id } });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(i.stateDir, 'run'), { recursive: true });
+    writeFileSync(path.join(i.stateDir, 'run', `${i.task.id}.pid`), String(orphan.pid));
+    const r = await new MockActivityEnvironment({ attempt: 2 }).run(run, i);
+    expect(r.status).toBe('completed');
+    await new Promise((res) => setTimeout(res, 300));
+    expect(alive(orphan.pid!)).toBe(false);
+  });
+});

@@ -1,0 +1,59 @@
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { createActivities, type Activities } from '../../src/activities';
+import { agentEnvironment, loadEnvConfig, type EnvConfig } from '../../src/config';
+import { createTemporalClient, type TemporalClient } from '../../src/temporal/connection';
+import { installRuntime } from '../../src/worker/run';
+import { createLogger } from '../../src/logger';
+
+export function testAddress(): string {
+  const a = process.env.NIGHTSHIFT_TEST_TEMPORAL_ADDRESS;
+  if (!a) throw new Error('NIGHTSHIFT_TEST_TEMPORAL_ADDRESS missing: the jest globalSetup starts the dev server');
+  return a;
+}
+
+/** Config for tests: the suite's dev server, a unique task queue, and whatever the test overrides. */
+export function testConfig(overrides: Record<string, string> = {}): EnvConfig {
+  return loadEnvConfig({ PATH: process.env.PATH, TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`, ...overrides });
+}
+
+export function testClient(config: EnvConfig): TemporalClient {
+  return createTemporalClient(config);
+}
+
+let bundle: Promise<{ code: string }> | null = null;
+
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  return bundle;
+}
+
+export interface TestWorker {
+  worker: Worker;
+  running: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A worker on the suite's server with real (or given fake) activities. */
+export async function startTestWorker(config: EnvConfig, activities?: Partial<Activities>): Promise<TestWorker> {
+  installRuntime(createLogger('test-worker', 'error'), 'ERROR');
+  const connection = await NativeConnection.connect({ address: testAddress() });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: { ...createActivities({ agentEnv: agentEnvironment() }), ...activities },
+    shutdownGraceTime: '5s',
+  });
+  const running = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    running,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
