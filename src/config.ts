@@ -45,7 +45,7 @@ export const envSchema = z.object({
   PIPELINE_META_RATIO: num(0.2, 0, 1).describe('share of meta items (0 disables)'),
   PIPELINE_SPEC_COVERAGE: z.string().min(1).default('docs/SPEC-COVERAGE.md').describe('spec coverage table'),
   PIPELINE_METRICS_FILE: optionalString.describe('metrics store (default <state dir>/logs/metrics.jsonl)'),
-  PIPELINE_AGENT: z.enum(AGENT_NAMES).optional().describe('agent: demo, claude, cursor, codex, aider, command'),
+  PIPELINE_AGENT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(AGENT_NAMES).optional()).describe('agent: demo, claude, cursor, codex, aider, command'),
   PIPELINE_AGENT_COMMAND: optionalString.describe('argv template for the command agent'),
   PIPELINE_AGENT_MODEL: optionalString.describe('model for every task type'),
   PIPELINE_AGENT_MODEL_SPEC: optionalString.describe('model override for spec tasks'),

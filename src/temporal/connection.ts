@@ -68,10 +68,10 @@ export async function waitForTemporal(t: TemporalClient, timeoutSeconds: number,
   const until = Date.now() + timeoutSeconds * 1000;
   let delay = 250;
   for (let attempt = 1; ; attempt++) {
-    if (await temporalReachable(t, Math.min(2000, Math.max(200, until - Date.now())))) return;
-    if (Date.now() + delay > until) throw new TemporalUnreachableError(t.address);
+    if (await temporalReachable(t, Math.max(200, Math.min(1000, until - Date.now())))) return;
+    if (Date.now() >= until) throw new TemporalUnreachableError(t.address);
     onRetry?.(attempt);
-    await new Promise((r) => setTimeout(r, delay));
+    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, until - Date.now()))));
     delay = Math.min(delay * 2, 5000);
   }
 }

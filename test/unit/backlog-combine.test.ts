@@ -63,6 +63,9 @@ describe('metaEvery', () => {
     [0.25, 4],
     [0.3, 3],
     [0.5, 2],
+    [0.4, 2],
+    [0.35, 2],
+    [0.6, 1],
     [1, 1],
     [1.5, 1],
   ])('when the ratio is %p, then every %p-th slot is meta', (ratio, n) => {

@@ -46,6 +46,12 @@ describe('reviewIndicatesPass: whole words', () => {
     expect(reviewIndicatesPass('Build successful')).toBe(true);
   });
 
+  test('when pass words only appear as prefixes of longer words (completely, passive, okay-ish tokens), then they do not count', () => {
+    expect(reviewIndicatesPass('This is completely wrong')).toBe(false);
+    expect(reviewIndicatesPass('A passive approach was taken')).toBe(false);
+    expect(reviewIndicatesPass('Found okapi references')).toBe(false);
+  });
+
   test('when no pass word appears at all, then it fails', () => {
     expect(reviewIndicatesPass('I reviewed the code and have some thoughts.')).toBe(false);
   });

@@ -1,0 +1,285 @@
+import { ApplicationFailure } from '@temporalio/common';
+import path from 'node:path';
+import { buildDirection } from '../../src/shared/directions';
+import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../../src/shared/messages';
+import type { FinishTaskInput, ItemInput, ItemResult, PipelineSettings, RunAgentTaskResult, RunTestCommandInput, RunTestCommandResult, TaskSpec } from '../../src/shared/types';
+import type { TemporalClient } from '../../src/temporal/connection';
+import { waitFor } from '../helpers/project';
+import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
+import { agentResult, passingOutput, settingsFor, sleep, uniqueId, type Fakes } from './fakes';
+
+/**
+ * itemWorkflow on a real dev server with fake activities: the phase order, the
+ * fix loop, failures, validation and the pause/stop signals.
+ */
+
+interface Scenario {
+  key: string;
+  /** The fake agent: gets the task and how many tasks of this item ran before it. */
+  agent: (task: TaskSpec, n: number) => RunAgentTaskResult | Promise<RunAgentTaskResult>;
+  tests?: (n: number) => RunTestCommandResult;
+  tasks: TaskSpec[];
+  results: RunAgentTaskResult[];
+  finished: FinishTaskInput[];
+  testCalls: RunTestCommandInput[];
+}
+
+const scenarios = new Map<string, Scenario>();
+
+const fakes: Fakes = {
+  async runAgentTask(input) {
+    const sc = scenarios.get(input.task.item_key ?? '');
+    if (!sc) throw ApplicationFailure.nonRetryable(`no scenario for ${input.task.item_key}`);
+    const n = sc.tasks.length;
+    sc.tasks.push(input.task);
+    const result = await sc.agent(input.task, n);
+    sc.results.push(result);
+    return result;
+  },
+  async finishTask(input) {
+    scenarios.get(input.task.item_key ?? '')?.finished.push(input);
+    return { metricsLineWritten: true };
+  },
+  async runTestCommand(input) {
+    const sc = scenarios.get(path.basename(input.projectRoot));
+    if (!sc?.tests) throw ApplicationFailure.nonRetryable(`no test command fake for ${input.projectRoot}`);
+    const n = sc.testCalls.length;
+    sc.testCalls.push(input);
+    return sc.tests(n);
+  },
+  async readBacklog() {
+    throw ApplicationFailure.nonRetryable('readBacklog is not used by itemWorkflow');
+  },
+  async recordItemOutcome() {
+    throw ApplicationFailure.nonRetryable('recordItemOutcome is not used by itemWorkflow');
+  },
+};
+
+const config = testConfig();
+let t: TemporalClient;
+let w: TestWorker;
+
+beforeAll(async () => {
+  t = testClient(config);
+  w = await startTestWorker(config, fakes);
+});
+
+afterAll(async () => {
+  await w?.stop();
+  await t?.close();
+});
+
+function scenario(agent: Scenario['agent'], tests?: Scenario['tests']): Scenario {
+  const sc: Scenario = { key: uniqueId('item'), agent, tests, tasks: [], results: [], finished: [], testCalls: [] };
+  scenarios.set(sc.key, sc);
+  return sc;
+}
+
+const textOf = (sc: Scenario) => `Add the widget endpoint ${sc.key}`;
+
+function inputFor(sc: Scenario, overrides: Partial<PipelineSettings> = {}, extra: Partial<ItemInput> = {}): ItemInput {
+  const settings: PipelineSettings = settingsFor(sc.key, overrides);
+  return { projectId: 'wftest', itemKey: sc.key, itemText: textOf(sc), settings, ...extra };
+}
+
+function start(sc: Scenario, overrides: Partial<PipelineSettings> = {}, extra: Partial<ItemInput> = {}) {
+  return t.client.workflow.start('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${sc.key}`, args: [inputFor(sc, overrides, extra)] });
+}
+
+async function runItem(sc: Scenario, overrides: Partial<PipelineSettings> = {}): Promise<ItemResult> {
+  return (await t.client.workflow.execute('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${sc.key}`, args: [inputFor(sc, overrides)] })) as ItemResult;
+}
+
+const phasesOf = (sc: Scenario) => sc.tasks.map((task) => `${task.task_type}#${task.iteration}`);
+const allPass = (task: TaskSpec, n: number) => agentResult(passingOutput(task), { durationSeconds: 1 + n / 2 });
+
+describe('itemWorkflow', () => {
+  test('when every phase completes and review passes, then spec, impl, test and review run once in order with the reference directions', async () => {
+    const sc = scenario(allPass);
+    const result = await runItem(sc);
+
+    expect(result).toEqual({ outcome: 'passed', iteration: 1, tasksRun: 4, position: null, reason: expect.any(String) });
+    expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'test#1', 'review#1']);
+    for (const task of sc.tasks) {
+      expect(task.direction).toBe(buildDirection(task.task_type, textOf(sc), 1));
+      expect(task.id).toMatch(/^task_[0-9a-f]{16}$/);
+      expect(task.model).toBe('command/m');
+      expect(task.item_key).toBe(sc.key);
+      expect(Number.isNaN(Date.parse(task.created_at))).toBe(false);
+    }
+    expect(new Set(sc.tasks.map((x) => x.id)).size).toBe(4);
+
+    // finishTask: exactly once per task, in order, with the final record and the agent's duration.
+    expect(sc.finished).toHaveLength(4);
+    sc.finished.forEach((f, i) => {
+      const task = sc.tasks[i];
+      const r = sc.results[i];
+      expect(f.stateDir).toBe(inputFor(sc).settings.stateDir);
+      expect(f.metricsFile).toBe(inputFor(sc).settings.metricsFile);
+      expect(f.durationSeconds).toBe(r.durationSeconds);
+      expect(f.task).toEqual({
+        ...task,
+        status: 'completed',
+        started_at: r.startedAt,
+        finished_at: r.finishedAt,
+        output: r.output,
+        exit_code: 0,
+        decision_prompt: null,
+        decision: null,
+      });
+    });
+  });
+
+  test('when the first review fails, then a fix impl with the review feedback starts iteration 2 and the item passes after test and review', async () => {
+    let reviews = 0;
+    const sc = scenario((task, n) => {
+      if (task.task_type === 'review') return agentResult(++reviews === 1 ? 'VERDICT: fail\nmissing tests' : 'VERDICT: pass');
+      return allPass(task, n);
+    });
+    const result = await runItem(sc);
+
+    expect(result).toMatchObject({ outcome: 'passed', iteration: 2, tasksRun: 7, position: null });
+    expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'test#1', 'review#1', 'impl#2', 'test#2', 'review#2']);
+    const fix = sc.tasks[4];
+    expect(fix.direction.startsWith(`Fix the issues (iteration 2): ${textOf(sc)}. `)).toBe(true);
+    expect(fix.direction).toContain('missing tests');
+    expect(sc.tasks[5].direction).toBe(buildDirection('test', textOf(sc), 2));
+    expect(sc.tasks[6].direction).toBe(buildDirection('review', textOf(sc), 2));
+    expect(sc.finished).toHaveLength(7);
+  });
+
+  test('when an impl task fails with exit code 1, then the item loops into a fix impl of iteration 2 carrying the failure output', async () => {
+    let impls = 0;
+    const sc = scenario((task, n) => {
+      if (task.task_type === 'impl' && ++impls === 1) return agentResult('compile error: widget.ts line 3', { status: 'failed', exitCode: 1 });
+      return allPass(task, n);
+    });
+    const result = await runItem(sc);
+
+    expect(result).toMatchObject({ outcome: 'passed', iteration: 2, tasksRun: 5 });
+    expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'impl#2', 'test#2', 'review#2']);
+    expect(sc.tasks[2].direction).toMatch(/^Fix the issues \(iteration 2\): /);
+    expect(sc.tasks[2].direction).toContain('compile error: widget.ts line 3');
+    expect(sc.finished[1].task).toMatchObject({ id: sc.tasks[1].id, status: 'failed', exit_code: 1, output: 'compile error: widget.ts line 3' });
+  });
+
+  test('when a spec task fails, then the next task is a fix impl (any phase failure goes to impl), not a spec retry', async () => {
+    let specs = 0;
+    const sc = scenario((task, n) => {
+      if (task.task_type === 'spec' && ++specs === 1) return agentResult('agent crashed while writing the spec', { status: 'failed', exitCode: 2 });
+      return allPass(task, n);
+    });
+    const result = await runItem(sc);
+
+    expect(result).toMatchObject({ outcome: 'passed', iteration: 2, tasksRun: 4 });
+    expect(phasesOf(sc)).toEqual(['spec#1', 'impl#2', 'test#2', 'review#2']);
+    expect(sc.tasks[1].direction).toContain('agent crashed while writing the spec');
+  });
+
+  test('when review keeps failing and maxIterations is 2, then the item fails after 7 tasks with a reason about iterations', async () => {
+    const sc = scenario((task, n) => (task.task_type === 'review' ? agentResult('VERDICT: fail\nstill broken') : allPass(task, n)));
+    const result = await runItem(sc, { maxIterations: 2 });
+
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/iterations/);
+    expect(result.position).toBeNull();
+    expect(result.tasksRun).toBe(7);
+    expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'test#1', 'review#1', 'impl#2', 'test#2', 'review#2']);
+    expect(sc.finished).toHaveLength(7);
+  });
+
+  test('when a test command is set and fails once, then the first validation fails although the review verdict passes', async () => {
+    const sc = scenario(allPass, (n) => (n === 0 ? { ok: false, exitCode: 1, output: 'FAIL widget.test.ts: 2 failed' } : { ok: true, exitCode: 0, output: 'all green' }));
+    const result = await runItem(sc, { testCommand: ['npm', 'test'], taskTimeoutSeconds: 77 });
+
+    expect(result).toMatchObject({ outcome: 'passed', iteration: 2, tasksRun: 7 });
+    expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'test#1', 'review#1', 'impl#2', 'test#2', 'review#2']);
+    expect(sc.results[3].verdict).toBe('pass');
+    expect(sc.tasks[4].direction).toMatch(/^Fix the issues \(iteration 2\): /);
+    expect(sc.tasks[4].direction).toContain('2 failed');
+    expect(sc.testCalls).toEqual([
+      { projectRoot: inputFor(sc).settings.projectRoot, argv: ['npm', 'test'], timeoutSeconds: 77 },
+      { projectRoot: inputFor(sc).settings.projectRoot, argv: ['npm', 'test'], timeoutSeconds: 77 },
+    ]);
+  });
+
+  test('when runAgentTask throws a non-retryable ApplicationFailure, then it counts as a failed task and the item loops to a fix', async () => {
+    let impls = 0;
+    const sc = scenario((task, n) => {
+      if (task.task_type === 'impl' && ++impls === 1) throw ApplicationFailure.nonRetryable('agent binary vanished', 'AgentNotFound');
+      return allPass(task, n);
+    });
+    const result = await runItem(sc);
+
+    expect(result).toMatchObject({ outcome: 'passed', iteration: 2, tasksRun: 5 });
+    expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'impl#2', 'test#2', 'review#2']);
+    // The thrown task still gets its record, marked failed.
+    expect(sc.finished).toHaveLength(5);
+    const failed = sc.finished[1];
+    expect(failed.task).toMatchObject({ id: sc.tasks[1].id, task_type: 'impl', status: 'failed', exit_code: null });
+    expect(failed.task.output).toContain('agent binary vanished');
+    expect(failed.durationSeconds).toBe(0);
+    expect(sc.tasks[2].direction).toContain('agent binary vanished');
+  });
+
+  test('when paused during a task and then stopped, then no further task starts and the item ends stopped at its next position', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sc = scenario(async (task, n) => {
+      if (task.task_type === 'spec') await gate;
+      return allPass(task, n);
+    });
+    const handle = await start(sc);
+    try {
+      await waitFor(() => sc.tasks.length === 1, 20_000, 'the spec task to start');
+      await handle.signal(pauseSignal);
+      const paused = await waitFor(async () => {
+        const s = await handle.query(itemStatusQuery);
+        return s.paused ? s : null;
+      }, 10_000, 'the paused status');
+      expect(paused).toMatchObject({ itemKey: sc.key, phase: 'spec', iteration: 1, paused: true, stopRequested: false });
+      expect(paused.currentTask).toMatchObject({ id: sc.tasks[0].id, task_type: 'spec', status: 'running' });
+
+      // The running task finishes; while paused the next phase must not start.
+      release();
+      await waitFor(() => sc.finished.length === 1, 10_000, 'the spec task to be finished');
+      await waitFor(async () => (await handle.query(itemStatusQuery)).phase === 'impl', 10_000, 'the item to move to impl');
+      await sleep(700);
+      expect(sc.tasks).toHaveLength(1);
+      expect(await handle.query(itemStatusQuery)).toMatchObject({ phase: 'impl', paused: true, currentTask: null });
+
+      await handle.signal(stopSignal);
+      const result = (await handle.result()) as ItemResult;
+      expect(result).toMatchObject({ outcome: 'stopped', iteration: 1, tasksRun: 1, position: { phase: 'impl', iteration: 1 } });
+      expect(sc.tasks).toHaveLength(1);
+    } finally {
+      release();
+      await handle.terminate().catch(() => undefined);
+    }
+  });
+
+  test('when an item starts paused, then no task runs until it is resumed, and it then runs to the end', async () => {
+    const sc = scenario(allPass);
+    const handle = await start(sc, {}, { paused: true });
+    try {
+      await waitFor(async () => (await handle.query(itemStatusQuery)).paused, 10_000, 'the paused status');
+      await sleep(700);
+      expect(sc.tasks).toHaveLength(0);
+      await handle.signal(resumeSignal);
+      const result = (await handle.result()) as ItemResult;
+      expect(result).toMatchObject({ outcome: 'passed', iteration: 1, tasksRun: 4 });
+      expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'test#1', 'review#1']);
+    } finally {
+      await handle.terminate().catch(() => undefined);
+    }
+  });
+
+  test('when resumed from a stopped position, then the item starts at that phase and iteration with the carried feedback', async () => {
+    const sc = scenario(allPass);
+    const handle = await start(sc, {}, { resume: { phase: 'impl', iteration: 3, lastOutput: 'review=fail tests=skipped. no error handling' } });
+    const result = (await handle.result()) as ItemResult;
+    expect(result).toMatchObject({ outcome: 'passed', iteration: 3, tasksRun: 3 });
+    expect(phasesOf(sc)).toEqual(['impl#3', 'test#3', 'review#3']);
+    expect(sc.tasks[0].direction).toBe(buildDirection('impl', textOf(sc), 3, 'review=fail tests=skipped. no error handling'));
+  });
+});

@@ -1,0 +1,309 @@
+import { ApplicationFailure } from '@temporalio/common';
+import path from 'node:path';
+import { buildDirection } from '../../src/shared/directions';
+import { pauseSignal, pipelineStatusQuery, resumeSignal, stopSignal } from '../../src/shared/messages';
+import type {
+  BacklogItem,
+  ItemOutcomeRecord,
+  PipelineInput,
+  PipelineResult,
+  PipelineSettings,
+  ReadBacklogInput,
+  RunAgentTaskResult,
+  TaskSpec,
+} from '../../src/shared/types';
+import type { TemporalClient } from '../../src/temporal/connection';
+import { waitFor } from '../helpers/project';
+import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
+import { agentResult, passingOutput, settingsFor, sleep, uniqueId, type Fakes } from './fakes';
+
+/**
+ * pipelineWorkflow on a real dev server with fake activities: backlog order,
+ * earlier outcomes, re-reads, continue-as-new, limits and the signals. The fake
+ * outcome store behaves like the real one: readBacklog returns what
+ * recordItemOutcome recorded.
+ */
+
+interface Project {
+  id: string;
+  settings: PipelineSettings;
+  /** The backlog readBacklog returns on its n-th call (0-based). */
+  backlog: (n: number) => BacklogItem[];
+  outcomes: Record<string, ItemOutcomeRecord>;
+  reads: ReadBacklogInput[];
+  recorded: ItemOutcomeRecord[];
+  tasks: TaskSpec[];
+  agent: (task: TaskSpec) => RunAgentTaskResult | Promise<RunAgentTaskResult>;
+}
+
+const projects = new Map<string, Project>();
+const projectOfItem = new Map<string, Project>();
+
+const fakes: Fakes = {
+  async readBacklog(input) {
+    const p = projects.get(path.basename(input.projectRoot));
+    if (!p) throw ApplicationFailure.nonRetryable(`no project for ${input.projectRoot}`);
+    const n = p.reads.length;
+    p.reads.push(input);
+    const items = p.backlog(n);
+    for (const i of items) projectOfItem.set(i.key, p);
+    return { items, warnings: [], outcomes: { ...p.outcomes } };
+  },
+  async recordItemOutcome(input) {
+    const p = projects.get(path.basename(path.dirname(input.stateDir)));
+    if (!p) throw ApplicationFailure.nonRetryable(`no project for ${input.stateDir}`);
+    p.recorded.push(input.record);
+    p.outcomes[input.record.key] = input.record;
+    return { written: true };
+  },
+  async runAgentTask(input) {
+    const p = projectOfItem.get(input.task.item_key ?? '');
+    if (!p) throw ApplicationFailure.nonRetryable(`no project for item ${input.task.item_key}`);
+    p.tasks.push(input.task);
+    return p.agent(input.task);
+  },
+  async finishTask() {
+    return { metricsLineWritten: true };
+  },
+  async runTestCommand() {
+    throw ApplicationFailure.nonRetryable('no test command in these tests');
+  },
+};
+
+const config = testConfig();
+let t: TemporalClient;
+let w: TestWorker;
+
+beforeAll(async () => {
+  t = testClient(config);
+  w = await startTestWorker(config, fakes);
+});
+
+afterAll(async () => {
+  await w?.stop();
+  await t?.close();
+});
+
+function project(opts: { settings?: Partial<PipelineSettings>; agent?: Project['agent']; outcomes?: Record<string, ItemOutcomeRecord> } = {}): Project {
+  const id = uniqueId('proj');
+  const p: Project = {
+    id,
+    settings: settingsFor(id, opts.settings),
+    backlog: () => [],
+    outcomes: { ...opts.outcomes },
+    reads: [],
+    recorded: [],
+    tasks: [],
+    agent: opts.agent ?? ((task) => agentResult(passingOutput(task))),
+  };
+  projects.set(id, p);
+  return p;
+}
+
+function items(p: Project, ...names: string[]): BacklogItem[] {
+  return names.map((name, i) => ({ key: `${p.id}-${name}`, text: `Backlog item ${name} of ${p.id}`, source: 'product', file: p.settings.productBacklog, line: i + 3 }));
+}
+
+function inputFor(p: Project, extra: Partial<PipelineInput> = {}): PipelineInput {
+  return { projectId: p.id, settings: p.settings, ...extra };
+}
+
+function start(p: Project, extra: Partial<PipelineInput> = {}) {
+  return t.client.workflow.start('pipelineWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `pipeline-${p.id}`, args: [inputFor(p, extra)] });
+}
+
+async function run(p: Project, extra: Partial<PipelineInput> = {}): Promise<PipelineResult> {
+  return (await t.client.workflow.execute('pipelineWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `pipeline-${p.id}`, args: [inputFor(p, extra)] })) as PipelineResult;
+}
+
+/** The item keys in the order their first task ran. */
+const itemsInRunOrder = (p: Project) => [...new Set(p.tasks.map((x) => x.item_key))];
+const tasksOf = (p: Project, key: string) => p.tasks.filter((x) => x.item_key === key).map((x) => `${x.task_type}#${x.iteration}`);
+const FULL = ['spec#1', 'impl#1', 'test#1', 'review#1'];
+
+describe('pipelineWorkflow', () => {
+  test('when run once over a backlog, then every item runs once in backlog order and its outcome is recorded as passed', async () => {
+    const p = project();
+    const backlog = items(p, 'a', 'b', 'c');
+    p.backlog = () => backlog;
+    const result = await run(p, { once: true });
+
+    expect(result).toEqual({ reason: 'once', itemsPassed: 3, itemsFailed: 0, tasksRun: 12 });
+    expect(itemsInRunOrder(p)).toEqual(backlog.map((i) => i.key));
+    for (const i of backlog) {
+      expect(tasksOf(p, i.key)).toEqual(FULL);
+      expect(p.tasks.find((x) => x.item_key === i.key && x.task_type === 'spec')!.direction).toBe(buildDirection('spec', i.text, 1));
+    }
+    expect(p.recorded.map((r) => [r.key, r.outcome, r.position])).toEqual(backlog.map((i) => [i.key, 'passed', null]));
+    expect(p.reads[0]).toEqual({
+      projectRoot: p.settings.projectRoot,
+      stateDir: p.settings.stateDir,
+      productBacklog: p.settings.productBacklog,
+      metaBacklog: p.settings.metaBacklog,
+      metaRatio: p.settings.metaRatio,
+    });
+  });
+
+  test('when an item fails all its iterations, then it is recorded failed and the next item still runs', async () => {
+    const p = project({ settings: { maxIterations: 1 } });
+    const [bad, good] = items(p, 'bad', 'good');
+    p.backlog = () => [bad, good];
+    p.agent = (task) => agentResult(task.task_type === 'review' && task.item_key === bad.key ? 'VERDICT: fail\nbroken' : passingOutput(task));
+    const result = await run(p, { once: true });
+
+    expect(result).toMatchObject({ reason: 'once', itemsPassed: 1, itemsFailed: 1, tasksRun: 8 });
+    expect(p.recorded.map((r) => [r.key, r.outcome])).toEqual([
+      [bad.key, 'failed'],
+      [good.key, 'passed'],
+    ]);
+  });
+
+  test('when earlier runs finished some items and stopped one, then finished items are skipped and the stopped one resumes at its phase', async () => {
+    const at = '2026-03-09T22:00:00.000Z';
+    const p = project();
+    const [done, stopped, failed, fresh] = items(p, 'done', 'stopped', 'failed', 'fresh');
+    p.outcomes = {
+      [done.key]: { key: done.key, outcome: 'passed', position: null, at },
+      [stopped.key]: { key: stopped.key, outcome: 'stopped', position: { phase: 'impl', iteration: 2, lastOutput: 'review=fail tests=skipped. missing tests' }, at },
+      [failed.key]: { key: failed.key, outcome: 'failed', position: null, at },
+    };
+    p.backlog = () => [done, stopped, failed, fresh];
+    const result = await run(p, { once: true });
+
+    expect(result).toMatchObject({ reason: 'once', tasksRun: 7 });
+    expect(itemsInRunOrder(p)).toEqual([stopped.key, fresh.key]);
+    expect(tasksOf(p, stopped.key)).toEqual(['impl#2', 'test#2', 'review#2']);
+    expect(p.tasks[0].direction).toBe(buildDirection('impl', stopped.text, 2, 'review=fail tests=skipped. missing tests'));
+    expect(tasksOf(p, fresh.key)).toEqual(FULL);
+    expect(p.recorded.map((r) => [r.key, r.outcome])).toEqual([
+      [stopped.key, 'passed'],
+      [fresh.key, 'passed'],
+    ]);
+  });
+
+  test('when an item is added to the backlog while another runs, then the re-read picks it up before a once run ends', async () => {
+    const p = project();
+    const [first, added] = items(p, 'first', 'added');
+    p.backlog = (n) => (n === 0 ? [first] : [first, added]);
+    const result = await run(p, { once: true });
+
+    expect(result).toMatchObject({ reason: 'once', itemsPassed: 2, tasksRun: 8 });
+    expect(itemsInRunOrder(p)).toEqual([first.key, added.key]);
+    expect(tasksOf(p, first.key)).toEqual(FULL);
+    expect(tasksOf(p, added.key)).toEqual(FULL);
+    expect(p.reads.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('when the history passes continueAsNewEvents, then the pipeline continues as new and keeps its state: every item runs exactly once', async () => {
+    const p = project({ settings: { continueAsNewEvents: 30 } });
+    const backlog = items(p, '1', '2', '3', '4', '5', '6');
+    p.backlog = () => backlog;
+    const handle = await start(p, { once: false, maxItems: 6 });
+    const result = (await handle.result()) as PipelineResult;
+
+    expect(result).toEqual({ reason: 'max_items', itemsPassed: 6, itemsFailed: 0, tasksRun: 24 });
+    expect(itemsInRunOrder(p)).toEqual(backlog.map((i) => i.key));
+    for (const i of backlog) expect(tasksOf(p, i.key)).toEqual(FULL);
+    expect(p.recorded.map((r) => r.key)).toEqual(backlog.map((i) => i.key));
+
+    // More than one run: the first one ended by continuing as new, and the chain moved on.
+    const firstRun = handle.firstExecutionRunId;
+    const history = await t.client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
+    const events = history.events ?? [];
+    expect(events[events.length - 1].workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    const latest = await t.client.workflow.getHandle(handle.workflowId).describe();
+    expect(latest.runId).not.toBe(firstRun);
+    const status = await t.client.workflow.getHandle(handle.workflowId).query(pipelineStatusQuery);
+    expect(status.continueAsNewCount).toBeGreaterThan(0);
+    expect(status.itemsByState).toMatchObject({ passed: 6, pending: 0, running: 0, failed: 0 });
+    expect(status.tasksRun).toBe(24);
+  });
+
+  test('when maxItems is 2 with 3 items, then the pipeline ends with max_items after exactly 2 items', async () => {
+    const p = project();
+    const backlog = items(p, 'a', 'b', 'c');
+    p.backlog = () => backlog;
+    const result = await run(p, { maxItems: 2 });
+
+    expect(result).toEqual({ reason: 'max_items', itemsPassed: 2, itemsFailed: 0, tasksRun: 8 });
+    expect(itemsInRunOrder(p)).toEqual([backlog[0].key, backlog[1].key]);
+    expect(p.recorded.map((r) => r.key)).toEqual([backlog[0].key, backlog[1].key]);
+  });
+
+  test('when stopped while idle on an empty backlog, then it ends with reason stopped', async () => {
+    const p = project({ settings: { backlogPollSeconds: 1 } });
+    const handle = await start(p, { once: false });
+    try {
+      await waitFor(() => p.reads.length >= 1, 10_000, 'the first backlog read');
+      expect(await handle.query(pipelineStatusQuery)).toMatchObject({ state: 'idle', paused: false, stopRequested: false });
+      await handle.signal(stopSignal);
+      const result = (await handle.result()) as PipelineResult;
+      expect(result).toEqual({ reason: 'stopped', itemsPassed: 0, itemsFailed: 0, tasksRun: 0 });
+      expect(p.tasks).toHaveLength(0);
+    } finally {
+      await handle.terminate().catch(() => undefined);
+    }
+  });
+
+  test('when paused, then no item starts although the backlog has items, and after resume the item runs', async () => {
+    const p = project({ settings: { backlogPollSeconds: 1 } });
+    const [item] = items(p, 'later');
+    let backlog: BacklogItem[] = [];
+    p.backlog = () => backlog;
+    const handle = await start(p, { once: false, maxItems: 1 });
+    try {
+      await waitFor(() => p.reads.length >= 1, 10_000, 'the first backlog read');
+      await handle.signal(pauseSignal);
+      await waitFor(async () => (await handle.query(pipelineStatusQuery)).paused, 10_000, 'the paused status');
+      backlog = [item];
+      await sleep(2200); // more than two poll intervals
+      expect(p.tasks).toHaveLength(0);
+      expect(await handle.query(pipelineStatusQuery)).toMatchObject({ state: 'paused', itemsByState: { running: 0, passed: 0 } });
+
+      await handle.signal(resumeSignal);
+      const result = (await handle.result()) as PipelineResult;
+      expect(result).toEqual({ reason: 'max_items', itemsPassed: 1, itemsFailed: 0, tasksRun: 4 });
+      expect(tasksOf(p, item.key)).toEqual(FULL);
+    } finally {
+      await handle.terminate().catch(() => undefined);
+    }
+  });
+
+  test('when stopped while an item runs, then the stop reaches the item, its position is recorded and the pipeline ends stopped', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const p = project();
+    const [item, next] = items(p, 'busy', 'next');
+    p.backlog = () => [item, next];
+    p.agent = async (task) => {
+      if (task.task_type === 'impl') await gate;
+      return agentResult(passingOutput(task));
+    };
+    const handle = await start(p, { once: true });
+    try {
+      await waitFor(() => p.tasks.some((x) => x.task_type === 'impl'), 20_000, 'the impl task to start');
+      await handle.signal(stopSignal);
+      await waitFor(async () => (await handle.query(pipelineStatusQuery)).stopRequested, 10_000, 'the stopping status');
+      release();
+      const result = (await handle.result()) as PipelineResult;
+
+      expect(result).toMatchObject({ reason: 'stopped', itemsPassed: 0, itemsFailed: 0, tasksRun: 2 });
+      expect(tasksOf(p, item.key)).toEqual(['spec#1', 'impl#1']);
+      expect(tasksOf(p, next.key)).toEqual([]);
+      expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String) }]);
+    } finally {
+      release();
+      await handle.terminate().catch(() => undefined);
+    }
+  });
+
+  test('when the hours limit passes on an idle pipeline, then it ends with reason deadline', async () => {
+    const p = project({ settings: { backlogPollSeconds: 30 } });
+    const started = Date.now();
+    const result = await run(p, { once: false, hours: 0.0004 }); // 1.44 s
+
+    expect(result).toEqual({ reason: 'deadline', itemsPassed: 0, itemsFailed: 0, tasksRun: 0 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * Names that cross the wire (task queue, workflow ids, message names, search
+ * attributes). Renaming any of them breaks running workflows or scripts.
+ * Sandbox-safe: imported by workflows, so no Node imports here.
+ */
+export const DEFAULT_TASK_QUEUE = 'nightshift';
+export const DEFAULT_NAMESPACE = 'default';
+
+export const PIPELINE_WORKFLOW_TYPE = 'pipelineWorkflow';
+export const ITEM_WORKFLOW_TYPE = 'itemWorkflow';
+
+export function pipelineWorkflowId(projectId: string): string {
+  return `nightshift-${projectId}`;
+}
+
+export function itemWorkflowId(projectId: string, itemKey: string): string {
+  return `nightshift-${projectId}-item-${itemKey}`;
+}
+
+export const SIGNAL_PAUSE = 'pause';
+export const SIGNAL_RESUME = 'resume';
+export const SIGNAL_STOP = 'stop';
+export const QUERY_STATUS = 'status';

@@ -1,0 +1,3 @@
+/** The single workflowsPath of the worker: every workflow type, by its wire name. */
+export { pipelineWorkflow } from './pipeline';
+export { itemWorkflow } from './item';
