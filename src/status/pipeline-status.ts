@@ -5,7 +5,7 @@ import { pipelineWorkflowId } from '../shared/names';
 import type { ItemStatusView, PipelineStatusView, TaskRecord } from '../shared/types';
 import { taskLogPath } from '../tasks/paths';
 import type { TaskIndex } from '../tasks/store';
-import { TemporalUnreachableError, type TemporalClient } from '../temporal/connection';
+import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from '../temporal/connection';
 
 /** How long Temporal gets to answer before the API says 503 (contract: within 2 s). */
 const DESCRIBE_DEADLINE_MS = 1500;
@@ -80,12 +80,6 @@ async function liveTail(stateDir: string, taskId: string): Promise<string[] | nu
   }
 }
 
-function isUnreachable(err: unknown): boolean {
-  const e = err as { code?: number; name?: string; message?: string };
-  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4), or a connect failure
-  return e?.code === 14 || e?.code === 4 || /UNAVAILABLE|DEADLINE|connect|ECONNREFUSED/i.test(String(e?.message ?? e?.name ?? ''));
-}
-
 export interface PipelineStatusDeps {
   temporal: TemporalClient;
   projectId: string;
@@ -96,7 +90,7 @@ export interface PipelineStatusDeps {
 /** The pipeline section: from the workflow's status query, or from describe() when no worker answers. */
 async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: PipelineSection; status: PipelineStatusView | null; items: ItemStatusView[] }> {
   const workflowId = pipelineWorkflowId(deps.projectId);
-  const { client, connection } = deps.temporal;
+  const { client } = deps.temporal;
   const handle = client.workflow.getHandle(workflowId);
   const empty: PipelineSection = {
     workflow_id: workflowId, state: 'not_started', paused: false, items_by_state: { pending: 0, running: 0, passed: 0, failed: 0 }, items: [],
@@ -104,16 +98,17 @@ async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: Pip
   };
   let description;
   try {
-    description = await connection.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () => handle.describe());
+    description = await withTimeLimit(deps.temporal, DESCRIBE_DEADLINE_MS, () => handle.describe());
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { section: empty, status: null, items: [] };
-    if (isUnreachable(err)) throw new TemporalUnreachableError(deps.temporal.address);
+    if (err instanceof TemporalUnreachableError) throw err;
+    if (isUnreachableError(err)) throw new TemporalUnreachableError(deps.temporal.address);
     throw err;
   }
   const closedState = description.status.name.toLowerCase();
   let status: PipelineStatusView;
   try {
-    status = await connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
+    status = await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
   } catch {
     const state = description.status.name === 'RUNNING' ? 'running' : closedState;
     return { section: { ...empty, state, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: description.status.name === 'RUNNING' ? 'unavailable' : null }, status: null, items: [] };
@@ -121,7 +116,7 @@ async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: Pip
   const runningItems = status.items.filter((i) => i.workflowId);
   const items = (
     await Promise.all(
-      runningItems.map((i) => connection.withDeadline(Date.now() + ITEM_QUERY_DEADLINE_MS, () => client.workflow.getHandle(i.workflowId!).query(itemStatusQuery)).catch(() => null)),
+      runningItems.map((i) => withTimeLimit(deps.temporal, ITEM_QUERY_DEADLINE_MS, () => client.workflow.getHandle(i.workflowId!).query(itemStatusQuery)).catch(() => null)),
     )
   ).filter((v): v is ItemStatusView => v !== null);
   const byKey = new Map(items.map((i) => [i.itemKey, i]));

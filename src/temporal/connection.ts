@@ -34,7 +34,7 @@ export interface TemporalClient {
  * /api/health) even while Temporal is down; every call sets its own deadline.
  */
 export function createTemporalClient(config: EnvConfig, address = temporalAddress(config)): TemporalClient {
-  const connection = Connection.lazy({ address, connectTimeout: '2s', ...securityOptions(config) });
+  const connection = Connection.lazy({ address, connectTimeout: '1s', ...securityOptions(config) });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   return {
     client,
@@ -46,14 +46,36 @@ export function createTemporalClient(config: EnvConfig, address = temporalAddres
   };
 }
 
+/**
+ * Runs a Temporal call with a hard time limit. gRPC deadlines do not bound the
+ * time spent (re)connecting, so the caller also gets an answer when a
+ * connect attempt hangs: the API promises a 503 within 2 s.
+ */
+export function withTimeLimit<T>(t: TemporalClient, ms: number, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporalUnreachableError(t.address)), ms);
+  });
+  return Promise.race([t.connection.withDeadline(Date.now() + ms, call), limit]).finally(() => clearTimeout(timer));
+}
+
 /** True when the frontend answers within the deadline. */
 export async function temporalReachable(t: TemporalClient, deadlineMs = 1500): Promise<boolean> {
   try {
-    await t.connection.withDeadline(Date.now() + deadlineMs, () => t.connection.workflowService.getSystemInfo({}));
+    await withTimeLimit(t, deadlineMs, () => t.connection.workflowService.getSystemInfo({}));
     return true;
   } catch {
     return false;
   }
+}
+
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED (or a failed connect), possibly wrapped in a ServiceError's cause. */
+export function isUnreachableError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === 14 || e.code === 4) return true;
+    if (/UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect|ECONNREFUSED/i.test(String(e.message ?? ''))) return true;
+  }
+  return false;
 }
 
 export class TemporalUnreachableError extends Error {

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
-import { TemporalUnreachableError, type TemporalClient } from './connection';
+import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from './connection';
 
 export type PipelineCommand = 'pause' | 'resume' | 'stop';
 
@@ -16,11 +16,11 @@ const SIGNALS = { pause: pauseSignal, resume: resumeSignal, stop: stopSignal };
 export async function signalPipeline(t: TemporalClient, projectId: string, command: PipelineCommand): Promise<void> {
   const workflowId = pipelineWorkflowId(projectId);
   try {
-    await t.connection.withDeadline(Date.now() + 5000, () => t.client.workflow.getHandle(workflowId).signal(SIGNALS[command]));
+    await withTimeLimit(t, 3000, () => t.client.workflow.getHandle(workflowId).signal(SIGNALS[command]));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new PipelineNotRunningError(`No running pipeline ${workflowId}`);
-    const e = err as { code?: number };
-    if (e?.code === 14 || e?.code === 4) throw new TemporalUnreachableError(t.address);
+    if (err instanceof TemporalUnreachableError) throw err;
+    if (isUnreachableError(err)) throw new TemporalUnreachableError(t.address);
     throw err;
   }
 }

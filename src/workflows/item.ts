@@ -63,10 +63,10 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   const position = (): ItemPosition => ({ phase: state.phase, iteration: state.iteration, lastOutput: state.lastOutput });
   const end = (outcome: ItemResult['outcome'], reason: string): ItemResult => ({ outcome, iteration: state.iteration, tasksRun: state.tasksRun, position: outcome === 'stopped' ? position() : null, reason });
   const fail = (why: string): ItemResult | null => {
-    state.iteration += 1;
     state.lastOutput = why.slice(-300);
+    if (state.iteration + 1 > s.maxIterations) return end('failed', `still failing after ${s.maxIterations} iterations: ${state.lastOutput.slice(-200)}`);
+    state.iteration += 1;
     state.phase = 'impl';
-    if (state.iteration > s.maxIterations) return end('failed', `more than ${s.maxIterations} iterations`);
     return null;
   };
 

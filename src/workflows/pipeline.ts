@@ -38,7 +38,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   const running = new Map<string, ChildWorkflowHandle<typeof itemWorkflow>>();
   const finished: { item: ItemRecord; result: ItemResult }[] = [];
   const runStartedAt = new Date().toISOString();
-  const forward = async (signal: SignalDefinition<[], string>) => Promise.all([...running.values()].map((h) => h.signal(signal)));
+  // A child may finish between the signal and its delivery; that is not an error of the pipeline.
+  const forward = async (signal: SignalDefinition<[], string>) => Promise.all([...running.values()].map((h) => h.signal(signal).catch(() => undefined)));
 
   setHandler(pipelineStatusQuery, () =>
     statusView(state, { runStartedAt, historyLength: workflowInfo().historyLength, workflowIdOf: (k) => itemWorkflowId(input.projectId, k) }),
@@ -97,10 +98,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       if (running.size === 0 && input.once) return end('once');
     }
 
-    // Wait for a finished item, a signal, the deadline, or (when idle) the next backlog poll.
-    const wake = Math.max(1, Math.min(msLeft(), running.size < PARALLEL_ITEMS ? s.backlogPollSeconds * 1000 : Infinity));
+    // Wait for a finished item, a new signal, the deadline, or (when idle) the next backlog poll.
+    // While stopping, only a finished item can change anything, so wait for exactly that.
+    const wake = stopping ? Infinity : Math.max(1, Math.min(msLeft(), running.size < PARALLEL_ITEMS ? s.backlogPollSeconds * 1000 : Infinity));
     const pausedAtWait = state.paused;
-    const woken = () => finished.length > 0 || state.stopRequested || state.paused !== pausedAtWait;
+    const stopAtWait = state.stopRequested;
+    const woken = () => finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait;
     if (Number.isFinite(wake)) await condition(woken, wake);
     else await condition(woken);
   }

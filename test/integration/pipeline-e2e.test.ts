@@ -84,6 +84,18 @@ describe('a pipeline on the real dev server with a scripted agent', () => {
     expect(tasks.some((x) => x.direction.includes('Add `rate limiting` to the API'))).toBe(true);
   });
 
+  test('when looked at in the Temporal Web UI, then the pipeline and each item workflow say which project and item they are', async () => {
+    const paths = projectPaths(config, project.root);
+    const pipeline = await t.client.workflow.getHandle(`nightshift-${paths.projectId}`).describe();
+    expect(await pipeline.staticSummary()).toBe(`nightshift pipeline: ${project.root}`);
+    const items = [];
+    for await (const w of t.client.workflow.list({ query: `WorkflowType = 'itemWorkflow' AND WorkflowId STARTS_WITH 'nightshift-${paths.projectId}-item-'` })) items.push(w);
+    expect(items).toHaveLength(3);
+    const summaries = await Promise.all(items.map(async (w) => (await t.client.workflow.getHandle(w.workflowId).describe()).staticSummary()));
+    expect(summaries.sort()).toEqual([`${paths.projectId}: Add \`rate limiting\` to the API`, `${paths.projectId}: Add a login page`, `${paths.projectId}: Write the **changelog**`].sort());
+    expect(items.map((w) => w.workflowId).sort()).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^nightshift-${paths.projectId}-item-add-a-login-page-[0-9a-f]{10}$`))]));
+  });
+
   test('when asked over HTTP, then pipeline-status, metrics and the task endpoints answer from the real run', async () => {
     const api = await serve(config, t, project.root);
     try {

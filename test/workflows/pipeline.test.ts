@@ -121,6 +121,7 @@ const itemsInRunOrder = (p: Project) => [...new Set(p.tasks.map((x) => x.item_ke
 const tasksOf = (p: Project, key: string) => p.tasks.filter((x) => x.item_key === key).map((x) => `${x.task_type}#${x.iteration}`);
 const FULL = ['spec#1', 'impl#1', 'test#1', 'review#1'];
 
+
 describe('pipelineWorkflow', () => {
   test('when run once over a backlog, then every item runs once in backlog order and its outcome is recorded as passed', async () => {
     const p = project();
@@ -256,7 +257,7 @@ describe('pipelineWorkflow', () => {
       await handle.signal(pauseSignal);
       await waitFor(async () => (await handle.query(pipelineStatusQuery)).paused, 10_000, 'the paused status');
       backlog = [item];
-      await sleep(2200); // more than two poll intervals
+      await sleep(1500); // more than one poll interval
       expect(p.tasks).toHaveLength(0);
       expect(await handle.query(pipelineStatusQuery)).toMatchObject({ state: 'paused', itemsByState: { running: 0, passed: 0 } });
 
@@ -290,6 +291,32 @@ describe('pipelineWorkflow', () => {
       expect(result).toMatchObject({ reason: 'stopped', itemsPassed: 0, itemsFailed: 0, tasksRun: 2 });
       expect(tasksOf(p, item.key)).toEqual(['spec#1', 'impl#1']);
       expect(tasksOf(p, next.key)).toEqual([]);
+      expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String) }]);
+    } finally {
+      release();
+      await handle.terminate().catch(() => undefined);
+    }
+  });
+
+  test('when the hours limit passes while an item runs, then the item is stopped at its position and the pipeline ends with deadline', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const p = project();
+    const [item] = items(p, 'slow');
+    p.backlog = () => [item];
+    p.agent = async (task) => {
+      if (task.task_type === 'impl') await gate;
+      return agentResult(passingOutput(task));
+    };
+    const handle = await start(p, { once: true, hours: 0.0003 }); // 1.08 s
+    try {
+      await waitFor(() => p.tasks.some((x) => x.task_type === 'impl'), 20_000, 'the impl task to start');
+      await waitFor(async () => (await handle.query(pipelineStatusQuery)).stopRequested, 10_000, 'the deadline to stop the pipeline');
+      release();
+      const result = (await handle.result()) as PipelineResult;
+
+      expect(result).toMatchObject({ reason: 'deadline', itemsPassed: 0, tasksRun: 2 });
+      expect(tasksOf(p, item.key)).toEqual(['spec#1', 'impl#1']);
       expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String) }]);
     } finally {
       release();

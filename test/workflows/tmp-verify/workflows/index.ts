@@ -1,3 +1,0 @@
-/** The single workflowsPath of the worker: every workflow type, by its wire name. */
-export { pipelineWorkflow } from './pipeline';
-export { itemWorkflow } from './item';
