@@ -43,7 +43,6 @@ export const envSchema = z.object({
   PIPELINE_BACKLOG: z.string().min(1).default('specs/006-overnight-backlog.md').describe('product backlog'),
   PIPELINE_META_BACKLOG: z.string().min(1).default('specs/007-meta-pipeline-backlog.md').describe('meta backlog'),
   PIPELINE_META_RATIO: num(0.2, 0, 1).describe('share of meta items (0 disables)'),
-  PIPELINE_SPEC_COVERAGE: z.string().min(1).default('docs/SPEC-COVERAGE.md').describe('spec coverage table'),
   PIPELINE_METRICS_FILE: optionalString.describe('metrics store (default <state dir>/logs/metrics.jsonl)'),
   PIPELINE_AGENT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(AGENT_NAMES).optional()).describe('agent: demo, claude, cursor, codex, aider, command'),
   PIPELINE_AGENT_COMMAND: optionalString.describe('argv template for the command agent'),
