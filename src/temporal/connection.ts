@@ -32,9 +32,12 @@ export interface TemporalClient {
 /**
  * One lazily-connecting client per process: the API starts (and answers
  * /api/health) even while Temporal is down; every call sets its own deadline.
+ * The SDK's gRPC retry interceptor is left out on purpose: callers bound each
+ * call in time and retry where it makes sense (waitForTemporal), and a retry
+ * timer must never outlive the call or the connection it belonged to.
  */
 export function createTemporalClient(config: EnvConfig, address = temporalAddress(config)): TemporalClient {
-  const connection = Connection.lazy({ address, connectTimeout: '1s', ...securityOptions(config) });
+  const connection = Connection.lazy({ address, connectTimeout: '1s', interceptors: [], ...securityOptions(config) });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   return {
     client,
@@ -52,11 +55,17 @@ export function createTemporalClient(config: EnvConfig, address = temporalAddres
  * connect attempt hangs: the API promises a 503 within 2 s.
  */
 export function withTimeLimit<T>(t: TemporalClient, ms: number, call: () => Promise<T>): Promise<T> {
+  const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TemporalUnreachableError(t.address)), ms);
+    timer = setTimeout(() => {
+      abort.abort(); // stop the call and its gRPC retries instead of leaving them running
+      reject(new TemporalUnreachableError(t.address));
+    }, ms);
   });
-  return Promise.race([t.connection.withDeadline(Date.now() + ms, call), limit]).finally(() => clearTimeout(timer));
+  const attempt = t.connection.withAbortSignal(abort.signal, () => t.connection.withDeadline(Date.now() + ms, call));
+  attempt.catch(() => undefined); // its outcome no longer matters once the limit has answered
+  return Promise.race([attempt, limit]).finally(() => clearTimeout(timer));
 }
 
 /** True when the frontend answers within the deadline. */
