@@ -44,8 +44,9 @@ function ensureDependencies() {
   const wanted = Math.max(mtime(path.join(root, 'package.json')), mtime(path.join(root, 'package-lock.json')));
   if (mtime(marker) >= wanted && fs.existsSync(path.join(root, 'node_modules', '@temporalio', 'worker'))) return;
   say('installing npm dependencies');
-  const lock = fs.existsSync(path.join(root, 'package-lock.json'));
-  run('npm', [lock ? 'ci' : 'install', '--no-audit', '--no-fund'], 'npm install');
+  // `npm install` (not `npm ci`): it follows package-lock.json too, and npm 11 writes lock files
+  // without other platforms' optional packages (@swc/core-*) that `npm ci` then rejects.
+  run('npm', ['install', '--no-audit', '--no-fund'], 'npm install');
 }
 
 function ensureBuild() {

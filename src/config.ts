@@ -126,7 +126,3 @@ export function agentEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.P
 export function childProcessEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };
 }
-
-export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.CI === 'true';
-}

@@ -33,7 +33,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(healthRouter(deps.temporal));
   api.use(metricsRouter(deps.metrics));
   api.use(tasksRouter(deps.tasks, deps.paths.stateDir));
-  api.use(pipelineRouter({ temporal: deps.temporal, projectId: deps.paths.projectId, stateDir: deps.paths.stateDir, tasks: deps.tasks, metrics: deps.metrics, mutate }));
+  api.use(pipelineRouter({ temporal: deps.temporal, projectId: deps.paths.projectId, stateDir: deps.paths.stateDir, tasks: deps.tasks, mutate }));
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { EnvConfig, ProjectPaths } from '../config';
 import { loadBacklog } from '../backlog/load';
 import { itemsFile } from '../backlog/outcomes';
@@ -45,5 +44,3 @@ export function watchProgress(config: EnvConfig, paths: ProjectPaths, print: (li
   void tick();
   return { stop: () => clearInterval(timer) };
 }
-
-export const progressFiles = (stateDir: string) => [tasksFile(stateDir), itemsFile(stateDir), path.join(stateDir, 'logs')];

@@ -1,11 +1,10 @@
 import { Router, type RequestHandler } from 'express';
-import type { MetricsStore } from '../../metrics/store';
 import { getPipelineStatus, type PipelineStatusDeps } from '../../status/pipeline-status';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
 import { TtlCache } from '../../util/ttl-cache';
 
 /** Status is cached briefly so a polling dashboard costs Temporal one query a second, not one per request. */
-export function pipelineRouter(deps: PipelineStatusDeps & { metrics: MetricsStore; mutate: RequestHandler }): Router {
+export function pipelineRouter(deps: PipelineStatusDeps & { mutate: RequestHandler }): Router {
   const router = Router();
   const cache = new TtlCache<Awaited<ReturnType<typeof getPipelineStatus>>>(1000);
   router.get('/agent/pipeline-status', async (_req, res) => {
