@@ -119,6 +119,9 @@ describe('nightshift CLI against a running pipeline', () => {
     const e = { ...env, PIPELINE_AGENT_COMMAND: other.agentCommand, PIPELINE_BACKLOG_POLL_SECONDS: '0.5' };
     const run = (...args: string[]) => runCli([...args, '--project', other.root], e);
     expect((await run('start')).code).toBe(0);
+    const again = await run('start');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('already running (attached)');
     expect((await run('pause')).code).toBe(0);
     const paused = JSON.parse((await run('status', '--json')).stdout);
     expect(paused.pipeline.paused).toBe(true);
