@@ -43,6 +43,7 @@ export const envSchema = z.object({
   PIPELINE_BACKLOG: z.string().min(1).default('specs/006-overnight-backlog.md').describe('product backlog'),
   PIPELINE_META_BACKLOG: z.string().min(1).default('specs/007-meta-pipeline-backlog.md').describe('meta backlog'),
   PIPELINE_META_RATIO: num(0.2, 0, 1).describe('share of meta items (0 disables)'),
+  PIPELINE_SPEC_COVERAGE: z.string().min(1).default('docs/SPEC-COVERAGE.md').describe('spec coverage table'),
   PIPELINE_METRICS_FILE: optionalString.describe('metrics store (default <state dir>/logs/metrics.jsonl)'),
   PIPELINE_AGENT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(AGENT_NAMES).optional()).describe('agent: demo, claude, cursor, codex, aider, command'),
   PIPELINE_AGENT_COMMAND: optionalString.describe('argv template for the command agent'),
@@ -55,11 +56,15 @@ export const envSchema = z.object({
   PIPELINE_TASK_TIMEOUT_SECONDS: int(3600, 1).describe('agent run time limit per task'),
   PIPELINE_MAX_ITERATIONS: int(5, 1, 100).describe('fix iterations before an item fails'),
   PIPELINE_TEST_COMMAND: optionalString.describe('validation command run after review (argv, no shell)'),
+  PIPELINE_AUTO_COMMIT: flag.describe('1 = commit after each completed spec/impl/test/review task'),
+  PIPELINE_AUTO_PUSH: flag.describe('1 = git push after each auto-commit (failures are logged, never fatal)'),
+  PIPELINE_PARALLEL_ITEMS: int(1, 1, 32).describe('items at once; above 1 each item works in its own git worktree'),
   PIPELINE_BACKLOG_POLL_SECONDS: num(30, 0.1).describe('how often an idle pipeline re-reads the backlog'),
   NIGHTSHIFT_DEMO_DIR: optionalString.describe('where `up --demo` generates the demo project (default: a new temp dir)'),
   PATH: z.string().default('').describe('searched for agent CLIs and the temporal binary'),
   DEMO_AGENT_FAIL_RATE: num(0, 0, 1).describe('demo agent: share of tasks that fail'),
   DEMO_AGENT_DELAY_MS: int(300, 0).describe('demo agent: time each task takes'),
+  CI: optionalString.describe('CI=true lets coverage upgrade Present/Tested marks'),
 });
 
 export type EnvConfig = z.infer<typeof envSchema>;

@@ -1,6 +1,8 @@
 import { createRunAgentTask } from './agent';
 import { createReadBacklog } from './backlog';
+import { createUpdateCoverage } from './coverage';
 import { createFinishTask } from './finish-task';
+import { createCloseWorktree, createCommitTask, createPrepareWorktree } from './git';
 import { createRecordItemOutcome } from './items';
 import { createRunTestCommand } from './test-command';
 
@@ -17,6 +19,10 @@ export function createActivities(deps: ActivityDeps) {
     readBacklog: createReadBacklog(),
     recordItemOutcome: createRecordItemOutcome(),
     runTestCommand: createRunTestCommand(deps),
+    commitTask: createCommitTask(),
+    prepareWorktree: createPrepareWorktree(),
+    closeWorktree: createCloseWorktree(),
+    updateCoverage: createUpdateCoverage(),
   };
 }
 

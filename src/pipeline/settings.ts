@@ -1,10 +1,20 @@
 import type { EnvConfig, ProjectPaths } from '../config';
+import { currentBranch, isWorkTree } from '../git/repo';
 import { parseArgvTemplate } from '../agents/argv';
 import { resolveAgentSettings } from '../agents/presets';
 import type { PipelineSettings } from '../shared/types';
 
+export class SettingsError extends Error {
+  readonly type = 'SettingsError';
+}
+
 /** Resolves everything a pipeline run needs, once, from the config of whoever starts it. */
-export function buildPipelineSettings(config: EnvConfig, paths: ProjectPaths): PipelineSettings {
+export async function buildPipelineSettings(config: EnvConfig, paths: ProjectPaths): Promise<PipelineSettings> {
+  const parallel = config.PIPELINE_PARALLEL_ITEMS;
+  const baseBranch = (await isWorkTree(paths.projectRoot)) ? await currentBranch(paths.projectRoot) : null;
+  if (parallel > 1 && !baseBranch) {
+    throw new SettingsError(`PIPELINE_PARALLEL_ITEMS=${parallel} needs ${paths.projectRoot} to be a git work tree on a branch (items run in worktrees)`);
+  }
   return {
     projectRoot: paths.projectRoot,
     stateDir: paths.stateDir,
@@ -19,5 +29,10 @@ export function buildPipelineSettings(config: EnvConfig, paths: ProjectPaths): P
     backlogPollSeconds: config.PIPELINE_BACKLOG_POLL_SECONDS,
     continueAsNewEvents: config.NIGHTSHIFT_CONTINUE_AS_NEW_EVENTS,
     heartbeatTimeoutSeconds: config.NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS,
+    autoCommit: config.PIPELINE_AUTO_COMMIT,
+    autoPush: config.PIPELINE_AUTO_PUSH,
+    parallelItems: parallel,
+    baseBranch,
+    specCoverage: config.PIPELINE_SPEC_COVERAGE,
   };
 }

@@ -42,6 +42,15 @@ export interface PipelineSettings {
   continueAsNewEvents: number;
   /** How long a silent agent activity may go unnoticed before it is retried elsewhere. */
   heartbeatTimeoutSeconds: number;
+  /** Commit after each completed task (always done in item worktrees, whose commits are merged). */
+  autoCommit: boolean;
+  autoPush: boolean;
+  /** Items at once; above 1 each item works in its own git worktree and branch. */
+  parallelItems: number;
+  /** The branch the pipeline started on: item branches are cut from it and merged back into it. */
+  baseBranch: string | null;
+  /** SPEC-COVERAGE table, relative to the project root; updated after each item that passes. */
+  specCoverage: string;
 }
 
 export interface BacklogItem {
@@ -110,6 +119,8 @@ export interface ItemInput {
   itemKey: string;
   itemText: string;
   settings: PipelineSettings;
+  /** Where the item's tasks run: the project root, or the item's worktree. */
+  workDir?: string;
   resume?: ItemPosition | null;
   paused?: boolean;
 }
@@ -122,6 +133,10 @@ export interface ItemResult {
   tasksRun: number;
   position: ItemPosition | null;
   reason: string;
+  /** Validation ran PIPELINE_TEST_COMMAND and it passed (feeds spec coverage). */
+  testsPassed?: boolean;
+  /** The last spec task's output, where the agent names the spec file it wrote (feeds spec coverage). */
+  specOutput?: string;
 }
 
 /** The task record served by the API (contract section 5). */
@@ -140,6 +155,10 @@ export interface TaskRecord {
   exit_code: number | null;
   decision_prompt: string | null;
   decision: string | null;
+  /** The auto-commit of this task, when one was made (or found from an earlier attempt). */
+  commit_sha?: string | null;
+  /** Why the push after the commit failed; the task itself did not fail for it. */
+  push_error?: string | null;
 }
 
 /** What the workflow knows about a task before its agent runs. */
@@ -197,6 +216,7 @@ export interface ItemOutcomeRecord {
   outcome: ItemOutcome;
   position: ItemPosition | null;
   at: string;
+  reason?: string;
 }
 
 export interface ReadBacklogResult {
@@ -261,4 +281,67 @@ export interface PipelineStatusView {
   items: PipelineItemView[];
   tasksRun: number;
   historyLength: number;
+}
+
+export interface CommitTaskInput {
+  cwd: string;
+  taskId: string;
+  taskType: TaskType;
+  direction: string;
+  push: boolean;
+}
+
+export interface CommitTaskResult {
+  committed: boolean;
+  sha: string | null;
+  skipped: string | null;
+  pushed: boolean;
+  pushError: string | null;
+  /** The commit itself failed (e.g. a hook refused it); the task is not failed for it. */
+  error?: string | null;
+}
+
+export interface PrepareWorktreeInput {
+  projectRoot: string;
+  stateDir: string;
+  itemKey: string;
+  baseBranch: string;
+}
+
+export interface PrepareWorktreeResult {
+  path: string;
+  branch: string;
+  created: boolean;
+}
+
+export interface CloseWorktreeInput {
+  projectRoot: string;
+  stateDir: string;
+  itemKey: string;
+  baseBranch: string;
+  /** Merge the item's branch into the base branch first (the item passed). */
+  merge: boolean;
+}
+
+export interface CloseWorktreeResult {
+  merged: boolean;
+  fastForward: boolean;
+  reason: string | null;
+}
+
+export interface UpdateCoverageInput {
+  projectRoot: string;
+  stateDir: string;
+  coveragePath: string;
+  itemKey: string;
+  /** Texts naming the item's spec files (the item text, the spec task's output). */
+  texts: string[];
+  testsPassed: boolean;
+  commit: boolean;
+}
+
+export interface UpdateCoverageResult {
+  changes: number;
+  skipped: string | null;
+  commitSha: string | null;
 }

@@ -16,6 +16,15 @@ function bookkeeping() {
   });
 }
 
+/** Git steps (commit, push): bounded, retried; they report failures instead of throwing. */
+function gitSteps(s: PipelineSettings) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  });
+}
+
 /** The agent run: long, heartbeating; retried when its worker disappears, not when the agent fails. */
 function agentRunner(s: PipelineSettings, summary: string) {
   return proxyActivities<Activities>({
@@ -46,7 +55,11 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     stopRequested: false,
     tasksRun: 0,
     currentTask: null as ItemStatusView['currentTask'],
+    specOutput: '',
   };
+  const workDir = input.workDir ?? s.projectRoot;
+  // In a worktree every task is committed: the item's branch is what gets merged.
+  const commitTasks = s.autoCommit || workDir !== s.projectRoot;
   setHandler(itemStatusQuery, () => ({
     itemKey: input.itemKey,
     itemText: input.itemText,
@@ -61,7 +74,15 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   setHandler(stopSignal, () => void (state.stopRequested = true));
 
   const position = (): ItemPosition => ({ phase: state.phase, iteration: state.iteration, lastOutput: state.lastOutput });
-  const end = (outcome: ItemResult['outcome'], reason: string): ItemResult => ({ outcome, iteration: state.iteration, tasksRun: state.tasksRun, position: outcome === 'stopped' ? position() : null, reason });
+  const end = (outcome: ItemResult['outcome'], reason: string, testsPassed = false): ItemResult => ({
+    outcome,
+    iteration: state.iteration,
+    tasksRun: state.tasksRun,
+    position: outcome === 'stopped' ? position() : null,
+    reason,
+    testsPassed,
+    specOutput: state.specOutput,
+  });
   const fail = (why: string): ItemResult | null => {
     state.lastOutput = why.slice(-300);
     if (state.iteration + 1 > s.maxIterations) return end('failed', `still failing after ${s.maxIterations} iterations: ${state.lastOutput.slice(-200)}`);
@@ -73,8 +94,9 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   for (;;) {
     await condition(() => !state.paused || state.stopRequested);
     if (state.stopRequested) return end('stopped', 'stop requested');
-    const result = await runTask(input, state.phase, state.iteration, state.lastOutput, (t) => (state.currentTask = t));
+    const result = await runTask(input, workDir, commitTasks, state.phase, state.iteration, state.lastOutput, (t) => (state.currentTask = t));
     state.tasksRun += 1;
+    if (state.phase === 'spec' && result.status === 'completed') state.specOutput = result.output;
     state.currentTask = null;
     if (result.status === 'failed') {
       const ended = fail(result.output);
@@ -86,10 +108,10 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
       state.phase = next;
       continue;
     }
-    const tests = s.testCommand ? await testRunner(s).runTestCommand({ projectRoot: s.projectRoot, argv: s.testCommand, timeoutSeconds: s.taskTimeoutSeconds }) : null;
+    const tests = s.testCommand ? await testRunner(s).runTestCommand({ projectRoot: workDir, argv: s.testCommand, timeoutSeconds: s.taskTimeoutSeconds }) : null;
     const verdict = judgeValidation(result, tests);
     log.info('validation', { item: input.itemKey, passed: verdict.passed, feedback: verdict.feedback.slice(0, 120) });
-    if (verdict.passed) return end('passed', 'passed validation');
+    if (verdict.passed) return end('passed', 'passed validation', tests?.ok ?? false);
     const ended = fail(verdict.feedback);
     if (ended) return ended;
   }
@@ -97,6 +119,8 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
 
 async function runTask(
   input: ItemInput,
+  workDir: string,
+  commitTasks: boolean,
   phase: Phase,
   iteration: number,
   lastOutput: string,
@@ -118,7 +142,7 @@ async function runTask(
   try {
     result = await agentRunner(s, `${phase} #${iteration}: ${input.itemText.slice(0, 120)}`).runAgentTask({
       task,
-      projectRoot: s.projectRoot,
+      projectRoot: workDir,
       stateDir: s.stateDir,
       agent: s.agent,
       timeoutSeconds: s.taskTimeoutSeconds,
@@ -130,6 +154,10 @@ async function runTask(
     const message = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
     result = { status: 'failed', output: `[Pipeline] Task could not run: ${message}`, exitCode: null, durationSeconds: 0, startedAt: now, finishedAt: now, timedOut: false, verdict: null };
   }
+  const commit =
+    commitTasks && result.status === 'completed'
+      ? await gitSteps(s).commitTask({ cwd: workDir, taskId: task.id, taskType: task.task_type, direction: task.direction, push: s.autoPush })
+      : null;
   const record: TaskRecord = {
     ...task,
     status: result.status,
@@ -139,6 +167,8 @@ async function runTask(
     exit_code: result.exitCode,
     decision_prompt: null,
     decision: null,
+    commit_sha: commit?.sha ?? null,
+    push_error: commit?.pushError ?? commit?.error ?? null,
   };
   await bookkeeping().finishTask({ stateDir: s.stateDir, metricsFile: s.metricsFile, task: record, durationSeconds: result.durationSeconds });
   return result;

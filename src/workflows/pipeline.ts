@@ -23,8 +23,14 @@ const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 });
 
-/** How many items run at once; worktrees for more than one arrive with the git work. */
-const PARALLEL_ITEMS = 1;
+/** Worktrees, merges and coverage commits: git work on the project, bounded, heartbeating, retried. */
+function gitSteps(heartbeatTimeoutSeconds: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  });
+}
 
 /**
  * One per project: plays the project manager. Reads the backlog, runs each
@@ -35,6 +41,8 @@ const PARALLEL_ITEMS = 1;
 export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
   const s = input.settings;
   const state = input.state ?? initialState(new Date().toISOString(), input.hours);
+  const parallel = Math.max(1, s.parallelItems ?? 1);
+  const useWorktrees = parallel > 1 && !!s.baseBranch;
   const running = new Map<string, ChildWorkflowHandle<typeof itemWorkflow>>();
   const finished: { item: ItemRecord; result: ItemResult }[] = [];
   const runStartedAt = new Date().toISOString();
@@ -67,13 +75,16 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     return { reason, itemsPassed: counts.filter((i) => i.state === 'passed').length, itemsFailed: counts.filter((i) => i.state === 'failed').length, tasksRun: state.tasksRun };
   };
 
+  if (!input.state) log.info(`Auto-commit: ${s.autoCommit ? 1 : 0} | Auto-push: ${s.autoPush ? 1 : 0}`, { parallelItems: parallel, worktrees: useWorktrees });
+
   for (;;) {
     while (finished.length) {
-      const { item, result } = finished.shift()!;
+      const { item, result: reported } = finished.shift()!;
+      const result = await settleItem(input, item, reported, useWorktrees);
       applyItemResult(item, result, new Date().toISOString());
       state.tasksRun += result.tasksRun;
       if (result.outcome !== 'stopped') state.itemsFinished += 1;
-      await recordItemOutcome({ stateDir: s.stateDir, record: { key: item.key, outcome: result.outcome, position: result.position, at: new Date().toISOString() } });
+      await recordItemOutcome({ stateDir: s.stateDir, record: { key: item.key, outcome: result.outcome, position: result.position, at: new Date().toISOString(), reason: result.reason } });
     }
     if (msLeft() <= 0 && !state.stopRequested) {
       log.info('time limit reached, stopping');
@@ -81,26 +92,29 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       await forward(stopSignal);
     }
     const stopping = state.stopRequested || limitReached();
-    if (stopping && running.size === 0) return end(state.stopRequested ? (msLeft() <= 0 ? 'deadline' : 'stopped') : 'max_items');
+    // `idle`: no child runs and no finished child waits to be settled (a child can finish during any await).
+    const idle = () => running.size === 0 && finished.length === 0;
+    if (stopping && idle()) return end(state.stopRequested ? (msLeft() <= 0 ? 'deadline' : 'stopped') : 'max_items');
 
-    if (running.size === 0 && (workflowInfo().historyLength > s.continueAsNewEvents || workflowInfo().continueAsNewSuggested)) {
+    if (idle() && (workflowInfo().historyLength > s.continueAsNewEvents || workflowInfo().continueAsNewSuggested)) {
       await condition(allHandlersFinished);
       return await continueAsNew<typeof pipelineWorkflow>({ ...input, state: compactForContinueAsNew(state) });
     }
 
-    if (!stopping && !state.paused && running.size < PARALLEL_ITEMS) {
+    if (!stopping && !state.paused && running.size < parallel) {
       mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
       const next = nextPendingItem(state);
       if (next) {
-        await startItem(input, next, state.paused, running, finished);
+        const workDir = useWorktrees ? (await gitSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: next.key, baseBranch: s.baseBranch! })).path : s.projectRoot;
+        await startItem(input, next, workDir, state.paused, running, finished);
         continue;
       }
-      if (running.size === 0 && input.once) return end('once');
+      if (idle() && input.once) return end('once');
     }
 
     // Wait for a finished item, a new signal, the deadline, or (when idle) the next backlog poll.
     // While stopping, only a finished item can change anything, so wait for exactly that.
-    const wake = stopping ? Infinity : Math.max(1, Math.min(msLeft(), running.size < PARALLEL_ITEMS ? s.backlogPollSeconds * 1000 : Infinity));
+    const wake = stopping ? Infinity : Math.max(1, Math.min(msLeft(), running.size < parallel ? s.backlogPollSeconds * 1000 : Infinity));
     const pausedAtWait = state.paused;
     const stopAtWait = state.stopRequested;
     const woken = () => finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait;
@@ -109,9 +123,38 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   }
 }
 
+/**
+ * After an item's workflow ends: merge its worktree branch when it passed (a
+ * conflict fails the item and keeps the branch), then update spec coverage.
+ */
+async function settleItem(input: PipelineInput, item: ItemRecord, result: ItemResult, useWorktrees: boolean): Promise<ItemResult> {
+  const s = input.settings;
+  let settled = result;
+  if (useWorktrees && result.outcome !== 'stopped') {
+    const merge = await gitSteps(s.heartbeatTimeoutSeconds).closeWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: item.key, baseBranch: s.baseBranch!, merge: result.outcome === 'passed' });
+    if (result.outcome === 'passed' && !merge.merged) {
+      log.warn('item branch not merged', { item: item.key, reason: merge.reason });
+      settled = { ...result, outcome: 'failed', reason: `${merge.reason ?? 'merge failed'}; branch kept` };
+    }
+  }
+  if (settled.outcome === 'passed') {
+    await gitSteps(s.heartbeatTimeoutSeconds).updateCoverage({
+      projectRoot: s.projectRoot,
+      stateDir: s.stateDir,
+      coveragePath: s.specCoverage,
+      itemKey: item.key,
+      texts: [item.text, settled.specOutput ?? ''],
+      testsPassed: settled.testsPassed ?? false,
+      commit: s.autoCommit || useWorktrees,
+    });
+  }
+  return settled;
+}
+
 async function startItem(
   input: PipelineInput,
   item: ItemRecord,
+  workDir: string,
   paused: boolean,
   running: Map<string, ChildWorkflowHandle<typeof itemWorkflow>>,
   finished: { item: ItemRecord; result: ItemResult }[],
@@ -119,7 +162,7 @@ async function startItem(
   const workflowId = itemWorkflowId(input.projectId, item.key);
   const handle = await startChild(itemWorkflow, {
     workflowId,
-    args: [{ projectId: input.projectId, itemKey: item.key, itemText: item.text, settings: input.settings, resume: item.resume, paused }],
+    args: [{ projectId: input.projectId, itemKey: item.key, itemText: item.text, settings: input.settings, workDir, resume: item.resume, paused }],
     staticSummary: `${input.projectId}: ${item.text.slice(0, 200)}`,
     staticDetails: `Backlog item \`${item.key}\` (${item.source}) of project \`${input.settings.projectRoot}\``,
   });

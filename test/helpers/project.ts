@@ -25,7 +25,7 @@ export function makeProject(items: string[], plan: Record<string, unknown> = {},
   const backlogPath = path.join(root, 'specs', '006-overnight-backlog.md');
   writeFileSync(backlogPath, `# Backlog\n\n${items.map((t, i) => `${i + 1}. ${t}`).join('\n')}\n`);
   if (opts.meta) writeFileSync(path.join(root, 'specs', '007-meta-pipeline-backlog.md'), opts.meta.map((t, i) => `${i + 1}. ${t}`).join('\n') + '\n');
-  git(root, 'init', '-q');
+  git(root, 'init', '-q', '-b', 'main');
   git(root, 'add', '-A');
   git(root, 'commit', '-q', '-m', 'init');
   const planDir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-plan-'));

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { projectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { spawnCli } from '../helpers/cli';
 import { isAlive } from '../helpers/processes';
-import { makeProject, readJsonl, waitFor } from '../helpers/project';
+import { git, makeProject, readJsonl, waitFor } from '../helpers/project';
 import { testAddress, testClient, testConfig } from '../helpers/temporal';
 
 describe('durability: a worker killed mid-task', () => {
@@ -47,6 +48,46 @@ describe('durability: a worker killed mid-task', () => {
       expect(implCalls[0].taskId).toBe(implCalls[1].taskId);
       const log = readFileSync(`${projectPaths(config, project.root).taskLogsDir}/${implCalls[0].taskId}.log`, 'utf8');
       expect(log).toContain('attempt=2');
+    } finally {
+      first.kill('SIGKILL');
+      second?.kill('SIGTERM');
+      if (second) await new Promise((r) => second!.once('exit', r));
+      await t.close();
+    }
+  });
+});
+
+describe('durability: a worker killed between a commit and its completion', () => {
+  test('when the worker dies right after the auto-commit, then the retried step finds the commit and makes no second one', async () => {
+    const project = makeProject(['Commit exactly once'], { review: [{ output: 'VERDICT: pass' }] });
+    const env = {
+      TEMPORAL_ADDRESS: testAddress(),
+      PIPELINE_AGENT_COMMAND: project.agentCommand,
+      PIPELINE_META_RATIO: '0',
+      PIPELINE_AUTO_COMMIT: '1',
+      NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '3',
+      NIGHTSHIFT_LOG_LEVEL: 'warn',
+    };
+    const config = testConfig(env);
+    const workerEnv = { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE };
+    const t = testClient(config);
+    const first = spawnCli(['worker', '--project', project.root], workerEnv);
+    // A post-commit hook kills the first worker once, right after git made the first task's commit.
+    const marker = `${project.planFile}.killed`;
+    writeFileSync(path.join(project.root, '.git', 'hooks', 'post-commit'), `#!/bin/sh\n[ -e "${marker}" ] && exit 0\ntouch "${marker}"\nkill -9 ${first.pid}\n`, { mode: 0o755 });
+    let second: ReturnType<typeof spawnCli> | null = null;
+    try {
+      const started = await startPipeline(t, config, projectPaths(config, project.root), { once: true });
+      await new Promise((r) => first.once('exit', r));
+      expect(existsSync(marker)).toBe(true);
+      second = spawnCli(['worker', '--project', project.root], workerEnv);
+      const result = await t.client.workflow.getHandle(started.workflowId).result();
+      expect(result).toMatchObject({ itemsPassed: 1, tasksRun: 4 });
+      const trailers = git(project.root, 'log', '--format=%(trailers:key=Pipeline-Task,valueonly)').split('\n').filter(Boolean);
+      expect(trailers).toHaveLength(4);
+      expect(new Set(trailers).size).toBe(4);
+      const metrics = readJsonl<{ task_id: string }>(projectPaths(config, project.root).metricsFile);
+      expect(metrics.map((m) => m.task_id).sort()).toEqual([...trailers].sort());
     } finally {
       first.kill('SIGKILL');
       second?.kill('SIGTERM');

@@ -24,6 +24,11 @@ export function settingsFor(scope: string, overrides: Partial<PipelineSettings> 
     backlogPollSeconds: 1,
     continueAsNewEvents: 2000,
     heartbeatTimeoutSeconds: 60,
+    autoCommit: false,
+    autoPush: false,
+    parallelItems: 1,
+    baseBranch: null,
+    specCoverage: 'docs/SPEC-COVERAGE.md',
     ...overrides,
   };
 }

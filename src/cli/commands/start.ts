@@ -22,9 +22,14 @@ export interface StartResult {
   attached: boolean;
 }
 
+/** The line the earlier system's launcher printed, kept for scripts that look for it. */
+export function autoCommitLine(config: EnvConfig): string {
+  return `Auto-commit: ${config.PIPELINE_AUTO_COMMIT ? 1 : 0} | Auto-push: ${config.PIPELINE_AUTO_PUSH ? 1 : 0}`;
+}
+
 /** Starts the project's pipeline, or attaches to the one already running (one per project). */
 export async function startPipeline(t: TemporalClient, config: EnvConfig, paths: ProjectPaths, opts: StartOptions): Promise<StartResult> {
-  const settings = buildPipelineSettings(config, paths);
+  const settings = await buildPipelineSettings(config, paths);
   await ensureStateDir(paths.projectRoot, paths.stateDir);
   const workflowId = pipelineWorkflowId(paths.projectId);
   const input: PipelineInput = { projectId: paths.projectId, settings, once: !!opts.once, maxItems: opts.maxItems ?? 0, hours: opts.hours ?? 0 };
@@ -59,7 +64,10 @@ export function registerStart(program: Command, globals: () => GlobalOptions): v
       const t = await connectedClient(ctx);
       try {
         const r = await startPipeline(t, ctx.config, ctx.paths, opts);
-        if (!ctx.json) print(`Pipeline ${r.workflowId} ${r.attached ? 'already running (attached)' : 'started'} for ${ctx.paths.projectRoot}`);
+        if (!ctx.json) {
+          print(`Pipeline ${r.workflowId} ${r.attached ? 'already running (attached)' : 'started'} for ${ctx.paths.projectRoot}`);
+          print(autoCommitLine(ctx.config));
+        }
         if (opts.wait) {
           const result = await t.client.workflow.getHandle(r.workflowId).result();
           if (ctx.json) printJson({ ...r, result });

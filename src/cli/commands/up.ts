@@ -12,7 +12,7 @@ import { ensureDemoProject } from '../demo-project';
 import { watchProgress } from '../progress';
 import { onShutdownSignal } from '../signals';
 import { supervise, type SupervisedProcess } from '../supervisor';
-import { startPipeline } from './start';
+import { autoCommitLine, startPipeline } from './start';
 
 /** What `--demo` sets unless the environment already says otherwise. */
 function demoDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -91,6 +91,7 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
   print(`  Project:      ${paths.projectRoot}`);
   print(`  Logs:         ${paths.logsDir}`);
   print(`  Pipeline:     ${started.workflowId} (${started.attached ? 'attached' : 'started'})`);
+  print(`  ${autoCommitLine(config)}`);
   print('Press Ctrl-C to stop.');
   const progress = watchProgress(config, paths, print);
   stops.push(async () => progress.stop());

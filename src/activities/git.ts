@@ -1,0 +1,45 @@
+import { log } from '@temporalio/activity';
+import { whileHeartbeating } from './heartbeat';
+import { commitTask } from '../git/commit';
+import { itemBranch } from '../git/message';
+import { ensureWorktree, mergeItemBranch, removeWorktree, worktreePath } from '../git/worktree';
+import type { CloseWorktreeInput, CloseWorktreeResult, CommitTaskInput, CommitTaskResult, PrepareWorktreeInput, PrepareWorktreeResult } from '../shared/types';
+
+/** Auto-commit of one task; a push or commit failure is recorded, never thrown (the task stays completed). */
+export function createCommitTask() {
+  return async function commitTaskActivity(input: CommitTaskInput): Promise<CommitTaskResult> {
+    try {
+      const r = await whileHeartbeating(() => commitTask(input));
+      if (r.pushError) log.warn('auto-push failed', { taskId: input.taskId, error: r.pushError });
+      return { ...r, error: null };
+    } catch (err) {
+      const error = (err as Error).message.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+      log.warn('auto-commit failed', { taskId: input.taskId, error });
+      return { committed: false, sha: null, skipped: 'error', pushed: false, pushError: null, error };
+    }
+  };
+}
+
+export function createPrepareWorktree() {
+  return async function prepareWorktree(input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> {
+    const path = worktreePath(input.stateDir, input.itemKey);
+    const branch = itemBranch(input.itemKey);
+    const { created } = await whileHeartbeating(() => ensureWorktree({ projectRoot: input.projectRoot, path, branch, baseBranch: input.baseBranch }));
+    return { path, branch, created };
+  };
+}
+
+/**
+ * Ends an item's worktree: merges its branch when the item passed (then deletes
+ * the merged branch), and removes the worktree. A branch that did not merge is kept.
+ */
+export function createCloseWorktree() {
+  return async function closeWorktree(input: CloseWorktreeInput): Promise<CloseWorktreeResult> {
+    const branch = itemBranch(input.itemKey);
+    return whileHeartbeating(async () => {
+      const result: CloseWorktreeResult = input.merge ? await mergeItemBranch({ projectRoot: input.projectRoot, branch, baseBranch: input.baseBranch }) : { merged: false, fastForward: false, reason: null };
+      await removeWorktree({ projectRoot: input.projectRoot, path: worktreePath(input.stateDir, input.itemKey), deleteBranch: result.merged ? branch : null });
+      return result;
+    });
+  };
+}

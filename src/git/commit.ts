@@ -1,0 +1,41 @@
+import { git, findCommitWith, isWorkTree } from './repo';
+import { taskCommitMessage, trailer } from './message';
+
+export interface TaskCommitResult {
+  committed: boolean;
+  sha: string | null;
+  /** Why nothing was committed: not-a-work-tree, no-changes, already-committed. */
+  skipped: string | null;
+  pushed: boolean;
+  pushError: string | null;
+}
+
+/**
+ * Commits what a task changed in its work tree, once: a retried step finds
+ * its trailer and returns the existing commit instead of making another.
+ * Never an empty commit. The state dir is excluded through .git/info/exclude.
+ */
+export async function commitTask(o: { cwd: string; taskId: string; taskType: string; direction: string; push: boolean }): Promise<TaskCommitResult> {
+  const none = (skipped: string, sha: string | null = null): TaskCommitResult => ({ committed: false, sha, skipped, pushed: false, pushError: null });
+  if (o.taskType === 'heal') return none('heal-task'); // heal tasks are never auto-committed
+  if (!(await isWorkTree(o.cwd))) return none('not-a-work-tree');
+  const g = await git(o.cwd);
+  const existing = await findCommitWith(g, trailer(o.taskId));
+  if (existing) return none('already-committed', existing);
+  if ((await g.raw(['status', '--porcelain'])).trim() === '') return none('no-changes');
+  await g.raw(['add', '-A']);
+  if ((await g.raw(['diff', '--cached', '--name-only'])).trim() === '') return none('no-changes');
+  // The message is one argv element: shell syntax and newlines in a direction land literally.
+  await g.raw(['commit', '-m', taskCommitMessage(o.taskType, o.taskId, o.direction)]);
+  const sha = (await g.raw(['rev-parse', 'HEAD'])).trim();
+  const result: TaskCommitResult = { committed: true, sha, skipped: null, pushed: false, pushError: null };
+  if (o.push) {
+    try {
+      await g.raw(['push']);
+      result.pushed = true;
+    } catch (err) {
+      result.pushError = (err as Error).message.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { commitTask } from '../../src/git/commit';
+import { shortDirection, taskCommitMessage } from '../../src/git/message';
+import { ensureStateDir } from '../../src/pipeline/state-dir';
+import { git as run } from '../helpers/project';
+
+function repo(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-git-'));
+  run(root, 'init', '-q', '-b', 'main');
+  writeFileSync(path.join(root, 'README.md'), '# r\n');
+  run(root, 'add', '-A');
+  run(root, 'commit', '-q', '-m', 'init');
+  return root;
+}
+const log = (root: string, ...args: string[]) => run(root, 'log', ...args).trim();
+const commits = (root: string) => Number(run(root, 'rev-list', '--count', 'HEAD').trim());
+const id = (n: number) => `task_${n.toString(16).padStart(16, '0')}`;
+
+describe('auto-commit of a task', () => {
+  test('when a task changed files, then one commit has the contract subject and the Pipeline-Task trailer', async () => {
+    const root = repo();
+    writeFileSync(path.join(root, 'a.txt'), 'a');
+    const r = await commitTask({ cwd: root, taskId: id(1), taskType: 'impl', direction: 'Implement per spec: login.   Modify only\nfiles listed.', push: false });
+    expect(r).toMatchObject({ committed: true, skipped: null });
+    expect(log(root, '-1', '--format=%s')).toBe(`[pipeline] impl ${id(1)}: Implement per spec: login. Modify only files listed.`);
+    expect(log(root, '-1', '--format=%(trailers:key=Pipeline-Task,valueonly)')).toBe(id(1));
+    expect(r.sha).toBe(log(root, '-1', '--format=%H'));
+  });
+
+  test('when the direction is long, then it is cut to 72 characters ending in ...', () => {
+    const d = 'Write or expand the spec for: ' + 'a very long item text '.repeat(10);
+    expect(shortDirection(d)).toHaveLength(72);
+    expect(shortDirection(d).endsWith('...')).toBe(true);
+    expect(shortDirection('x'.repeat(72))).toBe('x'.repeat(72));
+    expect(taskCommitMessage('spec', id(2), d).split('\n')[0]).toBe(`[pipeline] spec ${id(2)}: ${shortDirection(d)}`);
+  });
+
+  test('when the direction holds shell syntax and newlines, then they land literally in the message and nothing runs', async () => {
+    const root = repo();
+    writeFileSync(path.join(root, 'b.txt'), 'b');
+    const hostile = 'Fix $(touch pwned) `touch pwned2`; rm -rf / "q" \'s\'\nsecond line';
+    await commitTask({ cwd: root, taskId: id(3), taskType: 'impl', direction: hostile, push: false });
+    expect(log(root, '-1', '--format=%s')).toBe(`[pipeline] impl ${id(3)}: Fix $(touch pwned) \`touch pwned2\`; rm -rf / "q" 's' second line`);
+    expect(run(root, 'status', '--porcelain')).toBe('');
+    expect(() => execFileSync('ls', [path.join(root, 'pwned')], { stdio: 'ignore' })).toThrow();
+  });
+
+  test('when the same commit step runs again (a retry), then it finds its trailer and makes no second commit', async () => {
+    const root = repo();
+    writeFileSync(path.join(root, 'c.txt'), 'c');
+    const first = await commitTask({ cwd: root, taskId: id(4), taskType: 'test', direction: 'd', push: false });
+    writeFileSync(path.join(root, 'later.txt'), 'changed after the commit');
+    const retry = await commitTask({ cwd: root, taskId: id(4), taskType: 'test', direction: 'd', push: false });
+    expect(retry).toMatchObject({ committed: false, skipped: 'already-committed', sha: first.sha });
+    expect(commits(root)).toBe(2);
+  });
+
+  test('when nothing changed, the folder is not a git work tree, or the task is a heal task, then nothing is committed', async () => {
+    const root = repo();
+    expect((await commitTask({ cwd: root, taskId: id(5), taskType: 'impl', direction: 'd', push: false })).skipped).toBe('no-changes');
+    writeFileSync(path.join(root, 'h.txt'), 'h');
+    expect((await commitTask({ cwd: root, taskId: id(6), taskType: 'heal', direction: 'd', push: false })).skipped).toBe('heal-task');
+    const plain = mkdtempSync(path.join(os.tmpdir(), 'nightshift-plain-'));
+    writeFileSync(path.join(plain, 'x'), 'x');
+    expect((await commitTask({ cwd: plain, taskId: id(7), taskType: 'impl', direction: 'd', push: false })).skipped).toBe('not-a-work-tree');
+    expect(commits(root)).toBe(1);
+  });
+
+  test('when only the state dir changed, then nothing is committed and it never enters a commit', async () => {
+    const root = repo();
+    await ensureStateDir(root, path.join(root, '.nightshift'));
+    writeFileSync(path.join(root, '.nightshift', 'logs', 'metrics.jsonl'), '{}\n');
+    expect((await commitTask({ cwd: root, taskId: id(8), taskType: 'impl', direction: 'd', push: false })).skipped).toBe('no-changes');
+    writeFileSync(path.join(root, 'code.js'), '1');
+    await commitTask({ cwd: root, taskId: id(9), taskType: 'impl', direction: 'd', push: false });
+    expect(run(root, 'show', '--name-only', '--format=', 'HEAD').trim()).toBe('code.js');
+  });
+
+  test('when the work tree is a linked worktree (.git is a file), then it is committed like any work tree', async () => {
+    const root = repo();
+    const wt = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-wt-')), 'item');
+    run(root, 'worktree', 'add', '-q', '-b', 'nightshift/item', wt);
+    writeFileSync(path.join(wt, 'w.txt'), 'w');
+    const r = await commitTask({ cwd: wt, taskId: id(10), taskType: 'spec', direction: 'd', push: false });
+    expect(r.committed).toBe(true);
+    expect(run(root, 'log', '-1', '--format=%s', 'nightshift/item').trim()).toContain(id(10));
+  });
+
+  test('when auto-push is on, then the commit reaches the bare remote; with no remote the push error is recorded and the commit stays', async () => {
+    const bare = mkdtempSync(path.join(os.tmpdir(), 'nightshift-bare-'));
+    run(bare, 'init', '-q', '--bare', '-b', 'main');
+    const root = repo();
+    run(root, 'remote', 'add', 'origin', bare);
+    run(root, 'push', '-q', '-u', 'origin', 'main');
+    writeFileSync(path.join(root, 'p.txt'), 'p');
+    const pushed = await commitTask({ cwd: root, taskId: id(11), taskType: 'impl', direction: 'push me', push: true });
+    expect(pushed).toMatchObject({ committed: true, pushed: true, pushError: null });
+    expect(run(bare, 'log', '-1', '--format=%s', 'main').trim()).toContain(id(11));
+
+    const lonely = repo();
+    mkdirSync(path.join(lonely, 'd'));
+    writeFileSync(path.join(lonely, 'd', 'q.txt'), 'q');
+    const failed = await commitTask({ cwd: lonely, taskId: id(12), taskType: 'impl', direction: 'no remote', push: true });
+    expect(failed.committed).toBe(true);
+    expect(failed.pushed).toBe(false);
+    expect(failed.pushError).toMatch(/push|remote|destination/i);
+  });
+});

@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { projectPaths, type EnvConfig } from '../../src/config';
+import { startPipeline } from '../../src/cli/commands/start';
+import type { TemporalClient } from '../../src/temporal/connection';
+import { git, makeProject, readJsonl, type TempProject } from '../helpers/project';
+import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
+
+/** Subjects and files of every commit on a branch since the initial one. */
+function commitsOn(root: string, ref: string): { subject: string; files: string[] }[] {
+  const raw = git(root, 'log', '--reverse', '--no-merges', '--format=@@%s', '--name-only', ref).trim();
+  return raw
+    .split('@@')
+    .filter(Boolean)
+    .map((block) => {
+      const [subject, ...files] = block.trim().split('\n');
+      return { subject, files: files.filter(Boolean) };
+    });
+}
+
+async function run(project: TempProject, overrides: Record<string, string>) {
+  const config: EnvConfig = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', ...overrides });
+  const t: TemporalClient = testClient(config);
+  const worker: TestWorker = await startTestWorker(config);
+  try {
+    const paths = projectPaths(config, project.root);
+    const started = await startPipeline(t, config, paths, { once: true });
+    return { result: await t.client.workflow.getHandle(started.workflowId).result(), paths };
+  } finally {
+    await worker.stop();
+    await t.close();
+  }
+}
+
+describe('git: auto-commit in the project root', () => {
+  test('when PIPELINE_AUTO_COMMIT=1, then every completed task is one commit with its trailer, and the state dir is never committed', async () => {
+    const project = makeProject(['Commit each task'], { review: [{ output: 'VERDICT: pass' }] });
+    const { result, paths } = await run(project, { PIPELINE_AUTO_COMMIT: '1' });
+    expect(result).toMatchObject({ itemsPassed: 1, tasksRun: 4 });
+    const commits = commitsOn(project.root, 'HEAD').slice(1); // after "init"
+    expect(commits.map((c) => c.subject.split(' ')[1])).toEqual(['spec', 'impl', 'test', 'review']);
+    const tasks = readJsonl<{ task_id: string; task_type: string }>(paths.metricsFile);
+    commits.forEach((c, i) => {
+      expect(c.subject).toMatch(new RegExp(`^\\[pipeline\\] ${tasks[i].task_type} ${tasks[i].task_id}: `));
+      expect(c.files).toEqual([`work/${tasks[i].task_id}.txt`]);
+    });
+    expect(git(project.root, 'log', '--format=%B').match(/Pipeline-Task: task_[0-9a-f]{16}/g)).toHaveLength(4);
+    expect(git(project.root, 'log', '--name-only', '--format=')).not.toContain('.nightshift');
+    expect(git(project.root, 'status', '--porcelain')).toBe('');
+  });
+
+  test('when auto-commit is off (the default), then the pipeline makes no commit', async () => {
+    const project = makeProject(['Do not commit'], { review: [{ output: 'VERDICT: pass' }] });
+    await run(project, {});
+    expect(commitsOn(project.root, 'HEAD')).toHaveLength(1);
+  });
+});
+
+describe('git: parallel items in worktrees', () => {
+  test('when two items run in parallel, then each commits only its own files on its own branch and both are merged back', async () => {
+    const project = makeProject(['Parallel item one', 'Parallel item two'], { default: [{ sleepMs: 300, output: 'did the work for this task' }], review: [{ output: 'VERDICT: pass' }] });
+    const { result, paths } = await run(project, { PIPELINE_PARALLEL_ITEMS: '2' });
+    expect(result).toMatchObject({ itemsPassed: 2, itemsFailed: 0, tasksRun: 8 });
+    const calls = project.calls();
+    // both items really ran at the same time in different folders
+    expect(new Set(calls.map((c) => (c as unknown as { cwd: string }).cwd)).size).toBe(2);
+    const itemOf = new Map(readJsonl<{ task_id: string; item_key: string }>(paths.metricsFile).map((m) => [m.task_id, m.item_key]));
+    const commits = commitsOn(project.root, 'main').slice(1);
+    expect(commits).toHaveLength(8);
+    for (const c of commits) {
+      const taskId = /task_[0-9a-f]{16}/.exec(c.subject)![0];
+      expect(c.files).toEqual([`work/${taskId}.txt`]); // never another item's (or task's) work
+      expect(itemOf.get(taskId)).toBeDefined();
+    }
+    // every task's file is on main now, worktrees are gone, merged branches deleted
+    for (const id of itemOf.keys()) expect(existsSync(path.join(project.root, 'work', `${id}.txt`))).toBe(true);
+    expect(git(project.root, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(git(project.root, 'branch', '--list', 'nightshift/*').trim()).toBe('');
+    expect(git(project.root, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');
+  });
+
+  test('when two parallel items change the same file differently, then the second merge fails that item, keeps its branch and records why', async () => {
+    const project = makeProject(['Conflict item one', 'Conflict item two'], {
+      impl: [
+        { sleepMs: 200, output: 'wrote shared.txt one way', write: { path: 'shared.txt', content: 'version from {task_id}\n' } },
+        { sleepMs: 200, output: 'wrote shared.txt another way', write: { path: 'shared.txt', content: 'other version from {task_id}\n' } },
+      ],
+      review: [{ output: 'VERDICT: pass' }],
+    });
+    const { result, paths } = await run(project, { PIPELINE_PARALLEL_ITEMS: '2' });
+    expect(result).toMatchObject({ itemsPassed: 1, itemsFailed: 1 });
+    const outcomes = readJsonl<{ key: string; outcome: string; reason?: string }>(path.join(paths.stateDir, 'items.jsonl'));
+    const failed = outcomes.find((o) => o.outcome === 'failed')!;
+    expect(failed.reason).toContain('merge conflict in shared.txt');
+    expect(git(project.root, 'branch', '--list', `nightshift/${failed.key}`).trim()).toBe(`nightshift/${failed.key}`);
+    expect(git(project.root, 'status', '--porcelain')).toBe(''); // the aborted merge left main clean
+    expect(readFileSync(path.join(project.root, 'shared.txt'), 'utf8')).toMatch(/version from task_/);
+  });
+});
