@@ -412,3 +412,27 @@ describe('passed specs in <state dir>/coverage.jsonl', () => {
     expect((await readPassedSpecs(path.join(stateDir, 'missing'))).size).toBe(0);
   });
 });
+
+describe('the seed sample itself', () => {
+  const shared = path.resolve(__dirname, '../../../shared/seed-formats/SPEC-COVERAGE.excerpt.md');
+  const hasShared = fs.existsSync(shared);
+
+  (hasShared ? test : test.skip)('when the real seed file is copied into a project, then it matches the inline copy and updates idempotently', async () => {
+    const real = fs.readFileSync(shared, 'utf8');
+    expect(real).toBe(SEED_EXCERPT);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-seed-coverage-'));
+    fs.mkdirSync(path.join(root, 'docs'));
+    fs.mkdirSync(path.join(root, 'specs'));
+    fs.copyFileSync(shared, path.join(root, 'docs', 'SPEC-COVERAGE.md'));
+    fs.writeFileSync(path.join(root, 'specs', '047-heal-completion-issue-resolution.md'), '# x\n');
+    fs.writeFileSync(path.join(root, 'specs', '051-a-brand-new-spec.md'), '# x\n');
+    const opts = { projectRoot: root, coveragePath: 'docs/SPEC-COVERAGE.md', stateDir: path.join(root, '.nightshift'), dryRun: false, testsPassed: false };
+    await updateCoverage(opts);
+    const once = fs.readFileSync(path.join(root, 'docs', 'SPEC-COVERAGE.md'));
+    const text = once.toString('utf8');
+    expect(text.match(/^\| 047 /gm)).toHaveLength(1); // the truncated row stands for the 047 file
+    expect(text).toContain('| 051 A Brand New Spec | ? | ✓ | ? | Pending |');
+    await updateCoverage(opts);
+    expect(fs.readFileSync(path.join(root, 'docs', 'SPEC-COVERAGE.md')).equals(once)).toBe(true);
+  });
+});

@@ -98,7 +98,7 @@ describe('itemWorkflow', () => {
     const sc = scenario(allPass);
     const result = await runItem(sc);
 
-    expect(result).toEqual({ outcome: 'passed', iteration: 1, tasksRun: 4, position: null, reason: expect.any(String) });
+    expect(result).toEqual({ outcome: 'passed', iteration: 1, tasksRun: 4, position: null, reason: expect.any(String), testsPassed: false, specOutput: expect.stringContaining('spec done for') });
     expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'test#1', 'review#1']);
     for (const task of sc.tasks) {
       expect(task.direction).toBe(buildDirection(task.task_type, textOf(sc), 1));
@@ -126,6 +126,8 @@ describe('itemWorkflow', () => {
         exit_code: 0,
         decision_prompt: null,
         decision: null,
+        commit_sha: null, // auto-commit is off in these settings
+        push_error: null,
       });
     });
   });
@@ -192,7 +194,7 @@ describe('itemWorkflow', () => {
     const sc = scenario(allPass, (n) => (n === 0 ? { ok: false, exitCode: 1, output: 'FAIL widget.test.ts: 2 failed' } : { ok: true, exitCode: 0, output: 'all green' }));
     const result = await runItem(sc, { testCommand: ['npm', 'test'], taskTimeoutSeconds: 77 });
 
-    expect(result).toMatchObject({ outcome: 'passed', iteration: 2, tasksRun: 7 });
+    expect(result).toMatchObject({ outcome: 'passed', iteration: 2, tasksRun: 7, testsPassed: true });
     expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'test#1', 'review#1', 'impl#2', 'test#2', 'review#2']);
     expect(sc.results[3].verdict).toBe('pass');
     expect(sc.tasks[4].direction).toMatch(/^Fix the issues \(iteration 2\): /);

@@ -291,7 +291,7 @@ describe('pipelineWorkflow', () => {
       expect(result).toMatchObject({ reason: 'stopped', itemsPassed: 0, itemsFailed: 0, tasksRun: 2 });
       expect(tasksOf(p, item.key)).toEqual(['spec#1', 'impl#1']);
       expect(tasksOf(p, next.key)).toEqual([]);
-      expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String) }]);
+      expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String), reason: 'stop requested' }]);
     } finally {
       release();
       await handle.terminate().catch(() => undefined);
@@ -317,7 +317,7 @@ describe('pipelineWorkflow', () => {
 
       expect(result).toMatchObject({ reason: 'deadline', itemsPassed: 0, tasksRun: 2 });
       expect(tasksOf(p, item.key)).toEqual(['spec#1', 'impl#1']);
-      expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String) }]);
+      expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String), reason: 'stop requested' }]);
     } finally {
       release();
       await handle.terminate().catch(() => undefined);
