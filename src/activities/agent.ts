@@ -11,6 +11,11 @@ import { taskLogPath } from '../tasks/paths';
 
 export const OUTPUT_LIMIT = 4000;
 const MIN_OUTPUT_CHARS = 10;
+const NEEDS_DECISION_LINE = /^\s*NEEDS_DECISION:\s*(.+?)\s*$/;
+
+function decisionPromptOf(line: string): string | null {
+  return NEEDS_DECISION_LINE.exec(line)?.[1] ?? null;
+}
 const HEARTBEAT_EVERY_MS = 2000;
 
 export interface AgentActivityDeps {
@@ -67,6 +72,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     let tail = '';
     let lineBuffer = '';
     let verdict: 'pass' | 'fail' | null = null;
+    let decisionPrompt: string | null = null;
     let nonWhitespace = 0;
     const heartbeat = setInterval(() => ctx.heartbeat({ lastOutput: tail.slice(-200) }), HEARTBEAT_EVERY_MS);
     ctx.heartbeat({ started: startedAt });
@@ -83,10 +89,14 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
         nonWhitespace += nonWhitespaceLength(chunk);
         const lines = (lineBuffer + chunk).split('\n');
         lineBuffer = lines.pop() ?? '';
-        for (const line of lines) verdict = explicitVerdict(line) ?? verdict;
+        for (const line of lines) {
+          verdict = explicitVerdict(line) ?? verdict;
+          decisionPrompt = decisionPromptOf(line) ?? decisionPrompt;
+        }
       },
     }).finally(() => clearInterval(heartbeat));
     verdict = explicitVerdict(lineBuffer) ?? verdict;
+    decisionPrompt = decisionPromptOf(lineBuffer) ?? decisionPrompt;
 
     let output = tail;
     let status: RunAgentTaskResult['status'];
@@ -98,6 +108,9 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       output += `\n[Timeout ${input.timeoutSeconds}s]\n`;
       exitCode = -9;
       status = 'failed';
+    } else if (decisionPrompt) {
+      // The agent asked a question: the task waits for a human, whatever its exit code.
+      status = 'needs_decision';
     } else if (exitCode !== 0) {
       status = 'failed';
     } else if (nonWhitespace < MIN_OUTPUT_CHARS) {
@@ -120,6 +133,8 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       finishedAt: new Date().toISOString(),
       timedOut: outcome.timedOut,
       verdict,
+      decisionPrompt: status === 'needs_decision' ? decisionPrompt : null,
+      outputChars: nonWhitespace,
     };
   };
 }

@@ -10,6 +10,8 @@ import { healthRouter } from './routes/health';
 import { metricsRouter } from './routes/metrics';
 import { pipelineRouter } from './routes/pipeline';
 import { tasksRouter } from './routes/tasks';
+import { monitorRouter } from './routes/monitor';
+import { statusDeps } from '../status/pipeline-status';
 
 export interface AppDeps {
   config: EnvConfig;
@@ -32,8 +34,9 @@ export function createApp(deps: AppDeps): Express {
   const api = express.Router();
   api.use(healthRouter(deps.temporal));
   api.use(metricsRouter(deps.metrics));
-  api.use(tasksRouter(deps.tasks, deps.paths.stateDir));
-  api.use(pipelineRouter({ temporal: deps.temporal, projectId: deps.paths.projectId, stateDir: deps.paths.stateDir, tasks: deps.tasks, mutate }));
+  api.use(tasksRouter({ tasks: deps.tasks, stateDir: deps.paths.stateDir, temporal: deps.temporal, config: deps.config, paths: deps.paths, mutate }));
+  api.use(monitorRouter(deps.paths.stateDir));
+  api.use(pipelineRouter({ ...statusDeps(deps.config, deps.paths, deps.temporal, deps.tasks, deps.metrics), mutate }));
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version';
 import { registerBacklog } from './commands/backlog';
 import { registerCoverage } from './commands/coverage';
+import { registerDecide } from './commands/decide';
 import { registerDoctor } from './commands/doctor';
 import { registerMetrics } from './commands/metrics';
 import { registerServices } from './commands/services';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerStatus(program, globals);
   registerMetrics(program, globals);
   registerTasks(program, globals);
+  registerDecide(program, globals);
   registerBacklog(program, globals);
   registerCoverage(program, globals);
   registerDoctor(program, globals);

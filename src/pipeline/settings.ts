@@ -2,7 +2,26 @@ import type { EnvConfig, ProjectPaths } from '../config';
 import { currentBranch, isWorkTree } from '../git/repo';
 import { parseArgvTemplate } from '../agents/argv';
 import { resolveAgentSettings } from '../agents/presets';
-import type { PipelineSettings } from '../shared/types';
+import type { AttentionThresholds, MonitorSettings, PipelineSettings } from '../shared/types';
+
+export function attentionThresholds(config: EnvConfig): AttentionThresholds {
+  return {
+    stuckMinutes: config.PIPELINE_STUCK_MINUTES,
+    repeatedFailures: config.PIPELINE_REPEATED_FAILURES,
+    lowSuccessRate: config.PIPELINE_LOW_SUCCESS_RATE,
+    lowSuccessMinTasks: config.PIPELINE_LOW_SUCCESS_MIN_TASKS,
+  };
+}
+
+export function monitorSettings(config: EnvConfig): MonitorSettings {
+  return {
+    ...attentionThresholds(config),
+    intervalSeconds: config.PIPELINE_MONITOR_INTERVAL_SECONDS,
+    autoFix: config.PIPELINE_AUTO_FIX_ENABLED,
+    autoFixAction: config.PIPELINE_AUTO_FIX_ACTION,
+    cooldownMinutes: config.PIPELINE_AUTO_FIX_COOLDOWN_MINUTES,
+  };
+}
 
 export class SettingsError extends Error {
   readonly type = 'SettingsError';
@@ -34,5 +53,8 @@ export async function buildPipelineSettings(config: EnvConfig, paths: ProjectPat
     parallelItems: parallel,
     baseBranch,
     specCoverage: config.PIPELINE_SPEC_COVERAGE,
+    needsDecisionTimeoutHours: config.PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS,
+    notifyWebhookUrl: config.PIPELINE_NOTIFY_WEBHOOK_URL ?? null,
+    monitor: monitorSettings(config),
   };
 }

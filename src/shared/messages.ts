@@ -1,6 +1,6 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { QUERY_STATUS, SIGNAL_PAUSE, SIGNAL_RESUME, SIGNAL_STOP } from './names';
-import type { ItemStatusView, PipelineStatusView } from './types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { QUERY_ISSUES, QUERY_STATUS, SIGNAL_ITEM_WAITING, SIGNAL_PAUSE, SIGNAL_RESUME, SIGNAL_STOP, UPDATE_DECIDE } from './names';
+import type { DecideInput, DecideResult, ItemStatusView, MonitorCarriedState, PipelineStatusView } from './types';
 
 /** Message definitions shared by the workflows, the API and the CLI (plain objects, sandbox-safe). */
 export const pauseSignal = defineSignal(SIGNAL_PAUSE);
@@ -8,3 +8,8 @@ export const resumeSignal = defineSignal(SIGNAL_RESUME);
 export const stopSignal = defineSignal(SIGNAL_STOP);
 export const pipelineStatusQuery = defineQuery<PipelineStatusView>(QUERY_STATUS);
 export const itemStatusQuery = defineQuery<ItemStatusView>(QUERY_STATUS);
+/** Answers a task waiting in needs_decision; rejected (before history) when that task is not the one waiting. */
+export const decideUpdate = defineUpdate<DecideResult, [DecideInput]>(UPDATE_DECIDE);
+/** An item tells its pipeline it waits for a decision (and no longer holds a slot), or that it goes on. */
+export const itemWaitingSignal = defineSignal<[{ itemKey: string; waiting: boolean }]>(SIGNAL_ITEM_WAITING);
+export const monitorIssuesQuery = defineQuery<MonitorCarriedState>(QUERY_ISSUES);

@@ -17,7 +17,21 @@ export function itemWorkflowId(projectId: string, itemKey: string): string {
   return `nightshift-${projectId}-item-${itemKey}`;
 }
 
+export function monitorWorkflowId(projectId: string): string {
+  return `nightshift-${projectId}-monitor`;
+}
+
+export function taskWorkflowId(projectId: string, taskId: string): string {
+  return `nightshift-${projectId}-task-${taskId}`;
+}
+
+export const MONITOR_WORKFLOW_TYPE = 'monitorWorkflow';
+export const TASK_WORKFLOW_TYPE = 'taskWorkflow';
+
 export const SIGNAL_PAUSE = 'pause';
 export const SIGNAL_RESUME = 'resume';
 export const SIGNAL_STOP = 'stop';
 export const QUERY_STATUS = 'status';
+export const UPDATE_DECIDE = 'decide';
+export const SIGNAL_ITEM_WAITING = 'itemWaiting';
+export const QUERY_ISSUES = 'issues';

@@ -51,6 +51,53 @@ export interface PipelineSettings {
   baseBranch: string | null;
   /** SPEC-COVERAGE table, relative to the project root; updated after each item that passes. */
   specCoverage: string;
+  /** 0 = an item waits for its decision forever. */
+  needsDecisionTimeoutHours?: number;
+  notifyWebhookUrl?: string | null;
+  monitor?: MonitorSettings;
+}
+
+export const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail'] as const;
+export type Condition = (typeof CONDITIONS)[number];
+
+export interface AttentionThresholds {
+  stuckMinutes: number;
+  repeatedFailures: number;
+  lowSuccessRate: number;
+  lowSuccessMinTasks: number;
+}
+
+export interface MonitorSettings extends AttentionThresholds {
+  intervalSeconds: number;
+  autoFix: boolean;
+  autoFixAction: 'heal' | 'needs_decision';
+  cooldownMinutes: number;
+}
+
+export type Attention = Record<Condition, boolean> & { flags: Condition[] };
+
+/** What the attention rules saw, so an issue can say why it was raised. */
+export interface AttentionReport {
+  attention: Attention;
+  /** Per raised condition: a one-line message with the evidence. */
+  details: Partial<Record<Condition, string>>;
+  /** For repeated_failures: the phase whose last tasks all failed. */
+  failingPhase: string | null;
+  pipelineRunning: boolean;
+  checkedAt: string;
+}
+
+export interface MonitorIssue {
+  id: string;
+  condition: Condition;
+  severity: 'high' | 'medium' | 'low';
+  message: string;
+  suggested_action: string;
+  created_at: string;
+  resolved_at: string | null;
+  heal_task_id: string | null;
+  /** What auto-fix did about it, and how that ended. */
+  actions: { at: string; action: string; task_id?: string; outcome?: string }[];
 }
 
 export interface BacklogItem {
@@ -159,6 +206,10 @@ export interface TaskRecord {
   commit_sha?: string | null;
   /** Why the push after the commit failed; the task itself did not fail for it. */
   push_error?: string | null;
+  /** The workflow that owns the task: where `decide` is sent. */
+  workflow_id?: string | null;
+  /** Non-whitespace characters the agent itself printed (0 = it printed nothing: output_empty / executor_fail). */
+  output_chars?: number;
 }
 
 /** What the workflow knows about a task before its agent runs. */
@@ -181,7 +232,7 @@ export interface RunAgentTaskInput {
 }
 
 export interface RunAgentTaskResult {
-  status: 'completed' | 'failed';
+  status: 'completed' | 'failed' | 'needs_decision';
   output: string;
   exitCode: number | null;
   durationSeconds: number;
@@ -190,6 +241,10 @@ export interface RunAgentTaskResult {
   timedOut: boolean;
   /** The last `VERDICT: pass|fail` line anywhere in the output, not only in its kept tail. */
   verdict: 'pass' | 'fail' | null;
+  /** The last `NEEDS_DECISION: <prompt>` line: the task waits for a human decision. */
+  decisionPrompt?: string | null;
+  /** Non-whitespace characters of the agent's own output. */
+  outputChars?: number;
 }
 
 export interface FinishTaskInput {
@@ -250,6 +305,8 @@ export interface RecordItemOutcomeResult {
 
 /** A task as shown by the status query of an item workflow. */
 export interface ItemStatusView {
+  /** The task waiting for a decision, if any. */
+  waiting?: { taskId: string; prompt: string; since: string } | null;
   itemKey: string;
   itemText: string;
   phase: Phase;
@@ -267,6 +324,8 @@ export interface PipelineItemView {
   iteration: number;
   phase: Phase | null;
   workflowId: string | null;
+  /** The item waits for a human decision; it does not hold a slot meanwhile. */
+  waitingDecision?: boolean;
 }
 
 export interface PipelineStatusView {
@@ -344,4 +403,76 @@ export interface UpdateCoverageResult {
   changes: number;
   skipped: string | null;
   commitSha: string | null;
+}
+
+export interface SaveTaskInput {
+  stateDir: string;
+  task: TaskRecord;
+}
+
+export interface DecideInput {
+  taskId: string;
+  decision: string;
+}
+
+export interface DecideResult {
+  accepted: true;
+  taskId: string;
+}
+
+export interface NotifyInput {
+  url: string;
+  event: Record<string, unknown>;
+}
+
+export interface NotifyResult {
+  delivered: boolean;
+  status: number | null;
+  error: string | null;
+}
+
+export interface CheckAttentionInput {
+  projectId: string;
+  projectRoot: string;
+  stateDir: string;
+  metricsFile: string;
+  productBacklog: string;
+  metaBacklog: string;
+  metaRatio: number;
+  thresholds: AttentionThresholds;
+}
+
+export interface WriteMonitorIssuesInput {
+  stateDir: string;
+  issues: MonitorIssue[];
+  lastCheck: string;
+}
+
+/** A single task outside the backlog: a heal task, or an ad-hoc task from `enqueue` / POST /api/agent/tasks. */
+export interface TaskWorkflowInput {
+  projectId: string;
+  settings: PipelineSettings;
+  task: TaskSpec;
+  /** Ask a human first (auto-fix action needs_decision): the task waits with this prompt before its agent runs. */
+  askFirst?: string | null;
+  /** Monitor context recorded with a heal task. */
+  condition?: Condition | null;
+}
+
+export interface TaskWorkflowResult {
+  taskId: string;
+  status: TaskStatus;
+}
+
+export interface MonitorInput {
+  projectId: string;
+  settings: PipelineSettings;
+  state?: MonitorCarriedState;
+}
+
+export interface MonitorCarriedState {
+  issues: MonitorIssue[];
+  lastHealAt: Partial<Record<Condition, string>>;
+  lastCheck: string | null;
+  continueAsNewCount: number;
 }

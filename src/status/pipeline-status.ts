@@ -2,7 +2,13 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { itemStatusQuery, pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
-import type { ItemStatusView, PipelineStatusView, TaskRecord } from '../shared/types';
+import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineStatusView, TaskRecord } from '../shared/types';
+import type { MetricsStore } from '../metrics/store';
+import { evaluateAttention } from '../monitor/attention';
+import { attentionSnapshot } from '../monitor/snapshot';
+import { readMonitorIssues } from '../api/routes/monitor';
+import type { EnvConfig, ProjectPaths } from '../config';
+import { attentionThresholds } from '../pipeline/settings';
 import { taskLogPath } from '../tasks/paths';
 import type { TaskIndex } from '../tasks/store';
 import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from '../temporal/connection';
@@ -48,8 +54,9 @@ export interface PipelineStatusResponse {
   recent_completed: StatusTaskView[];
   latest_request: { task_id: string; status: string; direction: string; prompt_preview: string } | null;
   latest_response: { task_id: string; status: string; output_preview: string; output_len: number } | null;
+  attention: Attention;
   pipeline: PipelineSection;
-  issues: unknown[];
+  issues: MonitorIssue[];
 }
 
 const secondsBetween = (from: string | null, to: number): number | null => (from ? Math.max(0, Math.round((to - Date.parse(from)) / 1000)) : null);
@@ -85,6 +92,10 @@ export interface PipelineStatusDeps {
   projectId: string;
   stateDir: string;
   tasks: TaskIndex;
+  metrics: MetricsStore;
+  projectRoot: string;
+  backlog: { productBacklog: string; metaBacklog: string; metaRatio: number };
+  thresholds: AttentionThresholds;
 }
 
 /** The pipeline section: from the workflow's status query, or from describe() when no worker answers. */
@@ -142,7 +153,12 @@ async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: Pip
 
 /** GET /api/agent/pipeline-status: the reference's shape plus `pipeline` and `issues`. */
 export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<PipelineStatusResponse> {
-  const [{ section, items }, all] = await Promise.all([pipelineSection(deps), deps.tasks.all()]);
+  const [{ section, items }, all, snapshot, monitor] = await Promise.all([
+    pipelineSection(deps),
+    deps.tasks.all(),
+    attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog }),
+    readMonitorIssues(deps.stateDir),
+  ]);
   const now = Date.now();
   const runningTasks = all.filter((t) => t.status === 'running');
   const known = new Set(all.map((t) => t.id));
@@ -170,7 +186,22 @@ export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<Pipel
     latest_response: responseFrom
       ? { task_id: responseFrom.id, status: responseFrom.status, output_preview: (responseFrom.output ?? '').slice(0, 2000), output_len: responseFrom.output?.length ?? 0 }
       : null,
+    attention: evaluateAttention(snapshot, deps.thresholds).attention,
     pipeline: section,
-    issues: [],
+    issues: monitor.issues,
+  };
+}
+
+/** The status dependencies of one project, from its config (used by the API and the CLI). */
+export function statusDeps(config: EnvConfig, paths: ProjectPaths, temporal: TemporalClient, tasks: TaskIndex, metrics: MetricsStore): PipelineStatusDeps {
+  return {
+    temporal,
+    projectId: paths.projectId,
+    projectRoot: paths.projectRoot,
+    stateDir: paths.stateDir,
+    tasks,
+    metrics,
+    backlog: { productBacklog: config.PIPELINE_BACKLOG, metaBacklog: config.PIPELINE_META_BACKLOG, metaRatio: config.PIPELINE_META_RATIO },
+    thresholds: attentionThresholds(config),
   };
 }

@@ -2,7 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from 
 import { agentEnvironment, type EnvConfig } from '../config';
 import { createActivities } from '../activities';
 import type { Logger } from '../logger';
-import { securityOptions, temporalAddress } from '../temporal/connection';
+import { createTemporalClient, securityOptions, temporalAddress } from '../temporal/connection';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -36,13 +36,16 @@ export interface CreateWorkerOptions {
 }
 
 export async function createNightshiftWorker(o: CreateWorkerOptions): Promise<WorkerHandle> {
-  const connection = await NativeConnection.connect({ address: o.address ?? temporalAddress(o.config), ...securityOptions(o.config) });
+  const address = o.address ?? temporalAddress(o.config);
+  const connection = await NativeConnection.connect({ address, ...securityOptions(o.config) });
+  // The monitor's checks read workflow state (heartbeats) through an ordinary client.
+  const temporal = createTemporalClient(o.config, address);
   const worker = await Worker.create({
     connection,
     namespace: o.config.TEMPORAL_NAMESPACE,
     taskQueue: o.taskQueue ?? o.config.TEMPORAL_TASK_QUEUE,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ agentEnv: agentEnvironment() }),
+    activities: createActivities({ agentEnv: agentEnvironment(), temporal }),
     // Agents are heavy child processes: cap them; workflow tasks are cheap.
     maxConcurrentActivityTaskExecutions: o.maxConcurrentAgents ?? 16,
     // Give running agents time to be stopped cleanly (their process groups killed) on shutdown.
@@ -56,6 +59,7 @@ export async function createNightshiftWorker(o: CreateWorkerOptions): Promise<Wo
         await worker.run();
       } finally {
         await connection.close();
+        await temporal.close().catch(() => undefined);
       }
     },
     shutdown: () => worker.shutdown(),

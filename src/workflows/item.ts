@@ -1,39 +1,13 @@
-import { condition, isCancellation, log, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { buildDirection } from '../shared/directions';
-import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
-import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, PipelineSettings, RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/types';
+import { itemStatusQuery, itemWaitingSignal, pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
+import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, PipelineSettings, TaskSpec } from '../shared/types';
 import { judgeValidation } from './item-validation';
 import { newTaskId } from './task-id';
+import { handleDecisions, runTaskToEnd, withDecision, type DecisionWait } from './task-runner';
 
 const NEXT_PHASE: Record<Phase, Phase | 'validate'> = { spec: 'impl', impl: 'test', test: 'review', review: 'validate' };
-
-/** Short local steps: file appends and backlog reads. */
-function bookkeeping() {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
-  });
-}
-
-/** Git steps (commit, push): bounded, retried; they report failures instead of throwing. */
-function gitSteps(s: PipelineSettings) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '5 minutes',
-    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-  });
-}
-
-/** The agent run: long, heartbeating; retried when its worker disappears, not when the agent fails. */
-function agentRunner(s: PipelineSettings, summary: string) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: `${s.taskTimeoutSeconds + 120} seconds`,
-    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
-    summary,
-  });
-}
 
 /** The validation command: bounded like an agent task. */
 function testRunner(s: PipelineSettings) {
@@ -56,7 +30,10 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     tasksRun: 0,
     currentTask: null as ItemStatusView['currentTask'],
     specOutput: '',
+    /** A decision to carry into the next direction of the same phase. */
+    decided: null as { prompt: string; decision: string } | null,
   };
+  const wait: DecisionWait = { waiting: null, decision: null };
   const workDir = input.workDir ?? s.projectRoot;
   // In a worktree every task is committed: the item's branch is what gets merged.
   const commitTasks = s.autoCommit || workDir !== s.projectRoot;
@@ -68,11 +45,17 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     paused: state.paused,
     stopRequested: state.stopRequested,
     currentTask: state.currentTask,
+    waiting: wait.waiting,
   }));
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => void (state.paused = false));
   setHandler(stopSignal, () => void (state.stopRequested = true));
+  handleDecisions(wait);
 
+  const parent = workflowInfo().parent;
+  const tellParent = async (waiting: boolean) => {
+    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(itemWaitingSignal, { itemKey: input.itemKey, waiting }).catch(() => undefined);
+  };
   const position = (): ItemPosition => ({ phase: state.phase, iteration: state.iteration, lastOutput: state.lastOutput });
   const end = (outcome: ItemResult['outcome'], reason: string, testsPassed = false): ItemResult => ({
     outcome,
@@ -94,13 +77,35 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   for (;;) {
     await condition(() => !state.paused || state.stopRequested);
     if (state.stopRequested) return end('stopped', 'stop requested');
-    const result = await runTask(input, workDir, commitTasks, state.phase, state.iteration, state.lastOutput, (t) => (state.currentTask = t));
+    const base = buildDirection(state.phase, input.itemText, state.iteration, state.lastOutput);
+    const task: TaskSpec = {
+      id: newTaskId(),
+      task_type: state.phase,
+      direction: state.decided ? withDecision(base, state.decided.prompt, state.decided.decision) : base,
+      model: `${s.agent.name}/${s.agent.modelByType[state.phase]}`,
+      item_key: input.itemKey,
+      iteration: state.iteration,
+      created_at: new Date().toISOString(),
+    };
+    state.decided = null;
+    state.currentTask = { ...task, status: 'running', started_at: null };
+    const ended = await runTaskToEnd(
+      { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent },
+      task,
+    );
     state.tasksRun += 1;
-    if (state.phase === 'spec' && result.status === 'completed') state.specOutput = result.output;
     state.currentTask = null;
+    if (ended.kind === 'decided') {
+      state.decided = { prompt: ended.prompt, decision: ended.decision }; // same phase again, with the answer
+      continue;
+    }
+    if (ended.kind === 'decision_timeout') return end('failed', `no decision for task ${task.id} within ${s.needsDecisionTimeoutHours} h`);
+    if (ended.kind === 'stopped_waiting') return end('stopped', 'stop requested while waiting for a decision');
+    const result = ended.result;
+    if (state.phase === 'spec' && result.status === 'completed') state.specOutput = result.output;
     if (result.status === 'failed') {
-      const ended = fail(result.output);
-      if (ended) return ended;
+      const failed = fail(result.output);
+      if (failed) return failed;
       continue;
     }
     const next = NEXT_PHASE[state.phase];
@@ -112,64 +117,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     const verdict = judgeValidation(result, tests);
     log.info('validation', { item: input.itemKey, passed: verdict.passed, feedback: verdict.feedback.slice(0, 120) });
     if (verdict.passed) return end('passed', 'passed validation', tests?.ok ?? false);
-    const ended = fail(verdict.feedback);
-    if (ended) return ended;
+    const failed = fail(verdict.feedback);
+    if (failed) return failed;
   }
-}
-
-async function runTask(
-  input: ItemInput,
-  workDir: string,
-  commitTasks: boolean,
-  phase: Phase,
-  iteration: number,
-  lastOutput: string,
-  onCurrent: (t: ItemStatusView['currentTask']) => void,
-): Promise<RunAgentTaskResult> {
-  const s = input.settings;
-  const task: TaskSpec = {
-    id: newTaskId(),
-    task_type: phase,
-    direction: buildDirection(phase, input.itemText, iteration, lastOutput),
-    model: `${s.agent.name}/${s.agent.modelByType[phase]}`,
-    item_key: input.itemKey,
-    iteration,
-    created_at: new Date().toISOString(),
-  };
-  onCurrent({ ...task, status: 'running', started_at: null });
-  setCurrentDetails(`**${phase}** (iteration ${iteration}) — task \`${task.id}\`\n\n${input.itemText}`);
-  let result: RunAgentTaskResult;
-  try {
-    result = await agentRunner(s, `${phase} #${iteration}: ${input.itemText.slice(0, 120)}`).runAgentTask({
-      task,
-      projectRoot: workDir,
-      stateDir: s.stateDir,
-      agent: s.agent,
-      timeoutSeconds: s.taskTimeoutSeconds,
-    });
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    // Retries exhausted (the worker kept dying, or the activity itself broke): the task failed.
-    const now = new Date().toISOString();
-    const message = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
-    result = { status: 'failed', output: `[Pipeline] Task could not run: ${message}`, exitCode: null, durationSeconds: 0, startedAt: now, finishedAt: now, timedOut: false, verdict: null };
-  }
-  const commit =
-    commitTasks && result.status === 'completed'
-      ? await gitSteps(s).commitTask({ cwd: workDir, taskId: task.id, taskType: task.task_type, direction: task.direction, push: s.autoPush })
-      : null;
-  const record: TaskRecord = {
-    ...task,
-    status: result.status,
-    started_at: result.startedAt,
-    finished_at: result.finishedAt,
-    output: result.output,
-    exit_code: result.exitCode,
-    decision_prompt: null,
-    decision: null,
-    commit_sha: commit?.sha ?? null,
-    push_error: commit?.pushError ?? commit?.error ?? null,
-  };
-  await bookkeeping().finishTask({ stateDir: s.stateDir, metricsFile: s.metricsFile, task: record, durationSeconds: result.durationSeconds });
-  return result;
 }

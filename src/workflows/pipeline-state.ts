@@ -73,12 +73,21 @@ export function countByState(state: PipelineCarriedState): Record<ItemState, num
 
 export function statusView(
   state: PipelineCarriedState,
-  extra: { runStartedAt: string; historyLength: number; workflowIdOf: (key: string) => string },
+  extra: { runStartedAt: string; historyLength: number; workflowIdOf: (key: string) => string; waiting?: ReadonlySet<string> },
 ): PipelineStatusView {
   const items: PipelineItemView[] = state.order
     .map((key) => state.items[key])
     .filter((i): i is ItemRecord => !!i)
-    .map((i) => ({ key: i.key, text: i.text, source: i.source, state: i.state, iteration: i.iteration, phase: i.phase, workflowId: i.state === 'running' ? extra.workflowIdOf(i.key) : null }));
+    .map((i) => ({
+      key: i.key,
+      text: i.text,
+      source: i.source,
+      state: i.state,
+      iteration: i.iteration,
+      phase: i.phase,
+      workflowId: i.state === 'running' ? extra.workflowIdOf(i.key) : null,
+      waitingDecision: i.state === 'running' && !!extra.waiting?.has(i.key),
+    }));
   const running = items.some((i) => i.state === 'running');
   return {
     state: state.stopRequested ? 'stopping' : state.paused ? 'paused' : running ? 'running' : 'idle',

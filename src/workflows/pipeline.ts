@@ -11,7 +11,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { pauseSignal, pipelineStatusQuery, resumeSignal, stopSignal } from '../shared/messages';
+import { itemWaitingSignal, pauseSignal, pipelineStatusQuery, resumeSignal, stopSignal } from '../shared/messages';
 import { itemWorkflowId } from '../shared/names';
 import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, PipelineResult } from '../shared/types';
 import { itemWorkflow } from './item';
@@ -44,14 +44,21 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   const parallel = Math.max(1, s.parallelItems ?? 1);
   const useWorktrees = parallel > 1 && !!s.baseBranch;
   const running = new Map<string, ChildWorkflowHandle<typeof itemWorkflow>>();
+  /** Running items that wait for a human decision: they do not hold a slot meanwhile. */
+  const waiting = new Set<string>();
+  const busy = () => running.size - [...waiting].filter((k) => running.has(k)).length;
   const finished: { item: ItemRecord; result: ItemResult }[] = [];
   const runStartedAt = new Date().toISOString();
   // A child may finish between the signal and its delivery; that is not an error of the pipeline.
   const forward = async (signal: SignalDefinition<[], string>) => Promise.all([...running.values()].map((h) => h.signal(signal).catch(() => undefined)));
 
   setHandler(pipelineStatusQuery, () =>
-    statusView(state, { runStartedAt, historyLength: workflowInfo().historyLength, workflowIdOf: (k) => itemWorkflowId(input.projectId, k) }),
+    statusView(state, { runStartedAt, historyLength: workflowInfo().historyLength, workflowIdOf: (k) => itemWorkflowId(input.projectId, k), waiting }),
   );
+  setHandler(itemWaitingSignal, ({ itemKey, waiting: isWaiting }) => {
+    if (isWaiting) waiting.add(itemKey);
+    else waiting.delete(itemKey);
+  });
   setHandler(pauseSignal, async () => {
     state.paused = true;
     await forward(pauseSignal);
@@ -80,6 +87,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   for (;;) {
     while (finished.length) {
       const { item, result: reported } = finished.shift()!;
+      waiting.delete(item.key);
       const result = await settleItem(input, item, reported, useWorktrees);
       applyItemResult(item, result, new Date().toISOString());
       state.tasksRun += result.tasksRun;
@@ -101,7 +109,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       return await continueAsNew<typeof pipelineWorkflow>({ ...input, state: compactForContinueAsNew(state) });
     }
 
-    if (!stopping && !state.paused && running.size < parallel) {
+    if (!stopping && !state.paused && busy() < parallel) {
       mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
       const next = nextPendingItem(state);
       if (next) {
@@ -114,10 +122,11 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
 
     // Wait for a finished item, a new signal, the deadline, or (when idle) the next backlog poll.
     // While stopping, only a finished item can change anything, so wait for exactly that.
-    const wake = stopping ? Infinity : Math.max(1, Math.min(msLeft(), running.size < parallel ? s.backlogPollSeconds * 1000 : Infinity));
+    const wake = stopping ? Infinity : Math.max(1, Math.min(msLeft(), busy() < parallel ? s.backlogPollSeconds * 1000 : Infinity));
     const pausedAtWait = state.paused;
     const stopAtWait = state.stopRequested;
-    const woken = () => finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait;
+    const busyAtWait = busy();
+    const woken = () => finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait || busy() !== busyAtWait;
     if (Number.isFinite(wake)) await condition(woken, wake);
     else await condition(woken);
   }

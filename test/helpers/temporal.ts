@@ -40,14 +40,18 @@ export interface TestWorker {
 export async function startTestWorker(config: EnvConfig, activities?: Partial<Activities>): Promise<TestWorker> {
   installRuntime(createLogger('test-worker', 'error'), 'ERROR');
   const connection = await NativeConnection.connect({ address: testAddress() });
+  const temporal = createTemporalClient(config);
   const worker = await Worker.create({
     connection,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: { ...createActivities({ agentEnv: agentEnvironment() }), ...activities },
+    activities: { ...createActivities({ agentEnv: agentEnvironment(), temporal }), ...activities },
     shutdownGraceTime: '5s',
   });
-  const running = worker.run().finally(() => connection.close());
+  const running = worker.run().finally(async () => {
+    await connection.close();
+    await temporal.close().catch(() => undefined);
+  });
   return {
     worker,
     running,

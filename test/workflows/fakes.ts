@@ -35,11 +35,12 @@ export function settingsFor(scope: string, overrides: Partial<PipelineSettings> 
 
 let clock = Date.parse('2026-03-10T12:00:00.000Z');
 
-/** A result as the real runAgentTask builds it (verdict from the output's VERDICT line). */
+/** A result as the real runAgentTask builds it (verdict and decision prompt from the output's lines). */
 export function agentResult(output: string, opts: { status?: 'completed' | 'failed'; exitCode?: number | null; durationSeconds?: number } = {}): RunAgentTaskResult {
   const startedAt = new Date((clock += 1000)).toISOString();
   const finishedAt = new Date((clock += 1000)).toISOString();
-  const status = opts.status ?? 'completed';
+  const decisionPrompt = /^\s*NEEDS_DECISION:\s*(.+?)\s*$/m.exec(output)?.[1] ?? null;
+  const status = decisionPrompt ? 'needs_decision' : (opts.status ?? 'completed');
   return {
     status,
     output,
@@ -49,6 +50,8 @@ export function agentResult(output: string, opts: { status?: 'completed' | 'fail
     finishedAt,
     timedOut: false,
     verdict: explicitVerdict(output),
+    decisionPrompt,
+    outputChars: output.replace(/\s+/g, '').length,
   };
 }
 

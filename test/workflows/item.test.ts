@@ -128,6 +128,8 @@ describe('itemWorkflow', () => {
         decision: null,
         commit_sha: null, // auto-commit is off in these settings
         push_error: null,
+        workflow_id: expect.stringMatching(/^wf-item-/),
+        output_chars: r.output.replace(/\s+/g, '').length,
       });
     });
   });

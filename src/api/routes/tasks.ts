@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import type { EnvConfig, ProjectPaths } from '../../config';
+import { decideTask, enqueueTask } from '../../temporal/tasks-control';
+import type { TemporalClient } from '../../temporal/connection';
 import { z } from 'zod';
 import { TASK_STATUSES, TASK_TYPES } from '../../shared/types';
 import { isTaskId, taskLogPath } from '../../tasks/paths';
@@ -15,6 +18,22 @@ const listQuery = z.object({
   offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
 });
 const attentionQuery = z.object({ limit });
+const decisionBody = z.object({ decision: z.string().trim().min(1).max(5000) }).strict();
+const newTaskBody = z
+  .object({
+    direction: z.string().trim().min(1, 'direction must not be empty').max(5000, 'direction must be at most 5000 characters'),
+    task_type: z.enum(TASK_TYPES, { errorMap: () => ({ message: `task_type must be one of ${JSON.stringify([...TASK_TYPES])}` }) }),
+  })
+  .strict();
+
+export interface TasksRouterDeps {
+  tasks: TaskIndex;
+  stateDir: string;
+  temporal: TemporalClient;
+  config: EnvConfig;
+  paths: ProjectPaths;
+  mutate: RequestHandler;
+}
 
 /** Lists omit the bulky fields, like the reference. */
 function listItem(t: Record<string, unknown>) {
@@ -22,8 +41,21 @@ function listItem(t: Record<string, unknown>) {
   return rest;
 }
 
-export function tasksRouter(tasks: TaskIndex, stateDir: string): Router {
+export function tasksRouter(deps: TasksRouterDeps): Router {
+  const { tasks, stateDir } = deps;
   const router = Router();
+  router.post('/agent/tasks', deps.mutate, async (req, res) => {
+    const body = parseOr422(newTaskBody, req.body ?? {}, 'body');
+    const task = await enqueueTask(deps.temporal, deps.config, deps.paths, { taskType: body.task_type, direction: body.direction });
+    res.status(201).location(`/api/agent/tasks/${task.id}`).json(task);
+  });
+  router.post('/agent/tasks/:id/decision', deps.mutate, async (req, res) => {
+    const id = String(req.params.id);
+    if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
+    const body = parseOr422(decisionBody, req.body ?? {}, 'body');
+    await decideTask(deps.temporal, tasks, deps.paths.projectId, id, body.decision);
+    res.json({ task_id: id, decision: body.decision, status: 'accepted' });
+  });
   router.get('/agent/tasks', async (req, res) => {
     const q = parseOr422(listQuery, req.query, 'query');
     const page = await tasks.query({ status: q.status, taskType: q.task_type, limit: q.limit, offset: q.offset });
@@ -38,14 +70,14 @@ export function tasksRouter(tasks: TaskIndex, stateDir: string): Router {
     res.json({ tasks: all.slice(0, q.limit), total: all.length });
   });
   router.get('/agent/tasks/:id', async (req, res) => {
-    const id = req.params.id;
+    const id = String(req.params.id);
     if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
     const task = await tasks.get(id);
     if (!task) throw new HttpError(404, 'Task not found');
     res.json(task);
   });
   router.get('/agent/tasks/:id/log', async (req, res) => {
-    const id = req.params.id;
+    const id = String(req.params.id);
     // Validated before any file access: `../` never reaches the file system.
     if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
     const task = await tasks.get(id);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { pipelineWorkflow } from '../../workflows/pipeline';
-import { pipelineWorkflowId, PIPELINE_WORKFLOW_TYPE } from '../../shared/names';
+import { monitorWorkflowId, MONITOR_WORKFLOW_TYPE, pipelineWorkflowId, PIPELINE_WORKFLOW_TYPE } from '../../shared/names';
+import type { monitorWorkflow } from '../../workflows/monitor';
 import { buildPipelineSettings } from '../../pipeline/settings';
 import { ensureStateDir } from '../../pipeline/state-dir';
 import type { PipelineInput } from '../../shared/types';
@@ -47,6 +48,14 @@ export async function startPipeline(t: TemporalClient, config: EnvConfig, paths:
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: `nightshift pipeline: ${paths.projectRoot}`,
     staticDetails: `Backlog \`${settings.productBacklog}\` (meta \`${settings.metaBacklog}\`, ratio ${settings.metaRatio}); agent \`${settings.agent.name}\``,
+  });
+  // Its monitor: one per project as well, started (or kept) alongside.
+  await t.client.workflow.start<typeof monitorWorkflow>(MONITOR_WORKFLOW_TYPE, {
+    workflowId: monitorWorkflowId(paths.projectId),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    args: [{ projectId: paths.projectId, settings }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `nightshift monitor: ${paths.projectRoot}`,
   });
   return { workflowId, runId: handle.firstExecutionRunId, attached };
 }

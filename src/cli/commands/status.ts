@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { getPipelineStatus, type PipelineStatusResponse } from '../../status/pipeline-status';
+import { getPipelineStatus, statusDeps, type PipelineStatusResponse } from '../../status/pipeline-status';
+import { MetricsStore } from '../../metrics/store';
+import { attentionLine } from '../../monitor/attention';
 import { TaskIndex } from '../../tasks/store';
 import { cliContext, connectedClient, print, printJson, type GlobalOptions } from '../context';
 
@@ -26,6 +28,11 @@ export function formatStatus(r: PipelineStatusResponse): string[] {
     lines.push('Items:');
     for (const i of p.items) lines.push(`  ${MARK[i.state] ?? ' '} ${i.state.padEnd(7)} ${i.text.slice(0, 70)}${i.state === 'running' ? `  (${i.phase ?? 'spec'}, iteration ${i.iteration})` : ''}`);
   }
+  const open = r.issues.filter((i) => !i.resolved_at);
+  if (open.length) {
+    lines.push('Issues:');
+    for (const i of open) lines.push(`  ! ${i.condition} (${i.severity}): ${i.message}${i.heal_task_id ? ` [heal ${i.heal_task_id}]` : ''}`);
+  }
   lines.push(`RECENT COMPLETED: ${r.recent_completed.length}`);
   for (const t of r.recent_completed) lines.push(`  ${t.id} ${t.task_type.padEnd(6)} ${formatSeconds(t.duration_seconds).padStart(6)}  ${t.direction.slice(0, 60)}`);
   return lines;
@@ -35,13 +42,18 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
   program
     .command('status')
     .description('pipeline status')
-    .action(async () => {
+    .option('--attention', 'first print the raised attention flags (Attention: stuck, repeated_failures)')
+    .action(async (opts: { attention?: boolean }) => {
       const ctx = cliContext(globals());
       const t = await connectedClient(ctx);
       try {
-        const status = await getPipelineStatus({ temporal: t, projectId: ctx.paths.projectId, stateDir: ctx.paths.stateDir, tasks: new TaskIndex(ctx.paths.stateDir) });
-        if (ctx.json) printJson(status);
-        else for (const line of formatStatus(status)) print(line);
+        const status = await getPipelineStatus(statusDeps(ctx.config, ctx.paths, t, new TaskIndex(ctx.paths.stateDir), new MetricsStore(ctx.paths.metricsFile)));
+        if (ctx.json) return printJson(status);
+        if (opts.attention) {
+          print(attentionLine(status.attention));
+          print();
+        }
+        for (const line of formatStatus(status)) print(line);
       } finally {
         await t.close();
       }

@@ -1,0 +1,36 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MetricsStore } from '../metrics/store';
+import { evaluateAttention } from '../monitor/attention';
+import { attentionSnapshot } from '../monitor/snapshot';
+import type { AttentionReport, CheckAttentionInput, WriteMonitorIssuesInput } from '../shared/types';
+import { TaskIndex } from '../tasks/store';
+import type { TemporalClient } from '../temporal/connection';
+import { whileHeartbeating } from './heartbeat';
+
+export function monitorIssuesFile(stateDir: string): string {
+  return path.join(stateDir, 'monitor_issues.json');
+}
+
+/** Runs the attention rules on a fresh snapshot (task store, metrics, Temporal's view of heartbeats). */
+export function createCheckAttention(deps: { temporal: TemporalClient | null }) {
+  // Incremental readers live as long as the worker, so a check never re-reads whole files.
+  const readers = new Map<string, { tasks: TaskIndex; metrics: MetricsStore }>();
+  return async function checkAttention(input: CheckAttentionInput): Promise<AttentionReport> {
+    let r = readers.get(input.stateDir);
+    if (!r) readers.set(input.stateDir, (r = { tasks: new TaskIndex(input.stateDir), metrics: new MetricsStore(input.metricsFile) }));
+    const sources = { temporal: deps.temporal, projectId: input.projectId, projectRoot: input.projectRoot, productBacklog: input.productBacklog, metaBacklog: input.metaBacklog, metaRatio: input.metaRatio, stateDir: input.stateDir, tasks: r.tasks, metrics: r.metrics };
+    return whileHeartbeating(async () => evaluateAttention(await attentionSnapshot(sources), input.thresholds));
+  };
+}
+
+/** `<state dir>/monitor_issues.json`, written whole and renamed into place (never torn). */
+export function createWriteMonitorIssues() {
+  return async function writeMonitorIssues(input: WriteMonitorIssuesInput): Promise<void> {
+    const file = monitorIssuesFile(input.stateDir);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.tmp.${process.pid}`;
+    await writeFile(tmp, JSON.stringify({ issues: input.issues, last_check: input.lastCheck }, null, 2) + '\n');
+    await rename(tmp, file);
+  };
+}

@@ -1,0 +1,88 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { loadBacklog } from '../backlog/load';
+import { readItemOutcomes } from '../backlog/outcomes';
+import type { MetricsStore } from '../metrics/store';
+import { pipelineWorkflowId } from '../shared/names';
+import type { TaskIndex } from '../tasks/store';
+import { withTimeLimit, type TemporalClient } from '../temporal/connection';
+import type { AttentionSnapshot } from './attention';
+
+export interface SnapshotSources {
+  temporal: TemporalClient | null;
+  projectId: string;
+  projectRoot: string;
+  productBacklog: string;
+  metaBacklog: string;
+  metaRatio: number;
+  stateDir: string;
+  tasks: TaskIndex;
+  metrics: MetricsStore;
+}
+
+const CALL_LIMIT_MS = 1500;
+/** Running item/task workflows whose activity heartbeats are read, at most. */
+const MAX_DESCRIBED = 20;
+
+const ms = (d: unknown): number => {
+  if (!d) return 0;
+  if (d instanceof Date) return d.getTime();
+  const t = d as { seconds?: number | { toNumber(): number }; nanos?: number };
+  if (t.seconds === undefined) return 0;
+  const secs = typeof t.seconds === 'number' ? t.seconds : t.seconds.toNumber();
+  return secs * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+};
+
+/** What Temporal alone knows (answered by the server, no worker needed): is the pipeline running, and the latest heartbeat. */
+async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning: boolean; lastLiveness: number | null }> {
+  if (!src.temporal) return { pipelineRunning: true, lastLiveness: null };
+  const t = src.temporal;
+  let pipelineRunning = false;
+  let latest = 0;
+  try {
+    const d = await withTimeLimit(t, CALL_LIMIT_MS, () => t.client.workflow.getHandle(pipelineWorkflowId(src.projectId)).describe());
+    pipelineRunning = d.status.name === 'RUNNING';
+    latest = Math.max(latest, d.startTime.getTime(), ms(d.raw.workflowExecutionInfo?.executionTime));
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  if (!pipelineRunning) return { pipelineRunning, lastLiveness: latest || null };
+  const ids: string[] = [];
+  const query = `ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'nightshift-${src.projectId}-'`;
+  await withTimeLimit(t, CALL_LIMIT_MS, async () => {
+    for await (const w of t.client.workflow.list({ query, pageSize: MAX_DESCRIBED })) {
+      if (w.workflowId.includes('-item-') || w.workflowId.includes('-task-')) ids.push(w.workflowId);
+      if (ids.length >= MAX_DESCRIBED) break;
+    }
+  }).catch(() => undefined);
+  const described = await Promise.all(ids.map((id) => withTimeLimit(t, CALL_LIMIT_MS, () => t.client.workflow.getHandle(id).describe()).catch(() => null)));
+  for (const d of described) {
+    if (!d) continue;
+    for (const a of d.raw.pendingActivities ?? []) latest = Math.max(latest, ms(a.lastHeartbeatTime), ms(a.lastStartedTime));
+  }
+  return { pipelineRunning, lastLiveness: latest || null };
+}
+
+/** Gathers what the attention rules need. Throws TemporalUnreachableError when Temporal does not answer. */
+export async function attentionSnapshot(src: SnapshotSources, windowDays = 7): Promise<AttentionSnapshot> {
+  const [liveness, tasks, aggregates, backlog, outcomes] = await Promise.all([
+    temporalLiveness(src),
+    src.tasks.all(),
+    src.metrics.aggregates(windowDays),
+    loadBacklog({ projectRoot: src.projectRoot, productBacklog: src.productBacklog, metaBacklog: src.metaBacklog, metaRatio: src.metaRatio }),
+    readItemOutcomes(src.stateDir),
+  ]);
+  const waitingItems = new Set(tasks.filter((t) => t.status === 'needs_decision' && t.item_key).map((t) => t.item_key));
+  const todo = backlog.items.filter((i) => {
+    const o = outcomes[i.key]?.outcome;
+    return o !== 'passed' && o !== 'failed' && !waitingItems.has(i.key);
+  });
+  const runningTasks = tasks.some((t) => t.status === 'running');
+  return {
+    now: Date.now(),
+    tasks,
+    pendingWork: liveness.pipelineRunning && (todo.length > 0 || runningTasks),
+    pipelineRunning: liveness.pipelineRunning,
+    lastLiveness: liveness.lastLiveness,
+    successRate: { total: aggregates.success_rate.total, rate: aggregates.success_rate.rate },
+  };
+}

@@ -1,0 +1,185 @@
+import { condition, isCancellation, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { decideUpdate } from '../shared/messages';
+import type { Activities } from '../activities';
+import type { PipelineSettings, RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/types';
+
+/** Short local steps: task snapshots, metrics lines. */
+function bookkeeping() {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  });
+}
+
+/** Git steps (commit, push): bounded, heartbeating, retried; they report failures instead of throwing. */
+function gitSteps(s: PipelineSettings) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  });
+}
+
+/** Webhook delivery retries inside the activity; one attempt of the activity is enough. */
+const { notify } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
+
+/** The agent run: long, heartbeating; retried when its worker disappears, not when the agent fails. */
+function agentRunner(s: PipelineSettings, summary: string) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: `${s.taskTimeoutSeconds + 120} seconds`,
+    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
+    summary,
+  });
+}
+
+/** The task a workflow is waiting on for a human decision (set by the `decide` update). */
+export interface DecisionWait {
+  waiting: { taskId: string; prompt: string; since: string } | null;
+  decision: string | null;
+}
+
+export interface TaskRunContext {
+  settings: PipelineSettings;
+  workDir: string;
+  commit: boolean;
+  summary: string;
+  workflowId: string;
+  wait: DecisionWait;
+  shouldStop: () => boolean;
+  onWaiting?: (waiting: boolean) => Promise<void>;
+  context?: Record<string, unknown>;
+}
+
+export type TaskEnd =
+  | { kind: 'finished'; result: RunAgentTaskResult; record: TaskRecord }
+  | { kind: 'decided'; result: RunAgentTaskResult; record: TaskRecord; prompt: string; decision: string }
+  | { kind: 'decision_timeout'; result: RunAgentTaskResult; record: TaskRecord }
+  | { kind: 'stopped_waiting'; result: RunAgentTaskResult; record: TaskRecord };
+
+function failedRun(err: unknown): RunAgentTaskResult {
+  const now = new Date().toISOString();
+  const message = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
+  return { status: 'failed', output: `[Pipeline] Task could not run: ${message}`, exitCode: null, durationSeconds: 0, startedAt: now, finishedAt: now, timedOut: false, verdict: null, outputChars: 0 };
+}
+
+/**
+ * One task from start to end: the agent run, then either the commit and its
+ * records, or — when the agent asked a question — a durable wait for the
+ * decision (or its timeout) before the task is recorded as ended.
+ */
+export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise<TaskEnd> {
+  const s = ctx.settings;
+  setCurrentDetails(`**${task.task_type}** (iteration ${task.iteration}) — task \`${task.id}\`\n\n${ctx.summary}`);
+  let result: RunAgentTaskResult;
+  try {
+    result = await agentRunner(s, `${task.task_type} #${task.iteration}: ${ctx.summary.slice(0, 120)}`).runAgentTask({
+      task,
+      projectRoot: ctx.workDir,
+      stateDir: s.stateDir,
+      agent: s.agent,
+      timeoutSeconds: s.taskTimeoutSeconds,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    result = failedRun(err); // retries exhausted: the worker kept dying, or the activity itself broke
+  }
+  const base: TaskRecord = {
+    ...task,
+    status: result.status,
+    started_at: result.startedAt,
+    finished_at: result.finishedAt,
+    output: result.output,
+    exit_code: result.exitCode,
+    decision_prompt: result.decisionPrompt ?? null,
+    decision: null,
+    workflow_id: ctx.workflowId,
+    output_chars: result.outputChars ?? 0,
+  };
+  if (result.status === 'needs_decision') return waitForDecision(ctx, task, result, base);
+  const commit =
+    ctx.commit && result.status === 'completed' && task.task_type !== 'heal'
+      ? await gitSteps(s).commitTask({ cwd: ctx.workDir, taskId: task.id, taskType: task.task_type, direction: task.direction, push: s.autoPush })
+      : null;
+  const record: TaskRecord = { ...base, commit_sha: commit?.sha ?? null, push_error: commit?.pushError ?? commit?.error ?? null };
+  await finishRecord(s, record, result.durationSeconds);
+  return { kind: 'finished', result, record };
+}
+
+/**
+ * Waits durably for `decide` on a task (a webhook event announces it). Returns
+ * the decision, or null when the wait timed out (PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS)
+ * or the workflow was asked to stop.
+ */
+export async function awaitDecision(ctx: TaskRunContext, task: TaskSpec, prompt: string): Promise<{ decision: string | null; timedOut: boolean }> {
+  const s = ctx.settings;
+  ctx.wait.waiting = { taskId: task.id, prompt, since: new Date().toISOString() };
+  ctx.wait.decision = null;
+  if (s.notifyWebhookUrl) {
+    await notify({ url: s.notifyWebhookUrl, event: { event: 'needs_decision', task_id: task.id, task_type: task.task_type, item_key: task.item_key, prompt, workflow_id: ctx.workflowId, at: new Date().toISOString(), ...ctx.context } });
+  }
+  await ctx.onWaiting?.(true);
+  const hours = s.needsDecisionTimeoutHours ?? 0;
+  const answered = () => ctx.wait.decision !== null || ctx.shouldStop();
+  const inTime = hours > 0 ? await condition(answered, hours * 3_600_000) : (await condition(answered), true);
+  await ctx.onWaiting?.(false);
+  const decision = ctx.wait.decision;
+  ctx.wait.waiting = null;
+  ctx.wait.decision = null;
+  return { decision, timedOut: !inTime };
+}
+
+/** Records a task as ended (snapshot + its one metrics line). */
+export async function finishRecord(s: PipelineSettings, record: TaskRecord, durationSeconds: number): Promise<void> {
+  await bookkeeping().finishTask({ stateDir: s.stateDir, metricsFile: s.metricsFile, task: record, durationSeconds });
+}
+
+/** Records a task that has not ended yet (no metrics line). */
+export async function saveRecord(s: PipelineSettings, record: TaskRecord): Promise<void> {
+  await bookkeeping().saveTask({ stateDir: s.stateDir, task: record });
+}
+
+async function waitForDecision(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResult, base: TaskRecord): Promise<TaskEnd> {
+  const s = ctx.settings;
+  const prompt = result.decisionPrompt ?? '';
+  await saveRecord(s, { ...base, finished_at: null });
+  const { decision, timedOut } = await awaitDecision(ctx, task, prompt);
+  const now = new Date().toISOString();
+  if (decision !== null) {
+    const record: TaskRecord = { ...base, status: 'completed', decision, finished_at: now };
+    await finishRecord(s, record, result.durationSeconds);
+    return { kind: 'decided', result, record, prompt, decision };
+  }
+  if (timedOut) {
+    const record: TaskRecord = { ...base, status: 'failed', finished_at: now, output: `${result.output}\n${decisionTimeoutNote(s)}`.slice(-4000) };
+    await finishRecord(s, record, result.durationSeconds);
+    return { kind: 'decision_timeout', result, record };
+  }
+  return { kind: 'stopped_waiting', result, record: base };
+}
+
+export function decisionTimeoutNote(s: PipelineSettings): string {
+  return `[Pipeline] No decision within ${s.needsDecisionTimeoutHours ?? 0} h (PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS); failing.`;
+}
+
+/** The direction of the task after a decision: the same work, with the human's answer. */
+export function withDecision(direction: string, prompt: string, decision: string): string {
+  return `${direction}\n\nDecision on "${prompt}": ${decision}`;
+}
+
+/** `decide`: accepted only for the task that is waiting; anything else is rejected before it reaches history. */
+export function handleDecisions(wait: DecisionWait): void {
+  setHandler(
+    decideUpdate,
+    ({ taskId, decision }) => {
+      wait.decision = decision.trim();
+      return { accepted: true, taskId };
+    },
+    {
+      validator: ({ taskId, decision }) => {
+        if (!wait.waiting || wait.waiting.taskId !== taskId) throw new Error(`task ${taskId} is not waiting for a decision`);
+        if (typeof decision !== 'string' || decision.trim() === '') throw new Error('decision must be a non-empty string');
+      },
+    },
+  );
+}

@@ -1,0 +1,52 @@
+import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { itemStatusQuery } from '../shared/messages';
+import type { ItemStatusView, TaskRecord, TaskWorkflowInput, TaskWorkflowResult } from '../shared/types';
+import { awaitDecision, decisionTimeoutNote, finishRecord, handleDecisions, runTaskToEnd, saveRecord, withDecision, type DecisionWait, type TaskRunContext } from './task-runner';
+
+/**
+ * A single task outside the backlog: a heal task from the monitor, or an ad-hoc
+ * task from `nightshift enqueue` / POST /api/agent/tasks. Same agent machinery,
+ * same records; heal tasks are never committed. With `askFirst` (auto-fix action
+ * needs_decision) the task waits for a human before its agent runs.
+ */
+export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskWorkflowResult> {
+  const s = input.settings;
+  const wait: DecisionWait = { waiting: null, decision: null };
+  let current: ItemStatusView['currentTask'] = { ...input.task, status: 'pending', started_at: null };
+  setHandler(itemStatusQuery, () => ({
+    itemKey: input.task.item_key ?? '',
+    itemText: input.task.direction,
+    phase: 'impl',
+    iteration: input.task.iteration,
+    paused: false,
+    stopRequested: false,
+    currentTask: current,
+    waiting: wait.waiting,
+  }));
+  handleDecisions(wait);
+  const ctx: TaskRunContext = {
+    settings: s,
+    workDir: s.projectRoot,
+    commit: s.autoCommit,
+    summary: input.task.direction,
+    workflowId: workflowInfo().workflowId,
+    wait,
+    shouldStop: () => false,
+    context: input.condition ? { condition: input.condition } : undefined,
+  };
+  let task = input.task;
+  if (input.askFirst) {
+    const asking: TaskRecord = { ...task, status: 'needs_decision', started_at: null, finished_at: null, output: null, exit_code: null, decision_prompt: input.askFirst, decision: null, workflow_id: ctx.workflowId, output_chars: 0 };
+    await saveRecord(s, asking);
+    const { decision } = await awaitDecision(ctx, task, input.askFirst);
+    if (decision === null) {
+      await finishRecord(s, { ...asking, status: 'failed', finished_at: new Date().toISOString(), output: `${decisionTimeoutNote(s)} The task did not run.` }, 0);
+      return { taskId: task.id, status: 'failed' };
+    }
+    task = { ...task, direction: withDecision(task.direction, input.askFirst, decision) };
+  }
+  current = { ...task, status: 'running', started_at: null };
+  const ended = await runTaskToEnd(ctx, task);
+  current = null;
+  return { taskId: task.id, status: ended.record.status };
+}
