@@ -13,8 +13,8 @@ const dir = path.resolve(__dirname, '../fixtures/histories');
 describe('replay of recorded histories', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-  test('when fixtures exist, then there is one for the pipeline and one for an item', () => {
-    expect(files.sort()).toEqual(['item.json', 'pipeline.json']);
+  test('when fixtures exist, then there is one for the pipeline, its monitor and an item', () => {
+    expect(files.sort()).toEqual(['item.json', 'monitor.json', 'pipeline.json']);
   });
 
   test.each(files)('when %s is replayed on the current code, then it is deterministic', async (file) => {
