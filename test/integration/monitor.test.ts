@@ -175,3 +175,32 @@ describe('monitor: stuck', () => {
     }
   });
 });
+
+describe('monitor: auto-fix asks first', () => {
+  test('when PIPELINE_AUTO_FIX_ACTION=needs_decision, then the heal task waits for a decision and runs with the answer', async () => {
+    const { project, config, t, worker } = await failingRun({ PIPELINE_AUTO_FIX_ENABLED: '1', PIPELINE_AUTO_FIX_ACTION: 'needs_decision' }, '3');
+    const paths = projectPaths(config, project.root);
+    try {
+      const issue = await waitFor(() => readIssues(config, project.root).find((i) => i.condition === 'repeated_failures' && i.heal_task_id), 30_000, 'the needs_decision entry');
+      expect(issue.actions.map((a) => a.action)).toContain('needs_decision entry created');
+      const asking = await waitFor(async () => {
+        const x = await new TaskIndex(paths.stateDir).get(issue.heal_task_id!);
+        return x?.status === 'needs_decision' ? x : null;
+      }, 10_000, 'the heal task in needs_decision');
+      expect(asking.task_type).toBe('heal');
+      expect(asking.decision_prompt).toMatch(/^Monitor: The last 3 impl tasks failed/);
+      expect(project.calls().filter((c) => c.taskType === 'heal')).toHaveLength(0); // nothing ran yet
+      const r = await runCli(['decide', asking.id, 'Go ahead, but only look at the compiler flags', '--project', project.root], { TEMPORAL_ADDRESS: testAddress() });
+      expect(r.code).toBe(0);
+      await waitFor(async () => (await new TaskIndex(paths.stateDir).get(asking.id))?.status === 'completed', 30_000, 'the heal task to run');
+      const heal = project.calls().find((c) => c.taskType === 'heal')!;
+      expect(heal.direction).toContain('Decision on "Monitor: The last 3 impl tasks failed');
+      expect(heal.direction).toContain('Go ahead, but only look at the compiler flags');
+    } finally {
+      await t.client.workflow.getHandle(`nightshift-${paths.projectId}`).terminate().catch(() => undefined);
+      await t.client.workflow.getHandle(monitorWorkflowId(paths.projectId)).terminate().catch(() => undefined);
+      await worker.stop();
+      await t.close();
+    }
+  });
+});

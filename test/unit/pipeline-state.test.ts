@@ -193,8 +193,10 @@ describe('statusView / countByState', () => {
     const v = statusView(s, extra);
     expect(v.itemsByState).toEqual({ pending: 1, running: 1, passed: 1, failed: 1 });
     expect(v.items.map((i) => i.key)).toEqual([A.key, B.key, C.key, D.key]);
-    expect(v.items[1]).toEqual({ key: B.key, text: 'Item B', source: 'product', state: 'running', iteration: 1, phase: 'impl', workflowId: `wf-${B.key}` });
+    expect(v.items[1]).toEqual({ key: B.key, text: 'Item B', source: 'product', state: 'running', iteration: 1, phase: 'impl', workflowId: `wf-${B.key}`, waitingDecision: false });
     expect(v.items.filter((i) => i.workflowId !== null)).toHaveLength(1);
+    // a running item that waits for a human decision is marked so
+    expect(statusView(s, { ...extra, waiting: new Set([B.key]) }).items[1].waitingDecision).toBe(true);
     expect(v.items[3].source).toBe('meta');
     expect(v.state).toBe('running');
     expect(v.historyLength).toBe(42);
