@@ -65,9 +65,17 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     });
     const startedAt = new Date().toISOString();
     const running: TaskRecord = { ...task, status: 'running', started_at: startedAt, finished_at: null, output: null, exit_code: null, decision_prompt: null, decision: null };
-    await appendTaskSnapshot(stateDir, running);
+    // The "running" snapshot is informative; a state dir that cannot take it must not stop the agent.
+    await appendTaskSnapshot(stateDir, running).catch((err: Error) => ctx.log.warn('task snapshot not writable', { taskId: task.id, error: err.message }));
 
     const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
+    // A full disk or a read-only state dir must not crash the worker or lose the task:
+    // the agent still runs, its output is still returned, and the log's failure is reported.
+    let logError: string | null = null;
+    log.on('error', (err) => {
+      logError ??= err.message;
+      Context.current().log.warn('task log not writable', { taskId: task.id, error: err.message });
+    });
     log.write(`# task_id=${task.id} status=running attempt=${ctx.info.attempt}\n# command=${JSON.stringify(argv)}\n---\n`);
     let tail = '';
     let lineBuffer = '';
@@ -121,7 +129,8 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     }
     const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
     log.end(`\n# duration_seconds=${durationSeconds} exit=${exitCode ?? outcome.signal ?? 'none'} status=${outcome.aborted ? 'cancelled' : status}\n`);
-    await new Promise<void>((r) => log.once('close', () => r()));
+    await new Promise<void>((r) => (log.closed || log.destroyed ? r() : log.once('close', () => r())));
+    if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
     await rm(pidFile, { force: true });
     if (outcome.aborted) throw new CancelledFailure('agent task cancelled');
     return {

@@ -13,6 +13,26 @@ function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return !!m && sameToken(m[1].trim(), token);
+}
+
+/**
+ * Reads are open on a loopback bind. Off loopback (or with
+ * PIPELINE_API_READ_TOKEN_REQUIRED=1) they need the bearer token, and without a
+ * token configured they are refused. /api/health and /api/openapi.json stay open.
+ */
+export function requireReadRights(opts: { token: string | undefined; host: string; required: boolean }): RequestHandler {
+  const needed = opts.required || !isLoopbackHost(opts.host);
+  return (req, _res, next) => {
+    if (!needed || req.method !== 'GET' || req.path === '/health' || req.path === '/openapi.json') return next();
+    if (!opts.token) return next(new HttpError(403, 'Reads are disabled: the API is not bound to loopback (or PIPELINE_API_READ_TOKEN_REQUIRED=1) and PIPELINE_API_TOKEN is not set'));
+    if (!bearerMatches(req.get('authorization'), opts.token)) return next(new HttpError(401, 'Missing or invalid bearer token'));
+    next();
+  };
+}
+
 /**
  * Mutating endpoints: with PIPELINE_API_TOKEN set they need `Authorization: Bearer <token>`;
  * without a token they are allowed only when the API is bound to loopback.
@@ -20,9 +40,7 @@ function sameToken(given: string, expected: string): boolean {
 export function requireMutationRights(opts: { token: string | undefined; host: string }): RequestHandler {
   return (req, _res, next) => {
     if (opts.token) {
-      const header = req.get('authorization') ?? '';
-      const m = /^Bearer\s+(.+)$/i.exec(header);
-      if (!m || !sameToken(m[1].trim(), opts.token)) return next(new HttpError(401, 'Missing or invalid bearer token'));
+      if (!bearerMatches(req.get('authorization'), opts.token)) return next(new HttpError(401, 'Missing or invalid bearer token'));
       return next();
     }
     if (!isLoopbackHost(opts.host)) {

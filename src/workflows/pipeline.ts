@@ -17,10 +17,10 @@ import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, Pipeline
 import { itemWorkflow } from './item';
 import { applyItemResult, compactForContinueAsNew, initialState, mergeBacklog, nextPendingItem, statusView } from './pipeline-state';
 
-/** Backlog reads and outcome records: short file operations. */
+/** Backlog reads and outcome records: short file operations, retried until the disk lets them through. */
 const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** Worktrees, merges and coverage commits: git work on the project, bounded, heartbeating, retried. */

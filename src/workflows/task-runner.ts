@@ -3,11 +3,15 @@ import { decideUpdate } from '../shared/messages';
 import type { Activities } from '../activities';
 import type { PipelineSettings, RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/types';
 
-/** Short local steps: task snapshots, metrics lines. */
+/**
+ * Short local steps: task snapshots, metrics lines. Retried without a limit: a
+ * full disk or a read-only state dir must delay the record, never lose it
+ * (the failures are visible in the worker log and, after a while, as `stuck`).
+ */
 function bookkeeping() {
   return proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 }
 

@@ -1,0 +1,181 @@
+import { TASK_STATUSES, TASK_TYPES, CONDITIONS } from '../shared/types';
+import { VERSION } from '../version';
+
+/**
+ * The OpenAPI 3 document of the REST API: every route, its parameters, request
+ * bodies and responses (a test checks every route is here and that real
+ * responses match these schemas).
+ */
+const nullable = (schema: Record<string, unknown>) => ({ ...schema, nullable: true });
+const str = { type: 'string' };
+const int = { type: 'integer' };
+const num = { type: 'number' };
+const bool = { type: 'boolean' };
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
+const err = (description: string) => ({ description, content: json(ref('Error')) });
+const taskId = { name: 'id', in: 'path', required: true, description: 'task_ + 16 lowercase hex', schema: { type: 'string', pattern: '^task_[0-9a-f]{16}$' } };
+const authErrors = { '401': err('Missing or invalid bearer token'), '403': err('Refused: no token configured and not bound to loopback') };
+const readErrors = { '401': err('Missing or invalid bearer token (reads off loopback)'), '403': err('Reads refused: not bound to loopback and no token configured') };
+
+const taskProps = {
+  id: str,
+  task_type: { type: 'string', enum: [...TASK_TYPES] },
+  status: { type: 'string', enum: [...TASK_STATUSES] },
+  direction: str,
+  model: str,
+  item_key: nullable(str),
+  iteration: int,
+  created_at: str,
+  started_at: nullable(str),
+  finished_at: nullable(str),
+  output: nullable(str),
+  exit_code: nullable(int),
+  decision_prompt: nullable(str),
+  decision: nullable(str),
+  commit_sha: nullable(str),
+  push_error: nullable(str),
+  workflow_id: nullable(str),
+  output_chars: int,
+};
+const statusTask = {
+  type: 'object',
+  required: ['id', 'task_type', 'model', 'direction', 'created_at', 'updated_at', 'wait_seconds', 'running_seconds', 'duration_seconds'],
+  properties: {
+    id: str, task_type: str, model: str, direction: str, created_at: str, updated_at: nullable(str),
+    wait_seconds: nullable(int), running_seconds: nullable(int), duration_seconds: nullable(int), output_len: int,
+    live_tail: nullable({ type: 'array', items: str }),
+  },
+};
+const attention = {
+  type: 'object',
+  required: [...CONDITIONS, 'flags'],
+  properties: { ...Object.fromEntries(CONDITIONS.map((c) => [c, bool])), flags: { type: 'array', items: { type: 'string', enum: [...CONDITIONS] } } },
+};
+const issue = {
+  type: 'object',
+  required: ['id', 'condition', 'severity', 'message', 'suggested_action', 'created_at', 'resolved_at', 'heal_task_id'],
+  properties: {
+    id: str, condition: { type: 'string', enum: [...CONDITIONS] }, severity: { type: 'string', enum: ['high', 'medium', 'low'] }, message: str, suggested_action: str,
+    created_at: str, resolved_at: nullable(str), heal_task_id: nullable(str), actions: { type: 'array', items: { type: 'object' } },
+  },
+};
+
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: { title: 'nightshift', version: VERSION, description: 'Autonomous development pipeline on Temporal. Errors are `{"detail": string | list}`.' },
+  paths: {
+    '/api/health': { get: { summary: 'Liveness, with whether Temporal answers', responses: { '200': { description: 'OK', content: json(ref('Health')) } } } },
+    '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3 document', content: json({ type: 'object' }) } } } },
+    '/api/agent/metrics': {
+      get: {
+        summary: 'Task metrics: the reference aggregation over a window',
+        parameters: [{ name: 'window_days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 3650, default: 7 } }],
+        responses: { '200': { description: 'Aggregates (zeroed when there is no data)', content: json(ref('Metrics')) }, '422': err('Invalid parameter'), ...readErrors },
+      },
+    },
+    '/api/agent/pipeline-status': {
+      get: {
+        summary: 'Running/pending/recent tasks, attention flags, the pipeline and its issues',
+        responses: { '200': { description: 'Status', content: json(ref('PipelineStatus')) }, '503': err('Temporal not reachable'), ...readErrors },
+      },
+    },
+    '/api/agent/tasks': {
+      get: {
+        summary: 'Tasks, newest first',
+        parameters: [
+          { name: 'status', in: 'query', schema: { type: 'string', enum: [...TASK_STATUSES] } },
+          { name: 'task_type', in: 'query', schema: { type: 'string', enum: [...TASK_TYPES] } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+        ],
+        responses: { '200': { description: 'A page of tasks (without output)', content: json(ref('TaskList')) }, '422': err('Invalid parameter'), ...readErrors },
+      },
+      post: {
+        summary: 'Run an ad-hoc task',
+        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['direction', 'task_type'], properties: { direction: { type: 'string', minLength: 1, maxLength: 5000 }, task_type: { type: 'string', enum: [...TASK_TYPES] } } }) },
+        responses: { '201': { description: 'The pending task', content: json(ref('Task')) }, '400': err('Body is not JSON'), '413': err('Body too large'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors },
+      },
+    },
+    '/api/agent/tasks/count': { get: { summary: 'Task counts by status', responses: { '200': { description: 'Counts', content: json(ref('TaskCount')) }, ...readErrors } } },
+    '/api/agent/tasks/attention': {
+      get: {
+        summary: 'Tasks that failed or wait for a decision, newest first',
+        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }],
+        responses: { '200': { description: 'Tasks with output', content: json(ref('TaskList')) }, '422': err('Invalid parameter'), ...readErrors },
+      },
+    },
+    '/api/agent/tasks/{id}': { get: { summary: 'One task', parameters: [taskId], responses: { '200': { description: 'The task', content: json(ref('Task')) }, '404': err('Task not found'), ...readErrors } } },
+    '/api/agent/tasks/{id}/log': {
+      get: {
+        summary: "One task's log",
+        parameters: [taskId],
+        responses: { '200': { description: 'The log', content: json({ type: 'object', required: ['task_id', 'log', 'command', 'output'], properties: { task_id: str, log: str, command: str, output: nullable(str) } }) }, '404': err('Task or log not found'), ...readErrors },
+      },
+    },
+    '/api/agent/tasks/{id}/decision': {
+      post: {
+        summary: 'Answer a task waiting in needs_decision',
+        parameters: [taskId],
+        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['decision'], properties: { decision: { type: 'string', minLength: 1, maxLength: 5000 } } }) },
+        responses: {
+          '200': { description: 'Accepted', content: json({ type: 'object', required: ['task_id', 'decision', 'status'], properties: { task_id: str, decision: str, status: { type: 'string', enum: ['accepted'] } } }) },
+          '400': err('Body is not JSON'), '404': err('Task not found'), '409': err('The task is not waiting for a decision'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors,
+        },
+      },
+    },
+    '/api/agent/monitor-issues': { get: { summary: "The monitor's recorded conditions", responses: { '200': { description: 'Issues', content: json(ref('MonitorIssues')) }, ...readErrors } } },
+    ...Object.fromEntries(
+      ['pause', 'resume', 'stop'].map((c) => [
+        `/api/agent/pipeline/${c}`,
+        { post: { summary: `${c} the pipeline (a signal)`, responses: { '202': { description: 'Accepted', content: json({ type: 'object', required: ['accepted', 'workflow_id'], properties: { accepted: str, workflow_id: str } }) }, '409': err('No running pipeline'), '503': err('Temporal not reachable'), ...authErrors } } },
+      ]),
+    ),
+  },
+  components: {
+    schemas: {
+      Error: { type: 'object', required: ['detail'], properties: { detail: { oneOf: [str, { type: 'array', items: { type: 'object' } }] } } },
+      Health: { type: 'object', required: ['status', 'version', 'timestamp', 'temporal'], properties: { status: { type: 'string', enum: ['ok'] }, version: str, timestamp: str, temporal: { type: 'string', enum: ['ok', 'unreachable'] } } },
+      Task: { type: 'object', required: ['id', 'task_type', 'status', 'direction', 'model', 'created_at'], properties: taskProps },
+      TaskList: { type: 'object', required: ['tasks', 'total'], properties: { tasks: { type: 'array', items: { type: 'object', required: ['id', 'task_type', 'status'], properties: taskProps } }, total: int } },
+      TaskCount: { type: 'object', required: ['total', 'by_status'], properties: { total: int, by_status: { type: 'object', additionalProperties: int } } },
+      Metrics: {
+        type: 'object',
+        required: ['success_rate', 'execution_time', 'by_task_type', 'by_model', 'skipped_lines', 'window_days'],
+        properties: {
+          success_rate: { type: 'object', required: ['completed', 'failed', 'total', 'rate'], properties: { completed: int, failed: int, total: int, rate: num } },
+          execution_time: { type: 'object', required: ['p50_seconds', 'p95_seconds'], properties: { p50_seconds: num, p95_seconds: num } },
+          by_task_type: { type: 'object', additionalProperties: { type: 'object', required: ['count', 'completed', 'failed', 'success_rate'], properties: { count: int, completed: int, failed: int, success_rate: num } } },
+          by_model: { type: 'object', additionalProperties: { type: 'object', required: ['count', 'avg_duration'], properties: { count: int, avg_duration: num } } },
+          skipped_lines: int,
+          window_days: int,
+        },
+      },
+      MonitorIssues: { type: 'object', required: ['issues', 'last_check'], properties: { issues: { type: 'array', items: issue }, last_check: nullable(str) } },
+      PipelineStatus: {
+        type: 'object',
+        required: ['running', 'pending', 'running_by_phase', 'recent_completed', 'latest_request', 'latest_response', 'attention', 'pipeline', 'issues'],
+        properties: {
+          running: { type: 'array', items: statusTask },
+          pending: { type: 'array', items: statusTask },
+          running_by_phase: { type: 'object', required: ['spec', 'impl', 'test', 'review'], properties: { spec: int, impl: int, test: int, review: int } },
+          recent_completed: { type: 'array', items: statusTask },
+          latest_request: nullable({ type: 'object', required: ['task_id', 'status', 'direction', 'prompt_preview'], properties: { task_id: str, status: str, direction: str, prompt_preview: str } }),
+          latest_response: nullable({ type: 'object', required: ['task_id', 'status', 'output_preview', 'output_len'], properties: { task_id: str, status: str, output_preview: str, output_len: int } }),
+          attention,
+          pipeline: {
+            type: 'object',
+            required: ['workflow_id', 'state', 'paused', 'items_by_state', 'items', 'started_at', 'continue_as_new_count', 'tasks_run'],
+            properties: {
+              workflow_id: str, state: str, paused: bool, items_by_state: { type: 'object', additionalProperties: int },
+              items: { type: 'array', items: { type: 'object', required: ['key', 'text', 'state', 'iteration'], properties: { key: str, text: str, source: str, state: str, phase: nullable(str), iteration: int } } },
+              started_at: nullable(str), run_started_at: nullable(str), deadline: nullable(str), continue_as_new_count: int, tasks_run: int,
+              history_length: nullable(int), worker: nullable({ type: 'string', enum: ['ok', 'unavailable'] }),
+            },
+          },
+          issues: { type: 'array', items: issue },
+        },
+      },
+    },
+  },
+} as const;
