@@ -153,3 +153,51 @@ describe('REST API: who may act', () => {
     }
   });
 });
+
+describe('REST API: who may read', () => {
+  const project = makeProject(['x']);
+
+  test('when bound off loopback with a token, then reads need the bearer token, and health and the OpenAPI document stay open', async () => {
+    const api = await serve(loadEnvConfig({ TEMPORAL_ADDRESS: testAddress(), PIPELINE_API_TOKEN: 'read-token-1' }), project.root, '0.0.0.0');
+    try {
+      expect((await api.call('GET', '/api/agent/tasks')).status).toBe(401);
+      expect((await api.call('GET', '/api/agent/metrics', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+      expect((await api.call('GET', '/api/agent/tasks', { headers: { authorization: 'Bearer read-token-1' } })).status).toBe(200);
+      expect((await api.call('GET', '/api/health')).status).toBe(200);
+      expect((await api.call('GET', '/api/openapi.json')).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('when bound off loopback without a token, then reads are refused with 403 and the reason', async () => {
+    const api = await serve(loadEnvConfig({ TEMPORAL_ADDRESS: testAddress() }), project.root, '0.0.0.0');
+    try {
+      const r = await api.call('GET', '/api/agent/metrics');
+      expect(r.status).toBe(403);
+      expect(r.body.detail).toContain('PIPELINE_API_TOKEN');
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('when PIPELINE_API_READ_TOKEN_REQUIRED=1, then reads need the token even on loopback', async () => {
+    const api = await serve(loadEnvConfig({ TEMPORAL_ADDRESS: testAddress(), PIPELINE_API_TOKEN: 'read-token-2', PIPELINE_API_READ_TOKEN_REQUIRED: '1' }), project.root);
+    try {
+      expect((await api.call('GET', '/api/agent/tasks/count')).status).toBe(401);
+      expect((await api.call('GET', '/api/agent/tasks/count', { headers: { authorization: 'Bearer read-token-2' } })).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('when bound to loopback without a token, then reads and mutations are open', async () => {
+    const api = await serve(loadEnvConfig({ TEMPORAL_ADDRESS: testAddress() }), project.root);
+    try {
+      expect((await api.call('GET', '/api/agent/tasks')).status).toBe(200);
+      expect((await api.call('POST', '/api/agent/pipeline/pause')).status).toBe(409); // allowed; there is simply no pipeline
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -19,6 +19,7 @@ describe('durability: a worker killed mid-task', () => {
       PIPELINE_META_RATIO: '0',
       NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '3',
       NIGHTSHIFT_LOG_LEVEL: 'warn',
+      PIPELINE_AUTO_COMMIT: '1',
     };
     const config = testConfig(env);
     const workerEnv = { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE };
@@ -48,6 +49,9 @@ describe('durability: a worker killed mid-task', () => {
       expect(implCalls[0].taskId).toBe(implCalls[1].taskId);
       const log = readFileSync(`${projectPaths(config, project.root).taskLogsDir}/${implCalls[0].taskId}.log`, 'utf8');
       expect(log).toContain('attempt=2');
+      // with auto-commit on: exactly one commit per completed task
+      const trailers = git(project.root, 'log', '--format=%(trailers:key=Pipeline-Task,valueonly)').split('\n').filter(Boolean);
+      expect(trailers.sort()).toEqual(metrics.map((m) => m.task_id).sort());
     } finally {
       first.kill('SIGKILL');
       second?.kill('SIGTERM');
