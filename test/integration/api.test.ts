@@ -64,6 +64,21 @@ describe('REST API when Temporal is down', () => {
     });
   });
 
+  test('when the metrics store holds garbage, then metrics answer 200 from the valid records and count the rest', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const paths = projectPaths(config, project.root);
+    mkdirSync(require('node:path').dirname(paths.metricsFile), { recursive: true });
+    const good = (status: string) => JSON.stringify({ task_id: 'task_00000000000000a1', task_type: 'impl', model: 'm', duration_seconds: 12, status, created_at: new Date().toISOString() });
+    writeFileSync(
+      paths.metricsFile,
+      [good('completed'), 'garbage{', '[1,2]', 'null', '{"created_at": 12}', '{"created_at": null}', '{"created_at": "2026-11-22T10:00:00"}', JSON.stringify({ created_at: new Date().toISOString(), duration_seconds: 1e308, status: 'failed', task_type: 'impl', model: 'm' }), good('failed'), ''].join('\n'),
+    );
+    const r = await api.call('GET', '/api/agent/metrics');
+    expect(r.status).toBe(200);
+    expect(r.body.skipped_lines).toBe(6);
+    expect(r.body.success_rate).toEqual({ completed: 1, failed: 2, total: 3, rate: 0.33 });
+  });
+
   test('when a control endpoint is called, then it answers 503 with detail instead of hanging', async () => {
     const r = await api.call('POST', '/api/agent/pipeline/pause');
     expect(r.status).toBe(503);
