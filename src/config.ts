@@ -70,6 +70,8 @@ export const envSchema = z.object({
   PIPELINE_MONITOR_INTERVAL_SECONDS: num(60, 0.1).describe('how often the monitor checks the attention rules'),
   PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS: num(0, 0).describe('fail an item whose decision has not come after this long (0 = wait forever)'),
   PIPELINE_NOTIFY_WEBHOOK_URL: optionalString.describe('receives a JSON POST when a condition is raised or resolved and when a task needs a decision'),
+  PIPELINE_LOG_KEEP_DAYS: num(14, 0).describe('the pipeline deletes task logs older than this once a day (never a running task\'s)'),
+  PIPELINE_METRICS_KEEP_DAYS: num(30, 1).describe('metrics lines older than this move to a dated archive file once a day'),
   PIPELINE_BACKLOG_POLL_SECONDS: num(30, 0.1).describe('how often an idle pipeline re-reads the backlog'),
   NIGHTSHIFT_DEMO_DIR: optionalString.describe('where `up --demo` generates the demo project (default: a new temp dir)'),
   PATH: z.string().default('').describe('searched for agent CLIs and the temporal binary'),

@@ -3,6 +3,7 @@ import { createReadBacklog } from './backlog';
 import { createUpdateCoverage } from './coverage';
 import { createFinishTask } from './finish-task';
 import { createCheckAttention, createWriteMonitorIssues } from './monitor';
+import { createMaintain } from './maintenance';
 import { createNotify } from './notify';
 import { createSaveTask } from './save-task';
 import { createCloseWorktree, createCommitTask, createPrepareWorktree } from './git';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     updateCoverage: createUpdateCoverage(),
     checkAttention: createCheckAttention({ temporal: deps.temporal ?? null }),
     writeMonitorIssues: createWriteMonitorIssues(),
+    maintain: createMaintain(),
   };
 }
 

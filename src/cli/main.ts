@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version';
 import { registerBacklog } from './commands/backlog';
 import { registerCoverage } from './commands/coverage';
+import { registerCleanup } from './commands/cleanup';
 import { registerDecide } from './commands/decide';
 import { registerDoctor } from './commands/doctor';
 import { registerMetrics } from './commands/metrics';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerBacklog(program, globals);
   registerCoverage(program, globals);
   registerDoctor(program, globals);
+  registerCleanup(program, globals);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -56,5 +56,7 @@ export async function buildPipelineSettings(config: EnvConfig, paths: ProjectPat
     needsDecisionTimeoutHours: config.PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS,
     notifyWebhookUrl: config.PIPELINE_NOTIFY_WEBHOOK_URL ?? null,
     monitor: monitorSettings(config),
+    logKeepDays: config.PIPELINE_LOG_KEEP_DAYS,
+    metricsKeepDays: config.PIPELINE_METRICS_KEEP_DAYS,
   };
 }

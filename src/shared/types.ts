@@ -55,6 +55,8 @@ export interface PipelineSettings {
   needsDecisionTimeoutHours?: number;
   notifyWebhookUrl?: string | null;
   monitor?: MonitorSettings;
+  logKeepDays?: number;
+  metricsKeepDays?: number;
 }
 
 export const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail'] as const;
@@ -138,6 +140,8 @@ export interface PipelineCarriedState {
   continueAsNewCount: number;
   itemsFinished: number;
   tasksRun: number;
+  /** When the daily log cleanup and metrics compaction last ran. */
+  lastMaintenanceAt?: string | null;
 }
 
 export interface PipelineInput {
@@ -475,4 +479,16 @@ export interface MonitorCarriedState {
   lastHealAt: Partial<Record<Condition, string>>;
   lastCheck: string | null;
   continueAsNewCount: number;
+}
+
+export interface MaintenanceInput {
+  stateDir: string;
+  metricsFile: string;
+  logKeepDays: number;
+  metricsKeepDays: number;
+}
+
+export interface MaintenanceResult {
+  logsRemoved: number;
+  metricsArchived: number;
 }

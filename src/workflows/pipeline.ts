@@ -23,6 +23,9 @@ const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** Old task logs and metrics lines are housekept once a day. */
+const MAINTENANCE_EVERY_MS = 24 * 3_600_000;
+
 /** Worktrees, merges and coverage commits: git work on the project, bounded, heartbeating, retried. */
 function gitSteps(heartbeatTimeoutSeconds: number) {
   return proxyActivities<Activities>({
@@ -82,6 +85,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     return { reason, itemsPassed: counts.filter((i) => i.state === 'passed').length, itemsFailed: counts.filter((i) => i.state === 'failed').length, tasksRun: state.tasksRun };
   };
 
+  const maintainIfDue = async () => {
+    const last = state.lastMaintenanceAt ? Date.parse(state.lastMaintenanceAt) : 0;
+    if (Date.now() - last < MAINTENANCE_EVERY_MS) return;
+    state.lastMaintenanceAt = new Date().toISOString();
+    await gitSteps(s.heartbeatTimeoutSeconds).maintain({ stateDir: s.stateDir, metricsFile: s.metricsFile, logKeepDays: s.logKeepDays ?? 14, metricsKeepDays: s.metricsKeepDays ?? 30 });
+  };
   if (!input.state) log.info(`Auto-commit: ${s.autoCommit ? 1 : 0} | Auto-push: ${s.autoPush ? 1 : 0}`, { parallelItems: parallel, worktrees: useWorktrees });
 
   for (;;) {
@@ -109,6 +118,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       return await continueAsNew<typeof pipelineWorkflow>({ ...input, state: compactForContinueAsNew(state) });
     }
 
+    await maintainIfDue();
     if (!stopping && !state.paused && busy() < parallel) {
       mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
       const next = nextPendingItem(state);

@@ -66,6 +66,23 @@ describe('nightshift CLI: usage and errors', () => {
     expect(JSON.parse(list.stdout).items.map((i: { text: string }) => i.text)).toEqual(['Good item', 'Another good one']);
   });
 
+  test('when cleanup runs, then it prints Removed: per old log or Nothing to remove.', async () => {
+    const project = makeProject(['x']);
+    const { mkdirSync, utimesSync } = await import('node:fs');
+    const logs = path.join(project.root, '.nightshift', 'logs', 'tasks');
+    mkdirSync(logs, { recursive: true });
+    const old = path.join(logs, 'task_00000000000000aa.log');
+    writeFileSync(old, 'old');
+    const then = new Date(Date.now() - 30 * 86_400_000);
+    utimesSync(old, then, then);
+    writeFileSync(path.join(logs, 'task_00000000000000bb.log'), 'new');
+    const first = await runCli(['cleanup', '--keep-days', '7', '--project', project.root]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(`Removed: ${old}\n`);
+    expect((await runCli(['cleanup', '--keep-days', '7', '--project', project.root])).stdout).toBe('Nothing to remove.\n');
+    expect((await runCli(['cleanup', '--project', project.root])).code).toBe(2);
+  });
+
   test('when the agent CLI is not installed, then doctor reports it missing and exits 1', async () => {
     const project = makeProject(['x']);
     const r = await runCli(['doctor', '--project', project.root], { PIPELINE_AGENT: 'claude', TEMPORAL_ADDRESS: testAddress(), PATH: path.dirname(process.execPath) + ':/usr/bin:/bin' });
