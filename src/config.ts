@@ -34,6 +34,7 @@ export const envSchema = z.object({
   NIGHTSHIFT_TEMPORAL_UI_PORT: int(8233, 1, 65535).describe('Web UI port of the embedded dev server'),
   NIGHTSHIFT_HOME: optionalString.describe('state dir (default <project>/.nightshift)'),
   NIGHTSHIFT_CONNECT_TIMEOUT_SECONDS: num(60, 0).describe('how long worker/CLI retry reaching Temporal'),
+  NIGHTSHIFT_LOG_MAX_MB: num(10, 0.001).describe('service log files (worker, api, supervisor, server) rotate at this size; 5 are kept'),
   NIGHTSHIFT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('service log level'),
   NIGHTSHIFT_CONTINUE_AS_NEW_EVENTS: int(2000, 20).describe('history length after which the pipeline continues as new'),
   NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: int(30, 2).describe('agent activity heartbeat timeout (worker loss detection)'),

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger';
+import { lineSink, RotatingFile } from '../util/rotating-file';
 
 export interface SupervisedProcess {
   name: string;
+  pid(): number | null;
   stop(): Promise<void>;
 }
 
@@ -14,9 +14,8 @@ export interface SupervisedProcess {
  * with backoff when it crashes; `stop()` ends it with SIGTERM (SIGKILL after
  * a grace period) and stops restarting.
  */
-export async function supervise(o: { name: string; args: string[]; env: NodeJS.ProcessEnv; logFile: string; logger: Logger; cwd: string }): Promise<SupervisedProcess> {
-  await mkdir(path.dirname(o.logFile), { recursive: true });
-  const log = createWriteStream(o.logFile, { flags: 'a' });
+export async function supervise(o: { name: string; args: string[]; env: NodeJS.ProcessEnv; logFile: string; logMaxBytes: number; logger: Logger; cwd: string }): Promise<SupervisedProcess> {
+  const log = new RotatingFile(o.logFile, o.logMaxBytes);
   let child: ChildProcess | null = null;
   let stopping = false;
   let failures = 0;
@@ -26,8 +25,8 @@ export async function supervise(o: { name: string; args: string[]; env: NodeJS.P
     const startedAt = Date.now();
     const c = spawn(process.execPath, [script, ...o.args], { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    c.stdout?.pipe(log, { end: false });
-    c.stderr?.pipe(log, { end: false });
+    c.stdout?.on('data', lineSink(log));
+    c.stderr?.on('data', lineSink(log));
     c.once('exit', (code, signal) => {
       if (stopping) return;
       failures = Date.now() - startedAt > 60_000 ? 1 : failures + 1;
@@ -39,6 +38,7 @@ export async function supervise(o: { name: string; args: string[]; env: NodeJS.P
   launch();
   return {
     name: o.name,
+    pid: () => child?.pid ?? null,
     async stop() {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
@@ -50,7 +50,7 @@ export async function supervise(o: { name: string; args: string[]; env: NodeJS.P
         await exited;
         clearTimeout(kill);
       }
-      log.end();
+      log.close();
     },
   };
 }

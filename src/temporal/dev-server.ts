@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { lineSink, RotatingFile } from '../util/rotating-file';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -9,6 +9,7 @@ export interface DevServerOptions {
   uiPort: number | null; // null = headless
   dbFile: string;
   logFile: string;
+  logMaxBytes?: number;
   namespace?: string;
   extraArgs?: string[];
 }
@@ -48,11 +49,12 @@ export function devServerArgs(o: DevServerOptions): string[] {
 /** Starts the embedded dev server; the caller waits for it to answer (waitForTemporal). */
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   await mkdir(path.dirname(o.dbFile), { recursive: true });
-  await mkdir(path.dirname(o.logFile), { recursive: true });
-  const log = createWriteStream(o.logFile, { flags: 'a' });
+  await mkdir(path.dirname(o.dbFile), { recursive: true });
+  const log = new RotatingFile(o.logFile, o.logMaxBytes ?? 10 * 1024 * 1024);
   const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  child.stdout?.on('data', lineSink(log));
+  child.stderr?.on('data', lineSink(log));
+  child.once('exit', () => log.close());
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     process: child,

@@ -10,6 +10,7 @@ import { ensureStateDir } from '../../pipeline/state-dir';
 import { CliError, print, type GlobalOptions } from '../context';
 import { ensureDemoProject } from '../demo-project';
 import { watchProgress } from '../progress';
+import { RotatingFile } from '../../util/rotating-file';
 import { onShutdownSignal } from '../signals';
 import { supervise, type SupervisedProcess } from '../supervisor';
 import { autoCommitLine, startPipeline } from './start';
@@ -41,7 +42,9 @@ export function registerUp(program: Command, globals: () => GlobalOptions): void
 }
 
 async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.ProcessEnv, opts: { once: boolean }): Promise<void> {
-  const logger = createLogger('up', config.NIGHTSHIFT_LOG_LEVEL);
+  const logMaxBytes = Math.round(config.NIGHTSHIFT_LOG_MAX_MB * 1024 * 1024);
+  const supervisorLog = new RotatingFile(path.join(paths.logsDir, 'supervisor.log'), logMaxBytes);
+  const logger = createLogger('up', config.NIGHTSHIFT_LOG_LEVEL, (line) => supervisorLog.write(line));
   await ensureStateDir(paths.projectRoot, paths.stateDir);
   const stops: (() => Promise<void>)[] = [];
   let shuttingDown = false;
@@ -49,6 +52,8 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
     shuttingDown = true;
     print('\nStopping nightshift…');
     for (const stop of stops.reverse()) await stop().catch((err) => logger.error('stop failed', { error: (err as Error).message }));
+    logger.info('stopped');
+    supervisorLog.close();
     print('Stopped.');
     process.exit(0);
   };
@@ -58,18 +63,29 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
   if (!config.TEMPORAL_ADDRESS) {
     const cli = resolveTemporalCli(config.TEMPORAL_CLI_PATH, config.PATH);
     if (!cli) throw new CliError(TEMPORAL_CLI_HELP);
-    server = await startDevServer({
+    const serverOptions = {
       cliPath: cli,
       port: config.NIGHTSHIFT_TEMPORAL_PORT,
       uiPort: config.NIGHTSHIFT_TEMPORAL_UI_PORT,
       dbFile: path.join(paths.stateDir, 'temporal.db'),
       logFile: path.join(paths.logsDir, 'temporal-server.log'),
-    });
-    const s = server;
-    stops.push(() => s.stop());
-    server.process.once('exit', (code) => {
-      if (!shuttingDown) logger.error('embedded Temporal server exited', { code, log: path.join(paths.logsDir, 'temporal-server.log') });
-    });
+      logMaxBytes,
+    };
+    // The embedded server is restarted on the same database if it dies: the pipeline is in there.
+    let restarts = 0;
+    const launch = async (): Promise<void> => {
+      const s = await startDevServer(serverOptions);
+      server = s;
+      s.process.once('exit', (code, signal) => {
+        if (shuttingDown) return;
+        const delay = Math.min(30_000, 1000 * 2 ** Math.min(restarts++, 5));
+        logger.error('embedded Temporal server exited; restarting on the same database', { code, signal, inMs: delay });
+        print(`  ! Temporal server exited (${signal ?? code}); restarting in ${delay / 1000}s on the same database`);
+        setTimeout(() => void launch().catch((err) => logger.error('server restart failed', { error: (err as Error).message })), delay);
+      });
+    };
+    await launch();
+    stops.push(async () => server?.stop());
   }
   const temporal = createTemporalClient(config);
   stops.push(() => temporal.close());
@@ -77,21 +93,24 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
 
   const common = ['--project', paths.projectRoot];
   const services: SupervisedProcess[] = [
-    await supervise({ name: 'worker', args: ['worker', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'worker.log') }),
-    await supervise({ name: 'api', args: ['api', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'api.log') }),
+    await supervise({ name: 'worker', args: ['worker', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'worker.log'), logMaxBytes }),
+    await supervise({ name: 'api', args: ['api', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'api.log'), logMaxBytes }),
   ];
   for (const s of services) stops.push(() => s.stop());
 
   const started = await startPipeline(temporal, config, paths, { once: opts.once });
   const apiUrl = `http://${config.NIGHTSHIFT_API_HOST}:${config.PORT}`;
+  const uiUrl = server ? (server as DevServer).uiUrl : null;
+  logger.info(autoCommitLine(config), { temporal: temporal.address, webUi: uiUrl, project: paths.projectRoot, pipeline: started.workflowId });
   print('nightshift is up');
   print(`  API:          ${apiUrl}/api/agent/pipeline-status`);
-  if (server?.uiUrl) print(`  Temporal UI:  ${server.uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${pipelineWorkflowId(paths.projectId)}`);
+  if (uiUrl) print(`  Temporal UI:  ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${pipelineWorkflowId(paths.projectId)}`);
   print(`  Temporal:     ${temporal.address}`);
   print(`  Project:      ${paths.projectRoot}`);
   print(`  Logs:         ${paths.logsDir}`);
   print(`  Pipeline:     ${started.workflowId} (${started.attached ? 'attached' : 'started'})`);
   print(`  ${autoCommitLine(config)}`);
+  print(`  Processes:    worker ${services[0].pid()}, api ${services[1].pid()}${server ? `, temporal ${(server as DevServer).process.pid}` : ''}`);
   print('Press Ctrl-C to stop.');
   const progress = watchProgress(config, paths, print);
   stops.push(async () => progress.stop());

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../helpers/global-setup';
+import { NIGHTSHIFT_BIN } from '../helpers/cli';
+import { groupMembers, isAlive } from '../helpers/processes';
+import { waitFor } from '../helpers/project';
+
+function findProcess(fragment: string): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(fragment) && isAlive(Number(entry))) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return null;
+}
+
+describe('nightshift up as a supervisor', () => {
+  test('when the worker, the API and the embedded server are killed, then each comes back and the pipeline goes on; Ctrl-C then stops everything', async () => {
+    const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const project = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-sup-')), 'demo');
+    const up = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--demo', '--project', project], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PORT: String(apiPort), NIGHTSHIFT_TEMPORAL_PORT: String(temporalPort), NIGHTSHIFT_TEMPORAL_UI_PORT: String(uiPort), DEMO_AGENT_DELAY_MS: '400', TEMPORAL_ADDRESS: '', PIPELINE_AGENT: '', PIPELINE_AGENT_COMMAND: '', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '3' },
+    });
+    let out = '';
+    up.stdout!.on('data', (d) => (out += d));
+    up.stderr!.on('data', (d) => (out += d));
+    const api = async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${apiPort}/api/health`)).status === 200;
+      } catch {
+        return false;
+      }
+    };
+    const passed = () => (out.match(/Item passed:/g) ?? []).length;
+    try {
+      await waitFor(() => out.includes('Processes:'), 90_000, `nightshift up to start:\n${out}`);
+      await waitFor(api, 30_000, 'the API');
+      const workerFragment = `worker --project ${project}`;
+      const worker = findProcess(workerFragment)!;
+      expect(worker).toBeTruthy();
+      process.kill(worker, 'SIGKILL');
+      const newWorker = await waitFor(() => {
+        const pid = findProcess(workerFragment);
+        return pid && pid !== worker ? pid : null;
+      }, 30_000, 'a new worker');
+      expect(newWorker).not.toBe(worker);
+
+      const apiPid = findProcess(`api --project ${project}`)!;
+      process.kill(apiPid, 'SIGKILL');
+      await waitFor(async () => findProcess(`api --project ${project}`) !== apiPid && (await api()), 30_000, 'the API back');
+
+      const before = passed();
+      const server = findProcess(`--port ${temporalPort}`)!;
+      process.kill(server, 'SIGKILL');
+      await waitFor(() => out.includes('Temporal server exited'), 10_000, 'the server restart notice');
+      await waitFor(() => findProcess(`--port ${temporalPort}`) !== null, 30_000, 'the server back');
+      await waitFor(() => passed() > before, 120_000, `the pipeline to go on after the restarts:\n${out.slice(-2000)}`);
+      const log = readFileSync(path.join(project, '.nightshift', 'logs', 'supervisor.log'), 'utf8');
+      expect(log).toMatch(/"msg":"worker exited; restarting"/);
+      expect(log).toMatch(/"msg":"Auto-commit: 0 \| Auto-push: 0"/);
+      for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+
+      process.kill(-up.pid!, 'SIGINT');
+      await new Promise((r) => up.once('exit', r));
+      await waitFor(() => groupMembers(up.pid!).length === 0 && findProcess(workerFragment) === null && findProcess(`--port ${temporalPort}`) === null, 30_000, 'every process to exit');
+    } finally {
+      try {
+        process.kill(-up.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      for (const f of [`worker --project ${project}`, `api --project ${project}`, `--port ${temporalPort}`]) {
+        const pid = findProcess(f);
+        if (pid) process.kill(pid, 'SIGKILL');
+      }
+    }
+  });
+});
