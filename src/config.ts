@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared/names';
 import { AGENT_NAMES } from './shared/types';
+import { DEFAULT_RATE_LIMIT_PATTERN } from './agents/rate-limit';
 
 /**
  * The only module that reads `process.env`. `loadConfig(env)` validates every
@@ -73,6 +74,8 @@ export const envSchema = z.object({
   PIPELINE_NOTIFY_WEBHOOK_URL: optionalString.describe('receives a JSON POST when a condition is raised or resolved and when a task needs a decision'),
   PIPELINE_LOG_KEEP_DAYS: num(14, 0).describe('the pipeline deletes task logs older than this once a day (never a running task\'s)'),
   PIPELINE_METRICS_KEEP_DAYS: num(30, 1).describe('metrics lines older than this move to a dated archive file once a day'),
+  PIPELINE_RATE_LIMIT_PATTERN: z.string().default(DEFAULT_RATE_LIMIT_PATTERN).describe('regex (case-insensitive) for agent output that means a usage limit, not a failure'),
+  PIPELINE_RATE_LIMIT_BACKOFF_MINUTES: num(30, 0).describe('how long to pause when a usage-limit message names no reset time'),
   PIPELINE_BACKLOG_POLL_SECONDS: num(30, 0.1).describe('how often an idle pipeline re-reads the backlog'),
   NIGHTSHIFT_DEMO_DIR: optionalString.describe('where `up --demo` generates the demo project (default: a new temp dir)'),
   PATH: z.string().default('').describe('searched for agent CLIs and the temporal binary'),

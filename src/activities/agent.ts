@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderArgv } from '../agents/argv';
+import { detectRateLimit } from '../agents/rate-limit';
 import { explicitVerdict } from '../shared/verdict';
 import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../shared/types';
 import { appendTaskSnapshot } from '../tasks/store';
@@ -127,6 +128,8 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     } else {
       status = 'completed';
     }
+    const limitedUntil = input.rateLimit && !outcome.aborted ? detectRateLimit(tail, input.rateLimit.pattern, new Date(), input.rateLimit.backoffMinutes) : null;
+    if (limitedUntil) output += `\n[Pipeline] Usage limit reached: paused until ${limitedUntil.toISOString()}; the task runs again then (not a failure).`;
     const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
     log.end(`\n# duration_seconds=${durationSeconds} exit=${exitCode ?? outcome.signal ?? 'none'} status=${outcome.aborted ? 'cancelled' : status}\n`);
     await new Promise<void>((r) => (log.closed || log.destroyed ? r() : log.once('close', () => r())));
@@ -144,6 +147,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       verdict,
       decisionPrompt: status === 'needs_decision' ? decisionPrompt : null,
       outputChars: nonWhitespace,
+      rateLimitedUntil: limitedUntil ? limitedUntil.toISOString() : null,
     };
   };
 }

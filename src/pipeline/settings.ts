@@ -58,5 +58,7 @@ export async function buildPipelineSettings(config: EnvConfig, paths: ProjectPat
     monitor: monitorSettings(config),
     logKeepDays: config.PIPELINE_LOG_KEEP_DAYS,
     metricsKeepDays: config.PIPELINE_METRICS_KEEP_DAYS,
+    rateLimitPattern: config.PIPELINE_RATE_LIMIT_PATTERN,
+    rateLimitBackoffMinutes: config.PIPELINE_RATE_LIMIT_BACKOFF_MINUTES,
   };
 }

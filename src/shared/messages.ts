@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { QUERY_ISSUES, QUERY_STATUS, SIGNAL_ITEM_WAITING, SIGNAL_PAUSE, SIGNAL_RESUME, SIGNAL_STOP, UPDATE_DECIDE } from './names';
-import type { DecideInput, DecideResult, ItemStatusView, MonitorCarriedState, PipelineStatusView } from './types';
+import { QUERY_ISSUES, QUERY_STATUS, SIGNAL_ITEM_WAITING, SIGNAL_PAUSE, SIGNAL_RATE_LIMITED, SIGNAL_RESUME, SIGNAL_STOP, UPDATE_DECIDE } from './names';
+import type { DecideInput, DecideResult, ItemStatusView, MonitorCarriedState, PipelineStatusView, RateLimitNotice } from './types';
 
 /** Message definitions shared by the workflows, the API and the CLI (plain objects, sandbox-safe). */
 export const pauseSignal = defineSignal(SIGNAL_PAUSE);
@@ -13,3 +13,5 @@ export const decideUpdate = defineUpdate<DecideResult, [DecideInput]>(UPDATE_DEC
 /** An item tells its pipeline it waits for a decision (and no longer holds a slot), or that it goes on. */
 export const itemWaitingSignal = defineSignal<[{ itemKey: string; waiting: boolean }]>(SIGNAL_ITEM_WAITING);
 export const monitorIssuesQuery = defineQuery<MonitorCarriedState>(QUERY_ISSUES);
+/** An item's agent hit a usage limit: the pipeline starts nothing new until it resets. */
+export const rateLimitedSignal = defineSignal<[RateLimitNotice]>(SIGNAL_RATE_LIMITED);

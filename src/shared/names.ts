@@ -34,4 +34,5 @@ export const SIGNAL_STOP = 'stop';
 export const QUERY_STATUS = 'status';
 export const UPDATE_DECIDE = 'decide';
 export const SIGNAL_ITEM_WAITING = 'itemWaiting';
+export const SIGNAL_RATE_LIMITED = 'rateLimited';
 export const QUERY_ISSUES = 'issues';

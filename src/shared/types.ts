@@ -57,6 +57,8 @@ export interface PipelineSettings {
   monitor?: MonitorSettings;
   logKeepDays?: number;
   metricsKeepDays?: number;
+  rateLimitPattern?: string;
+  rateLimitBackoffMinutes?: number;
 }
 
 export const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail'] as const;
@@ -142,6 +144,8 @@ export interface PipelineCarriedState {
   tasksRun: number;
   /** When the daily log cleanup and metrics compaction last ran. */
   lastMaintenanceAt?: string | null;
+  /** No new item starts before this (an agent's usage limit). */
+  rateLimitedUntil?: string | null;
 }
 
 export interface PipelineInput {
@@ -233,6 +237,7 @@ export interface RunAgentTaskInput {
   stateDir: string;
   agent: AgentSettings;
   timeoutSeconds: number;
+  rateLimit?: { pattern: string; backoffMinutes: number };
 }
 
 export interface RunAgentTaskResult {
@@ -249,6 +254,8 @@ export interface RunAgentTaskResult {
   decisionPrompt?: string | null;
   /** Non-whitespace characters of the agent's own output. */
   outputChars?: number;
+  /** The agent hit a usage limit: not a failure; wait until then and run the task again. */
+  rateLimitedUntil?: string | null;
 }
 
 export interface FinishTaskInput {
@@ -332,6 +339,11 @@ export interface PipelineItemView {
   waitingDecision?: boolean;
 }
 
+export interface RateLimitNotice {
+  itemKey: string;
+  until: string;
+}
+
 export interface PipelineStatusView {
   state: 'running' | 'paused' | 'stopping' | 'idle';
   paused: boolean;
@@ -344,6 +356,8 @@ export interface PipelineStatusView {
   items: PipelineItemView[];
   tasksRun: number;
   historyLength: number;
+  /** Dispatch is paused until the agent's usage limit resets. */
+  rateLimitedUntil?: string | null;
 }
 
 export interface CommitTaskInput {

@@ -45,6 +45,8 @@ export interface PipelineSection {
   tasks_run: number;
   history_length: number | null;
   worker: 'ok' | 'unavailable' | null;
+  /** Dispatch is paused until an agent's usage limit resets. */
+  rate_limited_until: string | null;
 }
 
 export interface PipelineStatusResponse {
@@ -105,7 +107,7 @@ async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: Pip
   const handle = client.workflow.getHandle(workflowId);
   const empty: PipelineSection = {
     workflow_id: workflowId, state: 'not_started', paused: false, items_by_state: { pending: 0, running: 0, passed: 0, failed: 0 }, items: [],
-    started_at: null, run_started_at: null, deadline: null, continue_as_new_count: 0, tasks_run: 0, history_length: null, worker: null,
+    started_at: null, run_started_at: null, deadline: null, continue_as_new_count: 0, tasks_run: 0, history_length: null, worker: null, rate_limited_until: null,
   };
   let description;
   try {
@@ -145,6 +147,7 @@ async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: Pip
       tasks_run: status.tasksRun,
       history_length: status.historyLength,
       worker: 'ok',
+      rate_limited_until: status.rateLimitedUntil ?? null,
     },
     status,
     items,

@@ -1,7 +1,7 @@
 import { condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { buildDirection } from '../shared/directions';
-import { itemStatusQuery, itemWaitingSignal, pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
+import { itemStatusQuery, itemWaitingSignal, pauseSignal, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
 import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, PipelineSettings, TaskSpec } from '../shared/types';
 import { judgeValidation } from './item-validation';
 import { newTaskId } from './task-id';
@@ -32,6 +32,8 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     specOutput: '',
     /** A decision to carry into the next direction of the same phase. */
     decided: null as { prompt: string; decision: string } | null,
+    /** The task to run again (same id) after a usage limit reset. */
+    again: null as TaskSpec | null,
   };
   const wait: DecisionWait = { waiting: null, decision: null };
   const workDir = input.workDir ?? s.projectRoot;
@@ -56,6 +58,9 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   const tellParent = async (waiting: boolean) => {
     if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(itemWaitingSignal, { itemKey: input.itemKey, waiting }).catch(() => undefined);
   };
+  const tellRateLimited = async (until: string) => {
+    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(rateLimitedSignal, { itemKey: input.itemKey, until }).catch(() => undefined);
+  };
   const position = (): ItemPosition => ({ phase: state.phase, iteration: state.iteration, lastOutput: state.lastOutput });
   const end = (outcome: ItemResult['outcome'], reason: string, testsPassed = false): ItemResult => ({
     outcome,
@@ -78,7 +83,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     await condition(() => !state.paused || state.stopRequested);
     if (state.stopRequested) return end('stopped', 'stop requested');
     const base = buildDirection(state.phase, input.itemText, state.iteration, state.lastOutput);
-    const task: TaskSpec = {
+    const task: TaskSpec = state.again ?? {
       id: newTaskId(),
       task_type: state.phase,
       direction: state.decided ? withDecision(base, state.decided.prompt, state.decided.decision) : base,
@@ -88,13 +93,18 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
       created_at: new Date().toISOString(),
     };
     state.decided = null;
+    state.again = null;
     state.currentTask = { ...task, status: 'running', started_at: null };
     const ended = await runTaskToEnd(
-      { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent },
+      { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent, onRateLimited: tellRateLimited },
       task,
     );
-    state.tasksRun += 1;
     state.currentTask = null;
+    if (ended.kind === 'rate_limited') {
+      state.again = task; // the same task, once the limit has reset
+      continue;
+    }
+    state.tasksRun += 1;
     if (ended.kind === 'decided') {
       state.decided = { prompt: ended.prompt, decision: ended.decision }; // same phase again, with the answer
       continue;

@@ -101,5 +101,6 @@ export function statusView(
     items,
     tasksRun: state.tasksRun,
     historyLength: extra.historyLength,
+    rateLimitedUntil: state.rateLimitedUntil && Date.parse(state.rateLimitedUntil) > Date.now() ? state.rateLimitedUntil : null,
   };
 }

@@ -11,7 +11,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { itemWaitingSignal, pauseSignal, pipelineStatusQuery, resumeSignal, stopSignal } from '../shared/messages';
+import { itemWaitingSignal, pauseSignal, pipelineStatusQuery, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
 import { itemWorkflowId } from '../shared/names';
 import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, PipelineResult } from '../shared/types';
 import { itemWorkflow } from './item';
@@ -58,6 +58,9 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   setHandler(pipelineStatusQuery, () =>
     statusView(state, { runStartedAt, historyLength: workflowInfo().historyLength, workflowIdOf: (k) => itemWorkflowId(input.projectId, k), waiting }),
   );
+  setHandler(rateLimitedSignal, ({ until }) => {
+    if (!state.rateLimitedUntil || until > state.rateLimitedUntil) state.rateLimitedUntil = until;
+  });
   setHandler(itemWaitingSignal, ({ itemKey, waiting: isWaiting }) => {
     if (isWaiting) waiting.add(itemKey);
     else waiting.delete(itemKey);
@@ -119,7 +122,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     }
 
     await maintainIfDue();
-    if (!stopping && !state.paused && busy() < parallel) {
+    const limitedMs = state.rateLimitedUntil ? Date.parse(state.rateLimitedUntil) - Date.now() : 0;
+    if (!stopping && !state.paused && limitedMs <= 0 && busy() < parallel) {
       mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
       const next = nextPendingItem(state);
       if (next) {
@@ -132,11 +136,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
 
     // Wait for a finished item, a new signal, the deadline, or (when idle) the next backlog poll.
     // While stopping, only a finished item can change anything, so wait for exactly that.
-    const wake = stopping ? Infinity : Math.max(1, Math.min(msLeft(), busy() < parallel ? s.backlogPollSeconds * 1000 : Infinity));
+    const wake = stopping ? Infinity : Math.max(1, Math.min(msLeft(), busy() < parallel ? (limitedMs > 0 ? limitedMs : s.backlogPollSeconds * 1000) : Infinity));
     const pausedAtWait = state.paused;
     const stopAtWait = state.stopRequested;
     const busyAtWait = busy();
-    const woken = () => finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait || busy() !== busyAtWait;
+    const limitAtWait = state.rateLimitedUntil;
+    const woken = () => finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait || busy() !== busyAtWait || state.rateLimitedUntil !== limitAtWait;
     if (Number.isFinite(wake)) await condition(woken, wake);
     else await condition(woken);
   }

@@ -1,4 +1,4 @@
-import { condition, isCancellation, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { condition, isCancellation, log, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
 import { decideUpdate } from '../shared/messages';
 import type { Activities } from '../activities';
 import type { PipelineSettings, RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/types';
@@ -52,6 +52,7 @@ export interface TaskRunContext {
   wait: DecisionWait;
   shouldStop: () => boolean;
   onWaiting?: (waiting: boolean) => Promise<void>;
+  onRateLimited?: (until: string) => Promise<void>;
   context?: Record<string, unknown>;
 }
 
@@ -59,7 +60,8 @@ export type TaskEnd =
   | { kind: 'finished'; result: RunAgentTaskResult; record: TaskRecord }
   | { kind: 'decided'; result: RunAgentTaskResult; record: TaskRecord; prompt: string; decision: string }
   | { kind: 'decision_timeout'; result: RunAgentTaskResult; record: TaskRecord }
-  | { kind: 'stopped_waiting'; result: RunAgentTaskResult; record: TaskRecord };
+  | { kind: 'stopped_waiting'; result: RunAgentTaskResult; record: TaskRecord }
+  | { kind: 'rate_limited'; result: RunAgentTaskResult; record: TaskRecord; until: string };
 
 function failedRun(err: unknown): RunAgentTaskResult {
   const now = new Date().toISOString();
@@ -83,6 +85,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
       stateDir: s.stateDir,
       agent: s.agent,
       timeoutSeconds: s.taskTimeoutSeconds,
+      rateLimit: s.rateLimitPattern ? { pattern: s.rateLimitPattern, backoffMinutes: s.rateLimitBackoffMinutes ?? 30 } : undefined,
     });
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -100,6 +103,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
     workflow_id: ctx.workflowId,
     output_chars: result.outputChars ?? 0,
   };
+  if (result.rateLimitedUntil) return waitForLimitReset(ctx, task, result, base, result.rateLimitedUntil);
   if (result.status === 'needs_decision') return waitForDecision(ctx, task, result, base);
   const commit =
     ctx.commit && result.status === 'completed' && task.task_type !== 'heal'
@@ -160,6 +164,17 @@ async function waitForDecision(ctx: TaskRunContext, task: TaskSpec, result: RunA
     return { kind: 'decision_timeout', result, record };
   }
   return { kind: 'stopped_waiting', result, record: base };
+}
+
+/** A usage limit is not a failure: no metrics line; the task waits (durable timer) and runs again. */
+async function waitForLimitReset(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResult, base: TaskRecord, until: string): Promise<TaskEnd> {
+  const record: TaskRecord = { ...base, status: 'pending', finished_at: null, exit_code: null };
+  await saveRecord(ctx.settings, record);
+  log.warn('agent usage limit reached; pausing', { taskId: task.id, until });
+  await ctx.onRateLimited?.(until);
+  const ms = Date.parse(until) - Date.now();
+  if (ms > 0) await sleep(ms);
+  return { kind: 'rate_limited', result, record, until };
 }
 
 export function decisionTimeoutNote(s: PipelineSettings): string {
