@@ -5,6 +5,7 @@ import { createFinishTask } from './finish-task';
 import { createCheckAttention, createWriteMonitorIssues } from './monitor';
 import { createMaintain } from './maintenance';
 import { createNotify } from './notify';
+import { createOpenWindow } from './window';
 import { createSaveTask } from './save-task';
 import { createCloseWorktree, createCommitTask, createPrepareWorktree } from './git';
 import { createRecordItemOutcome } from './items';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     checkAttention: createCheckAttention({ temporal: deps.temporal ?? null }),
     writeMonitorIssues: createWriteMonitorIssues(),
     maintain: createMaintain(),
+    openWindow: createOpenWindow({ temporal: deps.temporal ?? null }),
   };
 }
 

@@ -5,6 +5,7 @@ import { registerCoverage } from './commands/coverage';
 import { registerCleanup } from './commands/cleanup';
 import { registerDecide } from './commands/decide';
 import { registerDoctor } from './commands/doctor';
+import { registerSchedule } from './commands/schedule';
 import { registerMetrics } from './commands/metrics';
 import { registerServices } from './commands/services';
 import { registerControl, registerStart } from './commands/start';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerCoverage(program, globals);
   registerDoctor(program, globals);
   registerCleanup(program, globals);
+  registerSchedule(program, globals);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

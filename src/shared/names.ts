@@ -25,7 +25,16 @@ export function taskWorkflowId(projectId: string, taskId: string): string {
   return `nightshift-${projectId}-task-${taskId}`;
 }
 
+export function scheduleId(projectId: string): string {
+  return `nightshift-${projectId}-schedule`;
+}
+
+export function windowWorkflowId(projectId: string): string {
+  return `nightshift-${projectId}-window`;
+}
+
 export const MONITOR_WORKFLOW_TYPE = 'monitorWorkflow';
+export const WINDOW_WORKFLOW_TYPE = 'windowWorkflow';
 export const TASK_WORKFLOW_TYPE = 'taskWorkflow';
 
 export const SIGNAL_PAUSE = 'pause';

@@ -506,3 +506,16 @@ export interface MaintenanceResult {
   logsRemoved: number;
   metricsArchived: number;
 }
+
+/** What a schedule starts: a window of `hours` for the project's pipeline. */
+export interface WindowInput {
+  projectId: string;
+  taskQueue: string;
+  settings: PipelineSettings;
+  hours: number;
+}
+
+export interface WindowResult {
+  workflowId: string;
+  attached: boolean;
+}

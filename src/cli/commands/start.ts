@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import type { pipelineWorkflow } from '../../workflows/pipeline';
-import { monitorWorkflowId, MONITOR_WORKFLOW_TYPE, pipelineWorkflowId, PIPELINE_WORKFLOW_TYPE } from '../../shared/names';
-import type { monitorWorkflow } from '../../workflows/monitor';
+import { pipelineWorkflowId } from '../../shared/names';
+import { launchPipeline } from '../../temporal/launch';
 import { buildPipelineSettings } from '../../pipeline/settings';
 import { ensureStateDir } from '../../pipeline/state-dir';
-import type { PipelineInput } from '../../shared/types';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
 import type { TemporalClient } from '../../temporal/connection';
 import type { EnvConfig, ProjectPaths } from '../../config';
@@ -32,32 +30,7 @@ export function autoCommitLine(config: EnvConfig): string {
 export async function startPipeline(t: TemporalClient, config: EnvConfig, paths: ProjectPaths, opts: StartOptions): Promise<StartResult> {
   const settings = await buildPipelineSettings(config, paths);
   await ensureStateDir(paths.projectRoot, paths.stateDir);
-  const workflowId = pipelineWorkflowId(paths.projectId);
-  const input: PipelineInput = { projectId: paths.projectId, settings, once: !!opts.once, maxItems: opts.maxItems ?? 0, hours: opts.hours ?? 0 };
-  let attached = false;
-  try {
-    const d = await t.client.workflow.getHandle(workflowId).describe();
-    attached = d.status.name === 'RUNNING';
-  } catch {
-    // not started yet
-  }
-  const handle = await t.client.workflow.start<typeof pipelineWorkflow>(PIPELINE_WORKFLOW_TYPE, {
-    workflowId,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: `nightshift pipeline: ${paths.projectRoot}`,
-    staticDetails: `Backlog \`${settings.productBacklog}\` (meta \`${settings.metaBacklog}\`, ratio ${settings.metaRatio}); agent \`${settings.agent.name}\``,
-  });
-  // Its monitor: one per project as well, started (or kept) alongside.
-  await t.client.workflow.start<typeof monitorWorkflow>(MONITOR_WORKFLOW_TYPE, {
-    workflowId: monitorWorkflowId(paths.projectId),
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    args: [{ projectId: paths.projectId, settings }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: `nightshift monitor: ${paths.projectRoot}`,
-  });
-  return { workflowId, runId: handle.firstExecutionRunId, attached };
+  return launchPipeline(t, { projectId: paths.projectId, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, ...opts });
 }
 
 export function registerStart(program: Command, globals: () => GlobalOptions): void {

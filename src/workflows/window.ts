@@ -1,0 +1,15 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { WindowInput, WindowResult } from '../shared/types';
+
+const { openWindow } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '2s', maximumAttempts: 5 } });
+
+/**
+ * What a Temporal Schedule starts. The scheduler adds a timestamp to the ids of
+ * the workflows it starts, so it cannot start `nightshift-<project>` itself; this
+ * small workflow does, with "use existing": one pipeline per project even when a
+ * window opens while a pipeline runs.
+ */
+export async function windowWorkflow(input: WindowInput): Promise<WindowResult> {
+  return openWindow(input);
+}
