@@ -449,14 +449,8 @@ export interface NotifyResult {
   error: string | null;
 }
 
-export interface CheckAttentionInput {
+export interface CheckAttentionInput extends Pick<PipelineSettings, 'projectRoot' | 'stateDir' | 'metricsFile' | 'productBacklog' | 'metaBacklog' | 'metaRatio'> {
   projectId: string;
-  projectRoot: string;
-  stateDir: string;
-  metricsFile: string;
-  productBacklog: string;
-  metaBacklog: string;
-  metaRatio: number;
   thresholds: AttentionThresholds;
 }
 
