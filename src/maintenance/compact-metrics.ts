@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { appendFile, readdir, rename, unlink } from 'node:fs/promises';
+import { appendFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseMetricLine } from '../metrics/aggregate';
@@ -26,6 +26,9 @@ export async function compactMetrics(o: { metricsFile: string; keepDays: number;
   const base = path.basename(o.metricsFile);
   const archiveFile = path.join(dir, `${base.replace(/\.jsonl$/, '')}-archive-${new Date(now).toISOString().slice(0, 10)}.jsonl`);
   const aside = `${o.metricsFile}.${process.pid}.${now}${SUFFIX}`;
+  // Only a regular file is compacted; anything else in its place is left for the appends to report.
+  const info = await stat(o.metricsFile).catch(() => null);
+  if (info && !info.isFile()) return { archived: 0, kept: 0, archiveFile: null };
   try {
     await rename(o.metricsFile, aside);
   } catch (err) {

@@ -92,7 +92,10 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     const last = state.lastMaintenanceAt ? Date.parse(state.lastMaintenanceAt) : 0;
     if (Date.now() - last < MAINTENANCE_EVERY_MS) return;
     state.lastMaintenanceAt = new Date().toISOString();
-    await gitSteps(s.heartbeatTimeoutSeconds).maintain({ stateDir: s.stateDir, metricsFile: s.metricsFile, logKeepDays: s.logKeepDays ?? 14, metricsKeepDays: s.metricsKeepDays ?? 30 });
+    // Housekeeping never holds up or fails the pipeline: a failed round is logged and tried again tomorrow.
+    await gitSteps(s.heartbeatTimeoutSeconds)
+      .maintain({ stateDir: s.stateDir, metricsFile: s.metricsFile, logKeepDays: s.logKeepDays ?? 14, metricsKeepDays: s.metricsKeepDays ?? 30 })
+      .catch((err: unknown) => log.warn('maintenance failed', { error: err instanceof Error ? err.message : String(err) }));
   };
   if (!input.state) log.info(`Auto-commit: ${s.autoCommit ? 1 : 0} | Auto-push: ${s.autoPush ? 1 : 0}`, { parallelItems: parallel, worktrees: useWorktrees });
 

@@ -67,6 +67,14 @@ describe('compactMetrics', () => {
     expect(readFileSync(file, 'utf8').trim().split('\n').sort()).toEqual(store.sort());
   });
 
+  test('when something other than a file stands where the store should be, then compaction leaves it alone', async () => {
+    const dir = stateDir();
+    const file = path.join(dir, 'logs', 'metrics.jsonl');
+    mkdirSync(file);
+    expect(await compactMetrics({ metricsFile: file, keepDays: 30 })).toEqual({ archived: 0, kept: 0, archiveFile: null });
+    expect(readdirSync(path.join(dir, 'logs')).sort()).toEqual(['metrics.jsonl', 'tasks']);
+  });
+
   test('when writers append while it compacts, then every appended line is kept', async () => {
     const dir = stateDir();
     const file = path.join(dir, 'logs', 'metrics.jsonl');
