@@ -1,16 +1,11 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { MetricsStore } from '../metrics/store';
 import { evaluateAttention } from '../monitor/attention';
+import { writeMonitorIssuesFile } from '../monitor/issues-file';
 import { attentionSnapshot } from '../monitor/snapshot';
 import type { AttentionReport, CheckAttentionInput, WriteMonitorIssuesInput } from '../shared/types';
 import { TaskIndex } from '../tasks/store';
 import type { TemporalClient } from '../temporal/connection';
 import { whileHeartbeating } from './heartbeat';
-
-export function monitorIssuesFile(stateDir: string): string {
-  return path.join(stateDir, 'monitor_issues.json');
-}
 
 /** Runs the attention rules on a fresh snapshot (task store, metrics, Temporal's view of heartbeats). */
 export function createCheckAttention(deps: { temporal: TemporalClient | null }) {
@@ -24,13 +19,8 @@ export function createCheckAttention(deps: { temporal: TemporalClient | null }) 
   };
 }
 
-/** `<state dir>/monitor_issues.json`, written whole and renamed into place (never torn). */
 export function createWriteMonitorIssues() {
   return async function writeMonitorIssues(input: WriteMonitorIssuesInput): Promise<void> {
-    const file = monitorIssuesFile(input.stateDir);
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.tmp.${process.pid}`;
-    await writeFile(tmp, JSON.stringify({ issues: input.issues, last_check: input.lastCheck }, null, 2) + '\n');
-    await rename(tmp, file);
+    await writeMonitorIssuesFile(input.stateDir, { issues: input.issues, last_check: input.lastCheck });
   };
 }

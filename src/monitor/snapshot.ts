@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { loadBacklog } from '../backlog/load';
 import { readItemOutcomes } from '../backlog/outcomes';
 import type { MetricsStore } from '../metrics/store';
@@ -17,6 +17,8 @@ export interface SnapshotSources {
   stateDir: string;
   tasks: TaskIndex;
   metrics: MetricsStore;
+  /** The pipeline's description when the caller already has it (null: not started), so it is not asked twice. */
+  pipeline?: WorkflowExecutionDescription | null;
 }
 
 const CALL_LIMIT_MS = 1500;
@@ -38,12 +40,18 @@ async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning
   const t = src.temporal;
   let pipelineRunning = false;
   let latest = 0;
-  try {
-    const d = await withTimeLimit(t, CALL_LIMIT_MS, () => t.client.workflow.getHandle(pipelineWorkflowId(src.projectId)).describe());
+  const describePipeline = async (): Promise<WorkflowExecutionDescription | null> => {
+    try {
+      return await withTimeLimit(t, CALL_LIMIT_MS, () => t.client.workflow.getHandle(pipelineWorkflowId(src.projectId)).describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  };
+  const d = src.pipeline !== undefined ? src.pipeline : await describePipeline();
+  if (d) {
     pipelineRunning = d.status.name === 'RUNNING';
     latest = Math.max(latest, d.startTime.getTime(), ms(d.raw.workflowExecutionInfo?.executionTime));
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
   if (!pipelineRunning) return { pipelineRunning, lastLiveness: latest || null };
   const ids: string[] = [];

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { itemStatusQuery, pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
@@ -6,7 +6,7 @@ import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, Pipe
 import type { MetricsStore } from '../metrics/store';
 import { evaluateAttention } from '../monitor/attention';
 import { attentionSnapshot } from '../monitor/snapshot';
-import { readMonitorIssues } from '../api/routes/monitor';
+import { readMonitorIssuesFile } from '../monitor/issues-file';
 import type { EnvConfig, ProjectPaths } from '../config';
 import { attentionThresholds } from '../pipeline/settings';
 import { taskLogPath } from '../tasks/paths';
@@ -101,7 +101,9 @@ export interface PipelineStatusDeps {
 }
 
 /** The pipeline section: from the workflow's status query, or from describe() when no worker answers. */
-async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: PipelineSection; status: PipelineStatusView | null; items: ItemStatusView[] }> {
+async function pipelineSection(
+  deps: PipelineStatusDeps,
+): Promise<{ section: PipelineSection; status: PipelineStatusView | null; items: ItemStatusView[]; description: WorkflowExecutionDescription | null }> {
   const workflowId = pipelineWorkflowId(deps.projectId);
   const { client } = deps.temporal;
   const handle = client.workflow.getHandle(workflowId);
@@ -113,7 +115,7 @@ async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: Pip
   try {
     description = await withTimeLimit(deps.temporal, DESCRIBE_DEADLINE_MS, () => handle.describe());
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { section: empty, status: null, items: [] };
+    if (err instanceof WorkflowNotFoundError) return { section: empty, status: null, items: [], description: null };
     if (err instanceof TemporalUnreachableError) throw err;
     if (isUnreachableError(err)) throw new TemporalUnreachableError(deps.temporal.address);
     throw err;
@@ -124,7 +126,7 @@ async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: Pip
     status = await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
   } catch {
     const state = description.status.name === 'RUNNING' ? 'running' : closedState;
-    return { section: { ...empty, state, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: description.status.name === 'RUNNING' ? 'unavailable' : null }, status: null, items: [] };
+    return { section: { ...empty, state, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: description.status.name === 'RUNNING' ? 'unavailable' : null }, status: null, items: [], description };
   }
   const runningItems = status.items.filter((i) => i.workflowId);
   const items = (
@@ -151,17 +153,14 @@ async function pipelineSection(deps: PipelineStatusDeps): Promise<{ section: Pip
     },
     status,
     items,
+    description,
   };
 }
 
 /** GET /api/agent/pipeline-status: the reference's shape plus `pipeline` and `issues`. */
 export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<PipelineStatusResponse> {
-  const [{ section, items }, all, snapshot, monitor] = await Promise.all([
-    pipelineSection(deps),
-    deps.tasks.all(),
-    attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog }),
-    readMonitorIssues(deps.stateDir),
-  ]);
+  const [{ section, items, description }, all, monitor] = await Promise.all([pipelineSection(deps), deps.tasks.all(), readMonitorIssuesFile(deps.stateDir)]);
+  const snapshot = await attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog, pipeline: description });
   const now = Date.now();
   const runningTasks = all.filter((t) => t.status === 'running');
   const known = new Set(all.map((t) => t.id));

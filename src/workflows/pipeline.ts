@@ -26,8 +26,8 @@ const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
 /** Old task logs and metrics lines are housekept once a day. */
 const MAINTENANCE_EVERY_MS = 24 * 3_600_000;
 
-/** Worktrees, merges and coverage commits: git work on the project, bounded, heartbeating, retried. */
-function gitSteps(heartbeatTimeoutSeconds: number) {
+/** Work on the project itself (worktrees, merges, coverage commits, housekeeping): bounded, heartbeating, retried. */
+function projectSteps(heartbeatTimeoutSeconds: number) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '5 minutes',
     heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
@@ -93,7 +93,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     if (Date.now() - last < MAINTENANCE_EVERY_MS) return;
     state.lastMaintenanceAt = new Date().toISOString();
     // Housekeeping never holds up or fails the pipeline: a failed round is logged and tried again tomorrow.
-    await gitSteps(s.heartbeatTimeoutSeconds)
+    await projectSteps(s.heartbeatTimeoutSeconds)
       .maintain({ stateDir: s.stateDir, metricsFile: s.metricsFile, logKeepDays: s.logKeepDays ?? 14, metricsKeepDays: s.metricsKeepDays ?? 30 })
       .catch((err: unknown) => log.warn('maintenance failed', { error: err instanceof Error ? err.message : String(err) }));
   };
@@ -130,7 +130,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
       const next = nextPendingItem(state);
       if (next) {
-        const workDir = useWorktrees ? (await gitSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: next.key, baseBranch: s.baseBranch! })).path : s.projectRoot;
+        const workDir = useWorktrees ? (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: next.key, baseBranch: s.baseBranch! })).path : s.projectRoot;
         await startItem(input, next, workDir, state.paused, running, finished);
         continue;
       }
@@ -158,14 +158,14 @@ async function settleItem(input: PipelineInput, item: ItemRecord, result: ItemRe
   const s = input.settings;
   let settled = result;
   if (useWorktrees && result.outcome !== 'stopped') {
-    const merge = await gitSteps(s.heartbeatTimeoutSeconds).closeWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: item.key, baseBranch: s.baseBranch!, merge: result.outcome === 'passed' });
+    const merge = await projectSteps(s.heartbeatTimeoutSeconds).closeWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: item.key, baseBranch: s.baseBranch!, merge: result.outcome === 'passed' });
     if (result.outcome === 'passed' && !merge.merged) {
       log.warn('item branch not merged', { item: item.key, reason: merge.reason });
       settled = { ...result, outcome: 'failed', reason: `${merge.reason ?? 'merge failed'}; branch kept` };
     }
   }
   if (settled.outcome === 'passed') {
-    await gitSteps(s.heartbeatTimeoutSeconds).updateCoverage({
+    await projectSteps(s.heartbeatTimeoutSeconds).updateCoverage({
       projectRoot: s.projectRoot,
       stateDir: s.stateDir,
       coveragePath: s.specCoverage,

@@ -61,3 +61,23 @@ export async function startTestWorker(config: EnvConfig, activities?: Partial<Ac
     },
   };
 }
+
+/** Ends a project's pipeline and monitor workflows (tests that leave them running). */
+export async function endProjectWorkflows(t: TemporalClient, projectId: string): Promise<void> {
+  for (const id of [`nightshift-${projectId}`, `nightshift-${projectId}-monitor`]) await t.client.workflow.getHandle(id).terminate().catch(() => undefined);
+}
+
+/** One client and one worker for a whole test file (faked activities optional). */
+export function useTestWorker(config: EnvConfig, activities?: Partial<Activities>): { client(): TemporalClient } {
+  let t: TemporalClient | undefined;
+  let w: TestWorker | undefined;
+  beforeAll(async () => {
+    t = testClient(config);
+    w = await startTestWorker(config, activities);
+  });
+  afterAll(async () => {
+    await w?.stop();
+    await t?.close();
+  });
+  return { client: () => t! };
+}

@@ -7,12 +7,11 @@ import { startPipeline } from '../../src/cli/commands/start';
 import { createLogger } from '../../src/logger';
 import { MetricsStore } from '../../src/metrics/store';
 import type { MonitorIssue } from '../../src/shared/types';
-import { monitorWorkflowId } from '../../src/shared/names';
 import { TaskIndex } from '../../src/tasks/store';
 import type { TemporalClient } from '../../src/temporal/connection';
 import { runCli, spawnCli } from '../helpers/cli';
 import { makeProject, waitFor, type TempProject } from '../helpers/project';
-import { startTestWorker, testAddress, testClient, testConfig, type TestWorker } from '../helpers/temporal';
+import { endProjectWorkflows, startTestWorker, testAddress, testClient, testConfig } from '../helpers/temporal';
 import { webhookReceiver } from '../helpers/webhook';
 
 async function statusOf(config: EnvConfig, t: TemporalClient, root: string) {
@@ -69,8 +68,7 @@ describe('monitor: repeated_failures and auto-fix', () => {
       const cli = await runCli(['status', '--attention', '--project', project.root], { TEMPORAL_ADDRESS: testAddress() });
       expect(cli.stdout.split('\n')[0]).toMatch(/^Attention: (stuck, )?repeated_failures/);
     } finally {
-      await t.client.workflow.getHandle(`nightshift-${projectPaths(config, project.root).projectId}`).terminate().catch(() => undefined);
-      await t.client.workflow.getHandle(monitorWorkflowId(projectPaths(config, project.root).projectId)).terminate().catch(() => undefined);
+      await endProjectWorkflows(t, projectPaths(config, project.root).projectId);
       await worker.stop();
       await t.close();
     }
@@ -84,7 +82,7 @@ describe('monitor: repeated_failures and auto-fix', () => {
       const { status } = await statusOf(config, t, project.root);
       expect(status.attention.repeated_failures).toBe(false);
     } finally {
-      await t.client.workflow.getHandle(monitorWorkflowId(projectPaths(config, project.root).projectId)).terminate().catch(() => undefined);
+      await endProjectWorkflows(t, projectPaths(config, project.root).projectId);
       await worker.stop();
       await t.close();
     }
@@ -109,8 +107,7 @@ describe('monitor: repeated_failures and auto-fix', () => {
       expect(recorded.actions.map((a) => a.action)).toEqual(expect.arrayContaining(['heal task created', 'heal task ended']));
       expect(hook.events).toContainEqual(expect.objectContaining({ event: 'condition_raised', condition: 'repeated_failures' }));
     } finally {
-      await t.client.workflow.getHandle(`nightshift-${paths.projectId}`).terminate().catch(() => undefined);
-      await t.client.workflow.getHandle(monitorWorkflowId(paths.projectId)).terminate().catch(() => undefined);
+      await endProjectWorkflows(t, paths.projectId);
       await worker.stop();
       await t.close();
       await hook.close();
@@ -141,8 +138,7 @@ describe('monitor: low_success_rate', () => {
       expect(resolved.actions.at(-1)?.outcome).toBe(`condition cleared after heal task ${issue.heal_task_id}`);
       await waitFor(() => hook.events.some((e) => e.event === 'condition_resolved' && e.condition === 'low_success_rate'), 10_000, 'the resolved webhook');
     } finally {
-      await t.client.workflow.getHandle(`nightshift-${paths.projectId}`).terminate().catch(() => undefined);
-      await t.client.workflow.getHandle(monitorWorkflowId(paths.projectId)).terminate().catch(() => undefined);
+      await endProjectWorkflows(t, paths.projectId);
       await worker.stop();
       await t.close();
       await hook.close();
@@ -169,8 +165,7 @@ describe('monitor: stuck', () => {
       expect(stuck).toBe(true);
     } finally {
       worker.kill('SIGKILL');
-      await t.client.workflow.getHandle(`nightshift-${paths.projectId}`).terminate().catch(() => undefined);
-      await t.client.workflow.getHandle(monitorWorkflowId(paths.projectId)).terminate().catch(() => undefined);
+      await endProjectWorkflows(t, paths.projectId);
       await t.close();
     }
   });
@@ -197,8 +192,7 @@ describe('monitor: auto-fix asks first', () => {
       expect(heal.direction).toContain('Decision on "Monitor: The last 3 impl tasks failed');
       expect(heal.direction).toContain('Go ahead, but only look at the compiler flags');
     } finally {
-      await t.client.workflow.getHandle(`nightshift-${paths.projectId}`).terminate().catch(() => undefined);
-      await t.client.workflow.getHandle(monitorWorkflowId(paths.projectId)).terminate().catch(() => undefined);
+      await endProjectWorkflows(t, paths.projectId);
       await worker.stop();
       await t.close();
     }

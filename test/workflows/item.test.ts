@@ -3,9 +3,8 @@ import path from 'node:path';
 import { buildDirection } from '../../src/shared/directions';
 import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../../src/shared/messages';
 import type { FinishTaskInput, ItemInput, ItemResult, PipelineSettings, RunAgentTaskResult, RunTestCommandInput, RunTestCommandResult, TaskSpec } from '../../src/shared/types';
-import type { TemporalClient } from '../../src/temporal/connection';
 import { waitFor } from '../helpers/project';
-import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
+import { testConfig, useTestWorker } from '../helpers/temporal';
 import { agentResult, passingOutput, settingsFor, sleep, uniqueId, type Fakes } from './fakes';
 
 /**
@@ -56,18 +55,7 @@ const fakes: Fakes = {
 };
 
 const config = testConfig();
-let t: TemporalClient;
-let w: TestWorker;
-
-beforeAll(async () => {
-  t = testClient(config);
-  w = await startTestWorker(config, fakes);
-});
-
-afterAll(async () => {
-  await w?.stop();
-  await t?.close();
-});
+const fixture = useTestWorker(config, fakes);
 
 function scenario(agent: Scenario['agent'], tests?: Scenario['tests']): Scenario {
   const sc: Scenario = { key: uniqueId('item'), agent, tests, tasks: [], results: [], finished: [], testCalls: [] };
@@ -83,11 +71,11 @@ function inputFor(sc: Scenario, overrides: Partial<PipelineSettings> = {}, extra
 }
 
 function start(sc: Scenario, overrides: Partial<PipelineSettings> = {}, extra: Partial<ItemInput> = {}) {
-  return t.client.workflow.start('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${sc.key}`, args: [inputFor(sc, overrides, extra)] });
+  return fixture.client().client.workflow.start('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${sc.key}`, args: [inputFor(sc, overrides, extra)] });
 }
 
 async function runItem(sc: Scenario, overrides: Partial<PipelineSettings> = {}): Promise<ItemResult> {
-  return (await t.client.workflow.execute('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${sc.key}`, args: [inputFor(sc, overrides)] })) as ItemResult;
+  return (await fixture.client().client.workflow.execute('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${sc.key}`, args: [inputFor(sc, overrides)] })) as ItemResult;
 }
 
 const phasesOf = (sc: Scenario) => sc.tasks.map((task) => `${task.task_type}#${task.iteration}`);

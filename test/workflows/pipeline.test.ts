@@ -12,9 +12,8 @@ import type {
   RunAgentTaskResult,
   TaskSpec,
 } from '../../src/shared/types';
-import type { TemporalClient } from '../../src/temporal/connection';
 import { waitFor } from '../helpers/project';
-import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
+import { testConfig, useTestWorker } from '../helpers/temporal';
 import { agentResult, passingOutput, settingsFor, sleep, uniqueId, type Fakes } from './fakes';
 
 /**
@@ -71,18 +70,7 @@ const fakes: Fakes = {
 };
 
 const config = testConfig();
-let t: TemporalClient;
-let w: TestWorker;
-
-beforeAll(async () => {
-  t = testClient(config);
-  w = await startTestWorker(config, fakes);
-});
-
-afterAll(async () => {
-  await w?.stop();
-  await t?.close();
-});
+const fixture = useTestWorker(config, fakes);
 
 function project(opts: { settings?: Partial<PipelineSettings>; agent?: Project['agent']; outcomes?: Record<string, ItemOutcomeRecord> } = {}): Project {
   const id = uniqueId('proj');
@@ -109,11 +97,11 @@ function inputFor(p: Project, extra: Partial<PipelineInput> = {}): PipelineInput
 }
 
 function start(p: Project, extra: Partial<PipelineInput> = {}) {
-  return t.client.workflow.start('pipelineWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `pipeline-${p.id}`, args: [inputFor(p, extra)] });
+  return fixture.client().client.workflow.start('pipelineWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `pipeline-${p.id}`, args: [inputFor(p, extra)] });
 }
 
 async function run(p: Project, extra: Partial<PipelineInput> = {}): Promise<PipelineResult> {
-  return (await t.client.workflow.execute('pipelineWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `pipeline-${p.id}`, args: [inputFor(p, extra)] })) as PipelineResult;
+  return (await fixture.client().client.workflow.execute('pipelineWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `pipeline-${p.id}`, args: [inputFor(p, extra)] })) as PipelineResult;
 }
 
 /** The item keys in the order their first task ran. */
@@ -209,12 +197,12 @@ describe('pipelineWorkflow', () => {
 
     // More than one run: the first one ended by continuing as new, and the chain moved on.
     const firstRun = handle.firstExecutionRunId;
-    const history = await t.client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
+    const history = await fixture.client().client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
     const events = history.events ?? [];
     expect(events[events.length - 1].workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
-    const latest = await t.client.workflow.getHandle(handle.workflowId).describe();
+    const latest = await fixture.client().client.workflow.getHandle(handle.workflowId).describe();
     expect(latest.runId).not.toBe(firstRun);
-    const status = await t.client.workflow.getHandle(handle.workflowId).query(pipelineStatusQuery);
+    const status = await fixture.client().client.workflow.getHandle(handle.workflowId).query(pipelineStatusQuery);
     expect(status.continueAsNewCount).toBeGreaterThan(0);
     expect(status.itemsByState).toMatchObject({ passed: 6, pending: 0, running: 0, failed: 0 });
     expect(status.tasksRun).toBe(24);
