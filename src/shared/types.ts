@@ -59,6 +59,8 @@ export interface PipelineSettings {
   metricsKeepDays?: number;
   rateLimitPattern?: string;
   rateLimitBackoffMinutes?: number;
+  /** The namespace has NightshiftProject/Item/Phase: workflows carry and update them. */
+  searchAttributes?: boolean;
 }
 
 export const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail'] as const;

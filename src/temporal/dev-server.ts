@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { devServerSearchAttributeArgs } from '../shared/search-attributes';
 import { lineSink, RotatingFile } from '../util/rotating-file';
 
 export interface DevServerOptions {
@@ -38,6 +39,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
     '--sqlite-pragma',
     'synchronous=NORMAL',
     ...(o.namespace && o.namespace !== 'default' ? ['--namespace', o.namespace] : []),
+    ...devServerSearchAttributeArgs(),
     '--log-format',
     'json',
     '--log-level',

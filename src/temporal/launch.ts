@@ -3,6 +3,8 @@ import type { PipelineInput, PipelineSettings } from '../shared/types';
 import type { monitorWorkflow } from '../workflows/monitor';
 import type { pipelineWorkflow } from '../workflows/pipeline';
 import type { TemporalClient } from './connection';
+import { ensureSearchAttributes } from './search-attributes';
+import { workflowSearchAttributes } from '../shared/search-attributes';
 
 export interface LaunchOptions {
   projectId: string;
@@ -23,8 +25,8 @@ export interface LaunchResult {
  * Starts the project's pipeline and its monitor, or attaches to the ones that
  * run: one of each per project, whoever starts them (CLI, API, a schedule).
  */
-export async function launchPipeline(t: TemporalClient, o: LaunchOptions): Promise<LaunchResult> {
-  const s = o.settings;
+export async function launchPipeline(t: TemporalClient, o: LaunchOptions, warn?: (message: string) => void): Promise<LaunchResult> {
+  const s: PipelineSettings = { ...o.settings, searchAttributes: await ensureSearchAttributes(t, warn) };
   const workflowId = pipelineWorkflowId(o.projectId);
   const input: PipelineInput = { projectId: o.projectId, settings: s, once: !!o.once, maxItems: o.maxItems ?? 0, hours: o.hours ?? 0 };
   let attached = false;
@@ -38,6 +40,7 @@ export async function launchPipeline(t: TemporalClient, o: LaunchOptions): Promi
     taskQueue: o.taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: workflowSearchAttributes(s.searchAttributes, { projectId: o.projectId }),
     staticSummary: `nightshift pipeline: ${s.projectRoot}`,
     staticDetails: `Backlog \`${s.productBacklog}\` (meta \`${s.metaBacklog}\`, ratio ${s.metaRatio}); agent \`${s.agent.name}\``,
   });
@@ -46,6 +49,7 @@ export async function launchPipeline(t: TemporalClient, o: LaunchOptions): Promi
     taskQueue: o.taskQueue,
     args: [{ projectId: o.projectId, settings: s }],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: workflowSearchAttributes(s.searchAttributes, { projectId: o.projectId, phase: 'monitor' }),
     staticSummary: `nightshift monitor: ${s.projectRoot}`,
   });
   return { workflowId, runId: handle.firstExecutionRunId, attached };

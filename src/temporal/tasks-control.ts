@@ -8,6 +8,8 @@ import type { DecideResult, TaskRecord, TaskType } from '../shared/types';
 import { appendTaskSnapshot, type TaskIndex } from '../tasks/store';
 import type { taskWorkflow } from '../workflows/task';
 import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from './connection';
+import { ensureSearchAttributes } from './search-attributes';
+import { workflowSearchAttributes } from '../shared/search-attributes';
 
 export class TaskNotFoundError extends Error {
   readonly type = 'TaskNotFound';
@@ -40,7 +42,7 @@ export async function decideTask(t: TemporalClient, tasks: TaskIndex, projectId:
 
 /** Runs an ad-hoc task (or a hand-made heal task) through the agent machinery; returns its pending record. */
 export async function enqueueTask(t: TemporalClient, config: EnvConfig, paths: ProjectPaths, o: { taskType: TaskType; direction: string }): Promise<TaskRecord> {
-  const settings = await buildPipelineSettings(config, paths);
+  const settings = { ...(await buildPipelineSettings(config, paths)), searchAttributes: await ensureSearchAttributes(t) };
   const id = `task_${randomBytes(8).toString('hex')}`;
   const spec = { id, task_type: o.taskType, direction: o.direction, model: `${settings.agent.name}/${settings.agent.modelByType[o.taskType]}`, item_key: null, iteration: 1, created_at: new Date().toISOString() };
   const workflowId = taskWorkflowId(paths.projectId, id);
@@ -53,6 +55,7 @@ export async function enqueueTask(t: TemporalClient, config: EnvConfig, paths: P
         workflowId,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [{ projectId: paths.projectId, settings, task: spec }],
+        typedSearchAttributes: workflowSearchAttributes(settings.searchAttributes, { projectId: paths.projectId, phase: o.taskType }),
         staticSummary: `${paths.projectId}: ${o.taskType} task: ${o.direction.slice(0, 150)}`,
       }),
     );

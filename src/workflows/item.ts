@@ -1,6 +1,7 @@
-import { condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { buildDirection } from '../shared/directions';
+import { PHASE_ATTRIBUTE } from '../shared/search-attributes';
 import { itemStatusQuery, itemWaitingSignal, pauseSignal, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
 import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, PipelineSettings, TaskSpec } from '../shared/types';
 import { judgeValidation } from './item-validation';
@@ -79,9 +80,15 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     return null;
   };
 
+  // The item starts with its phase as a search attribute; each change is one history event.
+  let shownPhase: Phase = state.phase;
   for (;;) {
     await condition(() => !state.paused || state.stopRequested);
     if (state.stopRequested) return end('stopped', 'stop requested');
+    if (s.searchAttributes && state.phase !== shownPhase) {
+      upsertSearchAttributes([{ key: PHASE_ATTRIBUTE, value: state.phase }]);
+      shownPhase = state.phase;
+    }
     const base = buildDirection(state.phase, input.itemText, state.iteration, state.lastOutput);
     const task: TaskSpec = state.again ?? {
       id: newTaskId(),

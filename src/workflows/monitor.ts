@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 import { healDirection } from '../monitor/heal';
 import { monitorIssuesQuery } from '../shared/messages';
 import { taskWorkflowId } from '../shared/names';
+import { workflowSearchAttributes } from '../shared/search-attributes';
 import type { AttentionReport, Condition, MonitorInput, MonitorIssue, PipelineSettings, TaskSpec } from '../shared/types';
 import { applyReport, initialMonitorState, mayHeal, openIssue } from './monitor-state';
 import { newTaskId } from './task-id';
@@ -96,6 +97,7 @@ async function autoFix(input: MonitorInput, state: ReturnType<typeof initialMoni
       args: [{ projectId: input.projectId, settings: s, task, askFirst, condition }],
       // A heal task outlives a continue-as-new of the monitor.
       parentClosePolicy: 'ABANDON',
+      typedSearchAttributes: workflowSearchAttributes(s.searchAttributes, { projectId: input.projectId, phase: 'heal' }),
       staticSummary: `${input.projectId}: heal (${condition})`,
     });
     heals.set(condition, handle);

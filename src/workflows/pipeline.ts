@@ -13,6 +13,7 @@ import {
 import type { Activities } from '../activities';
 import { itemWaitingSignal, pauseSignal, pipelineStatusQuery, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
 import { itemWorkflowId } from '../shared/names';
+import { workflowSearchAttributes } from '../shared/search-attributes';
 import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, PipelineResult } from '../shared/types';
 import { itemWorkflow } from './item';
 import { applyItemResult, compactForContinueAsNew, initialState, mergeBacklog, nextPendingItem, statusView } from './pipeline-state';
@@ -190,6 +191,7 @@ async function startItem(
   const handle = await startChild(itemWorkflow, {
     workflowId,
     args: [{ projectId: input.projectId, itemKey: item.key, itemText: item.text, settings: input.settings, workDir, resume: item.resume, paused }],
+    typedSearchAttributes: workflowSearchAttributes(input.settings.searchAttributes, { projectId: input.projectId, itemKey: item.key, phase: item.resume?.phase ?? 'spec' }),
     staticSummary: `${input.projectId}: ${item.text.slice(0, 200)}`,
     staticDetails: `Backlog item \`${item.key}\` (${item.source}) of project \`${input.settings.projectRoot}\``,
   });

@@ -30,7 +30,7 @@ export function autoCommitLine(config: EnvConfig): string {
 export async function startPipeline(t: TemporalClient, config: EnvConfig, paths: ProjectPaths, opts: StartOptions): Promise<StartResult> {
   const settings = await buildPipelineSettings(config, paths);
   await ensureStateDir(paths.projectRoot, paths.stateDir);
-  return launchPipeline(t, { projectId: paths.projectId, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, ...opts });
+  return launchPipeline(t, { projectId: paths.projectId, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, ...opts }, (warning) => process.stderr.write(`${warning}\n`));
 }
 
 export function registerStart(program: Command, globals: () => GlobalOptions): void {
