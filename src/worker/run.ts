@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { agentEnvironment, type EnvConfig } from '../config';
 import { createActivities } from '../activities';
@@ -13,17 +14,40 @@ export interface WorkerHandle {
 
 let runtimeInstalled = false;
 
-/** Routes the SDK's logs (workflow and activity `log`, core) to our logger, once per process. */
-export function installRuntime(logger: Logger, level: LogLevel = 'WARN'): void {
+/** True when nothing listens on host:port yet; the SDK would fail the whole worker on a busy port. */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Routes the SDK's logs (workflow and activity `log`, core) to our logger, once
+ * per process, and with `metrics` serves the SDK's Prometheus metrics
+ * (temporal_* : task slots, schedule-to-start latency, sticky cache…).
+ */
+export async function installRuntime(logger: Logger, level: LogLevel = 'WARN', metrics?: { host: string; port: number }): Promise<void> {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  let bindAddress: string | null = null;
+  if (metrics && metrics.port > 0) {
+    if (await portFree(metrics.host, metrics.port)) {
+      bindAddress = `${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}`;
+    } else {
+      logger.warn('worker metrics port is busy; Temporal SDK metrics are not served', { host: metrics.host, port: metrics.port });
+    }
+  }
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
       const lvl = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
       logger[lvl](entry.message, entry.meta);
     }),
+    ...(bindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress }, globalTags: { service: 'nightshift-worker' } } } } : {}),
     shutdownSignals: [],
   });
+  if (bindAddress) logger.info('worker metrics', { url: `http://${bindAddress}/metrics` });
 }
 
 export interface CreateWorkerOptions {

@@ -38,7 +38,7 @@ export interface TestWorker {
 
 /** A worker on the suite's server with real (or given fake) activities. */
 export async function startTestWorker(config: EnvConfig, activities?: Partial<Activities>): Promise<TestWorker> {
-  installRuntime(createLogger('test-worker', 'error'), 'ERROR');
+  void installRuntime(createLogger('test-worker', 'error'), 'ERROR');
   const connection = await NativeConnection.connect({ address: testAddress() });
   const temporal = createTemporalClient(config);
   const worker = await Worker.create({

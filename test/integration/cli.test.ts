@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeProject } from '../helpers/project';
-import { runCli } from '../helpers/cli';
+import { makeProject, waitFor } from '../helpers/project';
+import { runCli, spawnCli } from '../helpers/cli';
 import { startTestWorker, testAddress, testConfig, type TestWorker } from '../helpers/temporal';
 
 const UNREACHABLE = '127.0.0.1:1';
@@ -129,6 +129,27 @@ describe('nightshift CLI against a running pipeline', () => {
     expect(logs.stdout).toContain('tests exploded');
     expect((await cli('logs', '../../etc/passwd')).code).toBe(1);
     expect((await cli('logs', 'task_0123456789abcdef')).stderr).toContain('Task log not found');
+  });
+
+  test('when status --watch runs during an item, then it redraws the live view every interval and Ctrl-C ends it cleanly', async () => {
+    const other = makeProject(['Watched item \u001b[31mred\u001b[0m'], { spec: [{ sleepMs: 4000, output: 'slow spec done' }], review: [{ output: 'VERDICT: pass' }] });
+    const e = { ...env, PIPELINE_AGENT_COMMAND: other.agentCommand };
+    expect((await runCli(['start', '--project', other.root], e)).code).toBe(0);
+    const watch = spawnCli(['status', '--watch', '--interval', '0.3', '--project', other.root], e);
+    try {
+      const frames = () => watch.output().split('Ctrl-C to quit').length - 1;
+      await waitFor(() => /Items +1 running/.test(watch.output()) && /\d+s +spec +task_[0-9a-f]{16} /.test(watch.output()), 20_000, 'a frame with the running spec task');
+      const seen = frames();
+      await waitFor(() => frames() >= seen + 2, 5_000, 'two more frames');
+      expect(watch.output()).toContain('Attention: —');
+      expect(watch.output()).not.toContain('\u001b'); // the item's escape codes never reach the terminal
+      watch.kill('SIGINT');
+      const code = await new Promise((resolve) => watch.once('exit', (c) => resolve(c)));
+      expect(code).toBe(0);
+    } finally {
+      watch.kill('SIGKILL');
+      await runCli(['stop', '--project', other.root], e);
+    }
   });
 
   test('when paused, resumed and stopped, then the pipeline follows the signals', async () => {

@@ -47,7 +47,7 @@ export function registerServices(program: Command, globals: () => GlobalOptions)
       } finally {
         await t.close();
       }
-      installRuntime(logger);
+      await installRuntime(logger, 'WARN', { host: ctx.config.NIGHTSHIFT_API_HOST, port: ctx.config.NIGHTSHIFT_WORKER_METRICS_PORT });
       const handle = await createNightshiftWorker({ config: ctx.config });
       logger.info('worker started', { address: t.address, namespace: ctx.config.TEMPORAL_NAMESPACE, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE });
       onShutdownSignal(async () => handle.shutdown());

@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { CLEAR_SCREEN, formatWatchFrame, terminalSafe } from '../watch-view';
 import { getPipelineStatus, statusDeps, type PipelineStatusResponse } from '../../status/pipeline-status';
 import { MetricsStore } from '../../metrics/store';
 import { attentionLine } from '../../monitor/attention';
@@ -22,21 +23,71 @@ export function formatStatus(r: PipelineStatusResponse): string[] {
     `  items: ${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${c.running ?? 0} running, ${c.pending ?? 0} pending | tasks run: ${p.tasks_run} | continue-as-new: ${p.continue_as_new_count}`,
   ];
   if (p.rate_limited_until) lines.push(`  PAUSED: an agent hit its usage limit; nothing new starts until ${p.rate_limited_until}`);
-  for (const t of r.running) lines.push(`  RUNNING: ${t.id} (${t.task_type}) | model: ${t.model} | duration: ${formatSeconds(t.running_seconds)} | ${t.direction.slice(0, 60)}`);
+  for (const t of r.running) lines.push(`  RUNNING: ${t.id} (${t.task_type}) | model: ${t.model} | duration: ${formatSeconds(t.running_seconds)} | ${terminalSafe(t.direction.slice(0, 60))}`);
   lines.push(`  PENDING: ${r.pending.length} tasks`);
-  for (const t of r.pending) lines.push(`    • ${t.id} (${t.task_type}) | wait: ${formatSeconds(t.wait_seconds)} | ${t.direction.slice(0, 50)}...`);
+  for (const t of r.pending) lines.push(`    • ${t.id} (${t.task_type}) | wait: ${formatSeconds(t.wait_seconds)} | ${terminalSafe(t.direction.slice(0, 50))}...`);
   if (p.items.length) {
     lines.push('Items:');
-    for (const i of p.items) lines.push(`  ${MARK[i.state] ?? ' '} ${i.state.padEnd(7)} ${i.text.slice(0, 70)}${i.state === 'running' ? `  (${i.phase ?? 'spec'}, iteration ${i.iteration})` : ''}`);
+    for (const i of p.items) lines.push(`  ${MARK[i.state] ?? ' '} ${i.state.padEnd(7)} ${terminalSafe(i.text.slice(0, 70))}${i.state === 'running' ? `  (${i.phase ?? 'spec'}, iteration ${i.iteration})` : ''}`);
   }
   const open = r.issues.filter((i) => !i.resolved_at);
   if (open.length) {
     lines.push('Issues:');
-    for (const i of open) lines.push(`  ! ${i.condition} (${i.severity}): ${i.message}${i.heal_task_id ? ` [heal ${i.heal_task_id}]` : ''}`);
+    for (const i of open) lines.push(`  ! ${i.condition} (${i.severity}): ${terminalSafe(i.message)}${i.heal_task_id ? ` [heal ${i.heal_task_id}]` : ''}`);
   }
   lines.push(`RECENT COMPLETED: ${r.recent_completed.length}`);
-  for (const t of r.recent_completed) lines.push(`  ${t.id} ${t.task_type.padEnd(6)} ${formatSeconds(t.duration_seconds).padStart(6)}  ${t.direction.slice(0, 60)}`);
+  for (const t of r.recent_completed) lines.push(`  ${t.id} ${t.task_type.padEnd(6)} ${formatSeconds(t.duration_seconds).padStart(6)}  ${terminalSafe(t.direction.slice(0, 60))}`);
   return lines;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.1 || n > 3600) throw new InvalidArgumentError('must be a number of seconds between 0.1 and 3600');
+  return n;
+}
+
+/** Redraws until SIGINT/SIGTERM; a failed read shows in the frame and the next tick tries again. */
+async function watchStatus(read: () => Promise<PipelineStatusResponse>, o: { json: boolean; intervalMs: number; close: () => Promise<void> }): Promise<void> {
+  const tty = !o.json && process.stdout.isTTY;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    while (!stopped) {
+      const at = new Date();
+      let frame: string[];
+      try {
+        const status = await read();
+        if (o.json) {
+          process.stdout.write(JSON.stringify({ at: at.toISOString(), ...status }) + '\n');
+          frame = [];
+        } else {
+          frame = formatWatchFrame(status, at, process.stdout.columns || 100);
+        }
+      } catch (err) {
+        frame = [`${at.toISOString().slice(11, 19)}Z  status unavailable: ${terminalSafe((err as Error).message)} (retrying every ${o.intervalMs / 1000}s)`];
+        if (o.json) process.stdout.write(JSON.stringify({ at: at.toISOString(), error: (err as Error).message }) + '\n');
+      }
+      if (stopped) break;
+      if (!o.json) process.stdout.write(tty ? CLEAR_SCREEN + frame.join('\n') + '\n' : frame.join('\n') + '\n\n');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, o.intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await o.close();
+  }
 }
 
 export function registerStatus(program: Command, globals: () => GlobalOptions): void {
@@ -44,11 +95,15 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
     .command('status')
     .description('pipeline status')
     .option('--attention', 'first print the raised attention flags (Attention: stuck, repeated_failures)')
-    .action(async (opts: { attention?: boolean }) => {
+    .option('--watch', 'redraw a compact live view until Ctrl-C (with --json: one status object per line)')
+    .option('--interval <seconds>', 'seconds between redraws with --watch', positiveSeconds, 2)
+    .action(async (opts: { attention?: boolean; watch?: boolean; interval: number }) => {
       const ctx = cliContext(globals());
       const t = await connectedClient(ctx);
+      const deps = statusDeps(ctx.config, ctx.paths, t, new TaskIndex(ctx.paths.stateDir), new MetricsStore(ctx.paths.metricsFile));
+      if (opts.watch) return watchStatus(() => getPipelineStatus(deps), { json: ctx.json, intervalMs: opts.interval * 1000, close: () => t.close() });
       try {
-        const status = await getPipelineStatus(statusDeps(ctx.config, ctx.paths, t, new TaskIndex(ctx.paths.stateDir), new MetricsStore(ctx.paths.metricsFile)));
+        const status = await getPipelineStatus(deps);
         if (ctx.json) return printJson(status);
         if (opts.attention) {
           print(attentionLine(status.attention));
