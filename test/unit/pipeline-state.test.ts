@@ -1,3 +1,4 @@
+import { combineBacklogs } from '../../src/backlog/combine';
 import { itemKey } from '../../src/backlog/parse';
 import type { BacklogItem, ItemOutcomeRecord, ItemPosition, PipelineCarriedState, ReadBacklogResult } from '../../src/shared/types';
 import { applyItemResult, compactForContinueAsNew, countByState, initialState, mergeBacklog, nextPendingItem, statusView } from '../../src/workflows/pipeline-state';
@@ -104,6 +105,34 @@ describe('nextPendingItem', () => {
     mergeBacklog(s, backlog([A, B, C]));
     mergeBacklog(s, backlog([C, A, B]));
     expect(nextPendingItem(s)?.key).toBe(C.key);
+  });
+
+  test('when every runnable product item is blocked (waiting on a decision or failed), then a meta item takes the slot', () => {
+    const products = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6'].map((t) => item(`Product ${t}`));
+    const metas = ['M1', 'M2'].map((t) => item(`Meta ${t}`, 'meta'));
+    const byKey = new Map([...products, ...metas].map((i) => [i.key, i]));
+    const order = combineBacklogs(products.map((i) => i.key), metas.map((i) => i.key), 0.2).map((k) => byKey.get(k)!);
+    expect(order.map((i) => i.source)).toEqual(['product', 'product', 'product', 'product', 'meta', 'product', 'product', 'meta']);
+    const s = fresh();
+    mergeBacklog(s, backlog(order));
+    // P1 waits for a human decision (its workflow runs, its slot is free), P2 and P3 failed, P4 passed.
+    s.items[products[0].key].state = 'running';
+    s.items[products[1].key].state = 'failed';
+    s.items[products[2].key].state = 'failed';
+    s.items[products[3].key].state = 'passed';
+    expect(nextPendingItem(s)?.text).toBe('Meta M1');
+    s.items[metas[0].key].state = 'running';
+    expect(nextPendingItem(s)?.text).toBe('Product P5'); // product again as soon as one is runnable
+    s.items[products[4].key].state = 'failed';
+    s.items[products[5].key].state = 'failed';
+    expect(nextPendingItem(s)?.text).toBe('Meta M2');
+  });
+
+  test('when the product list is empty, then the meta items run in file order', () => {
+    const metas = ['M1', 'M2'].map((t) => item(`Meta ${t}`, 'meta'));
+    const s = fresh();
+    mergeBacklog(s, backlog(combineBacklogs([], metas, 0.2)));
+    expect(nextPendingItem(s)?.text).toBe('Meta M1');
   });
 
   test('when an item is no longer in the backlog order, then it is not picked even if pending', () => {
