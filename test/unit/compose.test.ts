@@ -142,13 +142,14 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('when ports are published, then 7233 is Temporal, 8233 the Web UI and 8000 the API, bound to 127.0.0.1 by default', () => {
+  test('when ports are published, then 7233 is Temporal, 8233 the Web UI, 8000 the API and 9464 the worker's metrics, bound to 127.0.0.1 by default', () => {
     const ports = SERVICES.flatMap(portsOf);
     const byPublished = Object.fromEntries(ports.map((p) => [p.published, p]));
     expect(byPublished[7233]).toMatchObject({ service: 'temporal', target: 7233 });
     expect(byPublished[8233]).toMatchObject({ service: 'temporal-ui', target: 8080 });
     expect(byPublished[8000]).toMatchObject({ service: 'nightshift-api', target: 8000 });
-    expect(ports.map((p) => p.published).sort()).toEqual([7233, 8000, 8233]);
+    expect(byPublished[9464]).toMatchObject({ service: 'nightshift-worker', target: 9464 });
+    expect(ports.map((p) => p.published).sort()).toEqual([7233, 8000, 8233, 9464]);
     for (const p of ports) expect(p.hostIp).toBe('127.0.0.1');
   });
 
