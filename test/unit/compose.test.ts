@@ -142,7 +142,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('when ports are published, then 7233 is Temporal, 8233 the Web UI, 8000 the API and 9464 the worker's metrics, bound to 127.0.0.1 by default', () => {
+  test('when ports are published, then 7233 is Temporal, 8233 the Web UI, 8000 the API and 9464 the worker metrics, bound to 127.0.0.1 by default', () => {
     const ports = SERVICES.flatMap(portsOf);
     const byPublished = Object.fromEntries(ports.map((p) => [p.published, p]));
     expect(byPublished[7233]).toMatchObject({ service: 'temporal', target: 7233 });
