@@ -34,12 +34,20 @@ export class TaskIndex {
   private readonly reader: TailReader;
   private readonly byId = new Map<string, TaskRecord>();
   private sorted: TaskRecord[] | null = null;
+  /** Reads run one after another: they share the reader's offset, so two at once would split the new lines between them. */
+  private reading: Promise<void> = Promise.resolve();
 
   constructor(readonly stateDir: string) {
     this.reader = new TailReader(tasksFile(stateDir));
   }
 
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    const next = this.reading.then(() => this.readNew());
+    this.reading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readNew(): Promise<void> {
     const fresh: TaskRecord[] = [];
     const { reset } = await this.reader.read((line) => {
       if (!line.trim()) return;

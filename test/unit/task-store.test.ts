@@ -41,6 +41,20 @@ describe('TaskIndex over appended snapshots', () => {
     expect(await index.get(id(1))).toBeUndefined();
   });
 
+  test('when several requests read a large, growing file at once, then each sees every task', async () => {
+    const file = tasksFile(stateDir);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const padding = 'x'.repeat(400); // > 4 MB in all, so one read takes several chunks
+    fs.writeFileSync(file, Array.from({ length: 12_000 }, (_, n) => JSON.stringify(task(n, { direction: padding })) + '\n').join(''));
+    const index = new TaskIndex(stateDir);
+    const reads = [index.all(), index.all(), index.all()];
+    fs.appendFileSync(file, Array.from({ length: 500 }, (_, n) => JSON.stringify(task(12_000 + n, { direction: padding })) + '\n').join(''));
+    reads.push(index.all());
+    const counts = (await Promise.all(reads)).map((r) => r.length);
+    for (const c of counts) expect(c).toBeGreaterThanOrEqual(12_000);
+    expect((await index.all()).length).toBe(12_500);
+  });
+
   test('when a task has several snapshots, then the latest one wins', async () => {
     const index = new TaskIndex(stateDir);
     await appendTaskSnapshot(stateDir, task(1, { status: 'pending' }));
