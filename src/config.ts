@@ -33,6 +33,9 @@ export const envSchema = z.object({
   TEMPORAL_CLI_PATH: optionalString.describe('path of the temporal CLI binary'),
   NIGHTSHIFT_TEMPORAL_PORT: int(7233, 1, 65535).describe('gRPC port of the embedded dev server'),
   NIGHTSHIFT_TEMPORAL_UI_PORT: int(8233, 1, 65535).describe('Web UI port of the embedded dev server'),
+  NIGHTSHIFT_TEMPORAL_UI_URL: optionalString
+    .refine((v) => v === undefined || /^https?:\/\/[^\s"'<>]+$/.test(v), 'must be an http(s) URL')
+    .describe('Temporal Web UI base URL for links in the dashboard (default: the embedded server\'s UI; none with TEMPORAL_ADDRESS)'),
   NIGHTSHIFT_HOME: optionalString.describe('state dir (default <project>/.nightshift)'),
   NIGHTSHIFT_CONNECT_TIMEOUT_SECONDS: num(60, 0).describe('how long worker/CLI retry reaching Temporal'),
   NIGHTSHIFT_LOG_MAX_MB: num(10, 0.001).describe('service log files (worker, api, supervisor, server) rotate at this size; 5 are kept'),

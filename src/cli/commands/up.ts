@@ -103,6 +103,7 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
   const uiUrl = server ? (server as DevServer).uiUrl : null;
   logger.info(autoCommitLine(config), { temporal: temporal.address, webUi: uiUrl, project: paths.projectRoot, pipeline: started.workflowId });
   print('nightshift is up');
+  print(`  Dashboard:    ${apiUrl}/`);
   print(`  API:          ${apiUrl}/api/agent/pipeline-status`);
   if (uiUrl) print(`  Temporal UI:  ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${pipelineWorkflowId(paths.projectId)}`);
   print(`  Temporal:     ${temporal.address}`);
