@@ -74,6 +74,13 @@ export const openApiDocument = {
         responses: { '200': { description: 'Aggregates (zeroed when there is no data)', content: json(ref('Metrics')) }, '422': err('Invalid parameter'), ...readErrors },
       },
     },
+    '/api/agent/metrics/breakdown': {
+      get: {
+        summary: 'Task metrics per UTC day and per task type and model (counts, p50/p95) over a window, for the dashboard',
+        parameters: [{ name: 'window_days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 3650, default: 7 } }],
+        responses: { '200': { description: 'Breakdown (every day of the window listed, zeros included)', content: json(ref('MetricsBreakdown')) }, '422': err('Invalid parameter'), ...readErrors },
+      },
+    },
     '/api/agent/pipeline-status': {
       get: {
         summary: 'Running/pending/recent tasks, attention flags, the pipeline and its issues',
@@ -124,6 +131,9 @@ export const openApiDocument = {
         },
       },
     },
+    '/api/dashboard/config': {
+      get: { summary: 'What the dashboard (GET /) needs: project, namespace, Temporal Web UI base URL (null when unknown), whether mutations need the token', responses: { '200': { description: 'Dashboard settings', content: json(ref('DashboardConfig')) }, ...readErrors } },
+    },
     '/api/agent/monitor-issues': { get: { summary: "The monitor's recorded conditions", responses: { '200': { description: 'Issues', content: json(ref('MonitorIssues')) }, ...readErrors } } },
     ...Object.fromEntries(
       ['pause', 'resume', 'stop'].map((c) => [
@@ -151,6 +161,29 @@ export const openApiDocument = {
           window_days: int,
         },
       },
+      DashboardConfig: {
+        type: 'object',
+        required: ['project_id', 'namespace', 'web_ui_url', 'token_required_for_mutations'],
+        properties: { project_id: str, namespace: str, web_ui_url: nullable(str), token_required_for_mutations: bool },
+      },
+      MetricsBreakdown: {
+        type: 'object',
+        required: ['window_days', 'days', 'by_task_type', 'by_model'],
+        properties: {
+          window_days: int,
+          days: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['date', 'completed', 'failed', 'total', 'rate'],
+              properties: { date: { type: 'string', format: 'date' }, completed: int, failed: int, total: int, rate: num },
+            },
+          },
+          by_task_type: { type: 'object', additionalProperties: ref('GroupDurations') },
+          by_model: { type: 'object', additionalProperties: ref('GroupDurations') },
+        },
+      },
+      GroupDurations: { type: 'object', required: ['count', 'p50_seconds', 'p95_seconds'], properties: { count: int, p50_seconds: num, p95_seconds: num } },
       MonitorIssues: { type: 'object', required: ['issues', 'last_check'], properties: { issues: { type: 'array', items: issue }, last_check: nullable(str) } },
       PipelineStatus: {
         type: 'object',

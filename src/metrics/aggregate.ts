@@ -91,10 +91,14 @@ export function aggregate(records: Iterable<MetricRecord>, opts: { now: number; 
   const cutoff = opts.now - windowDays * 86_400_000;
   const out = emptyAggregates(windowDays, opts.skipped ?? 0);
   const durations: number[] = [];
+  // Maps, then own properties: a task type or model named like an Object.prototype member
+  // ("constructor", "__proto__") is a plain key, as in the Python reference's dicts.
+  const types = new Map<string, { count: number; completed: number; failed: number; success_rate: number }>();
   const models = new Map<string, { count: number; sum: number; n: number }>();
   for (const r of records) {
     if (r.at < cutoff) continue;
-    const byType = (out.by_task_type[r.taskType] ??= { count: 0, completed: 0, failed: 0, success_rate: 0.0 });
+    let byType = types.get(r.taskType);
+    if (!byType) types.set(r.taskType, (byType = { count: 0, completed: 0, failed: 0, success_rate: 0.0 }));
     byType.count++;
     if (r.status === 'completed') {
       out.success_rate.completed++;
@@ -115,11 +119,12 @@ export function aggregate(records: Iterable<MetricRecord>, opts: { now: number; 
   const sr = out.success_rate;
   sr.total = sr.completed + sr.failed;
   sr.rate = sr.total ? pyRound(sr.completed / sr.total, 2) : 0.0;
-  for (const t of Object.values(out.by_task_type)) {
+  for (const t of types.values()) {
     const finished = t.completed + t.failed;
     t.success_rate = finished ? pyRound(t.completed / finished, 2) : 0.0;
   }
-  for (const [model, m] of models) out.by_model[model] = { count: m.count, avg_duration: m.n ? pyRound(m.sum / m.n, 1) : 0 };
+  out.by_task_type = Object.fromEntries(types);
+  out.by_model = Object.fromEntries([...models].map(([model, m]) => [model, { count: m.count, avg_duration: m.n ? pyRound(m.sum / m.n, 1) : 0 }]));
   const { p50, p95 } = percentiles(durations);
   out.execution_time = { p50_seconds: p50, p95_seconds: p95 };
   return out;

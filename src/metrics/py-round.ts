@@ -22,6 +22,18 @@ function exactDecimal(x: number): { digits: bigint; scale: number } {
 
 export function pyRound(x: number, ndigits = 0): number {
   if (!Number.isFinite(x) || x === 0) return x;
+  if (ndigits >= 0 && ndigits <= 15) {
+    // Fast path: far from a tie, the float product decides the same way as the exact value
+    // (|y| < 2^31 keeps its rounding error below 1e-6), and q / 10^n is then correctly rounded.
+    const scale = 10 ** ndigits;
+    const y = x * scale;
+    if (Math.abs(y) < 2147483648) {
+      const floor = Math.floor(y);
+      const frac = y - floor;
+      const q = frac < 0.5 ? floor : floor + 1;
+      if (Math.abs(frac - 0.5) > 1e-6) return (q === 0 && x < 0 ? -0 : q) / scale;
+    }
+  }
   const { digits, scale } = exactDecimal(x);
   const sign = x < 0 ? -1 : 1;
   if (scale <= ndigits) return x;

@@ -1,38 +1,113 @@
 import { TailReader } from '../util/tail-reader';
-import { aggregate, parseMetricLine, type MetricRecord, type MetricsAggregates } from './aggregate';
+import { type MetricsAggregates } from './aggregate';
+import type { MetricsBreakdown, MetricsTotalsRow } from './breakdown';
+import { MetricColumns } from './columns';
+import { ingestLines } from './line-scan';
+import { breakdownColumns, RunningTotals, type Validity } from './window';
+import { WindowAggregate } from './window-aggregate';
+
+const DAY_MS = 86_400_000;
+/** Windows (window_days values) whose state is kept; the least recently used goes first. */
+const KEPT_WINDOWS = 8;
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > KEPT_WINDOWS) map.delete(map.keys().next().value as K);
+  return value;
+}
 
 /**
- * Incremental view of the metrics store for the API: each call parses only the
- * lines appended since the previous one, so repeated requests never re-parse
- * the whole file.
+ * Incremental view of the metrics store for the API. Each call reads only the
+ * bytes appended since the previous one into columns (see columns.ts), then:
+ * - aggregates(): the running counts of each window size are kept; new records
+ *   extend them and records that left the window are subtracted (see
+ *   window-aggregate.ts), so a call costs what changed, not the whole file;
+ * - breakdown(): recomputed from the columns when a line arrived or a record
+ *   left the window;
+ * - totals(): has no window, so new records only extend it.
+ * A replaced or shrunk file is read from scratch.
  */
 export class MetricsStore {
   private readonly reader: TailReader;
-  private records: MetricRecord[] = [];
+  private columns = new MetricColumns();
   private skipped = 0;
+  /** Bumped whenever what was read changes. */
+  private version = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private windows = new Map<number, WindowAggregate>();
+  private breakdowns = new Map<number, { version: number; validity: Validity; days: string; value: MetricsBreakdown }>();
+  private runningTotals: RunningTotals | undefined;
 
   constructor(readonly file: string) {
     this.reader = new TailReader(file);
   }
 
-  private async refresh(): Promise<void> {
-    const fresh: MetricRecord[] = [];
-    let skipped = 0;
-    const { reset } = await this.reader.read((line) => {
-      const r = parseMetricLine(line);
-      if (r === null) skipped++;
-      else if (r !== undefined) fresh.push(r);
+  /** Calls run one at a time, so two requests never read the same appended bytes twice. */
+  private serial<T>(fn: () => T): Promise<T> {
+    const run = this.queue.then(async () => {
+      await this.refresh();
+      return fn();
     });
-    if (reset) {
-      this.records = [];
-      this.skipped = 0;
-    }
-    for (const r of fresh) this.records.push(r);
-    this.skipped += skipped;
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private startOver(): void {
+    this.columns = new MetricColumns();
+    this.skipped = 0;
+    this.version++;
+    this.windows = new Map();
+    this.breakdowns = new Map();
+    this.runningTotals = undefined;
+  }
+
+  private async refresh(): Promise<void> {
+    await this.reader.readBytes(
+      (buf, start, end) => {
+        this.skipped += ingestLines(this.columns, buf, start, end);
+        this.version++;
+      },
+      () => this.startOver(),
+    );
   }
 
   async aggregates(windowDays = 7, now = Date.now()): Promise<MetricsAggregates> {
-    await this.refresh();
-    return aggregate(this.records, { now, windowDays, skipped: this.skipped });
+    return this.serial(() => {
+      let w = this.windows.get(windowDays);
+      if (!w?.moveTo(now)) w = new WindowAggregate(this.columns, windowDays, now);
+      remember(this.windows, windowDays, w).extend(now);
+      return w.value(this.skipped);
+    });
+  }
+
+  /** Per-day and per-group breakdown over the window, for the dashboard. */
+  async breakdown(windowDays = 7, now = Date.now()): Promise<MetricsBreakdown> {
+    return this.serial(() => {
+      const cutoff = now - windowDays * DAY_MS;
+      const days = `${Math.floor(cutoff / DAY_MS)}-${Math.floor(now / DAY_MS)}`;
+      let c = this.breakdowns.get(windowDays);
+      if (!c || c.version !== this.version || c.days !== days || !(c.validity.maxOut < cutoff && cutoff <= c.validity.minIn)) {
+        const { value, validity } = breakdownColumns(this.columns, { windowDays, now });
+        c = { version: this.version, validity, days, value };
+      }
+      remember(this.breakdowns, windowDays, c);
+      return structuredClone(c.value);
+    });
+  }
+
+  /**
+   * All records currently in the store (no window), for Prometheus: one row per
+   * (task_type, status, model). `bucketCounts[i]` = number of records of that
+   * row with a numeric duration ≤ bounds[i] (cumulative). status is the
+   * record's status string or 'unknown'.
+   */
+  async totals(bounds: readonly number[]): Promise<MetricsTotalsRow[]> {
+    return this.serial(() => {
+      let t = this.runningTotals;
+      if (!t || t.bounds.length !== bounds.length || t.bounds.some((b, i) => !Object.is(b, bounds[i]))) t = this.runningTotals = new RunningTotals(this.columns, [...bounds]);
+      t.extend();
+      return t.value();
+    });
   }
 }

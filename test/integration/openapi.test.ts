@@ -15,15 +15,18 @@ import { startTestWorker, testClient, testConfig, type TestWorker } from '../hel
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
 const doc = openApiDocument as unknown as Doc;
 
+/** `METHOD /path` of every route, with the prefix of the router it is mounted in (`/api`, or none at the root). */
 function routesOf(app: ReturnType<typeof createApp>): string[] {
   const out: string[] = [];
-  const walk = (stack: { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }[]) => {
+  type Layer = { slash?: boolean; route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } };
+  const walk = (stack: Layer[], prefix: string) => {
     for (const l of stack) {
-      if (l.route) for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} /api${l.route.path.replace(/:(\w+)/g, '{$1}')}`);
-      else if (l.handle?.stack) walk(l.handle.stack as typeof stack);
+      if (l.route) for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${prefix}${l.route.path.replace(/:(\w+)/g, '{$1}')}`);
+      else if (l.handle?.stack) walk(l.handle.stack as Layer[], prefix);
     }
   };
-  walk((app as unknown as { router: { stack: never[] } }).router.stack);
+  // At the top, a router mounted at the root has `slash`; the only other mount is /api.
+  for (const l of (app as unknown as { router: { stack: Layer[] } }).router.stack) walk([l], l.slash === false ? '/api' : '');
   return out.sort();
 }
 
@@ -83,7 +86,9 @@ describe('GET /api/openapi.json and the responses it documents', () => {
     expect(r.status).toBe(200);
     expect(r.body.openapi).toMatch(/^3\./);
     const documented = Object.entries(r.body.paths as Doc['paths']).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
-    expect(documented).toEqual(routesOf(app));
+    expect(documented).toEqual(routesOf(app).filter((r) => r.includes(' /api/')));
+    // Outside /api there is only the Prometheus endpoint (text format, not JSON); the dashboard's page and assets are static middleware.
+    expect(routesOf(app).filter((r) => !r.includes(' /api/'))).toEqual(['GET /metrics']);
   });
 
   test('when every endpoint answers from a real run, then each response matches its documented schema', async () => {
@@ -94,6 +99,8 @@ describe('GET /api/openapi.json and the responses it documents', () => {
       ['GET', '/api/openapi.json', '/api/openapi.json'],
       ['GET', '/api/agent/metrics', '/api/agent/metrics'],
       ['GET', '/api/agent/metrics?window_days=0', '/api/agent/metrics'],
+      ['GET', '/api/agent/metrics/breakdown?window_days=3', '/api/agent/metrics/breakdown'],
+      ['GET', '/api/agent/metrics/breakdown?window_days=abc', '/api/agent/metrics/breakdown'],
       ['GET', '/api/agent/pipeline-status', '/api/agent/pipeline-status'],
       ['GET', '/api/agent/tasks?status=failed&limit=5', '/api/agent/tasks'],
       ['GET', '/api/agent/tasks?limit=500', '/api/agent/tasks'],
@@ -129,6 +136,7 @@ describe('GET /api/openapi.json and the responses it documents', () => {
       ['GET', '/api/agent/tasks/attention?limit=0'],
       ['GET', '/api/agent/metrics?window_days=NaN'],
       ['GET', '/api/agent/metrics?window_days=100000000'],
+      ['GET', '/api/agent/metrics/breakdown?window_days=-1'],
       ['GET', '/api/agent/tasks/..%2F..%2Fetc%2Fpasswd'],
       ['GET', `/api/agent/tasks/${'x'.repeat(5000)}/log`],
       ['POST', '/api/agent/tasks', { headers: json, body: '{"direction": "x", ' }],

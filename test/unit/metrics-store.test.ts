@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { emptyAggregates } from '../../src/metrics/aggregate';
+import { generateMetrics } from '../../src/bench/gen-metrics';
+import { aggregate, emptyAggregates, parseMetricLine, percentiles, type MetricRecord } from '../../src/metrics/aggregate';
+import type { MetricsBreakdown, MetricsTotalsRow } from '../../src/metrics/breakdown';
+import { MetricColumns, NO_VALUE } from '../../src/metrics/columns';
+import { ingestLines } from '../../src/metrics/line-scan';
+import { pyRound } from '../../src/metrics/py-round';
+import { breakdownColumns } from '../../src/metrics/window';
 import { metricLine } from '../../src/metrics/record';
 import { MetricsStore } from '../../src/metrics/store';
 import type { TaskRecord } from '../../src/shared/types';
@@ -209,5 +215,411 @@ describe('metricLine', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+const DAY = 86_400_000;
+
+/** Every complete line of a file through the reference parser: what a naive full re-parse sees. */
+function naiveRecords(file: string): { records: MetricRecord[]; skipped: number } {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const records: MetricRecord[] = [];
+  let skipped = 0;
+  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(0, -1)) {
+    const r = parseMetricLine(line);
+    if (r === null) skipped++;
+    else if (r !== undefined) records.push(r);
+  }
+  return { records, skipped };
+}
+
+/** The reference aggregation over a naive full re-parse, as JSON (key order included). */
+function naiveAggregates(file: string, windowDays: number, now: number, parsed = naiveRecords(file)): string {
+  return JSON.stringify(aggregate(parsed.records, { now, windowDays, skipped: parsed.skipped }));
+}
+
+function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number): MetricsBreakdown {
+  const cutoff = now - windowDays * DAY;
+  const first = Math.floor(cutoff / DAY);
+  const days = Array.from({ length: Math.floor(now / DAY) - first + 1 }, (_, k) => ({ date: new Date((first + k) * DAY).toISOString().slice(0, 10), completed: 0, failed: 0, total: 0, rate: 0 }));
+  const types = new Map<string, { count: number; durations: number[] }>();
+  const models = new Map<string, { count: number; durations: number[] }>();
+  const group = (m: typeof types, key: string) => m.get(key) ?? m.set(key, { count: 0, durations: [] }).get(key)!;
+  for (const r of records) {
+    if (r.at < cutoff) continue;
+    const day = days[Math.floor(r.at / DAY) - first];
+    if (day) {
+      day.total++;
+      if (r.status === 'completed') day.completed++;
+      if (r.status === 'failed') day.failed++;
+    }
+    for (const g of [group(types, r.taskType), group(models, r.model)]) {
+      g.count++;
+      if (r.duration !== null) g.durations.push(r.duration);
+    }
+  }
+  for (const d of days) d.rate = d.completed + d.failed ? pyRound(d.completed / (d.completed + d.failed), 2) : 0;
+  const out = (m: typeof types) =>
+    Object.fromEntries([...m].map(([k, g]) => [k, { count: g.count, p50_seconds: percentiles(g.durations).p50, p95_seconds: percentiles(g.durations).p95 }]));
+  return { window_days: windowDays, days, by_task_type: out(types), by_model: out(models) };
+}
+
+function naiveTotals(records: MetricRecord[], bounds: number[]): MetricsTotalsRow[] {
+  const rows = new Map<string, MetricsTotalsRow>();
+  for (const r of records) {
+    const labels = { task_type: r.taskType, status: r.status ?? 'unknown', model: r.model };
+    const key = JSON.stringify(labels);
+    const row = rows.get(key) ?? rows.set(key, { ...labels, count: 0, durationCount: 0, durationSum: 0, bucketCounts: bounds.map(() => 0) }).get(key)!;
+    row.count++;
+    if (r.duration === null) continue;
+    row.durationCount++;
+    row.durationSum += r.duration;
+    bounds.forEach((b, i) => (row.bucketCounts[i] += r.duration! <= b ? 1 : 0));
+  }
+  return [...rows.values()];
+}
+
+/** Lines that must be read exactly as parseMetricLine reads them, each stamped `at` (ISO with offset). */
+function edgeLines(at: string): string[] {
+  const base = { task_id: 'task_00000000000000ee', task_type: 'impl', model: 'cursor/auto', duration_seconds: 12.5, status: 'completed', created_at: at };
+  const spaced = (o: Record<string, unknown>) => JSON.stringify(o).replace(/","/g, '", "').replace(/":/g, '": ').replace(/,"/g, ', "');
+  const naive = at.replace(/(Z|[+-]\d\d:\d\d)$/, '');
+  return [
+    '',
+    '   ',
+    '\t',
+    'not json',
+    '{"task_id": "task_broken", "status": "compl',
+    '[1,2]',
+    '42',
+    '"just a string"',
+    'null',
+    '{}',
+    JSON.stringify({ ...base, created_at: undefined }),
+    JSON.stringify({ ...base, created_at: null }),
+    JSON.stringify({ ...base, created_at: 1_700_000_000 }),
+    JSON.stringify({ ...base, created_at: naive }),
+    JSON.stringify({ ...base, created_at: naive + 'Z' }),
+    JSON.stringify({ ...base, created_at: naive + 'z' }),
+    JSON.stringify({ ...base, created_at: naive.replace('T', ' ') + '+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 19) + '.123456789+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 19) + '.1234567890+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 19) + ',5+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 16) + '+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 19) + '+05:30' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 19) + '-08:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 19) + '+0530' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 19) + '+05:30:15' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 19) + '-00:00' }),
+    JSON.stringify({ ...base, created_at: '2026-02-30T10:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: '2026-13-01T10:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 11) + '24:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 11) + '23:60:00+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 11) + '23:59:60+00:00' }),
+    JSON.stringify({ ...base, created_at: naive.slice(0, 11) + '23:59:59.999+00:00' }),
+    JSON.stringify({ ...base, created_at: '2026-00-10T10:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: '2026-01-32T10:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: '2026-01-00T10:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: '2024-02-29T10:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: '2025-02-29T10:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: '2026-03-10T10:00:00+0a:00' }),
+    JSON.stringify({ ...base, created_at: '2026-03-10T10:00:00+00:00Z' }),
+    JSON.stringify({ ...base, created_at: '2026-03-10T10:00:00.Z' }),
+    JSON.stringify({ ...base, created_at: '0050-01-01T00:00:00+00:00' }),
+    JSON.stringify({ ...base, created_at: at + ' ' }),
+    JSON.stringify({ ...base, duration_seconds: '12' }),
+    JSON.stringify({ ...base, duration_seconds: true }),
+    JSON.stringify({ ...base, duration_seconds: false }),
+    JSON.stringify({ ...base, duration_seconds: null }),
+    JSON.stringify({ ...base, duration_seconds: undefined }),
+    JSON.stringify({ ...base, duration_seconds: -0 }).replace('"duration_seconds":0', '"duration_seconds":-0'),
+    JSON.stringify({ ...base, duration_seconds: 0 }).replace('"duration_seconds":0', '"duration_seconds":-0.0'),
+    JSON.stringify({ ...base, duration_seconds: 0 }),
+    JSON.stringify(base).replace('12.5', '1e2'),
+    JSON.stringify(base).replace('12.5', '1E400'),
+    JSON.stringify(base).replace('12.5', '12345678901234567'),
+    JSON.stringify(base).replace('12.5', '0.10'),
+    JSON.stringify(base).replace('12.5', '50.0'),
+    JSON.stringify(base).replace('12.5', '012'),
+    JSON.stringify(base).replace('12.5', '1.'),
+    JSON.stringify(base).replace('12.5', '.5'),
+    JSON.stringify(base).replace('12.5', '-612.5'),
+    JSON.stringify({ ...base, task_type: undefined, model: undefined }),
+    JSON.stringify({ ...base, task_type: null }),
+    JSON.stringify({ ...base, task_type: 7 }),
+    JSON.stringify({ ...base, model: ['x'] }),
+    JSON.stringify({ ...base, task_type: 'constructor', model: '__proto__' }),
+    JSON.stringify({ ...base, task_type: 'toString', model: 'hasOwnProperty' }),
+    JSON.stringify({ ...base, task_type: '123', model: '7' }),
+    JSON.stringify({ ...base, task_type: 'été', model: 'modèle ✓' }),
+    JSON.stringify(base).replace('"impl"', '"\\u0069mpl"'),
+    JSON.stringify(base).replace('"task_type"', '"t\\u0061sk_type"').replace('"impl"', '"spec"'),
+    JSON.stringify(base).replace('"cursor/auto"', '"tab\\there"'),
+    JSON.stringify(base).replace('"cursor/auto"', '"raw\ttab"'),
+    JSON.stringify(base).replace('"cursor/auto"', '"del\x7fchar"'),
+    JSON.stringify({ ...base, task_id: 'task_é' }),
+    JSON.stringify({ ...base, status: null }),
+    JSON.stringify({ ...base, status: 'unknown' }),
+    JSON.stringify({ ...base, status: 'needs_decision' }),
+    JSON.stringify({ ...base, status: 3 }),
+    JSON.stringify({ ...base, status: 'failed' }),
+    JSON.stringify(base).replace('{', '{"created_at":"garbage",'),
+    JSON.stringify({ ...base, created_at: 'garbage' }).replace(/}$/, `,"created_at":"${at}"}`),
+    JSON.stringify(base).replace(/}$/, ',"created_at":"garbage"}'),
+    JSON.stringify(base).replace(/}$/, ',"status":"failed","duration_seconds":99.9}'),
+    JSON.stringify(base).replace(/}$/, ',"item_key":"x-1","iteration":2,"exit_code":null}'),
+    JSON.stringify(base).replace(/}$/, ',"extra":{"nested":[1,{"a":null}]}}'),
+    JSON.stringify(base).replace(/}$/, ',}'),
+    spaced(base),
+    spaced({ ...base, model: 'ollama/glm-4.7-flash:latest', duration_seconds: 3 }),
+    spaced(base).replace(': ', ' : ').replace(', ', ' ,\t'),
+    '  ' + JSON.stringify(base) + '  ',
+    JSON.stringify(base) + '\r',
+    '\ufeff' + JSON.stringify(base),
+    '\u00a0' + JSON.stringify(base),
+    JSON.stringify(base) + 'x',
+    JSON.stringify(base) + '}',
+  ];
+}
+
+/** A line as one record, read through the store's byte reader. */
+function readOne(line: string): MetricRecord | null | undefined {
+  const cols = new MetricColumns();
+  const skipped = ingestLines(cols, Buffer.from(line + '\n', 'utf8'), 0, Buffer.byteLength(line) + 1);
+  if (skipped) return null;
+  if (cols.length === 0) return undefined;
+  const d = cols.duration[0];
+  const s = cols.status[0];
+  return { at: cols.at[0], taskType: cols.types.values[cols.type[0]], model: cols.models.values[cols.model[0]], duration: d === NO_VALUE ? null : cols.durations.values[d], status: s === NO_VALUE ? null : cols.statuses.values[s] };
+}
+
+/** -0 spelled out, so a comparison tells it from 0. */
+const exact = (r: MetricRecord | null | undefined) => (r ? { ...r, duration: Object.is(r.duration, -0) ? '-0' : r.duration } : r);
+
+describe('MetricsStore against a naive full re-parse', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-metrics-ref-'));
+    file = path.join(dir, 'metrics.jsonl');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const generated = async (lines: number, now = NOW): Promise<string> => {
+    const out = path.join(dir, `gen-${lines}.jsonl`);
+    await generateMetrics(lines, out, { now: new Date(now), days: 14 });
+    return fs.readFileSync(out, 'utf8');
+  };
+  const edges = (now: number) => edgeLines(new Date(now - 2 * 3_600_000).toISOString().replace('Z', '+00:00')).join('\n') + '\n';
+
+  test('when edge-case lines are read one by one, then each gives exactly what parseMetricLine gives', () => {
+    const lines = [...edgeLines('2026-03-10T11:00:00.123456+00:00'), ...edgeLines('2026-03-10T11:00:00Z')];
+    for (const line of lines) expect({ line, record: exact(readOne(line)) }).toEqual({ line, record: exact(parseMetricLine(line)) });
+  });
+
+  test('when lines are mutated at random, then the byte reader and parseMetricLine still agree line by line', () => {
+    const seeds = [
+      ...edgeLines('2026-03-10T11:00:00.123456+00:00').slice(-12),
+      '{"task_id": "task_ca2b2f519359a114", "task_type": "impl", "model": "cursor/auto", "duration_seconds": 104.2, "status": "completed", "created_at": "2026-02-24T12:00:02.731070+00:00"}',
+      metricLine({ id: 'task_0123456789abcdef', task_type: 'review', status: 'failed', direction: 'd', model: 'claude/sonnet', item_key: 'k', iteration: 1, created_at: '', started_at: null, finished_at: null, output: null, exit_code: 1, decision_prompt: null, decision: null }, 7.25, new Date(NOW)).trim(),
+    ];
+    const pool = [' ', '\t', '"', '\\', ',', ':', '{', '}', '[', ']', '0', '1', '9', '-', '.', 'e', 'E', '+', 'Z', 'z', 'T', 't', 'n', 'u', 'l', 'é', '\u0001', '\x7f', '\r', 'x'];
+    let state = 12345;
+    const next = (n: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state % n;
+    };
+    const disagreements: { line: string; ours: string; reference: string }[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      let line = seeds[next(seeds.length)];
+      for (let k = 1 + next(3); k > 0; k--) {
+        const at = next(line.length + 1);
+        const op = next(4);
+        const ch = pool[next(pool.length)];
+        if (op === 0) line = line.slice(0, at) + line.slice(at + 1);
+        else if (op === 1) line = line.slice(0, at) + ch + line.slice(at);
+        else if (op === 2) line = line.slice(0, at) + ch + line.slice(at + 1);
+        else line = line.slice(0, at) + line.slice(at, at + 1 + next(12)) + line.slice(at);
+      }
+      line = line.replace(/\n/g, '');
+      const [ours, reference] = [JSON.stringify(exact(readOne(line))), JSON.stringify(exact(parseMetricLine(line)))];
+      if (ours !== reference) disagreements.push({ line, ours, reference });
+    }
+    expect(disagreements).toEqual([]);
+  });
+
+  test('when generated and edge-case lines arrive in pieces (cut mid-line), then every call equals the reference over the complete lines, for several windows and a moving now', async () => {
+    const gen = (await generated(20_000)).split('\n');
+    const content = Buffer.from(gen.slice(0, 9000).join('\n') + '\n' + edges(NOW) + gen.slice(9000, 20_000).join('\n') + edges(NOW), 'utf8');
+    const store = new MetricsStore(file);
+    const cuts = [0, 123_457, 1_600_003, content.indexOf('é') + 1, 2_900_000, content.length - 5, content.length];
+    fs.writeFileSync(file, '');
+    for (let c = 1; c < cuts.length; c++) {
+      fs.appendFileSync(file, content.subarray(cuts[c - 1], cuts[c]));
+      const parsed = naiveRecords(file);
+      for (const now of [NOW, NOW + 3 * 3_600_000, NOW + 2 * DAY + 1, NOW - DAY]) {
+        for (const w of [1, 7, 14, 30]) {
+          const expected = naiveAggregates(file, w, now, parsed);
+          expect(JSON.stringify(await store.aggregates(w, now))).toBe(expected);
+          expect(JSON.stringify(await store.aggregates(w, now))).toBe(expected); // cached
+        }
+      }
+    }
+    expect((await store.aggregates(30, NOW)).skipped_lines).toBe(naiveRecords(file).skipped);
+  });
+
+  test.each([
+    ['in file order', (lines: string[]) => lines],
+    ['out of order', (lines: string[]) => [...lines].reverse()],
+  ])('when records are %s and now moves forward a little at a time, then records leave the window exactly when the reference drops them', async (_, order) => {
+    fs.writeFileSync(file, order((await generated(5000)).trimEnd().split('\n')).join('\n') + '\n');
+    const store = new MetricsStore(file);
+    const parsed = naiveRecords(file);
+    // step over the exact instants where records cross the 1-day cutoff, and just before them
+    const instants = parsed.records.slice(2000, 2015).flatMap((r) => [r.at + DAY - 1, r.at + DAY, r.at + DAY + 1]);
+    for (const now of [...instants, NOW]) {
+      const expected = naiveAggregates(file, 1, now, parsed);
+      expect(JSON.stringify(await store.aggregates(1, now))).toBe(expected);
+      expect(JSON.stringify(await new MetricsStore(file).aggregates(1, now))).toBe(expected); // no cache
+    }
+  });
+
+  test('when lines keep arriving while now advances slowly, then each extended window equals the reference', async () => {
+    const gen = (await generated(12_000, NOW + DAY)).split('\n');
+    const store = new MetricsStore(file);
+    fs.writeFileSync(file, gen.slice(0, 4000).join('\n') + '\n');
+    let now = NOW;
+    for (let from = 4000; from < gen.length; from += 700) {
+      // a piece of the generated lines (its last line cut in two), and sometimes the edge cases, out of order
+      const piece = gen.slice(from, from + 700).join('\n') + '\n' + (from % 2100 === 0 ? edges(now) : '');
+      fs.appendFileSync(file, piece.slice(0, 50));
+      fs.appendFileSync(file, piece.slice(50));
+      const parsed = naiveRecords(file);
+      for (const w of [1, 7]) expect(JSON.stringify(await store.aggregates(w, now))).toBe(naiveAggregates(file, w, now, parsed));
+      now += 30 * 60_000;
+    }
+  });
+
+  test('when records leave the window one by one and model means sit on rounding ties, then avg_duration still equals the reference', async () => {
+    // one record a minute; means of 0.1/0.2 and 0.25/0.35 pairs are exactly .x5 ties, others are huge or tiny
+    const cycle = [0.1, 0.2, 0.25, 0.35, 1e9 + 0.3, 3e-9, 0.1, 0.2, 68.95, 0.05, 1234.55, 0.2];
+    const lines = Array.from({ length: 600 }, (_, i) =>
+      JSON.stringify({ task_id: `task_${i}`, task_type: i % 3 ? 'impl' : 'spec', model: ['tie', 'mixed', 'tie', 'small'][i % 4], duration_seconds: cycle[i % cycle.length], status: 'completed', created_at: new Date(NOW - DAY + i * 60_000).toISOString() }),
+    );
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const store = new MetricsStore(file);
+    const parsed = naiveRecords(file);
+    const mismatches: string[] = [];
+    for (let step = 0; step < 560; step += 1 + (step % 3)) {
+      const now = NOW + step * 60_000 + 1;
+      for (const w of [1]) {
+        const [ours, reference] = [JSON.stringify(await store.aggregates(w, now)), naiveAggregates(file, w, now, parsed)];
+        if (ours !== reference) mismatches.push(`${step}: ${ours} != ${reference}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  test('when the file is truncated, rewritten or replaced, then the store starts over and equals the reference', async () => {
+    const store = new MetricsStore(file);
+    const text = await generated(3000);
+    fs.writeFileSync(file, text);
+    expect(JSON.stringify(await store.aggregates(7, NOW))).toBe(naiveAggregates(file, 7, NOW));
+    fs.writeFileSync(file, edges(NOW)); // shorter: truncation
+    expect(JSON.stringify(await store.aggregates(7, NOW))).toBe(naiveAggregates(file, 7, NOW));
+    const replacement = path.join(dir, 'compacted.jsonl');
+    fs.writeFileSync(replacement, text.split('\n').slice(1500).join('\n') + edges(NOW) + edges(NOW));
+    fs.renameSync(replacement, file); // a new inode, longer than before
+    expect(JSON.stringify(await store.aggregates(7, NOW))).toBe(naiveAggregates(file, 7, NOW));
+    expect(JSON.stringify(await store.breakdown(7, NOW))).toBe(JSON.stringify(naiveBreakdown(naiveRecords(file).records, 7, NOW)));
+    fs.unlinkSync(file);
+    expect(await store.aggregates(7, NOW)).toEqual(emptyAggregates(7, 0));
+    fs.writeFileSync(file, edges(NOW));
+    expect(JSON.stringify(await store.aggregates(7, NOW))).toBe(naiveAggregates(file, 7, NOW));
+  });
+
+  test('when breakdown() and totals() are asked, then they equal a naive computation, also after appends and as now moves', async () => {
+    const store = new MetricsStore(file);
+    const gen = (await generated(8000)).split('\n');
+    fs.writeFileSync(file, gen.slice(0, 6000).join('\n') + '\n');
+    const bounds = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+    const check = async (windowDays: number, now: number) => {
+      const { records } = naiveRecords(file);
+      expect(JSON.stringify(await store.breakdown(windowDays, now))).toBe(JSON.stringify(naiveBreakdown(records, windowDays, now)));
+      expect(JSON.stringify(await store.totals(bounds))).toBe(JSON.stringify(naiveTotals(records, bounds)));
+    };
+    for (const w of [1, 7, 14]) await check(w, NOW);
+    fs.appendFileSync(file, gen.slice(6000).join('\n') + edges(NOW));
+    for (const w of [1, 7, 30]) await check(w, NOW);
+    await check(7, NOW + 36 * 3_600_000);
+    await check(3, NOW - 5 * DAY);
+    // unsorted bounds still count durations ≤ each bound
+    const { records } = naiveRecords(file);
+    expect(JSON.stringify(await store.totals([600, 10, 60]))).toBe(JSON.stringify(naiveTotals(records, [600, 10, 60])));
+    // the per-group percentiles by sorting (used when a count per group and duration would be too big) agree too
+    const cols = new MetricColumns();
+    const bytes = fs.readFileSync(file);
+    ingestLines(cols, bytes, 0, bytes.lastIndexOf(0x0a) + 1);
+    for (const w of [1, 7, 30]) expect(JSON.stringify(breakdownColumns(cols, { windowDays: w, now: NOW }, 0).value)).toBe(JSON.stringify(naiveBreakdown(records, w, NOW)));
+  });
+
+  test('when the window has no records, then breakdown lists every day with zeros and no groups', async () => {
+    const b = await new MetricsStore(file).breakdown(2, Date.parse('2026-03-10T12:00:00Z'));
+    expect(b).toEqual({
+      window_days: 2,
+      days: ['2026-03-08', '2026-03-09', '2026-03-10'].map((date) => ({ date, completed: 0, failed: 0, total: 0, rate: 0 })),
+      by_task_type: {},
+      by_model: {},
+    });
+    expect(await new MetricsStore(file).totals([1, 2])).toEqual([]);
+  });
+
+  test('when calls overlap, then appended lines are read once', async () => {
+    const store = new MetricsStore(file);
+    fs.writeFileSync(file, await generated(2000));
+    const results = await Promise.all([store.aggregates(7, NOW), store.aggregates(7, NOW), store.breakdown(7, NOW), store.totals([10])]);
+    expect(JSON.stringify(results[0])).toBe(naiveAggregates(file, 7, NOW));
+    expect(JSON.stringify(results[1])).toBe(naiveAggregates(file, 7, NOW));
+  });
+
+  test('when a returned result is changed by the caller, then later calls are not affected', async () => {
+    const store = new MetricsStore(file);
+    fs.writeFileSync(file, rec() + rec({ status: 'failed' }));
+    const first = await store.aggregates(7, NOW);
+    first.success_rate.completed = 99;
+    expect((await store.aggregates(7, NOW)).success_rate.completed).toBe(1);
+  });
+});
+
+describe('pyRound', () => {
+  /** Exact decimal rounding, ties to even, of the double's exact binary value (BigInt only). */
+  const exactRound = (x: number, n: number): number => {
+    if (!Number.isFinite(x) || x === 0) return x;
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, Math.abs(x));
+    const bits = view.getBigUint64(0);
+    const e = Number((bits >> 52n) & 0x7ffn);
+    const m = e === 0 ? bits & 0xfffffffffffffn : (bits & 0xfffffffffffffn) | (1n << 52n);
+    const exp = e === 0 ? -1074 : e - 1075;
+    if (exp >= 0) return x;
+    const digits = m * 5n ** BigInt(-exp); // x = digits / 10^-exp
+    if (-exp <= n) return x;
+    const div = 10n ** BigInt(-exp - n);
+    let q = digits / div;
+    const twice = (digits % div) * 2n;
+    if (twice > div || (twice === div && q % 2n === 1n)) q += 1n;
+    return ((x < 0 ? -1 : 1) * Number(q)) / 10 ** n;
+  };
+
+  test('when many values are rounded, then the fast path agrees with exact decimal rounding (ties to even, -0 kept)', () => {
+    let state = 99;
+    const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const values = [0.5, 1.5, 2.5, 612.5, 0.125, 0.375, 2.675, -0.04, -0.5, 1e-7, 68.95, 68.85, 1234567.25, 2 ** 31 + 0.5];
+    for (let i = 0; i < 20_000; i++) {
+      const scale = 10 ** Math.floor(rand() * 12 - 4);
+      values.push((rand() - 0.5) * scale, Math.round(rand() * 1e6) / 100 + 0.005, Math.exp(rand() * 10 - 3));
+    }
+    const wrong = values.flatMap((x) => [0, 1, 2].filter((n) => !Object.is(pyRound(x, n), exactRound(x, n))).map((n) => [x, n]));
+    expect(wrong).toEqual([]);
   });
 });

@@ -11,5 +11,9 @@ export function metricsRouter(metrics: MetricsStore): Router {
     const { window_days } = parseOr422(query, req.query, 'query');
     res.json(await metrics.aggregates(window_days));
   });
+  router.get('/agent/metrics/breakdown', async (req, res) => {
+    const { window_days } = parseOr422(query, req.query, 'query');
+    res.json(await metrics.breakdown(window_days));
+  });
   return router;
 }
