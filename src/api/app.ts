@@ -12,7 +12,10 @@ import { metricsRouter } from './routes/metrics';
 import { pipelineRouter } from './routes/pipeline';
 import { tasksRouter } from './routes/tasks';
 import { monitorRouter } from './routes/monitor';
-import { statusDeps } from '../status/pipeline-status';
+import { dashboardConfigRouter, dashboardRouter } from './routes/dashboard';
+import { getPipelineStatus, statusDeps, type PipelineStatusResponse } from '../status/pipeline-status';
+import { TtlCache } from '../util/ttl-cache';
+import { prometheusRouter } from './routes/prometheus';
 
 export interface AppDeps {
   config: EnvConfig;
@@ -32,14 +35,21 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '64kb' }));
   const mutate = requireMutationRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host });
+  const readRights = requireReadRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host, required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED });
+  const status = statusDeps(deps.config, deps.paths, deps.temporal, deps.tasks, deps.metrics);
+  // Status is cached briefly so a polling dashboard or a Prometheus scrape costs Temporal one query a second, not one per request.
+  const statusCache = new TtlCache<PipelineStatusResponse>(1000);
   const api = express.Router();
-  api.use(requireReadRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host, required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED }));
+  api.use(readRights);
   api.use(healthRouter(deps.temporal));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
   api.use(metricsRouter(deps.metrics));
   api.use(tasksRouter({ tasks: deps.tasks, stateDir: deps.paths.stateDir, temporal: deps.temporal, config: deps.config, paths: deps.paths, mutate }));
   api.use(monitorRouter(deps.paths.stateDir));
-  api.use(pipelineRouter({ ...statusDeps(deps.config, deps.paths, deps.temporal, deps.tasks, deps.metrics), mutate }));
+  api.use(dashboardConfigRouter(deps.config, deps.paths));
+  api.use(pipelineRouter({ ...status, mutate, cache: statusCache }));
+  app.use(prometheusRouter({ metrics: deps.metrics, stateDir: deps.paths.stateDir, readRights, status: () => statusCache.get(() => getPipelineStatus(status)) }));
+  app.use(dashboardRouter());
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));

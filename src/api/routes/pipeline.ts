@@ -1,12 +1,12 @@
 import { Router, type RequestHandler } from 'express';
-import { getPipelineStatus, type PipelineStatusDeps } from '../../status/pipeline-status';
+import { getPipelineStatus, type PipelineStatusDeps, type PipelineStatusResponse } from '../../status/pipeline-status';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
-import { TtlCache } from '../../util/ttl-cache';
+import type { TtlCache } from '../../util/ttl-cache';
 
-/** Status is cached briefly so a polling dashboard costs Temporal one query a second, not one per request. */
-export function pipelineRouter(deps: PipelineStatusDeps & { mutate: RequestHandler }): Router {
+/** Status comes through the shared short-lived cache (see createApp). */
+export function pipelineRouter(deps: PipelineStatusDeps & { mutate: RequestHandler; cache: TtlCache<PipelineStatusResponse> }): Router {
   const router = Router();
-  const cache = new TtlCache<Awaited<ReturnType<typeof getPipelineStatus>>>(1000);
+  const { cache } = deps;
   router.get('/agent/pipeline-status', async (_req, res) => {
     res.json(await cache.get(() => getPipelineStatus(deps)));
   });
