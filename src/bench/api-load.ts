@@ -1,0 +1,187 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { summarize, type BenchSection } from './report';
+import {
+  benchProject,
+  cpuSeconds,
+  endProject,
+  freePort,
+  profileArgs,
+  rateBetween,
+  readAgentRecords,
+  sleepMs,
+  spawnNightshift,
+  startBenchPipeline,
+  startWorkerProcess,
+  waitUntil,
+  type BenchContext,
+  type BenchProject,
+  type ChildService,
+} from './env';
+import { generateMetrics } from './gen-metrics';
+import { commandLine, num, table, verdict } from './markdown';
+
+/** The part of autocannon's result the report uses (the package ships no types). */
+interface LoadResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p90: number; p99: number; max: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (opts: { url: string; connections: number; duration: number; timeout?: number }) => Promise<LoadResult>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as Autocannon;
+
+const CONNECTIONS = 50;
+const PARALLEL = 8;
+const METRICS_LINES = 100_000;
+const P99_LIMIT_MS = 100;
+/** "Not slowed": the task rate under load keeps at least this share of the rate without load. */
+const NOT_SLOWED_SHARE = 0.8;
+/** The API caches the status for 1 s; a probe a little slower than that always computes it afresh. */
+const PROBE_EVERY_MS = 1100;
+
+async function startServices(ctx: BenchContext, project: BenchProject): Promise<{ worker: ChildService; api: ChildService; base: string }> {
+  const worker = await startWorkerProcess(ctx, project, 'api-load');
+  const port = await freePort();
+  const api = spawnNightshift(['api', '--project', project.root, '--port', String(port)], project.env, path.join(ctx.workDir, 'api-load-api.log'), profileArgs(ctx, 'api-load-api'));
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntil(
+    () =>
+      fetch(`${base}/api/health`)
+        .then((r) => r.ok)
+        .catch(() => false),
+    60_000,
+    'the API to answer',
+  );
+  return { worker, api, base };
+}
+
+interface Window {
+  label: string;
+  from: number;
+  to: number;
+  load: LoadResult | null;
+  /** CPU seconds used during the window by the API, the worker and the bench process (autocannon). */
+  cpu: { api: number; worker: number; bench: number };
+}
+
+/** Runs `body` and measures the window it took: wall time and the CPU each process used. */
+async function measured(label: string, pids: { api: number; worker: number }, body: () => Promise<LoadResult | null>): Promise<Window> {
+  const cpu0 = { api: cpuSeconds(pids.api) ?? 0, worker: cpuSeconds(pids.worker) ?? 0, bench: process.cpuUsage() };
+  const from = Date.now();
+  const load = await body();
+  const to = Date.now();
+  const bench = process.cpuUsage(cpu0.bench);
+  return { label, from, to, load, cpu: { api: (cpuSeconds(pids.api) ?? 0) - cpu0.api, worker: (cpuSeconds(pids.worker) ?? 0) - cpu0.worker, bench: (bench.user + bench.system) / 1e6 } };
+}
+
+/** Single requests to pipeline-status, each after the cache has expired: the time to compute the status afresh. */
+async function probeStatus(base: string, seconds: number, out: number[]): Promise<null> {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() + PROBE_EVERY_MS <= until) {
+    await sleepMs(PROBE_EVERY_MS);
+    const t0 = performance.now();
+    const res = await fetch(`${base}/api/agent/pipeline-status`);
+    await res.arrayBuffer();
+    if (res.ok) out.push(performance.now() - t0);
+  }
+  await sleepMs(Math.max(0, until - Date.now()));
+  return null;
+}
+
+const cpuCell = (w: Window) => `${num(w.cpu.api)} / ${num(w.cpu.worker)} / ${num(w.cpu.bench)}`;
+
+/**
+ * Figure 4: the REST API as its own process (`nightshift api`) under 50
+ * connections for a fixed time on /api/agent/pipeline-status while a pipeline
+ * runs items (8 at once, worker as its own process), and on /api/agent/metrics
+ * with a 100k-line metrics file; the pipeline's task rate in windows with and
+ * without load, alternating.
+ */
+export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
+  const seconds = ctx.quick ? 3 : 10;
+  const recordFile = path.join(ctx.workDir, 'api-load.jsonl');
+  const project = benchProject(ctx, 'api-load', ctx.quick ? 80 : 250, { parallel: PARALLEL, recordFile });
+  mkdirSync(path.dirname(project.paths.metricsFile), { recursive: true });
+  ctx.log(`api: generating ${METRICS_LINES} metrics lines into the project's metrics file`);
+  await generateMetrics(METRICS_LINES, project.paths.metricsFile);
+  const { worker, api, base } = await startServices(ctx, project);
+  const pids = { api: api.process.pid!, worker: worker.process.pid! };
+  const pipeline = await startBenchPipeline(project);
+  const windows: Window[] = [];
+  const fresh: number[] = [];
+  try {
+    await waitUntil(() => readAgentRecords(recordFile).length >= 2 * PARALLEL, 180_000, 'the pipeline to run its first tasks');
+    const idle = async (label: string) => windows.push(await measured(label, pids, () => probeStatus(base, seconds, fresh)));
+    const load = async (endpoint: string) => {
+      const w = await measured(endpoint, pids, () => autocannon({ url: `${base}${endpoint}`, connections: CONNECTIONS, duration: seconds, timeout: 10 }));
+      windows.push(w);
+      ctx.log(`api: ${endpoint}: ${num(w.load!.requests.average, 0)} req/s, p50 ${w.load!.latency.p50} ms, p99 ${w.load!.latency.p99} ms, errors ${w.load!.errors + w.load!.timeouts + w.load!.non2xx}`);
+    };
+    ctx.log(`api: alternating ${seconds} s windows without and with load`);
+    await idle('no load (1)');
+    await load('/api/agent/pipeline-status');
+    await idle('no load (2)');
+    await load('/api/agent/metrics');
+    await idle('no load (3)');
+  } finally {
+    await endProject(pipeline.t, project.paths.projectId);
+    await pipeline.t.close();
+    await api.stop();
+    await worker.stop();
+  }
+
+  const records = readAgentRecords(recordFile);
+  const rates = windows.map((w) => ({ ...w, rate: rateBetween(records, w.from, w.to) }));
+  const idleWindows = rates.filter((w) => !w.load);
+  const noLoad = summarize(idleWindows.map((w) => w.rate)).median;
+  const loaded = rates.filter((w) => w.load);
+  const latencyMet = loaded.every((w) => w.load!.latency.p99 <= P99_LIMIT_MS);
+  const errorsMet = loaded.every((w) => w.load!.errors + w.load!.timeouts + w.load!.non2xx === 0);
+  const slowMet = loaded.every((w) => w.rate >= NOT_SLOWED_SHARE * noLoad);
+  const probe = summarize(fresh);
+  const cores = (w: Window) => (w.cpu.api + w.cpu.worker + w.cpu.bench) / ((w.to - w.from) / 1000);
+
+  const body = [
+    `\`nightshift api\` and \`nightshift worker\` as child processes, a pipeline running ${PARALLEL} items at once with the no-op agent, ` +
+      `and ${METRICS_LINES.toLocaleString('en')} lines (\`src/bench/gen-metrics.ts\`) in the project's metrics file before it starts ` +
+      `(the pipeline appends to the same file). autocannon (programmatic, in the bench process) drives ${CONNECTIONS} connections for ${seconds} s ` +
+      `per endpoint; windows of ${seconds} s without load come before, between and after. Task rate = agent exits per second inside a window ` +
+      `(from the agent's records); without load = the median of the idle windows. CPU = seconds of CPU the API, the worker and the bench ` +
+      `process (the load generator) used in the window, from \`/proc/<pid>/stat\` and \`process.cpuUsage()\`.`,
+    '',
+    table(
+      ['endpoint', 'requests/s', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'max (ms)', 'requests', 'errors + timeouts + non-2xx', 'pipeline tasks/s under load', '÷ without load'],
+      loaded.map((w) => [
+        `\`${w.label}\``,
+        num(w.load!.requests.average, 0),
+        w.load!.latency.p50,
+        w.load!.latency.p90,
+        w.load!.latency.p99,
+        w.load!.latency.max,
+        w.load!.requests.total,
+        w.load!.errors + w.load!.timeouts + w.load!.non2xx,
+        num(w.rate, 2),
+        num(w.rate / noLoad, 2),
+      ]),
+    ),
+    '',
+    table(
+      ['window', 'seconds', 'pipeline tasks/s', 'CPU s: API / worker / load generator', 'cores busy (these three)'],
+      rates.map((w) => [w.load ? `load on \`${w.label}\`` : w.label, num((w.to - w.from) / 1000), num(w.rate, 2), cpuCell(w), num(cores(w), 2)]),
+    ),
+    '',
+    `Targets: p99 ≤ ${P99_LIMIT_MS} ms on both endpoints: ${verdict(latencyMet)}; zero errors: ${verdict(errorsMet)}; ` +
+      `the pipeline not slowed (task rate under load ≥ ${NOT_SLOWED_SHARE} × without load, ${num(noLoad, 2)} tasks/s): ${verdict(slowMet)}.`,
+    '',
+    `Status computed afresh (one request at a time in the idle windows, each ${PROBE_EVERY_MS} ms after the previous, so the API's ` +
+      `1-second status cache has always expired): median ${num(probe.median)} ms, p95 ${num(probe.p95)} ms (${probe.n} requests). ` +
+      `Under load, every request that arrives while a fresh status is being computed waits for it, so this time, not the ` +
+      `API's own work, sets pipeline-status's tail latency.`,
+    '',
+    commandLine(ctx.command),
+  ].join('\n');
+  return { title: 'API under load', body };
+}
