@@ -3,6 +3,7 @@ import {
   type SignalDefinition,
   condition,
   continueAsNew,
+  patched,
   log,
   proxyActivities,
   setHandler,
@@ -23,6 +24,9 @@ const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/** Patch id: runs recorded before the drain keep starting items past the history threshold when replayed. */
+const DRAIN_BEFORE_CONTINUE_AS_NEW = 'drain-before-continue-as-new';
 
 /** Old task logs and metrics lines are housekept once a day. */
 const MAINTENANCE_EVERY_MS = 24 * 3_600_000;
@@ -120,14 +124,20 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     const idle = () => running.size === 0 && finished.length === 0;
     if (stopping && idle()) return end(state.stopRequested ? (msLeft() <= 0 ? 'deadline' : 'stopped') : 'max_items');
 
-    if (idle() && (workflowInfo().historyLength > s.continueAsNewEvents || workflowInfo().continueAsNewSuggested)) {
+    // Running children cannot move to the next run, so a full history first drains: no new item starts
+    // until the running ones have ended, then the pipeline continues as new. Without the drain, parallel
+    // items keep a slot busy at every moment and the history grows until the backlog runs dry.
+    const historyFull = workflowInfo().historyLength > s.continueAsNewEvents || workflowInfo().continueAsNewSuggested;
+    // Items waiting for a decision do not hold the drain up: it could last for hours.
+    const draining = historyFull && busy() > 0 && patched(DRAIN_BEFORE_CONTINUE_AS_NEW);
+    if (idle() && historyFull) {
       await condition(allHandlersFinished);
       return await continueAsNew<typeof pipelineWorkflow>({ ...input, state: compactForContinueAsNew(state) });
     }
 
     await maintainIfDue();
     const limitedMs = state.rateLimitedUntil ? Date.parse(state.rateLimitedUntil) - Date.now() : 0;
-    if (!stopping && !state.paused && limitedMs <= 0 && busy() < parallel) {
+    if (!stopping && !draining && !state.paused && limitedMs <= 0 && busy() < parallel) {
       mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
       const next = nextPendingItem(state);
       if (next) {
@@ -139,8 +149,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     }
 
     // Wait for a finished item, a new signal, the deadline, or (when idle) the next backlog poll.
-    // While stopping, only a finished item can change anything, so wait for exactly that.
-    const wake = stopping ? Infinity : Math.max(1, Math.min(msLeft(), busy() < parallel ? (limitedMs > 0 ? limitedMs : s.backlogPollSeconds * 1000) : Infinity));
+    // While stopping or draining, only a finished item can change anything, so wait for exactly that.
+    const wake = stopping || draining ? Infinity : Math.max(1, Math.min(msLeft(), busy() < parallel ? (limitedMs > 0 ? limitedMs : s.backlogPollSeconds * 1000) : Infinity));
     const pausedAtWait = state.paused;
     const stopAtWait = state.stopRequested;
     const busyAtWait = busy();
