@@ -11,7 +11,8 @@ Found with the histories the bench reads (the profile lines in each section), CP
 (\`--profile\` writes them with \`--cpu-prof\`), a probe of the Temporal calls behind a status, and the worker's memory
 after forced collections. The machine was shared with other work during these runs (load averages of 2–10 on 2
 cores), so figures within about 20% of a target can fall on either side from one run to the next. Each cause comes
-with the fix proposed to the lead; none of them is applied in the code measured here.
+with a fix. The first has been applied since (commit ea38491; the numbers quoted for it come from a full run before
+the fix); the others are proposals.
 
 1. **History bound with parallel items (long run).** The pipeline continues as new only when no item runs (\`idle()\` in
    \`src/workflows/pipeline.ts\`), since its children would end with the run. With \`PIPELINE_PARALLEL_ITEMS\` > 1 it
@@ -19,11 +20,10 @@ with the fix proposed to the lead; none of them is applied in the code measured 
    items drain). Otherwise a run grows by about 38 events per item (backlog read, worktree prepared, child started and
    completed, worktree merged, coverage, outcome record, and their workflow tasks) until the backlog ends: 313 items
    made one run of 12,008 events; past about 1,350 items a run would reach the server's hard limit of 51,200 events
-   and be terminated. *Fix:* once the history is due, start no new item and let the running ones finish, then continue
-   as new (behind \`patched('drain-before-continue-as-new')\`; items waiting for a decision do not hold the drain). On a
-   copy of the code with that change, \`test/integration/long-run.test.ts\` passed with three pipeline runs, the longest
-   2,167 events, and the replay and pipeline workflow tests still passed. Without it the same test fails: one run
-   started all 128 items (4,994 events).
+   and be terminated. *Fixed* (ea38491): once the history is due, no new item starts and the running ones finish, then
+   the run continues as new (behind \`patched('drain-before-continue-as-new')\`; items waiting for a decision do not
+   hold the drain). With the drain, \`test/integration/long-run.test.ts\` passes with three pipeline runs, the longest
+   2,167 events. Without it the test fails: one run started all 128 items (4,994 events).
 2. **Hand-off latency.** The ratio lies near the 2× line: 1.5–1.9 in runs on a quieter machine, 2.14 in the full run.
    Inside an item a hand-off is one more workflow task than the baseline's (about 18 ms each) plus the \`finishTask\`
    activity (about 8 ms) and \`runAgentTask\`'s set-up (prompt file, "running" snapshot, log file, pid file).
