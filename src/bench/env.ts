@@ -1,15 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { childProcessEnvironment, loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../config';
 import { createNightshiftWorker, type WorkerHandle } from '../worker/run';
-import { createTemporalClient, isUnreachableError, type TemporalClient } from '../temporal/connection';
+import { createTemporalClient, type TemporalClient } from '../temporal/connection';
 import { startPipeline } from '../cli/commands/start';
+import { awaitPipelineResult } from '../temporal/pipeline-result';
 import type { PipelineResult, TaskRecord } from '../shared/types';
-import type { pipelineWorkflow } from '../workflows/pipeline';
 import { packageRoot } from '../util/package-root';
 import { writeGcProbe, type MemorySample } from './gc-probe';
 import { noopAgentCommand, type AgentRecord } from './noop-agent';
@@ -30,17 +29,7 @@ export interface BenchContext {
   log(line: string): void;
 }
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../util/free-port';
 
 export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -129,28 +118,38 @@ export async function inProcessWorker(project: BenchProject, address: string): P
 }
 
 /** Starts the project's pipeline (`--once`) like `nightshift start` does. */
+/**
+ * Runs the project's pipeline once to its end with nightshift's worker in this
+ * process, checks every item passed with the expected task count, and lets
+ * `inspect` read histories before the project's workflows are ended.
+ */
+export async function runInProcess<T>(
+  address: string,
+  project: BenchProject,
+  expect: { label: string; items: number; tasksPerItem: number },
+  inspect: (t: TemporalClient, wallMs: number) => Promise<T>,
+): Promise<T> {
+  const worker = await inProcessWorker(project, address);
+  const pipeline = await startBenchPipeline(project);
+  const started = Date.now();
+  try {
+    const result = await pipeline.result();
+    const wallMs = Date.now() - started;
+    if (result.itemsPassed !== expect.items || result.tasksRun !== expect.items * expect.tasksPerItem) {
+      throw new Error(`${expect.label}: expected ${expect.items} passed items, got ${JSON.stringify(result)}`);
+    }
+    return await inspect(pipeline.t, wallMs);
+  } finally {
+    await endProject(pipeline.t, project.paths.projectId);
+    await pipeline.t.close();
+    await worker.stop();
+  }
+}
+
 export async function startBenchPipeline(project: BenchProject): Promise<{ t: TemporalClient; workflowId: string; result: () => Promise<PipelineResult> }> {
   const t = createTemporalClient(project.config);
   const started = await startPipeline(t, project.config, project.paths, { once: true });
   return { t, workflowId: started.workflowId, result: () => awaitPipelineResult(t, started.workflowId) };
-}
-
-/**
- * The pipeline's result, following its continue-as-new chain, however long it
- * takes. nightshift's client has no gRPC retry interceptor, and the server
- * closes every connection after 5 minutes (frontend.keepAliveMaxConnectionAge):
- * the long poll then fails with UNAVAILABLE "Connection dropped" and is simply
- * asked again.
- */
-export async function awaitPipelineResult(t: TemporalClient, workflowId: string): Promise<PipelineResult> {
-  for (let dropped = 0; ; dropped++) {
-    try {
-      return await t.client.workflow.getHandle<typeof pipelineWorkflow>(workflowId).result();
-    } catch (err) {
-      if (!isUnreachableError(err) || dropped >= 100) throw err;
-      await sleepMs(200);
-    }
-  }
 }
 
 /** Ends whatever a project left running (its monitor after a `--once` pipeline, or both after a failure). */

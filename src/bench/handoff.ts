@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { summarize, type BenchSection } from './report';
 import { baselineGroup, runBaseline } from './baseline/run';
-import { benchProject, endProject, handoffsByGroup, inProcessWorker, itemOfTask, readAgentRecords, startBenchPipeline, type BenchContext, type BenchProject } from './env';
+import { benchProject, handoffsByGroup, itemOfTask, readAgentRecords, runInProcess, type BenchContext, type BenchProject } from './env';
 import { projectHistories } from './histories';
 import { commandLine, num, table, verdict } from './markdown';
 import type { AgentRecord } from './noop-agent';
@@ -21,19 +21,10 @@ function itemGaps(records: AgentRecord[], itemOf: Map<string, string>): number[]
 
 /** Runs the pipeline over the project with nightshift's worker in this process; profiles the item runs. */
 async function runNightshift(ctx: BenchContext, project: BenchProject, items: number): Promise<{ wallMs: number; items: HistoryProfile }> {
-  const worker = await inProcessWorker(project, ctx.address);
-  const pipeline = await startBenchPipeline(project);
-  const started = Date.now();
-  try {
-    const result = await pipeline.result();
-    const wallMs = Date.now() - started;
-    if (result.itemsPassed !== items || result.tasksRun !== items * TASKS_PER_ITEM) throw new Error(`handoff: expected ${items} passed items, got ${JSON.stringify(result)}`);
-    return { wallMs, items: await historyProfile(pipeline.t.client, (await projectHistories(pipeline.t.client, project.paths.projectId)).items) };
-  } finally {
-    await endProject(pipeline.t, project.paths.projectId);
-    await pipeline.t.close();
-    await worker.stop();
-  }
+  return runInProcess(ctx.address, project, { label: 'handoff', items, tasksPerItem: TASKS_PER_ITEM }, async (t, wallMs) => ({
+    wallMs,
+    items: await historyProfile(t.client, (await projectHistories(t.client, project.paths.projectId)).items),
+  }));
 }
 
 const meanMs = (a: { count: number; totalMs: number } | undefined) => (a && a.count ? a.totalMs / a.count : NaN);

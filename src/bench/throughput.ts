@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { summarize, type BenchSection } from './report';
 import { runBaseline } from './baseline/run';
-import { benchProject, endProject, inProcessWorker, readAgentRecords, startBenchPipeline, taskRate, type BenchContext } from './env';
+import { benchProject, readAgentRecords, runInProcess, taskRate, type BenchContext } from './env';
 import { projectHistories } from './histories';
 import { commandLine, num, table, verdict } from './markdown';
 import type { AgentRecord } from './noop-agent';
@@ -30,21 +30,11 @@ interface Run {
 async function nightshiftRun(ctx: BenchContext, items: number, run: number): Promise<Run & { loop: HistoryProfile }> {
   const recordFile = path.join(ctx.workDir, `throughput-nightshift-${run}.jsonl`);
   const project = benchProject(ctx, `throughput-${run}`, items, { parallel: PARALLEL, recordFile });
-  const worker = await inProcessWorker(project, ctx.address);
-  const pipeline = await startBenchPipeline(project);
-  const started = Date.now();
-  try {
-    const result = await pipeline.result();
-    const wallMs = Date.now() - started;
-    if (result.itemsPassed !== items || result.tasksRun !== items * TASKS_PER_ITEM) throw new Error(`throughput: expected ${items} passed items, got ${JSON.stringify(result)}`);
-    const loop = await historyProfile(pipeline.t.client, (await projectHistories(pipeline.t.client, project.paths.projectId)).pipeline);
+  return runInProcess(ctx.address, project, { label: 'throughput', items, tasksPerItem: TASKS_PER_ITEM }, async (t, wallMs) => {
+    const loop = await historyProfile(t.client, (await projectHistories(t.client, project.paths.projectId)).pipeline);
     const records = readAgentRecords(recordFile);
     return { rate: taskRate(records), windows: windowRates(records, WINDOW), wallMs, loop };
-  } finally {
-    await endProject(pipeline.t, project.paths.projectId);
-    await pipeline.t.close();
-    await worker.stop();
-  }
+  });
 }
 
 async function baselineRun(ctx: BenchContext, tasks: number, run: number): Promise<Run> {

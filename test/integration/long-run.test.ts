@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
-import { awaitPipelineResult } from '../../src/bench/env';
+import { awaitPipelineResult } from '../../src/temporal/pipeline-result';
 import { projectHistories, type ProjectHistories } from '../../src/bench/histories';
 import { noopAgentCommand, writeNoopAgent } from '../../src/bench/noop-agent';
 import type { PipelineResult } from '../../src/shared/types';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pipelineWorkflowId } from '../../shared/names';
 import { launchPipeline } from '../../temporal/launch';
+import { awaitPipelineResult } from '../../temporal/pipeline-result';
 import { buildPipelineSettings } from '../../pipeline/settings';
 import { ensureStateDir } from '../../pipeline/state-dir';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
@@ -51,7 +52,7 @@ export function registerStart(program: Command, globals: () => GlobalOptions): v
           print(autoCommitLine(ctx.config));
         }
         if (opts.wait) {
-          const result = await t.client.workflow.getHandle(r.workflowId).result();
+          const result = await awaitPipelineResult(t, r.workflowId);
           if (ctx.json) printJson({ ...r, result });
           else print(`Pipeline finished (${result.reason}): ${result.itemsPassed} passed, ${result.itemsFailed} failed, ${result.tasksRun} tasks`);
         } else if (ctx.json) printJson(r);
