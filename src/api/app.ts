@@ -28,6 +28,9 @@ export interface AppDeps {
   host: string;
 }
 
+/** How old a served pipeline-status may be (the `Age` header says how old it is). */
+export const STATUS_STALE_MS = 3000;
+
 /** Builds the REST API without listening, so tests can mount it on an ephemeral port. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -38,7 +41,9 @@ export function createApp(deps: AppDeps): Express {
   const readRights = requireReadRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host, required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED });
   const status = statusDeps(deps.config, deps.paths, deps.temporal, deps.tasks, deps.metrics);
   // Status is cached briefly so a polling dashboard or a Prometheus scrape costs Temporal one query a second, not one per request.
-  const statusCache = new TtlCache<PipelineStatusResponse>(1000);
+  // Past a second, the last answer (at most 3 s old) is served while one refresh runs: a slow worker answering
+  // the item queries never makes callers queue. A failed refresh drops it, so Temporal going away still shows as 503.
+  const statusCache = new TtlCache<PipelineStatusResponse>({ ttlMs: 1000, staleMs: STATUS_STALE_MS });
   const api = express.Router();
   api.use(readRights);
   api.use(healthRouter(deps.temporal));

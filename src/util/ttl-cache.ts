@@ -1,21 +1,77 @@
-/** Caches one async value for `ttlMs`; concurrent callers share the same in-flight computation. */
-export class TtlCache<T> {
-  private value: { at: number; promise: Promise<T> } | null = null;
+export interface TtlCacheOptions {
+  /** A value younger than this is served as is. */
+  ttlMs: number;
+  /**
+   * A value younger than this (but past `ttlMs`) is served at once while one
+   * refresh runs in the background, so callers never queue behind a slow source.
+   * Older values, and a cache with nothing in it, wait for the refresh. Defaults to `ttlMs`.
+   */
+  staleMs?: number;
+  /** The clock (tests pass their own). */
+  now?: () => number;
+}
 
-  constructor(private readonly ttlMs: number) {}
+/**
+ * Caches one async value. Concurrent callers share one in-flight computation,
+ * a failed computation drops the cached value (the next caller sees the error
+ * source afresh), and `clear()` forgets both the value and any computation in flight.
+ */
+export class TtlCache<T> {
+  private latest: { at: number; value: T } | null = null;
+  private inFlight: Promise<T> | null = null;
+  private readonly ttlMs: number;
+  private readonly staleMs: number;
+  private readonly now: () => number;
+
+  constructor(options: number | TtlCacheOptions) {
+    const o: TtlCacheOptions = typeof options === 'number' ? { ttlMs: options } : options;
+    this.ttlMs = o.ttlMs;
+    this.staleMs = Math.max(o.ttlMs, o.staleMs ?? o.ttlMs);
+    this.now = o.now ?? Date.now;
+  }
 
   get(compute: () => Promise<T>): Promise<T> {
-    const now = Date.now();
-    if (this.value && now - this.value.at < this.ttlMs) return this.value.promise;
-    const promise = compute();
-    this.value = { at: now, promise };
-    promise.catch(() => {
-      if (this.value?.promise === promise) this.value = null; // never cache a failure
-    });
-    return promise;
+    const age = this.latest ? this.now() - this.latest.at : Infinity;
+    if (this.latest && age < this.ttlMs) return Promise.resolve(this.latest.value);
+    const refresh = this.inFlight ?? this.refresh(compute);
+    if (this.latest && age < this.staleMs) return Promise.resolve(this.latest.value);
+    return refresh;
+  }
+
+  /** Age in ms of the value `get` would serve now without waiting, or null when it would wait. */
+  ageMs(): number | null {
+    if (!this.latest) return null;
+    const age = this.now() - this.latest.at;
+    return age < this.staleMs ? age : null;
   }
 
   clear(): void {
-    this.value = null;
+    this.latest = null;
+    this.inFlight = null;
+  }
+
+  private refresh(compute: () => Promise<T>): Promise<T> {
+    // A value is as old as the moment its computation began.
+    const startedAt = this.now();
+    const promise = compute().then(
+      (value) => {
+        if (this.inFlight === promise) this.latest = { at: startedAt, value };
+        return value;
+      },
+      (err: unknown) => {
+        if (this.inFlight === promise) this.latest = null; // never serve a value past a failure
+        throw err;
+      },
+    );
+    this.inFlight = promise;
+    void promise.then(
+      () => this.settle(promise),
+      () => this.settle(promise),
+    );
+    return promise;
+  }
+
+  private settle(promise: Promise<T>): void {
+    if (this.inFlight === promise) this.inFlight = null;
   }
 }

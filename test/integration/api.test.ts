@@ -16,6 +16,7 @@ async function serve(config: EnvConfig, root: string, host = '127.0.0.1') {
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
+    base,
     call: async (method: string, p: string, init: RequestInit = {}) => {
       const started = Date.now();
       const res = await fetch(base + p, { method, ...init });
@@ -128,6 +129,20 @@ describe('REST API input handling', () => {
     expect(r.status).toBe(200);
     expect(r.body.pipeline.state).toBe('not_started');
     expect(r.body).toMatchObject({ running: [], pending: [], recent_completed: [], running_by_phase: { spec: 0, impl: 0, test: 0, review: 0 }, latest_request: null, latest_response: null });
+  });
+
+  test('when pipeline-status is asked again, then the cached answer carries Age and an ETag that a conditional request turns into 304', async () => {
+    const base = await api.call('GET', '/api/agent/pipeline-status');
+    const first = await fetch(api.base + '/api/agent/pipeline-status');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(first.headers.get('age'))).toBeGreaterThanOrEqual(0);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^W\/"[0-9a-f]+-[\w-]+"$/);
+    expect(await first.json()).toEqual(base.body);
+    // fetch would add `Cache-Control: no-cache` to a conditional request, which always asks for the full answer.
+    const again = await fetch(api.base + '/api/agent/pipeline-status', { headers: { 'if-none-match': etag!, 'cache-control': 'max-age=0' } });
+    expect(again.status).toBe(304);
   });
 
   test('when the body is not JSON, then 400 with detail, not 500', async () => {
