@@ -1,4 +1,4 @@
-import { condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { buildDirection } from '../shared/directions';
 import { PHASE_ATTRIBUTE } from '../shared/search-attributes';
@@ -9,6 +9,9 @@ import { newTaskId } from './task-id';
 import { handleDecisions, runTaskToEnd, withDecision, type DecisionWait } from './task-runner';
 
 const NEXT_PHASE: Record<Phase, Phase | 'validate'> = { spec: 'impl', impl: 'test', test: 'review', review: 'validate' };
+
+/** Items started before this change wrote each record before the next task; they replay that way. */
+const RECORD_BESIDE_NEXT_TASK = 'record-beside-next-task';
 
 /** The validation command: bounded like an agent task. */
 function testRunner(s: PipelineSettings) {
@@ -80,61 +83,75 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     return null;
   };
 
-  // The item starts with its phase as a search attribute; each change is one history event.
-  let shownPhase: Phase = state.phase;
-  for (;;) {
-    await condition(() => !state.paused || state.stopRequested);
-    if (state.stopRequested) return end('stopped', 'stop requested');
-    if (s.searchAttributes && state.phase !== shownPhase) {
-      upsertSearchAttributes([{ key: PHASE_ATTRIBUTE, value: state.phase }]);
-      shownPhase = state.phase;
-    }
-    const base = buildDirection(state.phase, input.itemText, state.iteration, state.lastOutput);
-    const task: TaskSpec = state.again ?? {
-      id: newTaskId(),
-      task_type: state.phase,
-      direction: state.decided ? withDecision(base, state.decided.prompt, state.decided.decision) : base,
-      model: `${s.agent.name}/${s.agent.modelByType[state.phase]}`,
-      item_key: input.itemKey,
-      iteration: state.iteration,
-      created_at: new Date().toISOString(),
-    };
-    state.decided = null;
-    state.again = null;
-    state.currentTask = { ...task, status: 'running', started_at: null };
-    const ended = await runTaskToEnd(
-      { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent, onRateLimited: tellRateLimited },
-      task,
-    );
-    state.currentTask = null;
-    if (ended.kind === 'rate_limited') {
-      state.again = task; // the same task, once the limit has reset
-      continue;
-    }
-    state.tasksRun += 1;
-    if (ended.kind === 'decided') {
-      state.decided = { prompt: ended.prompt, decision: ended.decision }; // same phase again, with the answer
-      continue;
-    }
-    if (ended.kind === 'decision_timeout') return end('failed', `no decision for task ${task.id} within ${s.needsDecisionTimeoutHours} h`);
-    if (ended.kind === 'stopped_waiting') return end('stopped', 'stop requested while waiting for a decision');
-    const result = ended.result;
-    if (state.phase === 'spec' && result.status === 'completed') state.specOutput = result.output;
-    if (result.status === 'failed') {
-      const failed = fail(result.output);
+  // A finished task's record (snapshot + metrics line) is written beside the next task's agent run, not before it:
+  // the hand-off between tasks is then one workflow task, like a plain sequence of activities.
+  const recordBesideNext = patched(RECORD_BESIDE_NEXT_TASK);
+  let recording: Promise<unknown> = Promise.resolve();
+  const result = await runPhases();
+  await recording; // every task is recorded before the item reports its end
+  return result;
+
+  async function runPhases(): Promise<ItemResult> {
+    // The item starts with its phase as a search attribute; each change is one history event.
+    let shownPhase: Phase = state.phase;
+    for (;;) {
+      await condition(() => !state.paused || state.stopRequested);
+      if (state.stopRequested) return end('stopped', 'stop requested');
+      if (s.searchAttributes && state.phase !== shownPhase) {
+        upsertSearchAttributes([{ key: PHASE_ATTRIBUTE, value: state.phase }]);
+        shownPhase = state.phase;
+      }
+      const base = buildDirection(state.phase, input.itemText, state.iteration, state.lastOutput);
+      const task: TaskSpec = state.again ?? {
+        id: newTaskId(),
+        task_type: state.phase,
+        direction: state.decided ? withDecision(base, state.decided.prompt, state.decided.decision) : base,
+        model: `${s.agent.name}/${s.agent.modelByType[state.phase]}`,
+        item_key: input.itemKey,
+        iteration: state.iteration,
+        created_at: new Date().toISOString(),
+      };
+      state.decided = null;
+      state.again = null;
+      state.currentTask = { ...task, status: 'running', started_at: null };
+      const ended = await runTaskToEnd(
+        { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent, onRateLimited: tellRateLimited, recordBesideNext },
+        task,
+      );
+      state.currentTask = null;
+      if (ended.kind === 'finished') {
+        recording = Promise.all([recording, ended.recorded]);
+        recording.catch(() => undefined); // handled here if the item is cancelled before it awaits the records
+      }
+      if (ended.kind === 'rate_limited') {
+        state.again = task; // the same task, once the limit has reset
+        continue;
+      }
+      state.tasksRun += 1;
+      if (ended.kind === 'decided') {
+        state.decided = { prompt: ended.prompt, decision: ended.decision }; // same phase again, with the answer
+        continue;
+      }
+      if (ended.kind === 'decision_timeout') return end('failed', `no decision for task ${task.id} within ${s.needsDecisionTimeoutHours} h`);
+      if (ended.kind === 'stopped_waiting') return end('stopped', 'stop requested while waiting for a decision');
+      const result = ended.result;
+      if (state.phase === 'spec' && result.status === 'completed') state.specOutput = result.output;
+      if (result.status === 'failed') {
+        const failed = fail(result.output);
+        if (failed) return failed;
+        continue;
+      }
+      const next = NEXT_PHASE[state.phase];
+      if (next !== 'validate') {
+        state.phase = next;
+        continue;
+      }
+      const tests = s.testCommand ? await testRunner(s).runTestCommand({ projectRoot: workDir, argv: s.testCommand, timeoutSeconds: s.taskTimeoutSeconds }) : null;
+      const verdict = judgeValidation(result, tests);
+      log.info('validation', { item: input.itemKey, passed: verdict.passed, feedback: verdict.feedback.slice(0, 120) });
+      if (verdict.passed) return end('passed', 'passed validation', tests?.ok ?? false);
+      const failed = fail(verdict.feedback);
       if (failed) return failed;
-      continue;
     }
-    const next = NEXT_PHASE[state.phase];
-    if (next !== 'validate') {
-      state.phase = next;
-      continue;
-    }
-    const tests = s.testCommand ? await testRunner(s).runTestCommand({ projectRoot: workDir, argv: s.testCommand, timeoutSeconds: s.taskTimeoutSeconds }) : null;
-    const verdict = judgeValidation(result, tests);
-    log.info('validation', { item: input.itemKey, passed: verdict.passed, feedback: verdict.feedback.slice(0, 120) });
-    if (verdict.passed) return end('passed', 'passed validation', tests?.ok ?? false);
-    const failed = fail(verdict.feedback);
-    if (failed) return failed;
   }
 }

@@ -54,10 +54,17 @@ export interface TaskRunContext {
   onWaiting?: (waiting: boolean) => Promise<void>;
   onRateLimited?: (until: string) => Promise<void>;
   context?: Record<string, unknown>;
+  /**
+   * Return a finished task before its record is written: the record's activity is
+   * then scheduled in the same workflow task as whatever the caller does next (the
+   * next agent run), instead of costing the hand-off a round trip. The caller must
+   * await `recorded` before it ends.
+   */
+  recordBesideNext?: boolean;
 }
 
 export type TaskEnd =
-  | { kind: 'finished'; result: RunAgentTaskResult; record: TaskRecord }
+  | { kind: 'finished'; result: RunAgentTaskResult; record: TaskRecord; recorded: Promise<void> }
   | { kind: 'decided'; result: RunAgentTaskResult; record: TaskRecord; prompt: string; decision: string }
   | { kind: 'decision_timeout'; result: RunAgentTaskResult; record: TaskRecord }
   | { kind: 'stopped_waiting'; result: RunAgentTaskResult; record: TaskRecord }
@@ -110,8 +117,10 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
       ? await gitSteps(s).commitTask({ cwd: ctx.workDir, taskId: task.id, taskType: task.task_type, direction: task.direction, push: s.autoPush })
       : null;
   const record: TaskRecord = { ...base, commit_sha: commit?.sha ?? null, push_error: commit?.pushError ?? commit?.error ?? null };
-  await finishRecord(s, record, result.durationSeconds);
-  return { kind: 'finished', result, record };
+  const recorded = finishRecord(s, record, result.durationSeconds);
+  if (!ctx.recordBesideNext) await recorded;
+  else recorded.catch(() => undefined); // marks a cancelled record as handled; the caller still awaits the original
+  return { kind: 'finished', result, record, recorded };
 }
 
 /**

@@ -47,6 +47,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskWorkfl
   }
   current = { ...task, status: 'running', started_at: null };
   const ended = await runTaskToEnd(ctx, task);
+  if (ended.kind === 'finished') await ended.recorded;
   current = null;
   return { taskId: task.id, status: ended.record.status };
 }

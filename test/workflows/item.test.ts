@@ -21,6 +21,8 @@ interface Scenario {
   results: RunAgentTaskResult[];
   finished: FinishTaskInput[];
   testCalls: RunTestCommandInput[];
+  /** How long the fake finishTask takes for a task (0 when unset). */
+  finishDelayMs?: (task: TaskSpec) => number;
 }
 
 const scenarios = new Map<string, Scenario>();
@@ -36,7 +38,9 @@ const fakes: Fakes = {
     return result;
   },
   async finishTask(input) {
-    scenarios.get(input.task.item_key ?? '')?.finished.push(input);
+    const sc = scenarios.get(input.task.item_key ?? '');
+    if (sc?.finishDelayMs) await sleep(sc.finishDelayMs(input.task));
+    sc?.finished.push(input);
     return { metricsLineWritten: true };
   },
   async runTestCommand(input) {
@@ -120,6 +124,29 @@ describe('itemWorkflow', () => {
         output_chars: r.output.replace(/\s+/g, '').length,
       });
     });
+  });
+
+  test('when a task ends, then its record is scheduled in the same workflow task as the next agent run, and the item ends only once every record is written', async () => {
+    const sc = scenario(allPass);
+    sc.finishDelayMs = (task) => (task.task_type === 'review' ? 1500 : 0);
+    const result = await runItem(sc);
+    expect(result.outcome).toBe('passed');
+    expect(sc.finished.map((f) => f.task.task_type)).toEqual(['spec', 'impl', 'test', 'review']); // the slow last record was awaited
+
+    const { events = [] } = await fixture.client().client.workflow.getHandle(`wf-${sc.key}`).fetchHistory();
+    const scheduled = events
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => ({ type: e.activityTaskScheduledEventAttributes!.activityType!.name, by: Number(e.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId) }));
+    const runs = scheduled.filter((a) => a.type === 'runAgentTask');
+    const records = scheduled.filter((a) => a.type === 'finishTask');
+    expect(runs).toHaveLength(4);
+    expect(records).toHaveLength(4);
+    // Hand-off: task n's record and task n+1's agent leave in one workflow task completion.
+    for (let n = 0; n < 3; n++) expect(records[n].by).toBe(runs[n + 1].by);
+    const lastRecordDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes && Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(events.find((x) => Number(x.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId) === records[3].by && x.activityTaskScheduledEventAttributes?.activityType?.name === 'finishTask')!.eventId));
+    const completed = events.findIndex((e) => e.workflowExecutionCompletedEventAttributes);
+    expect(lastRecordDone).toBeGreaterThan(-1);
+    expect(completed).toBeGreaterThan(lastRecordDone);
   });
 
   test('when the first review fails, then a fix impl with the review feedback starts iteration 2 and the item passes after test and review', async () => {
