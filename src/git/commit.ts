@@ -1,4 +1,4 @@
-import { git, findCommitWith, isWorkTree } from './repo';
+import { git, headCommit, workTreeStatus } from './repo';
 import { taskCommitMessage, trailer } from './message';
 
 export interface TaskCommitResult {
@@ -12,17 +12,20 @@ export interface TaskCommitResult {
 
 /**
  * Commits what a task changed in its work tree, once: a retried step finds
- * its trailer and returns the existing commit instead of making another.
- * Never an empty commit. The state dir is excluded through .git/info/exclude.
+ * its trailer on HEAD and returns that commit instead of making another (no one
+ * else commits on the task's branch between the attempts). Never an empty
+ * commit. The state dir is excluded through .git/info/exclude. A task that
+ * changed nothing costs two git processes: status, and HEAD's message.
  */
 export async function commitTask(o: { cwd: string; taskId: string; taskType: string; direction: string; push: boolean }): Promise<TaskCommitResult> {
   const none = (skipped: string, sha: string | null = null): TaskCommitResult => ({ committed: false, sha, skipped, pushed: false, pushError: null });
   if (o.taskType === 'heal') return none('heal-task'); // heal tasks are never auto-committed
-  if (!(await isWorkTree(o.cwd))) return none('not-a-work-tree');
+  const status = await workTreeStatus(o.cwd);
+  if (status === null) return none('not-a-work-tree');
+  const head = await headCommit(o.cwd);
+  if (head && head.message.includes(trailer(o.taskId))) return none('already-committed', head.sha);
+  if (status.trim() === '') return none('no-changes');
   const g = await git(o.cwd);
-  const existing = await findCommitWith(g, trailer(o.taskId));
-  if (existing) return none('already-committed', existing);
-  if ((await g.raw(['status', '--porcelain'])).trim() === '') return none('no-changes');
   await g.raw(['add', '-A']);
   if ((await g.raw(['diff', '--cached', '--name-only'])).trim() === '') return none('no-changes');
   // The message is one argv element: shell syntax and newlines in a direction land literally.
