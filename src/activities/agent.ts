@@ -54,8 +54,6 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     const logFile = taskLogPath(stateDir, task.id);
     const pidFile = path.join(runDir, `${task.id}.pid`);
     await Promise.all([mkdir(runDir, { recursive: true }), mkdir(path.dirname(promptFile), { recursive: true }), mkdir(path.dirname(logFile), { recursive: true })]);
-    await killPreviousAttempt(pidFile, task.id);
-    await writeFile(promptFile, task.direction);
 
     const argv = renderArgv(input.agent.argvTemplate, {
       direction: task.direction,
@@ -66,8 +64,13 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     });
     const startedAt = new Date().toISOString();
     const running: TaskRecord = { ...task, status: 'running', started_at: startedAt, finished_at: null, output: null, exit_code: null, decision_prompt: null, decision: null };
-    // The "running" snapshot is informative; a state dir that cannot take it must not stop the agent.
-    await appendTaskSnapshot(stateDir, running).catch((err: Error) => ctx.log.warn('task snapshot not writable', { taskId: task.id, error: err.message }));
+    // Independent file steps run side by side: they sit between one task's end and the next one's start.
+    await Promise.all([
+      killPreviousAttempt(pidFile, task.id),
+      writeFile(promptFile, task.direction),
+      // The "running" snapshot is informative; a state dir that cannot take it must not stop the agent.
+      appendTaskSnapshot(stateDir, running).catch((err: Error) => ctx.log.warn('task snapshot not writable', { taskId: task.id, error: err.message })),
+    ]);
 
     const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
     // A full disk or a read-only state dir must not crash the worker or lose the task:
@@ -83,6 +86,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     let verdict: 'pass' | 'fail' | null = null;
     let decisionPrompt: string | null = null;
     let nonWhitespace = 0;
+    let pidWritten: Promise<unknown> = Promise.resolve();
     const heartbeat = setInterval(() => ctx.heartbeat({ lastOutput: tail.slice(-200) }), HEARTBEAT_EVERY_MS);
     ctx.heartbeat({ started: startedAt });
     const outcome = await runInProcessGroup({
@@ -91,7 +95,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       env: { ...deps.agentEnv, NIGHTSHIFT_TASK_ID: task.id, NIGHTSHIFT_TASK_TYPE: task.task_type },
       timeoutMs: input.timeoutSeconds * 1000,
       signal: ctx.cancellationSignal,
-      onSpawn: (pid) => void writeFile(pidFile, String(pid)).catch(() => undefined),
+      onSpawn: (pid) => void (pidWritten = writeFile(pidFile, String(pid)).catch(() => undefined)),
       onOutput: (chunk) => {
         log.write(chunk);
         tail = (tail + chunk).slice(-OUTPUT_LIMIT * 2);
@@ -132,9 +136,8 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     if (limitedUntil) output += `\n[Pipeline] Usage limit reached: paused until ${limitedUntil.toISOString()}; the task runs again then (not a failure).`;
     const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
     log.end(`\n# duration_seconds=${durationSeconds} exit=${exitCode ?? outcome.signal ?? 'none'} status=${outcome.aborted ? 'cancelled' : status}\n`);
-    await new Promise<void>((r) => (log.closed || log.destroyed ? r() : log.once('close', () => r())));
+    await Promise.all([new Promise<void>((r) => (log.closed || log.destroyed ? r() : log.once('close', () => r()))), pidWritten.then(() => rm(pidFile, { force: true }))]);
     if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
-    await rm(pidFile, { force: true });
     if (outcome.aborted) throw new CancelledFailure('agent task cancelled');
     return {
       status,
