@@ -178,6 +178,8 @@ export interface ItemInput {
   settings: PipelineSettings;
   /** Where the item's tasks run: the project root, or the item's worktree. */
   workDir?: string;
+  /** The item prepares its own worktree (on `settings.baseBranch`) as its first step and runs its tasks there. */
+  ownWorktree?: boolean;
   resume?: ItemPosition | null;
   paused?: boolean;
 }

@@ -13,6 +13,15 @@ const NEXT_PHASE: Record<Phase, Phase | 'validate'> = { spec: 'impl', impl: 'tes
 /** Items started before this change wrote each record before the next task; they replay that way. */
 const RECORD_BESIDE_NEXT_TASK = 'record-beside-next-task';
 
+/** The item's worktree: git in the project repository, bounded, heartbeating, retried (as the pipeline's own project steps). */
+function worktreeSteps(s: PipelineSettings) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  });
+}
+
 /** The validation command: bounded like an agent task. */
 function testRunner(s: PipelineSettings) {
   return proxyActivities<Activities>({
@@ -40,9 +49,9 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     again: null as TaskSpec | null,
   };
   const wait: DecisionWait = { waiting: null, decision: null };
-  const workDir = input.workDir ?? s.projectRoot;
+  let workDir = input.workDir ?? s.projectRoot;
   // In a worktree every task is committed: the item's branch is what gets merged.
-  const commitTasks = s.autoCommit || workDir !== s.projectRoot;
+  let commitTasks = s.autoCommit || workDir !== s.projectRoot;
   setHandler(itemStatusQuery, () => ({
     itemKey: input.itemKey,
     itemText: input.itemText,
@@ -86,6 +95,11 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   // A finished task's record (snapshot + metrics line) is written beside the next task's agent run, not before it:
   // the hand-off between tasks is then one workflow task, like a plain sequence of activities.
   const recordBesideNext = patched(RECORD_BESIDE_NEXT_TASK);
+  if (input.ownWorktree && s.baseBranch) {
+    // Done here, not by the pipeline, so items prepare their worktrees side by side instead of one by one in its loop.
+    workDir = (await worktreeSteps(s).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: input.itemKey, baseBranch: s.baseBranch })).path;
+    commitTasks = true;
+  }
   let recording: Promise<unknown> = Promise.resolve();
   const result = await runPhases();
   await recording; // every task is recorded before the item reports its end

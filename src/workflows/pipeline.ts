@@ -28,6 +28,9 @@ const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
 /** Patch id: runs recorded before the drain keep starting items past the history threshold when replayed. */
 const DRAIN_BEFORE_CONTINUE_AS_NEW = 'drain-before-continue-as-new';
 
+/** Patch id: runs recorded before items prepared their own worktrees prepare them in the loop when replayed. */
+const WORKTREE_IN_ITEM = 'worktree-prepared-by-item';
+
 /** Old task logs and metrics lines are housekept once a day. */
 const MAINTENANCE_EVERY_MS = 24 * 3_600_000;
 
@@ -141,8 +144,13 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
       const next = nextPendingItem(state);
       if (next) {
-        const workDir = useWorktrees ? (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: next.key, baseBranch: s.baseBranch! })).path : s.projectRoot;
-        await startItem(input, next, workDir, state.paused, running, finished);
+        // The loop is the pipeline's one serial path: an item's worktree is prepared by the item itself.
+        const ownWorktree = useWorktrees && patched(WORKTREE_IN_ITEM);
+        const workDir =
+          useWorktrees && !ownWorktree
+            ? (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: next.key, baseBranch: s.baseBranch! })).path
+            : s.projectRoot;
+        await startItem(input, next, { workDir: ownWorktree ? undefined : workDir, ownWorktree }, state.paused, running, finished);
         continue;
       }
       if (idle() && input.once) return end('once');
@@ -192,7 +200,7 @@ async function settleItem(input: PipelineInput, item: ItemRecord, result: ItemRe
 async function startItem(
   input: PipelineInput,
   item: ItemRecord,
-  workDir: string,
+  where: { workDir?: string; ownWorktree: boolean },
   paused: boolean,
   running: Map<string, ChildWorkflowHandle<typeof itemWorkflow>>,
   finished: { item: ItemRecord; result: ItemResult }[],
@@ -200,7 +208,7 @@ async function startItem(
   const workflowId = itemWorkflowId(input.projectId, item.key);
   const handle = await startChild(itemWorkflow, {
     workflowId,
-    args: [{ projectId: input.projectId, itemKey: item.key, itemText: item.text, settings: input.settings, workDir, resume: item.resume, paused }],
+    args: [{ projectId: input.projectId, itemKey: item.key, itemText: item.text, settings: input.settings, ...where, resume: item.resume, paused }],
     typedSearchAttributes: workflowSearchAttributes(input.settings.searchAttributes, { projectId: input.projectId, itemKey: item.key, phase: item.resume?.phase ?? 'spec' }),
     staticSummary: `${input.projectId}: ${item.text.slice(0, 200)}`,
     staticDetails: `Backlog item \`${item.key}\` (${item.source}) of project \`${input.settings.projectRoot}\``,

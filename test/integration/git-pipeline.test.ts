@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectPaths, type EnvConfig } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
+import { itemWorkflowId } from '../../src/shared/names';
 import type { TemporalClient } from '../../src/temporal/connection';
 import { git, makeProject, readJsonl, type TempProject } from '../helpers/project';
 import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
@@ -18,19 +19,27 @@ function commitsOn(root: string, ref: string): { subject: string; files: string[
     });
 }
 
-async function run(project: TempProject, overrides: Record<string, string>) {
+async function run(project: TempProject, overrides: Record<string, string>, keepClient = false) {
   const config: EnvConfig = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', ...overrides });
   const t: TemporalClient = testClient(config);
+  if (keepClient) clients.push(t);
   const worker: TestWorker = await startTestWorker(config);
   try {
     const paths = projectPaths(config, project.root);
     const started = await startPipeline(t, config, paths, { once: true });
-    return { result: await t.client.workflow.getHandle(started.workflowId).result(), paths };
+    const result = await t.client.workflow.getHandle(started.workflowId).result();
+    /** The activity types a workflow scheduled, in order. */
+    const activitiesOf = async (workflowId: string) =>
+      ((await t.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    return { result, paths, activitiesOf, pipelineId: started.workflowId };
   } finally {
     await worker.stop();
-    await t.close();
+    if (!keepClient) await t.close();
   }
 }
+
+const clients: TemporalClient[] = [];
+afterAll(async () => Promise.all(clients.map((t) => t.close())));
 
 describe('git: auto-commit in the project root', () => {
   test('when PIPELINE_AUTO_COMMIT=1, then every completed task is one commit with its trailer, and the state dir is never committed', async () => {
@@ -59,8 +68,14 @@ describe('git: auto-commit in the project root', () => {
 describe('git: parallel items in worktrees', () => {
   test('when two items run in parallel, then each commits only its own files on its own branch and both are merged back', async () => {
     const project = makeProject(['Parallel item one', 'Parallel item two'], { default: [{ sleepMs: 300, output: 'did the work for this task' }], review: [{ output: 'VERDICT: pass' }] });
-    const { result, paths } = await run(project, { PIPELINE_PARALLEL_ITEMS: '2' });
+    const { result, paths, activitiesOf, pipelineId } = await run(project, { PIPELINE_PARALLEL_ITEMS: '2' }, true);
     expect(result).toMatchObject({ itemsPassed: 2, itemsFailed: 0, tasksRun: 8 });
+    // Each item prepares its own worktree as its first step; the pipeline only merges them back.
+    const pipelineSteps = await activitiesOf(pipelineId);
+    expect(pipelineSteps).not.toContain('prepareWorktree');
+    expect(pipelineSteps.filter((a) => a === 'closeWorktree')).toHaveLength(2);
+    const items = readJsonl<{ key: string }>(path.join(paths.stateDir, 'items.jsonl'));
+    for (const { key } of items) expect((await activitiesOf(itemWorkflowId(paths.projectId, key)))[0]).toBe('prepareWorktree');
     const calls = project.calls();
     // both items really ran at the same time in different folders
     expect(new Set(calls.map((c) => (c as unknown as { cwd: string }).cwd)).size).toBe(2);
