@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { whileHeartbeating } from './heartbeat';
 import { commitTask } from '../git/commit';
 import { itemBranch } from '../git/message';
@@ -9,7 +9,7 @@ import type { CloseWorktreeInput, CloseWorktreeResult, CommitTaskInput, CommitTa
 export function createCommitTask() {
   return async function commitTaskActivity(input: CommitTaskInput): Promise<CommitTaskResult> {
     try {
-      const r = await whileHeartbeating(() => commitTask(input));
+      const r = await whileHeartbeating(() => commitTask({ ...input, firstAttempt: Context.current().info.attempt === 1 }));
       if (r.pushError) log.warn('auto-push failed', { taskId: input.taskId, error: r.pushError });
       return { ...r, error: null };
     } catch (err) {

@@ -14,15 +14,16 @@ export interface TaskCommitResult {
  * Commits what a task changed in its work tree, once: a retried step finds
  * its trailer on HEAD and returns that commit instead of making another (no one
  * else commits on the task's branch between the attempts). Never an empty
- * commit. The state dir is excluded through .git/info/exclude. A task that
- * changed nothing costs two git processes: status, and HEAD's message.
+ * commit. The state dir is excluded through .git/info/exclude. A first attempt
+ * for a task that changed nothing costs one git process (status).
  */
-export async function commitTask(o: { cwd: string; taskId: string; taskType: string; direction: string; push: boolean }): Promise<TaskCommitResult> {
+export async function commitTask(o: { cwd: string; taskId: string; taskType: string; direction: string; push: boolean; firstAttempt?: boolean }): Promise<TaskCommitResult> {
   const none = (skipped: string, sha: string | null = null): TaskCommitResult => ({ committed: false, sha, skipped, pushed: false, pushError: null });
   if (o.taskType === 'heal') return none('heal-task'); // heal tasks are never auto-committed
   const status = await workTreeStatus(o.cwd);
   if (status === null) return none('not-a-work-tree');
-  const head = await headCommit(o.cwd);
+  // Only a retry can find its own commit: a first attempt skips the look.
+  const head = o.firstAttempt ? null : await headCommit(o.cwd);
   if (head && head.message.includes(trailer(o.taskId))) return none('already-committed', head.sha);
   if (status.trim() === '') return none('no-changes');
   const g = await git(o.cwd);

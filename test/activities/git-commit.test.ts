@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createCommitTask } from '../../src/activities/git';
 import { commitTask } from '../../src/git/commit';
+import type { CommitTaskResult } from '../../src/shared/types';
 import { shortDirection, taskCommitMessage } from '../../src/git/message';
 import { ensureStateDir } from '../../src/pipeline/state-dir';
 import { git as run } from '../helpers/project';
@@ -56,6 +59,22 @@ describe('auto-commit of a task', () => {
     const retry = await commitTask({ cwd: root, taskId: id(4), taskType: 'test', direction: 'd', push: false });
     expect(retry).toMatchObject({ committed: false, skipped: 'already-committed', sha: first.sha });
     expect(commits(root)).toBe(2);
+  });
+
+  test('when the commitTask activity runs again as attempt 2 after attempt 1 committed, then it returns that commit; attempt 1 never looks', async () => {
+    const activity = createCommitTask();
+    const root = repo();
+    writeFileSync(path.join(root, 'e.txt'), 'e');
+    const input = { cwd: root, taskId: id(9), taskType: 'impl' as const, direction: 'd', push: false };
+    const first = (await new MockActivityEnvironment({ attempt: 1 }).run(activity, input)) as CommitTaskResult;
+    expect(first).toMatchObject({ committed: true, error: null });
+    writeFileSync(path.join(root, 'f.txt'), 'changed after the commit');
+    const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(activity, input)) as CommitTaskResult;
+    expect(retry).toMatchObject({ committed: false, skipped: 'already-committed', sha: first.sha });
+    // A first attempt trusts that it made no commit yet: with the same id it commits what changed.
+    const fresh = (await new MockActivityEnvironment({ attempt: 1 }).run(activity, input)) as CommitTaskResult;
+    expect(fresh).toMatchObject({ committed: true });
+    expect(commits(root)).toBe(3);
   });
 
   test('when nothing changed, the folder is not a git work tree, or the task is a heal task, then nothing is committed', async () => {
