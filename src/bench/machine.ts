@@ -33,3 +33,39 @@ export function machineInfo(now = new Date()): MachineInfo {
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
+
+/** The machine's CPU time so far, in clock ticks, from the first line of /proc/stat (null off Linux). */
+export interface CpuTicks {
+  busy: number;
+  idle: number;
+  steal: number;
+}
+
+export function cpuTicks(stat?: string): CpuTicks | null {
+  let text = stat;
+  try {
+    text ??= readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return null;
+  }
+  const m = /^cpu\s+(.+)$/m.exec(text);
+  if (!m) return null;
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = m[1].trim().split(/\s+/).map(Number);
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal: steal ?? 0 };
+}
+
+/**
+ * How the machine's CPU time went between two readings, as shares of it:
+ * busy (anything running here, the bench included), idle, and stolen by the
+ * hypervisor for other guests. A high steal share means the figures measured
+ * then ran on less CPU than the machine has.
+ */
+export function cpuShares(from: CpuTicks | null, to: CpuTicks | null): { busy: number; idle: number; steal: number } | null {
+  if (!from || !to) return null;
+  const busy = to.busy - from.busy;
+  const idle = to.idle - from.idle;
+  const steal = to.steal - from.steal;
+  const total = busy + idle + steal;
+  return total > 0 ? { busy: busy / total, idle: idle / total, steal: steal / total } : null;
+}

@@ -9,7 +9,7 @@ import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { packageRoot } from '../util/package-root';
 import { installRuntime } from '../worker/run';
 import { freePort, type BenchContext } from './env';
-import { machineInfo, type MachineInfo } from './machine';
+import { cpuShares, cpuTicks, machineInfo, type MachineInfo } from './machine';
 import { table } from './markdown';
 import { ANALYSIS } from './analysis';
 import { writeNoopAgent } from './noop-agent';
@@ -94,9 +94,12 @@ function render(machine: MachineInfo, command: string, sections: BenchSection[],
     ),
     '',
     table(
-      ['figure', 'targets met', 'targets missed'],
-      sections.map((s) => [s.title, count(s.body, '**met**'), count(s.body, '**missed**')]),
+      ['figure', 'targets met', 'targets missed', 'machine CPU while measured: busy / idle / stolen by the host'],
+      sections.map((s) => [s.title, count(s.body, '**met**'), count(s.body, '**missed**'), s.cpu ? [s.cpu.busy, s.cpu.idle, s.cpu.steal].map((x) => `${Math.round(x * 100)}%`).join(' / ') : 'n/a']),
     ),
+    '',
+    'Busy is all work on the machine, the bench\'s own included; stolen is CPU time the hypervisor gave to other guests. ' +
+      'Figures measured while a large share was stolen ran on less CPU than the machine has.',
     '',
     ...sections.flatMap((s) => [`## ${s.title}`, '', s.body.trim(), '']),
     ANALYSIS.trim(),
@@ -136,8 +139,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     for (const name of opts.only ?? (Object.keys(FIGURES) as Figure[])) {
       const t0 = Date.now();
+      const ticks0 = cpuTicks();
       try {
-        sections.push(await FIGURES[name](ctx));
+        sections.push({ ...(await FIGURES[name](ctx)), cpu: cpuShares(ticks0, cpuTicks()) });
       } catch (err) {
         failures++;
         log(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
