@@ -78,10 +78,11 @@ export async function handoffSection(ctx: BenchContext): Promise<BenchSection> {
     `Target: nightshift's median ≤ 2 × the baseline's (${num(2 * b.median)} ms): ${verdict(met)}.`,
     '',
     `What a hand-off inside an item is made of (means from the item workflows' histories, scheduled → completed): the ` +
-      `agent activity's tail (log closed, pid file removed), a workflow task (${num(meanMs(ns.items.workflowTasks))} ms), the ` +
-      `\`finishTask\` activity (${num(meanMs(ns.items.activities.get('finishTask')))} ms: the task snapshot and its metrics line), ` +
-      `another workflow task, then the next \`runAgentTask\`'s set-up (prompt file, "running" snapshot, log file) and the spawn. ` +
-      `The baseline has one workflow task per hand-off and no bookkeeping. ` +
+      `agent activity's tail (log closed, pid file removed), one workflow task (${num(meanMs(ns.items.workflowTasks))} ms) that ` +
+      `schedules both the finished task's \`finishTask\` (${num(meanMs(ns.items.activities.get('finishTask')))} ms: the task ` +
+      `snapshot and its metrics line, run beside the next agent) and the next \`runAgentTask\`, then that activity's set-up ` +
+      `(prompt file, "running" snapshot, log file) and the spawn. The baseline has the same one workflow task per hand-off and ` +
+      `no bookkeeping. ` +
       `Between items (last task of one item → first task of the next: outcome record, coverage, backlog read, child start): ` +
       `median ${num(gaps.median)} ms, p95 ${num(gaps.p95)} ms (${gaps.n} gaps). One agent run itself (start → exit, mostly ` +
       `node's bootstrap): median ${num(agentRun.median)} ms. Wall time: nightshift ${num(ns.wallMs / 1000)} s for ${tasks} tasks, ` +

@@ -70,7 +70,7 @@ export async function throughputSection(ctx: BenchContext): Promise<BenchSection
   const body = [
     `${items} backlog items (${tasks} tasks) with \`PIPELINE_PARALLEL_ITEMS=${PARALLEL}\`, \`PIPELINE_AUTO_COMMIT=0\`, the no-op agent, in a ` +
       `fresh git repository on \`main\`. With more than one item at once and a base branch, every item runs in its own git ` +
-      `worktree and branch: the pipeline creates the worktree, commits each completed task on the item's branch (when the ` +
+      `worktree and branch: the item creates its worktree as its first step, commits each completed task on the item's branch (when the ` +
       `agent changed something — the no-op agent changes nothing), merges the branch back and updates ` +
       `\`docs/SPEC-COVERAGE.md\` with a commit after each item. Rate = tasks ÷ (last agent exit − first agent start), ` +
       `from the agent's own records; its spread within the run: the rate over each window of ${WINDOW} consecutive agent exits. ` +
