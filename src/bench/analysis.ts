@@ -49,12 +49,12 @@ figure was measured, and figures within about 20% of a target fall on either sid
    arrived during it waited for it. *Fixed:* stale-while-revalidate. A status is fresh for 1 s; after that the last
    one (at most 3 s old, \`Age\` header) is answered at once while one refresh runs, and a failed refresh drops it, so
    an unreachable Temporal still gives a 503 within 2 s. Each cached status is serialised and hashed for its ETag once,
-   not per request. Requests per second went from 307 to 860–1,740 in same-day runs; the tail is now set by CPU, as for
+   not per request. Requests per second went from 307 to 860–2,520 in same-day runs; the tail is now set by CPU, as for
    metrics (next item).
 5. **Tail latency under 50 connections, both endpoints.** With 50 connections kept busy, mean latency is at least 50 ÷
-   throughput (Little's law): 27–29 ms at 1,700–1,840 requests/s. The API (0.3 ms of CPU per request), the load
+   throughput (Little's law): 20–29 ms at 1,700–2,520 requests/s. The API (0.3 ms of CPU per request), the load
    generator, the worker, the agents and the server share 2 cores, so the p99 follows the machine: 84–109 ms in
-   quieter runs, several hundred ms when the CPU is short. A fair check needs the load generator on another machine.
+   quieter runs (96 and 97 ms in the run above), several hundred ms when the CPU is short. A fair check needs the load generator on another machine.
 6. **The pipeline under API load.** The load generator and the API take up to a core between them (see the CPU
    column), and the pipeline is CPU-bound itself. The faster the API answers, the more requests 50 busy connections
    make and the more CPU they take, so the status window costs the pipeline about what the metrics window does
