@@ -12,7 +12,7 @@ interface Encoded {
 /**
  * Status comes through the shared short-lived cache (see createApp); `Age` says
  * how old the answer is, in seconds. Each cached status is serialised (and its
- * ETag hashed) once, not once per request: under load that was most of the API's CPU.
+ * ETag hashed) once, not once per request: under load the same answer goes out thousands of times a second.
  */
 export function pipelineRouter(deps: PipelineStatusDeps & { mutate: RequestHandler; cache: TtlCache<PipelineStatusResponse> }): Router {
   const router = Router();
