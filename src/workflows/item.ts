@@ -129,12 +129,12 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
       state.again = null;
       state.currentTask = { ...task, status: 'running', started_at: null };
       const ended = await runTaskToEnd(
-        { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent, onRateLimited: tellRateLimited, recordBesideNext },
+        { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent, onRateLimited: tellRateLimited, recordBesideNext, previousRecords: recording },
         task,
       );
       state.currentTask = null;
       if (ended.kind === 'finished') {
-        recording = Promise.all([recording, ended.recorded]);
+        recording = ended.recorded; // chained on the earlier records
         recording.catch(() => undefined); // handled here if the item is cancelled before it awaits the records
       }
       if (ended.kind === 'rate_limited') {

@@ -61,6 +61,8 @@ export interface TaskRunContext {
    * await `recorded` before it ends.
    */
   recordBesideNext?: boolean;
+  /** With `recordBesideNext`: the earlier tasks' records, which this task's record follows (records stay in task order). */
+  previousRecords?: Promise<unknown>;
 }
 
 export type TaskEnd =
@@ -110,6 +112,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
     workflow_id: ctx.workflowId,
     output_chars: result.outputChars ?? 0,
   };
+  if (result.rateLimitedUntil || result.status === 'needs_decision') await ctx.previousRecords; // its snapshots come after the earlier records
   if (result.rateLimitedUntil) return waitForLimitReset(ctx, task, result, base, result.rateLimitedUntil);
   if (result.status === 'needs_decision') return waitForDecision(ctx, task, result, base);
   const commit =
@@ -117,7 +120,9 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
       ? await gitSteps(s).commitTask({ cwd: ctx.workDir, taskId: task.id, taskType: task.task_type, direction: task.direction, push: s.autoPush })
       : null;
   const record: TaskRecord = { ...base, commit_sha: commit?.sha ?? null, push_error: commit?.pushError ?? commit?.error ?? null };
-  const recorded = finishRecord(s, record, result.durationSeconds);
+  const write = () => finishRecord(s, record, result.durationSeconds);
+  // When the earlier records are written (the usual case) this schedules at once, in the same workflow task.
+  const recorded = ctx.recordBesideNext ? (ctx.previousRecords ?? Promise.resolve()).then(write) : write();
   if (!ctx.recordBesideNext) await recorded;
   else recorded.catch(() => undefined); // marks a cancelled record as handled; the caller still awaits the original
   return { kind: 'finished', result, record, recorded };

@@ -57,7 +57,8 @@ describe('search attributes in the Web UI', () => {
     await waitFor(async () => (await ids(`NightshiftProject = "${projectId}" AND NightshiftItem = "${key}" AND NightshiftPhase = "review"`)).includes(item), 15_000, 'the item in phase review');
     expect(await ids(`NightshiftProject = "${projectId}" AND NightshiftPhase = "spec"`)).not.toContain(item);
     const history = await t.client.workflow.getHandle(item).fetchHistory();
-    const upserts = (history.events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
+    // patched() markers upsert TemporalChangeVersion too; the phase changes are the upserts that carry NightshiftPhase.
+    const upserts = (history.events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.NightshiftPhase);
     const phases = upserts.map((e) => {
       const payload = e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!.NightshiftPhase!;
       return JSON.parse(Buffer.from(payload.data!).toString());

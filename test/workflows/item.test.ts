@@ -127,7 +127,11 @@ describe('itemWorkflow', () => {
   });
 
   test('when a task ends, then its record is scheduled in the same workflow task as the next agent run, and the item ends only once every record is written', async () => {
-    const sc = scenario(allPass);
+    // Each agent run outlasts the record before it (as real agents do), so every record is free to leave at once.
+    const sc = scenario(async (task, n) => {
+      if (n > 0) await sleep(500);
+      return allPass(task, n);
+    });
     sc.finishDelayMs = (task) => (task.task_type === 'review' ? 1500 : 0);
     const result = await runItem(sc);
     expect(result.outcome).toBe('passed');
@@ -147,6 +151,21 @@ describe('itemWorkflow', () => {
     const completed = events.findIndex((e) => e.workflowExecutionCompletedEventAttributes);
     expect(lastRecordDone).toBeGreaterThan(-1);
     expect(completed).toBeGreaterThan(lastRecordDone);
+  });
+
+  test('when a record is slow to write, then later tasks run on and every record is still written in task order before the item ends', async () => {
+    const sc = scenario(allPass);
+    sc.finishDelayMs = (task) => (task.task_type === 'spec' ? 1500 : 0);
+    const result = await runItem(sc);
+    expect(result.outcome).toBe('passed');
+    expect(sc.finished.map((f) => f.task.task_type)).toEqual(['spec', 'impl', 'test', 'review']);
+    // impl's agent did not wait for spec's record
+    const { events = [] } = await fixture.client().client.workflow.getHandle(`wf-${sc.key}`).fetchHistory();
+    const order = events.flatMap((e) => {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return name ? [name] : [];
+    });
+    expect(order.slice(0, 3)).toEqual(['runAgentTask', 'finishTask', 'runAgentTask']);
   });
 
   test('when the first review fails, then a fix impl with the review feedback starts iteration 2 and the item passes after test and review', async () => {
