@@ -6,21 +6,13 @@ import { itemStatusQuery, itemWaitingSignal, pauseSignal, rateLimitedSignal, res
 import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, PipelineSettings, TaskSpec } from '../shared/types';
 import { judgeValidation } from './item-validation';
 import { newTaskId } from './task-id';
+import { projectSteps } from './project-steps';
 import { handleDecisions, runTaskToEnd, withDecision, type DecisionWait } from './task-runner';
 
 const NEXT_PHASE: Record<Phase, Phase | 'validate'> = { spec: 'impl', impl: 'test', test: 'review', review: 'validate' };
 
 /** Items started before this change wrote each record before the next task; they replay that way. */
 const RECORD_BESIDE_NEXT_TASK = 'record-beside-next-task';
-
-/** The item's worktree: git in the project repository, bounded, heartbeating, retried (as the pipeline's own project steps). */
-function worktreeSteps(s: PipelineSettings) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '5 minutes',
-    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-  });
-}
 
 /** The validation command: bounded like an agent task. */
 function testRunner(s: PipelineSettings) {
@@ -97,7 +89,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   const recordBesideNext = patched(RECORD_BESIDE_NEXT_TASK);
   if (input.ownWorktree && s.baseBranch) {
     // Done here, not by the pipeline, so items prepare their worktrees side by side instead of one by one in its loop.
-    workDir = (await worktreeSteps(s).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: input.itemKey, baseBranch: s.baseBranch })).path;
+    workDir = (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: input.itemKey, baseBranch: s.baseBranch })).path;
     commitTasks = true;
   }
   let recording: Promise<unknown> = Promise.resolve();
@@ -133,10 +125,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
         task,
       );
       state.currentTask = null;
-      if (ended.kind === 'finished') {
-        recording = ended.recorded; // chained on the earlier records
-        recording.catch(() => undefined); // handled here if the item is cancelled before it awaits the records
-      }
+      if (ended.kind === 'finished') recording = ended.recorded; // chained on the earlier records
       if (ended.kind === 'rate_limited') {
         state.again = task; // the same task, once the limit has reset
         continue;

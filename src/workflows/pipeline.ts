@@ -17,6 +17,7 @@ import { itemWorkflowId } from '../shared/names';
 import { workflowSearchAttributes } from '../shared/search-attributes';
 import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, PipelineResult } from '../shared/types';
 import { itemWorkflow } from './item';
+import { projectSteps } from './project-steps';
 import { applyItemResult, compactForContinueAsNew, initialState, mergeBacklog, nextPendingItem, statusView } from './pipeline-state';
 
 /** Backlog reads and outcome records: short file operations, retried until the disk lets them through. */
@@ -33,15 +34,6 @@ const WORKTREE_IN_ITEM = 'worktree-prepared-by-item';
 
 /** Old task logs and metrics lines are housekept once a day. */
 const MAINTENANCE_EVERY_MS = 24 * 3_600_000;
-
-/** Work on the project itself (worktrees, merges, coverage commits, housekeeping): bounded, heartbeating, retried. */
-function projectSteps(heartbeatTimeoutSeconds: number) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '5 minutes',
-    heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-  });
-}
 
 /**
  * One per project: plays the project manager. Reads the backlog, runs each
@@ -146,11 +138,13 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       if (next) {
         // The loop is the pipeline's one serial path: an item's worktree is prepared by the item itself.
         const ownWorktree = useWorktrees && patched(WORKTREE_IN_ITEM);
-        const workDir =
-          useWorktrees && !ownWorktree
-            ? (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: next.key, baseBranch: s.baseBranch! })).path
-            : s.projectRoot;
-        await startItem(input, next, { workDir: ownWorktree ? undefined : workDir, ownWorktree }, state.paused, running, finished);
+        const where = ownWorktree
+          ? { ownWorktree }
+          : {
+              ownWorktree,
+              workDir: useWorktrees ? (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: next.key, baseBranch: s.baseBranch! })).path : s.projectRoot,
+            };
+        await startItem(input, next, where, state.paused, running, finished);
         continue;
       }
       if (idle() && input.once) return end('once');
