@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@tempo
 import { readFile } from 'node:fs/promises';
 import { itemStatusQuery, pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
-import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineStatusView, TaskRecord } from '../shared/types';
+import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineResult, PipelineStatusView, TaskRecord } from '../shared/types';
 import type { MetricsStore } from '../metrics/store';
 import { evaluateAttention } from '../monitor/attention';
 import { attentionSnapshot } from '../monitor/snapshot';
@@ -120,13 +120,19 @@ async function pipelineSection(
     if (isUnreachableError(err)) throw new TemporalUnreachableError(deps.temporal.address);
     throw err;
   }
+  const running = description.status.name === 'RUNNING';
   const closedState = description.status.name.toLowerCase();
+  // A query on an ended pipeline replays its whole history on a worker (slow on a busy machine, impossible with none running);
+  // its result, read beside the query, still gives the final counts.
+  const ended = running ? null : withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.result() as Promise<PipelineResult>).catch(() => null);
   let status: PipelineStatusView;
   try {
     status = await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
   } catch {
-    const state = description.status.name === 'RUNNING' ? 'running' : closedState;
-    return { section: { ...empty, state, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: description.status.name === 'RUNNING' ? 'unavailable' : null }, status: null, items: [], description };
+    const result = await ended;
+    const counts = result && { items_by_state: { pending: 0, running: 0, passed: result.itemsPassed, failed: result.itemsFailed }, tasks_run: result.tasksRun };
+    const section = { ...empty, ...counts, state: running ? 'running' : closedState, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: running ? ('unavailable' as const) : null };
+    return { section, status: null, items: [], description };
   }
   const runningItems = status.items.filter((i) => i.workflowId);
   const items = (
@@ -138,7 +144,7 @@ async function pipelineSection(
   return {
     section: {
       workflow_id: workflowId,
-      state: description.status.name === 'RUNNING' ? status.state : closedState,
+      state: running ? status.state : closedState,
       paused: status.paused,
       items_by_state: status.itemsByState,
       items: status.items.map((i) => ({ key: i.key, text: i.text, source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),

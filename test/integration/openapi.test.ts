@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
 import { openApiDocument } from '../../src/api/openapi';
-import { projectPaths, type EnvConfig } from '../../src/config';
+import { projectPaths, type EnvConfig, type ProjectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { createLogger } from '../../src/logger';
 import { MetricsStore } from '../../src/metrics/store';
@@ -52,6 +52,7 @@ describe('GET /api/openapi.json and the responses it documents', () => {
   let t: TemporalClient;
   let worker: TestWorker;
   let base: string;
+  let paths: ProjectPaths;
   let close: () => Promise<unknown>;
   let app: ReturnType<typeof createApp>;
 
@@ -60,7 +61,7 @@ describe('GET /api/openapi.json and the responses it documents', () => {
     config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0' });
     t = testClient(config);
     worker = await startTestWorker(config);
-    const paths = projectPaths(config, project.root);
+    paths = projectPaths(config, project.root);
     const started = await startPipeline(t, config, paths, { once: true });
     await t.client.workflow.getHandle(started.workflowId).result();
     app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
@@ -161,6 +162,24 @@ describe('GET /api/openapi.json and the responses it documents', () => {
       expect(r.status >= 400 && r.status < 500 ? 'client error' : `${method} ${url} → ${r.status} ${r.text.slice(0, 200)}`).toBe('client error');
       expect(r.body).toHaveProperty('detail');
       expect(r.text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+    }
+  });
+
+  // Last: it stops the worker. A query on an ended pipeline needs a worker to replay it; a busy or absent one must not lose the final counts.
+  test('when no worker answers the ended pipeline\'s query, then pipeline-status still matches its schema and counts the items from the pipeline\'s result', async () => {
+    await worker.stop();
+    const fresh = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    const server = fresh.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/agent/pipeline-status`);
+      const body = await res.json();
+      expect(checkResponse('/api/agent/pipeline-status', 'GET', res.status, body)).toEqual([]);
+      const recorded = (await call('GET', '/api/agent/tasks/count')).body.total as number;
+      expect(body.pipeline).toMatchObject({ state: 'completed', worker: null, items_by_state: { pending: 0, running: 0, passed: 1, failed: 0 }, tasks_run: recorded });
+      expect(recorded).toBeGreaterThan(0);
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 });
