@@ -39,33 +39,28 @@ export async function mergeItemBranch(o: { projectRoot: string; branch: string; 
   const g = await git(o.projectRoot);
   const head = (await g.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
   if (head !== o.baseBranch) return { merged: false, fastForward: false, reason: `the project root is on ${head}, not on ${o.baseBranch}` };
-  try {
-    await g.raw(['merge', '--ff-only', o.branch]);
-    return { merged: true, fastForward: true, reason: null };
-  } catch {
-    // not a fast-forward: try a real merge
-  }
-  // simple-git resolves a failed merge that only wrote to stdout (CONFLICT …), so the
-  // outcome is read from the repository, not from the command's result.
+  // One merge: git fast-forwards when it can, else commits a merge with this message.
   let failure: string | null = null;
+  let said = '';
   try {
-    await g.raw(['merge', '--no-ff', '--no-edit', '-m', `[pipeline] merge ${o.branch}`, o.branch]);
+    said = await g.raw(['merge', '--no-edit', '-m', `[pipeline] merge ${o.branch}`, o.branch]);
   } catch (err) {
     failure = (err as Error).message.trim().split('\n')[0];
   }
+  // simple-git resolves a failed command that wrote nothing to stderr (a merge's CONFLICT lines go to stdout),
+  // so the outcome is read from the repository's output, never from an exit code: the branch is merged
+  // when it has no commit HEAD lacks.
+  const contained = !failure && (await g.raw(['rev-list', '-1', o.branch, '^HEAD'])).trim() === '';
+  if (contained) return { merged: true, fastForward: /Fast-forward/.test(said), reason: null };
   const conflicted = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).trim().split('\n').filter(Boolean);
-  const contained = await g
-    .raw(['merge-base', '--is-ancestor', o.branch, 'HEAD'])
-    .then(() => true)
-    .catch(() => false);
-  if (!conflicted.length && !failure && contained) return { merged: true, fastForward: false, reason: null };
   await g.raw(['merge', '--abort']).catch(() => undefined);
   return { merged: false, fastForward: false, reason: conflicted.length ? `merge conflict in ${conflicted.join(', ')}` : `merge failed: ${failure ?? 'branch not merged'}` };
 }
 
 export async function removeWorktree(o: { projectRoot: string; path: string; deleteBranch: string | null }): Promise<void> {
   const g = await git(o.projectRoot);
+  // `worktree remove` drops the worktree's metadata too; prune only when the folder was already gone.
   if (existsSync(o.path)) await g.raw(['worktree', 'remove', '--force', o.path]);
-  await g.raw(['worktree', 'prune']);
+  else await g.raw(['worktree', 'prune']);
   if (o.deleteBranch) await g.raw(['branch', '-d', o.deleteBranch]).catch(() => undefined);
 }
