@@ -32,6 +32,9 @@ const DRAIN_BEFORE_CONTINUE_AS_NEW = 'drain-before-continue-as-new';
 /** Patch id: runs recorded before items prepared their own worktrees prepare them in the loop when replayed. */
 const WORKTREE_IN_ITEM = 'worktree-prepared-by-item';
 
+/** Patch id: runs recorded before finished items were settled beside new ones settle each before starting the next when replayed. */
+const SETTLE_BESIDE_NEW_ITEMS = 'settle-beside-new-items';
+
 /** Old task logs and metrics lines are housekept once a day. */
 const MAINTENANCE_EVERY_MS = 24 * 3_600_000;
 
@@ -99,16 +102,39 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   };
   if (!input.state) log.info(`Auto-commit: ${s.autoCommit ? 1 : 0} | Auto-push: ${s.autoPush ? 1 : 0}`, { parallelItems: parallel, worktrees: useWorktrees });
 
+  /** Merges, coverage and outcome records of finished items, one after the other (they share the project root's checkout). */
+  let settling: Promise<void> = Promise.resolve();
+  let unsettled = 0;
+  /** A settle that failed for good: the pipeline fails with it, as it did when settles ran in the loop. */
+  const settleFailures: unknown[] = [];
+  const settle = async (item: ItemRecord, reported: ItemResult, together: boolean) => {
+    const result = await settleItem(input, item, reported, useWorktrees);
+    applyItemResult(item, result, new Date().toISOString());
+    const record = () => recordItemOutcome({ stateDir: s.stateDir, record: { key: item.key, outcome: result.outcome, position: result.position, at: new Date().toISOString(), reason: result.reason } });
+    if (together) await Promise.all([record(), updateCoverageIfPassed(input, item, result, useWorktrees)]);
+    else {
+      await updateCoverageIfPassed(input, item, result, useWorktrees);
+      await record();
+    }
+  };
+
   for (;;) {
     while (finished.length) {
-      const { item, result: reported } = finished.shift()!;
+      const { item, result } = finished.shift()!;
       waiting.delete(item.key);
-      const result = await settleItem(input, item, reported, useWorktrees);
-      applyItemResult(item, result, new Date().toISOString());
+      // A settle keeps the outcome, tasks run and whether the item stopped: they count at once, so `--max-items` holds new starts.
       state.tasksRun += result.tasksRun;
       if (result.outcome !== 'stopped') state.itemsFinished += 1;
-      await recordItemOutcome({ stateDir: s.stateDir, record: { key: item.key, outcome: result.outcome, position: result.position, at: new Date().toISOString(), reason: result.reason } });
+      // With worktrees, a finished item is settled beside the items that start after it: the loop's serial path is only starting items.
+      if (useWorktrees && patched(SETTLE_BESIDE_NEW_ITEMS)) {
+        unsettled += 1;
+        settling = settling
+          .then(() => settle(item, result, true))
+          .catch((error: unknown) => void settleFailures.push(error))
+          .finally(() => void (unsettled -= 1));
+      } else await settle(item, result, false);
     }
+    if (settleFailures.length) throw settleFailures[0];
     if (msLeft() <= 0 && !state.stopRequested) {
       log.info('time limit reached, stopping');
       state.stopRequested = true;
@@ -116,7 +142,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     }
     const stopping = state.stopRequested || limitReached();
     // `idle`: no child runs and no finished child waits to be settled (a child can finish during any await).
-    const idle = () => running.size === 0 && finished.length === 0;
+    const idle = () => running.size === 0 && finished.length === 0 && unsettled === 0;
     if (stopping && idle()) return end(state.stopRequested ? (msLeft() <= 0 ? 'deadline' : 'stopped') : 'max_items');
 
     // Running children cannot move to the next run, so a full history first drains: no new item starts
@@ -124,7 +150,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     // items keep a slot busy at every moment and the history grows until the backlog runs dry.
     const historyFull = workflowInfo().historyLength > s.continueAsNewEvents || workflowInfo().continueAsNewSuggested;
     // Items waiting for a decision do not hold the drain up: it could last for hours.
-    const draining = historyFull && busy() > 0 && patched(DRAIN_BEFORE_CONTINUE_AS_NEW);
+    const draining = historyFull && (busy() > 0 || unsettled > 0) && patched(DRAIN_BEFORE_CONTINUE_AS_NEW);
     if (idle() && historyFull) {
       await condition(allHandlersFinished);
       return await continueAsNew<typeof pipelineWorkflow>({ ...input, state: compactForContinueAsNew(state) });
@@ -157,38 +183,39 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     const stopAtWait = state.stopRequested;
     const busyAtWait = busy();
     const limitAtWait = state.rateLimitedUntil;
-    const woken = () => finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait || busy() !== busyAtWait || state.rateLimitedUntil !== limitAtWait;
+    // Settles wake the loop only when the last one ends (idle may now hold) or one failed, not once per item.
+    const settledAtWait = unsettled === 0;
+    const settledAll = () => (unsettled === 0 && !settledAtWait) || settleFailures.length > 0;
+    const woken = () =>
+      finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait || busy() !== busyAtWait || state.rateLimitedUntil !== limitAtWait || settledAll();
     if (Number.isFinite(wake)) await condition(woken, wake);
     else await condition(woken);
   }
 }
 
-/**
- * After an item's workflow ends: merge its worktree branch when it passed (a
- * conflict fails the item and keeps the branch), then update spec coverage.
- */
+/** After an item's workflow ends: merge its worktree branch when it passed (a conflict fails the item and keeps the branch). */
 async function settleItem(input: PipelineInput, item: ItemRecord, result: ItemResult, useWorktrees: boolean): Promise<ItemResult> {
   const s = input.settings;
-  let settled = result;
-  if (useWorktrees && result.outcome !== 'stopped') {
-    const merge = await projectSteps(s.heartbeatTimeoutSeconds).closeWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: item.key, baseBranch: s.baseBranch!, merge: result.outcome === 'passed' });
-    if (result.outcome === 'passed' && !merge.merged) {
-      log.warn('item branch not merged', { item: item.key, reason: merge.reason });
-      settled = { ...result, outcome: 'failed', reason: `${merge.reason ?? 'merge failed'}; branch kept` };
-    }
-  }
-  if (settled.outcome === 'passed') {
-    await projectSteps(s.heartbeatTimeoutSeconds).updateCoverage({
-      projectRoot: s.projectRoot,
-      stateDir: s.stateDir,
-      coveragePath: s.specCoverage,
-      itemKey: item.key,
-      texts: [item.text, settled.specOutput ?? ''],
-      testsPassed: settled.testsPassed ?? false,
-      commit: s.autoCommit || useWorktrees,
-    });
-  }
-  return settled;
+  if (!useWorktrees || result.outcome === 'stopped') return result;
+  const merge = await projectSteps(s.heartbeatTimeoutSeconds).closeWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: item.key, baseBranch: s.baseBranch!, merge: result.outcome === 'passed' });
+  if (result.outcome !== 'passed' || merge.merged) return result;
+  log.warn('item branch not merged', { item: item.key, reason: merge.reason });
+  return { ...result, outcome: 'failed', reason: `${merge.reason ?? 'merge failed'}; branch kept` };
+}
+
+/** A passed item's specs get their coverage row. */
+async function updateCoverageIfPassed(input: PipelineInput, item: ItemRecord, result: ItemResult, useWorktrees: boolean): Promise<void> {
+  if (result.outcome !== 'passed') return;
+  const s = input.settings;
+  await projectSteps(s.heartbeatTimeoutSeconds).updateCoverage({
+    projectRoot: s.projectRoot,
+    stateDir: s.stateDir,
+    coveragePath: s.specCoverage,
+    itemKey: item.key,
+    texts: [item.text, result.specOutput ?? ''],
+    testsPassed: result.testsPassed ?? false,
+    commit: s.autoCommit || useWorktrees,
+  });
 }
 
 async function startItem(

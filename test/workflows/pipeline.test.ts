@@ -33,6 +33,10 @@ interface Project {
   recorded: ItemOutcomeRecord[];
   tasks: TaskSpec[];
   agent: (task: TaskSpec) => RunAgentTaskResult | Promise<RunAgentTaskResult>;
+  /** Worktree and coverage steps, with when they ran (real time). */
+  steps: { name: string; key: string; start: number; end: number }[];
+  /** How long closeWorktree (the merge) takes. */
+  closeMs: number;
 }
 
 const projects = new Map<string, Project>();
@@ -64,10 +68,33 @@ const fakes: Fakes = {
   async finishTask() {
     return { metricsLineWritten: true };
   },
+  async prepareWorktree(input) {
+    const start = Date.now();
+    projectOfState(input.stateDir).steps.push({ name: 'prepareWorktree', key: input.itemKey, start, end: Date.now() });
+    return { path: `${input.stateDir}/worktrees/${input.itemKey}`, branch: `nightshift/${input.itemKey}`, created: true };
+  },
+  async closeWorktree(input) {
+    const p = projectOfState(input.stateDir);
+    const start = Date.now();
+    await sleep(p.closeMs);
+    p.steps.push({ name: 'closeWorktree', key: input.itemKey, start, end: Date.now() });
+    return { merged: input.merge, fastForward: false, reason: null };
+  },
+  async updateCoverage(input) {
+    const start = Date.now();
+    projectOfState(input.stateDir).steps.push({ name: 'updateCoverage', key: input.itemKey, start, end: Date.now() });
+    return { changes: 0, skipped: null, commitSha: null };
+  },
   async runTestCommand() {
     throw ApplicationFailure.nonRetryable('no test command in these tests');
   },
 };
+
+function projectOfState(stateDir: string): Project {
+  const p = projects.get(path.basename(path.dirname(stateDir)));
+  if (!p) throw ApplicationFailure.nonRetryable(`no project for ${stateDir}`);
+  return p;
+}
 
 const config = testConfig();
 const fixture = useTestWorker(config, fakes);
@@ -83,6 +110,8 @@ function project(opts: { settings?: Partial<PipelineSettings>; agent?: Project['
     recorded: [],
     tasks: [],
     agent: opts.agent ?? ((task) => agentResult(passingOutput(task))),
+    steps: [],
+    closeMs: 0,
   };
   projects.set(id, p);
   return p;
@@ -131,6 +160,31 @@ describe('pipelineWorkflow', () => {
       metaBacklog: p.settings.metaBacklog,
       metaRatio: p.settings.metaRatio,
     });
+  });
+
+  test('when items run in worktrees, then a finished item is merged while the next one starts, merges run one at a time and each outcome is recorded after its merge', async () => {
+    const p = project({
+      settings: { parallelItems: 2, baseBranch: 'main' },
+      agent: async (task) => {
+        if (task.item_key?.endsWith('-slow')) await sleep(300);
+        return agentResult(passingOutput(task));
+      },
+    });
+    p.closeMs = 1500;
+    const backlog = items(p, 'a', 'slow', 'c', 'd');
+    p.backlog = () => backlog;
+    const result = await run(p, { once: true });
+
+    expect(result).toEqual({ reason: 'once', itemsPassed: 4, itemsFailed: 0, tasksRun: 16 });
+    const [a, , c] = backlog.map((i) => i.key);
+    const step = (name: string, key: string) => p.steps.find((x) => x.name === name && x.key === key)!;
+    // c takes the slot a left at once: it does not wait for a's merge (1.5 s) to end
+    expect(step('prepareWorktree', c).start).toBeLessThan(step('closeWorktree', a).end);
+    const merges = p.steps.filter((x) => x.name === 'closeWorktree').sort((x, y) => x.start - y.start);
+    expect(merges.map((m) => m.key).sort()).toEqual(backlog.map((i) => i.key).sort());
+    for (let i = 1; i < merges.length; i++) expect(merges[i].start).toBeGreaterThanOrEqual(merges[i - 1].end);
+    expect(p.recorded.map((r) => [r.key, r.outcome])).toEqual(merges.map((m) => [m.key, 'passed']));
+    for (const m of merges) expect(step('updateCoverage', m.key).start).toBeGreaterThanOrEqual(m.end);
   });
 
   test('when an item fails all its iterations, then it is recorded failed and the next item still runs', async () => {
