@@ -18,6 +18,13 @@ export async function ensureWorktree(o: { projectRoot: string; path: string; bra
   if (existsSync(path.join(o.path, '.git'))) return { created: false };
   await mkdir(path.dirname(o.path), { recursive: true });
   const g = await git(o.projectRoot);
+  // The usual case, a new item, is one git command. A branch kept from an earlier attempt, or a
+  // worktree registered at this path whose folder is gone, makes it fail: then tidy up and reuse the branch.
+  const fresh = await g
+    .raw(['worktree', 'add', '-b', o.branch, o.path, o.baseBranch])
+    .then(() => existsSync(path.join(o.path, '.git')))
+    .catch(() => false);
+  if (fresh) return { created: true };
   await g.raw(['worktree', 'prune']);
   if (await branchExists(o.projectRoot, o.branch)) await g.raw(['worktree', 'add', o.path, o.branch]);
   else await g.raw(['worktree', 'add', '-b', o.branch, o.path, o.baseBranch]);

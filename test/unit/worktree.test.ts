@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ensureWorktree, mergeItemBranch, removeWorktree, worktreePath } from '../../src/git/worktree';
 import { git, makeProject } from '../helpers/project';
 
-/** mergeItemBranch and removeWorktree on real repositories: one merge command, the outcome read from the repository. */
+/** ensureWorktree, mergeItemBranch and removeWorktree on real repositories. */
 
 function commitIn(dir: string, file: string, content: string): void {
   writeFileSync(path.join(dir, file), content);
@@ -16,6 +16,27 @@ async function itemWorktree(root: string, key: string): Promise<string> {
   await ensureWorktree({ projectRoot: root, path: dir, branch: `nightshift/${key}`, baseBranch: 'main' });
   return dir;
 }
+
+describe('ensureWorktree', () => {
+  test('when the item is new, then its worktree is on a new branch cut from the base branch', async () => {
+    const { root } = makeProject(['x']);
+    const dir = await itemWorktree(root, 'new');
+    expect(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('nightshift/new');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(git(root, 'rev-parse', 'main'));
+    expect(await ensureWorktree({ projectRoot: root, path: dir, branch: 'nightshift/new', baseBranch: 'main' })).toEqual({ created: false });
+  });
+
+  test('when the branch was kept from an earlier attempt and the folder is gone, then the worktree comes back on that branch with its commits', async () => {
+    const { root } = makeProject(['x']);
+    const dir = await itemWorktree(root, 'kept');
+    commitIn(dir, 'a.txt', 'a\n');
+    const tip = git(dir, 'rev-parse', 'HEAD');
+    rmSync(dir, { recursive: true, force: true }); // still registered as a worktree, its folder gone
+    expect(await ensureWorktree({ projectRoot: root, path: dir, branch: 'nightshift/kept', baseBranch: 'main' })).toEqual({ created: true });
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(tip);
+    expect(git(root, 'worktree', 'list').trim().split('\n')).toHaveLength(2);
+  });
+});
 
 describe('mergeItemBranch', () => {
   test('when main has not moved, then the branch is fast-forwarded', async () => {
