@@ -152,12 +152,3 @@ export function agentEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.P
 export function childProcessEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };
 }
-
-/**
- * A worker's environment: glibc gives each of the SDK core's threads its own malloc arena by default,
- * and the worker's native memory then creeps up over its first thousand or so tasks; two arenas bound it.
- * A MALLOC_ARENA_MAX already set wins.
- */
-export function workerProcessEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { MALLOC_ARENA_MAX: '2', ...env };
-}

@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import path from 'node:path';
 import type { Logger } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { childProcessEnvironment, loadEnvConfig, projectPaths, workerProcessEnvironment, type EnvConfig, type ProjectPaths } from '../config';
+import { childProcessEnvironment, loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../config';
 import { createNightshiftWorker, type WorkerHandle } from '../worker/run';
 import { createTemporalClient, type TemporalClient } from '../temporal/connection';
 import { startPipeline } from '../cli/commands/start';
@@ -228,12 +228,10 @@ export interface ChildService {
   stop(): Promise<void>;
 }
 
-/** `node bin/nightshift.js <args>` as a real child process (our environment plus `env`), its output in a log file. */
-export function spawnNightshift(args: string[], env: Record<string, string>, logFile: string, nodeArgs: string[] = [], asWorker = false): ChildService {
+/** `node bin/nightshift.js <args>` as a real child process, its output in a log file. */
+export function spawnNightshift(args: string[], env: Record<string, string>, logFile: string, nodeArgs: string[] = []): ChildService {
   const bin = path.join(packageRoot(), 'bin', 'nightshift.js');
-  const full = childProcessEnvironment(env);
-  // A worker gets the environment `nightshift up` gives its worker.
-  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { env: asWorker ? workerProcessEnvironment(full) : full, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { env: childProcessEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(logFile, { flags: 'a' });
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
@@ -314,7 +312,7 @@ export function profileArgs(ctx: BenchContext, name: string): string[] {
 export async function startWorkerProcess(ctx: BenchContext, project: BenchProject, name: string, memoryFile?: string): Promise<ChildService> {
   const probe = memoryFile ? ['--expose-gc', '--require', writeGcProbe(ctx.workDir)] : [];
   const env = { ...project.env, NIGHTSHIFT_LOG_LEVEL: 'info', ...(memoryFile ? { NIGHTSHIFT_BENCH_MEMORY_FILE: memoryFile } : {}) };
-  const worker = spawnNightshift(['worker', '--project', project.root], env, path.join(ctx.workDir, `${name}-worker.log`), [...profileArgs(ctx, `${name}-worker`), ...probe], true);
+  const worker = spawnNightshift(['worker', '--project', project.root], env, path.join(ctx.workDir, `${name}-worker.log`), [...profileArgs(ctx, `${name}-worker`), ...probe]);
   await waitForLog(worker, '"worker started"', 120_000, 'the worker to start');
   return worker;
 }

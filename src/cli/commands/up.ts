@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { childProcessEnvironment, loadEnvConfig, projectPaths, workerProcessEnvironment, type EnvConfig, type ProjectPaths } from '../../config';
+import { childProcessEnvironment, loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../../config';
 import { createLogger } from '../../logger';
 import { pipelineWorkflowId } from '../../shared/names';
 import { resolveTemporalCli, TEMPORAL_CLI_HELP } from '../../temporal/cli-path';
@@ -93,7 +93,7 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
 
   const common = ['--project', paths.projectRoot];
   const services: SupervisedProcess[] = [
-    await supervise({ name: 'worker', args: ['worker', ...common], env: workerProcessEnvironment(env), cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'worker.log'), logMaxBytes }),
+    await supervise({ name: 'worker', args: ['worker', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'worker.log'), logMaxBytes }),
     await supervise({ name: 'api', args: ['api', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'api.log'), logMaxBytes }),
   ];
   for (const s of services) stops.push(() => s.stop());
