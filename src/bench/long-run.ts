@@ -189,7 +189,7 @@ export async function longRunSection(ctx: BenchContext): Promise<BenchSection> {
       `after a full GC ${verdict(gcRssMet)}.`,
     '',
     `Pipeline: ${describeRuns(histories.pipeline)}; items: ${describeRuns(histories.items)}; monitor: ${describeRuns(histories.monitor)}. ` +
-      `The pipeline's loop was busy with its own steps ${num(100 * serialShare(o.loop), 0)}% of its lifetime (${describeActivities(o.loop, 4)}). ` +
+      `The pipeline's own steps (its loop and the settles beside it) covered ${num(100 * serialShare(o.loop), 0)}% of its lifetime (${describeActivities(o.loop, 4)}). ` +
       `Inside items, the first ${SAMPLE_ITEMS} items vs the last ${SAMPLE_ITEMS}: \`commitTask\` ${num(meanOf(o.early, 'commitTask'))} → ${num(meanOf(o.late, 'commitTask'))} ms, ` +
       `\`finishTask\` ${num(meanOf(o.early, 'finishTask'))} → ${num(meanOf(o.late, 'finishTask'))} ms, ` +
       `\`runAgentTask\` ${num(meanOf(o.early, 'runAgentTask'))} → ${num(meanOf(o.late, 'runAgentTask'))} ms (means, scheduled → completed).`,

@@ -13,7 +13,11 @@ export interface HistoryProfile {
   activities: Map<string, { count: number; totalMs: number }>;
   /** Scheduled → completed of the workflow tasks. */
   workflowTasks: { count: number; totalMs: number };
+  /** Each activity's and workflow task's scheduled → completed, named by activity type (`WORKFLOW_TASK` for a workflow task). */
+  intervals: { name: string; from: number; to: number }[];
 }
+
+export const WORKFLOW_TASK = 'WORKFLOW_TASK';
 
 const timeOf = (e: HistoryEvent) => (e.eventTime ? Number(e.eventTime.seconds ?? 0) * 1000 + (e.eventTime.nanos ?? 0) / 1e6 : NaN);
 
@@ -33,14 +37,20 @@ function addRun(profile: HistoryProfile, events: HistoryEvent[]): void {
       entry.count += 1;
       entry.totalMs += timeOf(e) - (scheduled ? timeOf(scheduled) : timeOf(e));
       profile.activities.set(name, entry);
-      if (scheduled) intervals.push([timeOf(scheduled), timeOf(e)]);
+      if (scheduled) {
+        intervals.push([timeOf(scheduled), timeOf(e)]);
+        profile.intervals.push({ name, from: timeOf(scheduled), to: timeOf(e) });
+      }
     }
     const wft = e.workflowTaskCompletedEventAttributes;
     if (wft) {
       const scheduled = byId.get(Number(wft.scheduledEventId));
       profile.workflowTasks.count += 1;
       profile.workflowTasks.totalMs += timeOf(e) - (scheduled ? timeOf(scheduled) : timeOf(e));
-      if (scheduled) intervals.push([timeOf(scheduled), timeOf(e)]);
+      if (scheduled) {
+        intervals.push([timeOf(scheduled), timeOf(e)]);
+        profile.intervals.push({ name: WORKFLOW_TASK, from: timeOf(scheduled), to: timeOf(e) });
+      }
     }
   }
   profile.busyMs += unionLength(intervals);
@@ -60,7 +70,7 @@ function unionLength(intervals: [number, number][]): number {
 
 /** Profiles the given runs (workflow id + run id) from their histories. */
 export async function historyProfile(client: Client, runs: { workflowId: string; runId: string }[]): Promise<HistoryProfile> {
-  const profile: HistoryProfile = { runs: 0, spanMs: 0, busyMs: 0, activities: new Map(), workflowTasks: { count: 0, totalMs: 0 } };
+  const profile: HistoryProfile = { runs: 0, spanMs: 0, busyMs: 0, activities: new Map(), workflowTasks: { count: 0, totalMs: 0 }, intervals: [] };
   for (const r of runs) {
     const history = await client.workflow.getHandle(r.workflowId, r.runId).fetchHistory();
     addRun(profile, history.events ?? []);
@@ -75,6 +85,12 @@ export async function historyProfile(client: Client, runs: { workflowId: string;
  */
 export function serialShare(p: HistoryProfile): number {
   return p.spanMs > 0 ? p.busyMs / p.spanMs : NaN;
+}
+
+/** The share of the workflow's lifetime covered by the named steps (activity types, or WORKFLOW_TASK), overlaps counted once. */
+export function shareOf(p: HistoryProfile, names: string[]): number {
+  const picked = p.intervals.filter((i) => names.includes(i.name)).map((i): [number, number] => [i.from, i.to]);
+  return p.spanMs > 0 ? unionLength(picked) / p.spanMs : NaN;
 }
 
 /** "prepareWorktree 100 × 264 ms, …" sorted by total time. */

@@ -5,9 +5,12 @@ import { benchProject, readAgentRecords, runInProcess, taskRate, type BenchConte
 import { projectHistories } from './histories';
 import { commandLine, num, table, verdict } from './markdown';
 import type { AgentRecord } from './noop-agent';
-import { describeActivities, historyProfile, serialShare, type HistoryProfile } from './profile';
+import { describeActivities, historyProfile, serialShare, shareOf, WORKFLOW_TASK, type HistoryProfile } from './profile';
 
 const TASKS_PER_ITEM = 4;
+/** The pipeline loop's own steps, and those of the chain that settles finished items beside it. */
+const LOOP_STEPS = ['readBacklog', 'maintain', WORKFLOW_TASK];
+const SETTLE_STEPS = ['closeWorktree', 'updateCoverage', 'recordItemOutcome'];
 const PARALLEL = 8;
 /** Agent exits per window when the rate's spread within a run is measured. */
 const WINDOW = 40;
@@ -90,10 +93,13 @@ export async function throughputSection(ctx: BenchContext): Promise<BenchSection
     '',
     `Target: nightshift ≥ 0.5 × the baseline (${num(0.5 * b.median, 2)} tasks/s): ${verdict(met)}.`,
     '',
-    `What limits nightshift here (from the pipeline's own history): the pipeline workflow starts and settles items ` +
-      `one at a time in its loop, and it was busy with its own steps ${num(100 * serialShare(ns[0].loop), 0)}% of its lifetime — ` +
-      `${describeActivities(ns[0].loop)}, and ${ns[0].loop.workflowTasks.count} workflow tasks of ${num(ns[0].loop.workflowTasks.totalMs / Math.max(1, ns[0].loop.workflowTasks.count))} ms. ` +
-      `Near 100%, the items wait for the loop rather than for agent slots, whatever \`PIPELINE_PARALLEL_ITEMS\` says.`,
+    `Where the pipeline workflow's time went (from its own history): ${describeActivities(ns[0].loop)}, and ` +
+      `${ns[0].loop.workflowTasks.count} workflow tasks of ${num(ns[0].loop.workflowTasks.totalMs / Math.max(1, ns[0].loop.workflowTasks.count))} ms ` +
+      `(means, scheduled → completed). Its loop starts one item at a time (a backlog read, a child start, their workflow tasks): ` +
+      `busy ${num(100 * shareOf(ns[0].loop, LOOP_STEPS), 0)}% of the pipeline's lifetime. Finished items are settled one at a time beside it ` +
+      `(merge and worktree removal, coverage, outcome record): busy ${num(100 * shareOf(ns[0].loop, SETTLE_STEPS), 0)}%. ` +
+      `Either near 100% would make the items wait for the pipeline rather than for agent slots; all of its steps together ` +
+      `covered ${num(100 * serialShare(ns[0].loop), 0)}%.`,
     '',
     commandLine(ctx.command),
   ].join('\n');
