@@ -35,6 +35,15 @@ const WORKTREE_IN_ITEM = 'worktree-prepared-by-item';
 /** Patch id: runs recorded before finished items were settled beside new ones settle each before starting the next when replayed. */
 const SETTLE_BESIDE_NEW_ITEMS = 'settle-beside-new-items';
 
+/** Patch id: runs recorded before a recent backlog read was reused read the backlog before every start when replayed. */
+const REUSE_RECENT_BACKLOG_READ = 'reuse-recent-backlog-read';
+
+/**
+ * Slots free up in bursts when items run side by side: a backlog read this recent still starts the next
+ * pending item (a newer edit to the backlog is seen at the next read, at most this much later).
+ */
+const BACKLOG_REUSE_MS = 2000;
+
 /** Old task logs and metrics lines are housekept once a day. */
 const MAINTENANCE_EVERY_MS = 24 * 3_600_000;
 
@@ -102,6 +111,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   };
   if (!input.state) log.info(`Auto-commit: ${s.autoCommit ? 1 : 0} | Auto-push: ${s.autoPush ? 1 : 0}`, { parallelItems: parallel, worktrees: useWorktrees });
 
+  let lastBacklogReadAt = -Infinity;
   /** Merges, coverage and outcome records of finished items, one after the other (they share the project root's checkout). */
   let settling: Promise<void> = Promise.resolve();
   let unsettled = 0;
@@ -159,7 +169,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     await maintainIfDue();
     const limitedMs = state.rateLimitedUntil ? Date.parse(state.rateLimitedUntil) - Date.now() : 0;
     if (!stopping && !draining && !state.paused && limitedMs <= 0 && busy() < parallel) {
-      mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
+      // Only a start reuses a read: with no pending item known, the backlog is always read before idling or ending.
+      const reuse = Date.now() - lastBacklogReadAt < BACKLOG_REUSE_MS && nextPendingItem(state) !== null && patched(REUSE_RECENT_BACKLOG_READ);
+      if (!reuse) {
+        mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
+        lastBacklogReadAt = Date.now();
+      }
       const next = nextPendingItem(state);
       if (next) {
         // The loop is the pipeline's one serial path: an item's worktree is prepared by the item itself.

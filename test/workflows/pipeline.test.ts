@@ -37,6 +37,8 @@ interface Project {
   steps: { name: string; key: string; start: number; end: number }[];
   /** How long closeWorktree (the merge) takes. */
   closeMs: number;
+  /** Backlog reads (`read`) and agent runs (the item key), in the order they happened. */
+  sequence: string[];
 }
 
 const projects = new Map<string, Project>();
@@ -48,6 +50,7 @@ const fakes: Fakes = {
     if (!p) throw ApplicationFailure.nonRetryable(`no project for ${input.projectRoot}`);
     const n = p.reads.length;
     p.reads.push(input);
+    p.sequence.push('read');
     const items = p.backlog(n);
     for (const i of items) projectOfItem.set(i.key, p);
     return { items, warnings: [], outcomes: { ...p.outcomes } };
@@ -63,6 +66,7 @@ const fakes: Fakes = {
     const p = projectOfItem.get(input.task.item_key ?? '');
     if (!p) throw ApplicationFailure.nonRetryable(`no project for item ${input.task.item_key}`);
     p.tasks.push(input.task);
+    p.sequence.push(input.task.item_key ?? '');
     return p.agent(input.task);
   },
   async finishTask() {
@@ -112,6 +116,7 @@ function project(opts: { settings?: Partial<PipelineSettings>; agent?: Project['
     agent: opts.agent ?? ((task) => agentResult(passingOutput(task))),
     steps: [],
     closeMs: 0,
+    sequence: [],
   };
   projects.set(id, p);
   return p;
@@ -185,6 +190,20 @@ describe('pipelineWorkflow', () => {
     for (let i = 1; i < merges.length; i++) expect(merges[i].start).toBeGreaterThanOrEqual(merges[i - 1].end);
     expect(p.recorded.map((r) => [r.key, r.outcome])).toEqual(merges.map((m) => [m.key, 'passed']));
     for (const m of merges) expect(step('updateCoverage', m.key).start).toBeGreaterThanOrEqual(m.end);
+  });
+
+  test('when several slots are free at once, then one backlog read starts them all, and the backlog is read again before the run ends', async () => {
+    const p = project({ settings: { parallelItems: 3 } });
+    const backlog = items(p, 'a', 'b', 'c', 'd', 'e', 'f');
+    p.backlog = () => backlog;
+    const result = await run(p, { once: true });
+
+    expect(result).toEqual({ reason: 'once', itemsPassed: 6, itemsFailed: 0, tasksRun: 24 });
+    const c = backlog[2].key;
+    // a, b and c start back to back: not a read per start (the reads before c's first task)
+    expect(p.sequence.slice(0, p.sequence.indexOf(c)).filter((x) => x === 'read').length).toBeLessThanOrEqual(2);
+    expect(p.reads.length).toBeLessThan(backlog.length);
+    expect(p.sequence[p.sequence.length - 1]).toBe('read'); // nothing pending: read once more before ending
   });
 
   test('when an item fails all its iterations, then it is recorded failed and the next item still runs', async () => {
