@@ -11,7 +11,7 @@ Found with the histories the bench reads (the profile lines in each section), CP
 (\`--profile\` writes them with \`--cpu-prof\`), a probe of the Temporal calls behind a status, and the worker's memory
 after forced collections. The machine has 2 cores and is shared: the summary table says how its CPU went while each
 figure was measured, and figures within about 20% of a target fall on either side from one run to the next. Items 1,
-2, 4 and part of 3 have been fixed; the numbers quoted for "before" come from full runs earlier the same day.
+2, 4 and part of 3 have been fixed; the numbers quoted for "before" come from full runs the same day.
 
 1. **History bound with parallel items (long run).** The pipeline continues as new only when no item runs, since its
    children would end with the run. With \`PIPELINE_PARALLEL_ITEMS\` > 1 it refilled a slot as soon as one freed, so it
@@ -32,17 +32,20 @@ figure was measured, and figures within about 20% of a target fall on either sid
    outcome record, a child workflow and about six workflow tasks of the pipeline. Before, the pipeline's loop did the
    worktree and the merge for every item one at a time and was busy 96% of its life, and \`commitTask\` ran four git
    processes per task (rev-parse, config, \`log --grep\` over the whole history, status), 230–365 ms each time.
-   *Fixed:* each item prepares its own worktree as its first step (\`patched('worktree-prepared-by-item')\`; the loop's
-   share fell to about two thirds), and \`commitTask\` on a first attempt with nothing to commit runs one git process
-   (status), two on a retry (plus HEAD's message), with the repository's identity cached. What limits it now is CPU:
-   the no-op agent costs almost nothing, so the figure compares nightshift's bookkeeping with none at all. The
-   worker's CPU profile showed 39% of its main thread inside \`ChildProcess.spawn\`: the fork of a 300–400 MB process
-   takes 8–9 ms per spawn (1–2 ms from a small process), and each task still spawns git several times (commit,
-   worktree, merge, coverage) beside its agent. When the machine's CPU is short (see the summary table), nightshift's
-   rate falls and the baseline's barely moves, so the ratio swings between runs (0.65 in a loaded run, 0.37–0.44 in
-   quieter ones where the baseline ran faster). *Next:* spawn git from a small helper process instead of the worker,
-   merge an item's branch and update coverage in one step, and drop the settings object every child carries (it is
-   most of the size of the pipeline's history).
+   *Fixed, in steps:* each item prepares its own worktree as its first step (\`patched('worktree-prepared-by-item')\`),
+   \`commitTask\` on a first attempt with nothing to commit runs one git process (status), with the repository's
+   identity cached (0.37–0.44× in the runs after these two). Then the loop stopped waiting for settles: a finished
+   item's merge, coverage and outcome record run one after another beside the items started after it, so a freed slot
+   is taken at once (\`patched('settle-beside-new-items')\`; 0.48× in a run with only that); a backlog read under 2 s
+   old starts the next pending item (\`patched('reuse-recent-backlog-read')\`: slots free in bursts, and one read used to
+   precede every start); a worktree is one \`git worktree add\` and a merge one \`git merge\` in the usual case (three and
+   up to eight git processes before). What limits it now is CPU (see the summary table's column): the no-op agent costs
+   almost nothing, so the figure compares nightshift's bookkeeping with none at all. The worker's CPU profile showed
+   39% of its main thread inside \`ChildProcess.spawn\`: the fork of a 300–400 MB process takes 8–9 ms per spawn (1–2
+   ms from a small process), and each task still spawns git beside its agent. When the machine's CPU is short,
+   nightshift's rate falls and the baseline's barely moves, so the ratio swings between runs. *Next:* spawn git from a
+   small helper process instead of the worker, and drop the settings object every child carries (it is most of the
+   size of the pipeline's history).
 4. **\`/api/agent/pipeline-status\` tail latency.** Before: p99 959 ms. The API waited on Temporal: a fresh status is
    a describe, a query of the pipeline and one query per running item, and the item queries are answered by the busy
    worker (median 110–230 ms, p95 680–820 ms each). The 1-second cache shared one computation, but every request that
@@ -59,12 +62,18 @@ figure was measured, and figures within about 20% of a target fall on either sid
    column), and the pipeline is CPU-bound itself. The faster the API answers, the more requests 50 busy connections
    make and the more CPU they take, so the status window costs the pipeline about what the metrics window does
    (metrics never reach Temporal). Temporal and the worker see one status computation a second whatever the load.
+   *Tried:* the API at a lower CPU priority than the worker (nice +10). The pipeline then kept 0.83–1.05 of its idle
+   rate under load, but the API, starved by a pipeline that keeps the CPU busy, answered 108 and 206 requests/s with
+   p99 1,889 and 818 ms. With the load generator on the same 2 cores, the p99 target and this one pull opposite ways;
+   priority was left equal, and the p99 target kept.
 7. **Worker memory.** No leak was found. The V8 heaps of all the worker's threads hold the same after a collection at
    the start and the end (about 70 MB used, 150 MB allocated). RSS follows a sawtooth early on: it reaches about 450
    MB while V8 postpones full collections, then settles near 300–330 MB and stays there (in one run: 316 MB after
    204 tasks, 327 MB after 5,008). What grows during the warm-up is native memory (RSS − V8 heaps: 77 → 166 MB in that
    run: the Temporal core's threads and caches, malloc arenas, compiled code), so the start → end figure is the
    warm-up and lands near the 100 MB line: 69 MB after a full GC in one full run, 103 MB in another. In an experiment
-   with a full GC every 30 s, RSS stayed between 272 and 285 MB over 1,600 tasks. *Next:* capping malloc arenas
-   (\`MALLOC_ARENA_MAX\`) for the worker process is the usual remedy for native growth of this kind; not yet measured.
+   with a full GC every 30 s, RSS stayed between 272 and 285 MB over 1,600 tasks. *Tried:* capping malloc arenas
+   (\`MALLOC_ARENA_MAX=2\`) for the worker, the usual remedy for native growth of this kind: growth 148 MB as sampled and
+   133 MB after a full GC (RSS − V8 heaps 78 → 194 MB) in a run where the host stole 8% of the CPU, against 103 and 85 MB
+   without it; not adopted.
 `;
