@@ -36,10 +36,11 @@ figure was measured, and figures within about 20% of a target fall on either sid
    \`commitTask\` on a first attempt with nothing to commit runs one git process (status), with the repository's
    identity cached (0.37–0.44× in the runs after these two). Then the loop stopped waiting for settles: a finished
    item's merge, coverage and outcome record run one after another beside the items started after it, so a freed slot
-   is taken at once (\`patched('settle-beside-new-items')\`; 0.48× in a run with only that); a backlog read under 2 s
+   is taken at once (\`patched('settle-beside-new-items')\`; 0.48× in a run before the backlog-read and worktree changes below); a backlog read under 2 s
    old starts the next pending item (\`patched('reuse-recent-backlog-read')\`: slots free in bursts, and one read used to
    precede every start); a worktree is one \`git worktree add\` and a merge one \`git merge\` in the usual case (three and
-   up to eight git processes before). What limits it now is CPU (see the summary table's column): the no-op agent costs
+   up to eight git processes before). A full run after all of these reached 6.57 against 10.65 tasks/s (0.62×); it was
+   stopped in the long run, when the host began stealing half the CPU, so the tables above are from the run before. What limits it now is CPU (see the summary table's column): the no-op agent costs
    almost nothing, so the figure compares nightshift's bookkeeping with none at all. The worker's CPU profile showed
    39% of its main thread inside \`ChildProcess.spawn\`: the fork of a 300–400 MB process takes 8–9 ms per spawn (1–2
    ms from a small process), and each task still spawns git beside its agent. When the machine's CPU is short,
