@@ -6,7 +6,8 @@ import { VERSION } from '../version';
  * bodies and responses (a test checks every route is here and that real
  * responses match these schemas).
  */
-const nullable = (schema: Record<string, unknown>) => ({ ...schema, nullable: true });
+/** OpenAPI 3.0: `nullable` does not admit null past an `enum` unless null is one of its values. */
+const nullable = (schema: Record<string, unknown>) => ({ ...schema, ...(Array.isArray(schema.enum) && { enum: [...schema.enum, null] }), nullable: true });
 const str = { type: 'string' };
 const int = { type: 'integer' };
 const num = { type: 'number' };
@@ -203,7 +204,7 @@ export const openApiDocument = {
               workflow_id: str, state: str, paused: bool, items_by_state: { type: 'object', additionalProperties: int },
               items: { type: 'array', items: { type: 'object', required: ['key', 'text', 'state', 'iteration'], properties: { key: str, text: str, source: str, state: str, phase: nullable(str), iteration: int } } },
               started_at: nullable(str), run_started_at: nullable(str), deadline: nullable(str), continue_as_new_count: int, tasks_run: int,
-              history_length: nullable(int), worker: nullable({ type: 'string', enum: ['ok', 'unavailable', null] }), rate_limited_until: nullable(str),
+              history_length: nullable(int), worker: nullable({ type: 'string', enum: ['ok', 'unavailable'] }), rate_limited_until: nullable(str),
             },
           },
           issues: { type: 'array', items: issue },

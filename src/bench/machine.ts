@@ -61,7 +61,14 @@ export function cpuTicks(stat?: string): CpuTicks | null {
  * hypervisor for other guests. A high steal share means the figures measured
  * then ran on less CPU than the machine has.
  */
-export function cpuShares(from: CpuTicks | null, to: CpuTicks | null): { busy: number; idle: number; steal: number } | null {
+/** Shares (0–1) of the machine's CPU time between two readings. */
+export interface CpuShares {
+  busy: number;
+  idle: number;
+  steal: number;
+}
+
+export function cpuShares(from: CpuTicks | null, to: CpuTicks | null): CpuShares | null {
   if (!from || !to) return null;
   const busy = to.busy - from.busy;
   const idle = to.idle - from.idle;
