@@ -14,6 +14,12 @@ export interface AttentionSnapshot {
   pipelineRunning: boolean;
   /** Latest sign of life not in the task store: activity heartbeats and starts, the pipeline run's start. */
   lastLiveness: number | null;
+  /**
+   * False when Temporal did not answer for every running workflow in time (a
+   * slow visibility query or describe): the latest heartbeat may be missing,
+   * so a quiet spell is not evidence of being stuck on this check.
+   */
+  livenessComplete: boolean;
   successRate: { total: number; rate: number };
 }
 
@@ -38,9 +44,13 @@ export function evaluateAttention(s: AttentionSnapshot, th: AttentionThresholds)
   const details: AttentionReport['details'] = {};
   const flags = Object.fromEntries(CONDITIONS.map((c) => [c, false])) as Record<Condition, boolean>;
 
+  const undetermined: Condition[] = [];
   const idleMs = s.now - lastProgress(s);
   if (s.pendingWork && idleMs > th.stuckMinutes * 60_000) {
-    flags.stuck = true;
+    if (s.livenessComplete) flags.stuck = true;
+    else undetermined.push('stuck');
+  }
+  if (flags.stuck) {
     details.stuck = `No task started, finished or heartbeated for ${Math.round(idleMs / 60_000)} min although work is pending (threshold ${th.stuckMinutes} min).`;
   }
 
@@ -74,7 +84,7 @@ export function evaluateAttention(s: AttentionSnapshot, th: AttentionThresholds)
   }
 
   const attention: Attention = { ...flags, flags: CONDITIONS.filter((c) => flags[c]) };
-  return { attention, details, failingPhase, pipelineRunning: s.pipelineRunning, checkedAt: new Date(s.now).toISOString() };
+  return { attention, details, failingPhase, undetermined, pipelineRunning: s.pipelineRunning, checkedAt: new Date(s.now).toISOString() };
 }
 
 /** `Attention: stuck, repeated_failures` or `Attention: —`. */

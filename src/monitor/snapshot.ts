@@ -35,8 +35,8 @@ const ms = (d: unknown): number => {
 };
 
 /** What Temporal alone knows (answered by the server, no worker needed): is the pipeline running, and the latest heartbeat. */
-async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning: boolean; lastLiveness: number | null }> {
-  if (!src.temporal) return { pipelineRunning: true, lastLiveness: null };
+async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning: boolean; lastLiveness: number | null; complete: boolean }> {
+  if (!src.temporal) return { pipelineRunning: true, lastLiveness: null, complete: true };
   const t = src.temporal;
   let pipelineRunning = false;
   let latest = 0;
@@ -53,7 +53,8 @@ async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning
     pipelineRunning = d.status.name === 'RUNNING';
     latest = Math.max(latest, d.startTime.getTime(), ms(d.raw.workflowExecutionInfo?.executionTime));
   }
-  if (!pipelineRunning) return { pipelineRunning, lastLiveness: latest || null };
+  if (!pipelineRunning) return { pipelineRunning, lastLiveness: latest || null, complete: true };
+  let complete = true;
   const ids: string[] = [];
   const query = `ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'nightshift-${src.projectId}-'`;
   await withTimeLimit(t, CALL_LIMIT_MS, async () => {
@@ -61,13 +62,23 @@ async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning
       if (w.workflowId.includes('-item-') || w.workflowId.includes('-task-')) ids.push(w.workflowId);
       if (ids.length >= MAX_DESCRIBED) break;
     }
-  }).catch(() => undefined);
-  const described = await Promise.all(ids.map((id) => withTimeLimit(t, CALL_LIMIT_MS, () => t.client.workflow.getHandle(id).describe()).catch(() => null)));
+  }).catch(() => {
+    complete = false;
+  });
+  const described = await Promise.all(
+    ids.map((id) =>
+      withTimeLimit(t, CALL_LIMIT_MS, () => t.client.workflow.getHandle(id).describe()).catch((err) => {
+        // one that ended between the list and the describe has no heartbeat to miss
+        if (!(err instanceof WorkflowNotFoundError)) complete = false;
+        return null;
+      }),
+    ),
+  );
   for (const d of described) {
     if (!d) continue;
     for (const a of d.raw.pendingActivities ?? []) latest = Math.max(latest, ms(a.lastHeartbeatTime), ms(a.lastStartedTime));
   }
-  return { pipelineRunning, lastLiveness: latest || null };
+  return { pipelineRunning, lastLiveness: latest || null, complete };
 }
 
 /** Gathers what the attention rules need. Throws TemporalUnreachableError when Temporal does not answer. */
@@ -91,6 +102,7 @@ export async function attentionSnapshot(src: SnapshotSources, windowDays = 7): P
     pendingWork: liveness.pipelineRunning && (todo.length > 0 || runningTasks),
     pipelineRunning: liveness.pipelineRunning,
     lastLiveness: liveness.lastLiveness,
+    livenessComplete: liveness.complete,
     successRate: { total: aggregates.success_rate.total, rate: aggregates.success_rate.rate },
   };
 }

@@ -89,6 +89,8 @@ export interface AttentionReport {
   details: Partial<Record<Condition, string>>;
   /** For repeated_failures: the phase whose last tasks all failed. */
   failingPhase: string | null;
+  /** Conditions this check could not judge (evidence missing): an open issue for one stays open. Absent in older histories. */
+  undetermined?: Condition[];
   pipelineRunning: boolean;
   checkedAt: string;
 }

@@ -22,6 +22,7 @@ export interface IssueChanges {
 export function applyReport(state: MonitorCarriedState, report: AttentionReport, newId: () => string): IssueChanges {
   const changes: IssueChanges = { raised: [], resolved: [] };
   for (const condition of CONDITIONS) {
+    if (report.undetermined?.includes(condition)) continue;
     const open = openIssue(state, condition);
     if (report.attention[condition] && !open) {
       const issue: MonitorIssue = {

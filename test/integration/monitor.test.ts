@@ -149,7 +149,7 @@ describe('monitor: low_success_rate', () => {
 describe('monitor: stuck', () => {
   test('when tasks make progress the flag stays down; when the worker is gone for longer than PIPELINE_STUCK_MINUTES, stuck is raised', async () => {
     const project = makeProject(['A slow item'], { spec: [{ sleepMs: 60_000, output: 'a very slow spec' }] });
-    const env = { TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_STUCK_MINUTES: '0.05', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2', NIGHTSHIFT_LOG_LEVEL: 'warn', ...FAST_MONITOR };
+    const env = { TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_STUCK_MINUTES: '0.1', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2', NIGHTSHIFT_LOG_LEVEL: 'warn', ...FAST_MONITOR };
     const config = testConfig(env);
     const paths = projectPaths(config, project.root);
     const t = testClient(config);
@@ -157,8 +157,9 @@ describe('monitor: stuck', () => {
     try {
       await startPipeline(t, config, paths, {});
       await waitFor(() => project.calls().length > 0, 60_000, 'the agent to start');
-      // 3 s threshold; the agent runs for 60 s but heartbeats, so it is not stuck
-      await new Promise((r) => setTimeout(r, 6000));
+      // 6 s threshold (heartbeats every 2 s leave room for a busy machine); the agent
+      // runs for 60 s but heartbeats, so 10 s after its start it is not stuck
+      await new Promise((r) => setTimeout(r, 10_000));
       expect((await statusOf(config, t, project.root)).status.attention.stuck).toBe(false);
       worker.kill('SIGKILL');
       const stuck = await waitFor(async () => (await statusOf(config, t, project.root)).status.attention.stuck, 60_000, 'stuck');

@@ -12,7 +12,7 @@ function task(type: TaskType, status: TaskRecord['status'], minutesAgo: number, 
 }
 
 function snap(over: Partial<AttentionSnapshot> = {}): AttentionSnapshot {
-  return { now: NOW, tasks: [], pendingWork: false, pipelineRunning: true, lastLiveness: null, successRate: { total: 0, rate: 0 }, ...over };
+  return { now: NOW, tasks: [], pendingWork: false, pipelineRunning: true, lastLiveness: null, livenessComplete: true, successRate: { total: 0, rate: 0 }, ...over };
 }
 
 describe('attention rules', () => {
@@ -42,6 +42,16 @@ describe('attention rules', () => {
     const running = task('impl', 'running', 45);
     expect(evaluateAttention(snap({ tasks: [running], pendingWork: true, lastLiveness: NOW - 30_000 }), th).attention.stuck).toBe(false);
     expect(evaluateAttention(snap({ tasks: [running], pendingWork: true, lastLiveness: NOW - 11 * 60_000 }), th).attention.stuck).toBe(true);
+  });
+
+  test('when Temporal did not answer for every running workflow, then a quiet spell leaves stuck undetermined, not raised', () => {
+    const running = task('impl', 'running', 45);
+    const r = evaluateAttention(snap({ tasks: [running], pendingWork: true, lastLiveness: NOW - 11 * 60_000, livenessComplete: false }), th);
+    expect(r.attention.stuck).toBe(false);
+    expect(r.undetermined).toEqual(['stuck']);
+    expect(r.details.stuck).toBeUndefined();
+    // within the threshold there is nothing to judge
+    expect(evaluateAttention(snap({ tasks: [running], pendingWork: true, lastLiveness: NOW - 30_000, livenessComplete: false }), th).undetermined).toEqual([]);
   });
 
   test('when the 7-day rate is below the threshold with enough tasks, then low_success_rate', () => {

@@ -2,9 +2,9 @@ import { applyReport, initialMonitorState, mayHeal, openIssue } from '../../src/
 import type { AttentionReport, Condition } from '../../src/shared/types';
 import { CONDITIONS } from '../../src/shared/types';
 
-function report(raised: Condition[], at = '2026-11-22T12:00:00.000Z'): AttentionReport {
+function report(raised: Condition[], at = '2026-11-22T12:00:00.000Z', undetermined?: Condition[]): AttentionReport {
   const flags = Object.fromEntries(CONDITIONS.map((c) => [c, raised.includes(c)])) as Record<Condition, boolean>;
-  return { attention: { ...flags, flags: CONDITIONS.filter((c) => raised.includes(c)) }, details: Object.fromEntries(raised.map((c) => [c, `${c} detail`])), failingPhase: null, pipelineRunning: true, checkedAt: at };
+  return { attention: { ...flags, flags: CONDITIONS.filter((c) => raised.includes(c)) }, details: Object.fromEntries(raised.map((c) => [c, `${c} detail`])), failingPhase: null, undetermined, pipelineRunning: true, checkedAt: at };
 }
 
 describe('monitor issue bookkeeping', () => {
@@ -25,6 +25,19 @@ describe('monitor issue bookkeeping', () => {
     expect(issue.actions.at(-1)?.outcome).toBe('condition cleared after heal task task_00000000000000aa');
     expect(applyReport(state, report(['repeated_failures']), id).raised).toHaveLength(1); // a new occurrence is a new issue
     expect(state.lastCheck).toBe('2026-11-22T12:00:00.000Z');
+  });
+
+  test('when a check cannot judge a condition, then its open issue stays open and none is raised; the next judged check decides', () => {
+    const state = initialMonitorState();
+    applyReport(state, report(['stuck']), id);
+    const issue = openIssue(state, 'stuck')!;
+    const unsure = applyReport(state, report([], '2026-11-22T12:01:00.000Z', ['stuck']), id);
+    expect(unsure).toEqual({ raised: [], resolved: [] });
+    expect(issue.resolved_at).toBeNull();
+    expect(applyReport(state, report([], '2026-11-22T12:02:00.000Z'), id).resolved).toEqual([issue]);
+    // nothing open and undetermined: nothing raised
+    expect(applyReport(state, report([], '2026-11-22T12:03:00.000Z', ['stuck']), id).raised).toHaveLength(0);
+    expect(openIssue(state, 'stuck')).toBeUndefined();
   });
 
   test('when a heal runs or the cooldown has not passed, then no other heal task may start for that condition', () => {
