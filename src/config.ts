@@ -148,6 +148,15 @@ export function agentEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.P
   return out;
 }
 
+/**
+ * The environment git runs with: the worker's without its secrets (repository
+ * hooks run with it, and an agent can write hooks), and never a credential
+ * prompt, which would hang a push with nobody to answer it.
+ */
+export function gitEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...agentEnvironment(env), GIT_TERMINAL_PROMPT: '0' };
+}
+
 /** The process environment for spawning our own child processes (server, worker, API). */
 export function childProcessEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };

@@ -1,6 +1,7 @@
 import { Context, log } from '@temporalio/activity';
 import { whileHeartbeating } from './heartbeat';
 import { commitTask } from '../git/commit';
+import { gitFailure } from '../git/repo';
 import { itemBranch } from '../git/message';
 import { ensureWorktree, mergeItemBranch, removeWorktree, worktreePath } from '../git/worktree';
 import type { CloseWorktreeInput, CloseWorktreeResult, CommitTaskInput, CommitTaskResult, PrepareWorktreeInput, PrepareWorktreeResult } from '../shared/types';
@@ -13,7 +14,7 @@ export function createCommitTask() {
       if (r.pushError) log.warn('auto-push failed', { taskId: input.taskId, error: r.pushError });
       return { ...r, error: null };
     } catch (err) {
-      const error = (err as Error).message.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+      const error = gitFailure(err);
       log.warn('auto-commit failed', { taskId: input.taskId, error });
       return { committed: false, sha: null, skipped: 'error', pushed: false, pushError: null, error };
     }

@@ -1,4 +1,4 @@
-import { git, headCommit, workTreeStatus } from './repo';
+import { git, gitFailure, headCommit, workTreeStatus } from './repo';
 import { taskCommitMessage, trailer } from './message';
 
 export interface TaskCommitResult {
@@ -38,7 +38,7 @@ export async function commitTask(o: { cwd: string; taskId: string; taskType: str
       await g.raw(['push']);
       result.pushed = true;
     } catch (err) {
-      result.pushError = (err as Error).message.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+      result.pushError = gitFailure(err);
     }
   }
   return result;

@@ -1,5 +1,41 @@
 import { existsSync } from 'node:fs';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { GitPluginError, simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
+import { gitEnvironment } from '../config';
+
+/**
+ * A git call that prints nothing for this long is killed and fails like any
+ * git error (the reference bounded each git call by 30 s), so a hung push or
+ * hook cannot hold a step until its activity times out.
+ */
+export const GIT_STALL_MS = 30_000;
+
+/**
+ * simple-git refuses an explicit environment that sets an editor, pager, ssh
+ * command, askpass or config path. Those are the user's own git settings, kept
+ * as they are; nightshift's git arguments are fixed in code, never taken from input.
+ */
+const USER_GIT_SETTINGS: SimpleGitOptions['unsafe'] = {
+  allowUnsafeAskPass: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeDiffExternal: true,
+  allowUnsafeEditor: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafePager: true,
+  allowUnsafeSshCommand: true,
+  allowUnsafeTemplateDir: true,
+};
+
+/** What made a git call fail, for a task record or a log line: git's last lines, or the stall that stopped it. */
+export function gitFailure(err: unknown): string {
+  if (err instanceof GitPluginError && err.plugin === 'timeout') return `git printed nothing for ${GIT_STALL_MS / 1000} s and was stopped`;
+  return (err instanceof Error ? err.message : String(err)).trim().split('\n').slice(-3).join(' ').slice(0, 500);
+}
+
+/** Every git call nightshift makes: bounded in time, without nightshift's secrets in its environment. */
+export function gitAt(dir: string, config: string[] = []): SimpleGit {
+  return simpleGit({ baseDir: dir, config, timeout: { block: GIT_STALL_MS }, unsafe: USER_GIT_SETTINGS }).env(gitEnvironment());
+}
 
 /** Used only when the repository has no identity of its own, so commits never fail for lack of one. */
 const FALLBACK_IDENTITY = ['user.name=nightshift', 'user.email=nightshift@localhost'];
@@ -9,7 +45,7 @@ const IDENTITY_TTL_MS = 60_000;
 const identityKnown = new Map<string, { at: number; has: boolean }>();
 
 export async function git(dir: string): Promise<SimpleGit> {
-  const plain = simpleGit({ baseDir: dir });
+  const plain = gitAt(dir);
   let known = identityKnown.get(dir);
   if (!known || Date.now() - known.at > IDENTITY_TTL_MS) {
     const email = (await plain.raw(['config', '--get', 'user.email']).catch(() => '')).trim();
@@ -17,14 +53,14 @@ export async function git(dir: string): Promise<SimpleGit> {
     if (identityKnown.size > 1000) identityKnown.clear(); // worktrees come and go; never grow without bound
     identityKnown.set(dir, known);
   }
-  return known.has ? plain : simpleGit({ baseDir: dir, config: FALLBACK_IDENTITY });
+  return known.has ? plain : gitAt(dir, FALLBACK_IDENTITY);
 }
 
 /** `git status --porcelain` of a work tree (a linked worktree too), or null when `dir` is not in one. */
 export async function workTreeStatus(dir: string): Promise<string | null> {
   if (!existsSync(dir)) return null;
   try {
-    return await simpleGit({ baseDir: dir }).raw(['status', '--porcelain']);
+    return await gitAt(dir).raw(['status', '--porcelain']);
   } catch {
     return null;
   }
@@ -33,7 +69,7 @@ export async function workTreeStatus(dir: string): Promise<string | null> {
 /** HEAD's sha and full message, or null before the first commit. */
 export async function headCommit(dir: string): Promise<{ sha: string; message: string } | null> {
   try {
-    const out = await simpleGit({ baseDir: dir }).raw(['log', '-1', '--format=%H%n%B']);
+    const out = await gitAt(dir).raw(['log', '-1', '--format=%H%n%B']);
     const newline = out.indexOf('\n');
     return newline > 0 ? { sha: out.slice(0, newline).trim(), message: out.slice(newline + 1) } : null;
   } catch {
@@ -45,7 +81,7 @@ export async function headCommit(dir: string): Promise<{ sha: string; message: s
 export async function isWorkTree(dir: string): Promise<boolean> {
   if (!existsSync(dir)) return false;
   try {
-    return (await simpleGit({ baseDir: dir }).raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
+    return (await gitAt(dir).raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
   } catch {
     return false;
   }
@@ -53,7 +89,7 @@ export async function isWorkTree(dir: string): Promise<boolean> {
 
 export async function currentBranch(dir: string): Promise<string | null> {
   try {
-    const name = (await simpleGit({ baseDir: dir }).raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+    const name = (await gitAt(dir).raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
     return name && name !== 'HEAD' ? name : null;
   } catch {
     return null;

@@ -1,7 +1,7 @@
 import { condition, isCancellation, log, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
 import { decideUpdate } from '../shared/messages';
 import type { Activities } from '../activities';
-import type { PipelineSettings, RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/types';
+import type { CommitTaskInput, CommitTaskResult, PipelineSettings, RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/types';
 
 /**
  * Short local steps: task snapshots, metrics lines. Retried without a limit: a
@@ -22,6 +22,22 @@ function gitSteps(s: PipelineSettings) {
     heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
   });
+}
+
+/**
+ * The commit step reports git failures itself; one that never finished (every
+ * attempt timed out, say) is recorded the same way: a commit never fails the task.
+ */
+async function commitOrReport(s: PipelineSettings, input: CommitTaskInput): Promise<CommitTaskResult> {
+  try {
+    return await gitSteps(s).commitTask(input);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+    const error = `the commit step did not finish: ${cause}`;
+    log.warn('auto-commit failed', { taskId: input.taskId, error });
+    return { committed: false, sha: null, skipped: 'error', pushed: false, pushError: null, error };
+  }
 }
 
 /** Webhook delivery retries inside the activity; one attempt of the activity is enough. */
@@ -117,7 +133,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
   if (result.status === 'needs_decision') return waitForDecision(ctx, task, result, base);
   const commit =
     ctx.commit && result.status === 'completed' && task.task_type !== 'heal'
-      ? await gitSteps(s).commitTask({ cwd: ctx.workDir, taskId: task.id, taskType: task.task_type, direction: task.direction, push: s.autoPush })
+      ? await commitOrReport(s, { cwd: ctx.workDir, taskId: task.id, taskType: task.task_type, direction: task.direction, push: s.autoPush })
       : null;
   const record: TaskRecord = { ...base, commit_sha: commit?.sha ?? null, push_error: commit?.pushError ?? commit?.error ?? null };
   const write = () => finishRecord(s, record, result.durationSeconds);

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCommitTask } from '../../src/activities/git';
 import { commitTask } from '../../src/git/commit';
+import { GIT_STALL_MS } from '../../src/git/repo';
 import type { CommitTaskResult } from '../../src/shared/types';
 import { shortDirection, taskCommitMessage } from '../../src/git/message';
 import { ensureStateDir } from '../../src/pipeline/state-dir';
@@ -127,4 +128,52 @@ describe('auto-commit of a task', () => {
     expect(failed.pushed).toBe(false);
     expect(failed.pushError).toMatch(/push|remote|destination/i);
   });
+
+  test('when a repository hook runs, then it sees the user\'s git settings but none of nightshift\'s secrets; a hook that refuses the commit is recorded, not thrown', async () => {
+    const root = repo();
+    const envFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-hook-')), 'env.txt');
+    writeFileSync(path.join(root, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\nenv > '${envFile}'\necho 'lint says no' >&2\nexit 1\n`, { mode: 0o755 });
+    writeFileSync(path.join(root, 'h.txt'), 'h');
+    const set = { PIPELINE_API_TOKEN: 'tok-secret-1', TEMPORAL_API_KEY: 'key-secret-2', TEMPORAL_TLS_KEY: '/keys/secret-3', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes', EDITOR: 'vi', PAGER: 'less', NIGHTSHIFT_TEST_MARK: 'kept' };
+    const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, set);
+    try {
+      const r = await new MockActivityEnvironment().run(createCommitTask(), { cwd: root, taskId: id(13), taskType: 'impl', direction: 'd', push: false });
+      expect(r).toMatchObject({ committed: false, sha: null, skipped: 'error' });
+      expect(r.error).toContain('lint says no');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    const env = readFileSync(envFile, 'utf8');
+    expect(env).not.toMatch(/secret/);
+    expect(env).toContain('GIT_SSH_COMMAND=ssh -o BatchMode=yes');
+    expect(env).toContain('NIGHTSHIFT_TEST_MARK=kept');
+    expect(env).toContain('GIT_TERMINAL_PROMPT=0');
+    expect(commits(root)).toBe(1);
+  });
+
+  test('when a push hangs silently (a pre-push hook that never returns), then git is stopped after GIT_STALL_MS and the push error says so', async () => {
+    const bare = mkdtempSync(path.join(os.tmpdir(), 'nightshift-bare-'));
+    run(bare, 'init', '-q', '--bare', '-b', 'main');
+    const root = repo();
+    run(root, 'remote', 'add', 'origin', bare);
+    run(root, 'push', '-q', '-u', 'origin', 'main');
+    const pidFile = path.join(bare, 'hook.pid');
+    writeFileSync(path.join(root, '.git', 'hooks', 'pre-push'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`, { mode: 0o755 });
+    writeFileSync(path.join(root, 'slow.txt'), 's');
+    const t0 = Date.now();
+    try {
+      const r = await commitTask({ cwd: root, taskId: id(14), taskType: 'impl', direction: 'hangs', push: true });
+      expect(r).toMatchObject({ committed: true, pushed: false, pushError: `git printed nothing for ${GIT_STALL_MS / 1000} s and was stopped` });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(GIT_STALL_MS);
+      expect(run(bare, 'log', '-1', '--format=%s', 'main').trim()).not.toContain(id(14));
+    } finally {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8')));
+      } catch {
+        // the hook already ended
+      }
+    }
+  }, GIT_STALL_MS + 60_000);
 });

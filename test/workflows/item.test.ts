@@ -23,6 +23,8 @@ interface Scenario {
   testCalls: RunTestCommandInput[];
   /** How long the fake finishTask takes for a task (0 when unset). */
   finishDelayMs?: (task: TaskSpec) => number;
+  /** The fake commitTask fails for good, like a step whose every attempt timed out. */
+  commitFails?: boolean;
 }
 
 const scenarios = new Map<string, Scenario>();
@@ -42,6 +44,11 @@ const fakes: Fakes = {
     if (sc?.finishDelayMs) await sleep(sc.finishDelayMs(input.task));
     sc?.finished.push(input);
     return { metricsLineWritten: true };
+  },
+  async commitTask(input) {
+    const sc = scenarios.get(path.basename(input.cwd));
+    if (sc?.commitFails) throw ApplicationFailure.nonRetryable('every attempt timed out', 'CommitStepTimeout');
+    return { committed: true, sha: `sha-${input.taskId}`, skipped: null, pushed: false, pushError: null, error: null };
   },
   async runTestCommand(input) {
     const sc = scenarios.get(path.basename(input.projectRoot));
@@ -258,6 +265,20 @@ describe('itemWorkflow', () => {
     expect(failed.task.output).toContain('agent binary vanished');
     expect(failed.durationSeconds).toBe(0);
     expect(sc.tasks[2].direction).toContain('agent binary vanished');
+  });
+
+  test('when the commit step fails for good, then each task stays completed with the failure in push_error and the item goes on', async () => {
+    const sc = scenario(allPass);
+    sc.commitFails = true;
+    const result = await runItem(sc, { autoCommit: true });
+
+    expect(result).toMatchObject({ outcome: 'passed', iteration: 1, tasksRun: 4 });
+    expect(sc.finished.map((f) => f.task.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    for (const f of sc.finished) expect(f.task).toMatchObject({ commit_sha: null, push_error: 'the commit step did not finish: every attempt timed out' });
+    // and a working commit step records its commit
+    const ok = scenario(allPass);
+    await runItem(ok, { autoCommit: true });
+    expect(ok.finished.map((f) => f.task.commit_sha)).toEqual(ok.tasks.map((t) => `sha-${t.id}`));
   });
 
   test('when paused during a task and then stopped, then no further task starts and the item ends stopped at its next position', async () => {
