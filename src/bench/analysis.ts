@@ -10,8 +10,8 @@ export const ANALYSIS = `
 Found with the histories the bench reads (the profile lines in each section), CPU profiles of the worker and the API
 (\`--profile\` writes them with \`--cpu-prof\`), a probe of the Temporal calls behind a status, and the worker's memory
 after forced collections. The machine has 2 cores and is shared: the summary table says how its CPU went while each
-figure was measured, and figures within about 20% of a target fall on either side from one run to the next. Items 1,
-2, 4 and part of 3 have been fixed; the numbers quoted for "before" come from full runs the same day.
+figure was measured, and figures within about 20% of a target fall on either side from one run to the next. Items 1
+to 4 have been fixed; the numbers quoted for "before" come from full runs the same day.
 
 1. **History bound with parallel items (long run).** The pipeline continues as new only when no item runs, since its
    children would end with the run. With \`PIPELINE_PARALLEL_ITEMS\` > 1 it refilled a slot as soon as one freed, so it
@@ -39,8 +39,8 @@ figure was measured, and figures within about 20% of a target fall on either sid
    is taken at once (\`patched('settle-beside-new-items')\`; 0.48× in a run before the backlog-read and worktree changes below); a backlog read under 2 s
    old starts the next pending item (\`patched('reuse-recent-backlog-read')\`: slots free in bursts, and one read used to
    precede every start); a worktree is one \`git worktree add\` and a merge one \`git merge\` in the usual case (three and
-   up to eight git processes before). A full run after all of these reached 6.57 against 10.65 tasks/s (0.62×); it was
-   stopped in the long run, when the host began stealing half the CPU, so the tables above are from the run before. What limits it now is CPU (see the summary table's column): the no-op agent costs
+   up to eight git processes before). Full runs after all of these: 6.57 against 10.65 tasks/s (0.62×, a run cut short by
+   host steal) and 6.42 against 10.85 (0.59×, the tables above; 0.40× in the run before). What limits it now is CPU (see the summary table's column): the no-op agent costs
    almost nothing, so the figure compares nightshift's bookkeeping with none at all. The worker's CPU profile showed
    39% of its main thread inside \`ChildProcess.spawn\`: the fork of a 300–400 MB process takes 8–9 ms per spawn (1–2
    ms from a small process), and each task still spawns git beside its agent. When the machine's CPU is short,
@@ -56,23 +56,29 @@ figure was measured, and figures within about 20% of a target fall on either sid
    not per request. Requests per second went from 307 to 860–2,520 in same-day runs; the tail is now set by CPU, as for
    metrics (next item).
 5. **Tail latency under 50 connections, both endpoints.** With 50 connections kept busy, mean latency is at least 50 ÷
-   throughput (Little's law): 20–29 ms at 1,700–2,520 requests/s. The API (0.3 ms of CPU per request), the load
-   generator, the worker, the agents and the server share 2 cores, so the p99 follows the machine: 84–109 ms in
-   quieter runs (96 and 97 ms in the run above), several hundred ms when the CPU is short. A fair check needs the load generator on another machine.
+   throughput (Little's law): 20–29 ms at 1,700–2,520 requests/s. The API (0.2–0.6 ms of CPU per request, more the
+   busier the CPU), the load generator, the worker, the agents and the server share 2 cores, so the p99 follows what
+   CPU is left: 84–109 ms in runs before the throughput changes (96 and 97 ms at 2,130–2,520 requests/s in the last
+   of them). Since then the pipeline keeps more work in flight and uses more of the machine, and in the run above the
+   API got about a third of a core: 578–654 requests/s, p99 331 and 977 ms. A fair check needs the load generator on another machine.
 6. **The pipeline under API load.** The load generator and the API take up to a core between them (see the CPU
    column), and the pipeline is CPU-bound itself. The faster the API answers, the more requests 50 busy connections
    make and the more CPU they take, so the status window costs the pipeline about what the metrics window does
    (metrics never reach Temporal). Temporal and the worker see one status computation a second whatever the load.
    *Tried:* the API at a lower CPU priority than the worker (nice +10). The pipeline then kept 0.83–1.05 of its idle
    rate under load, but the API, starved by a pipeline that keeps the CPU busy, answered 108 and 206 requests/s with
-   p99 1,889 and 818 ms. With the load generator on the same 2 cores, the p99 target and this one pull opposite ways;
-   priority was left equal, and the p99 target kept.
+   p99 1,889 and 818 ms; at nice +5, 481 and 689 requests/s with p99 1,011 and 357 ms, and the pipeline at 0.74 and
+   0.82. With the load generator on the same 2 cores, the p99 target and this one pull opposite ways; priority was
+   left equal. In the run above the pipeline kept 0.79 of its idle rate under both loads.
 7. **Worker memory.** No leak was found. The V8 heaps of all the worker's threads hold the same after a collection at
    the start and the end (about 70 MB used, 150 MB allocated). RSS follows a sawtooth early on: it reaches about 450
    MB while V8 postpones full collections, then settles near 300–330 MB and stays there (in one run: 316 MB after
    204 tasks, 327 MB after 5,008). What grows during the warm-up is native memory (RSS − V8 heaps: 77 → 166 MB in that
    run: the Temporal core's threads and caches, malloc arenas, compiled code), so the start → end figure is the
-   warm-up and lands near the 100 MB line: 69 MB after a full GC in one full run, 103 MB in another. In an experiment
+   warm-up and lands near the 100 MB line: 69 MB after a full GC in one full run, 85 MB in another. In the run
+   above, after the throughput changes, it came to 127 MB after a full GC (149 as sampled; RSS − V8 heaps 79 → 196 MB),
+   still flat from 1,440 tasks to the end (350 → 357 MB). The rise came with the throughput changes, which keep more
+   work in flight at once; its cause is not pinned down. In an experiment
    with a full GC every 30 s, RSS stayed between 272 and 285 MB over 1,600 tasks. *Tried:* capping malloc arenas
    (\`MALLOC_ARENA_MAX=2\`) for the worker, the usual remedy for native growth of this kind: growth 148 MB as sampled and
    133 MB after a full GC (RSS − V8 heaps 78 → 194 MB) in a run where the host stole 8% of the CPU, against 103 and 85 MB
