@@ -47,11 +47,11 @@ export function evaluateAttention(s: AttentionSnapshot, th: AttentionThresholds)
   const undetermined: Condition[] = [];
   const idleMs = s.now - lastProgress(s);
   if (s.pendingWork && idleMs > th.stuckMinutes * 60_000) {
-    if (s.livenessComplete) flags.stuck = true;
-    else undetermined.push('stuck');
-  }
-  if (flags.stuck) {
-    details.stuck = `No task started, finished or heartbeated for ${Math.round(idleMs / 60_000)} min although work is pending (threshold ${th.stuckMinutes} min).`;
+    if (!s.livenessComplete) undetermined.push('stuck');
+    else {
+      flags.stuck = true;
+      details.stuck = `No task started, finished or heartbeated for ${Math.round(idleMs / 60_000)} min although work is pending (threshold ${th.stuckMinutes} min).`;
+    }
   }
 
   const finished = s.tasks.filter((t) => FINISHED.has(t.status)).sort((a, b) => finishedAt(b) - finishedAt(a));

@@ -2,9 +2,9 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /**
- * Work on the project's repository (worktrees, merges, coverage commits,
- * housekeeping): bounded, heartbeating, retried. Shared by the pipeline and
- * the items that prepare their own worktrees.
+ * Work on the project's repository (worktrees, merges, task and coverage
+ * commits, housekeeping): bounded, heartbeating, retried. Shared by the
+ * pipeline, the items that prepare their own worktrees, and the task runner.
  */
 export function projectSteps(heartbeatTimeoutSeconds: number) {
   return proxyActivities<Activities>({

@@ -1,6 +1,7 @@
 import { condition, isCancellation, log, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
 import { decideUpdate } from '../shared/messages';
 import type { Activities } from '../activities';
+import { projectSteps } from './project-steps';
 import type { CommitTaskInput, CommitTaskResult, PipelineSettings, RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/types';
 
 /**
@@ -15,22 +16,14 @@ function bookkeeping() {
   });
 }
 
-/** Git steps (commit, push): bounded, heartbeating, retried; they report failures instead of throwing. */
-function gitSteps(s: PipelineSettings) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '5 minutes',
-    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-  });
-}
-
 /**
  * The commit step reports git failures itself; one that never finished (every
  * attempt timed out, say) is recorded the same way: a commit never fails the task.
  */
 async function commitOrReport(s: PipelineSettings, input: CommitTaskInput): Promise<CommitTaskResult> {
   try {
-    return await gitSteps(s).commitTask(input);
+    // a git step like the project's own: bounded, heartbeating, retried; it reports git failures instead of throwing
+    return await projectSteps(s.heartbeatTimeoutSeconds).commitTask(input);
   } catch (err) {
     if (isCancellation(err)) throw err;
     const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);

@@ -19,6 +19,15 @@ function repo(): string {
   run(root, 'commit', '-q', '-m', 'init');
   return root;
 }
+/** A repository whose main branch tracks a bare remote. */
+function repoWithRemote(): { root: string; bare: string } {
+  const bare = mkdtempSync(path.join(os.tmpdir(), 'nightshift-bare-'));
+  run(bare, 'init', '-q', '--bare', '-b', 'main');
+  const root = repo();
+  run(root, 'remote', 'add', 'origin', bare);
+  run(root, 'push', '-q', '-u', 'origin', 'main');
+  return { root, bare };
+}
 const log = (root: string, ...args: string[]) => run(root, 'log', ...args).trim();
 const commits = (root: string) => Number(run(root, 'rev-list', '--count', 'HEAD').trim());
 const id = (n: number) => `task_${n.toString(16).padStart(16, '0')}`;
@@ -110,11 +119,7 @@ describe('auto-commit of a task', () => {
   });
 
   test('when auto-push is on, then the commit reaches the bare remote; with no remote the push error is recorded and the commit stays', async () => {
-    const bare = mkdtempSync(path.join(os.tmpdir(), 'nightshift-bare-'));
-    run(bare, 'init', '-q', '--bare', '-b', 'main');
-    const root = repo();
-    run(root, 'remote', 'add', 'origin', bare);
-    run(root, 'push', '-q', '-u', 'origin', 'main');
+    const { root, bare } = repoWithRemote();
     writeFileSync(path.join(root, 'p.txt'), 'p');
     const pushed = await commitTask({ cwd: root, taskId: id(11), taskType: 'impl', direction: 'push me', push: true });
     expect(pushed).toMatchObject({ committed: true, pushed: true, pushError: null });
@@ -138,7 +143,7 @@ describe('auto-commit of a task', () => {
     const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
     Object.assign(process.env, set);
     try {
-      const r = await new MockActivityEnvironment().run(createCommitTask(), { cwd: root, taskId: id(13), taskType: 'impl', direction: 'd', push: false });
+      const r = await new MockActivityEnvironment().run(createCommitTask(), { cwd: root, taskId: id(13), taskType: 'impl' as const, direction: 'd', push: false }) as CommitTaskResult;
       expect(r).toMatchObject({ committed: false, sha: null, skipped: 'error' });
       expect(r.error).toContain('lint says no');
     } finally {
@@ -154,11 +159,7 @@ describe('auto-commit of a task', () => {
   });
 
   test('when a push hangs silently (a pre-push hook that never returns), then git is stopped after GIT_STALL_MS and the push error says so', async () => {
-    const bare = mkdtempSync(path.join(os.tmpdir(), 'nightshift-bare-'));
-    run(bare, 'init', '-q', '--bare', '-b', 'main');
-    const root = repo();
-    run(root, 'remote', 'add', 'origin', bare);
-    run(root, 'push', '-q', '-u', 'origin', 'main');
+    const { root, bare } = repoWithRemote();
     const pidFile = path.join(bare, 'hook.pid');
     writeFileSync(path.join(root, '.git', 'hooks', 'pre-push'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`, { mode: 0o755 });
     writeFileSync(path.join(root, 'slow.txt'), 's');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createUpdateCoverage } from '../../src/activities/coverage';
 import { ensureStateDir } from '../../src/pipeline/state-dir';
-import type { UpdateCoverageInput } from '../../src/shared/types';
+import type { UpdateCoverageInput, UpdateCoverageResult } from '../../src/shared/types';
 import { git } from '../helpers/project';
 
 const COVERAGE = 'docs/SPEC-COVERAGE.md';
@@ -39,7 +39,7 @@ describe('coverage update after a passed item (spec 030, D4)', () => {
   test('when commits are on, then the table change is committed alone, with the coverage subject and the Pipeline-Item trailer', async () => {
     const root = repo();
     await ensureStateDir(root, path.join(root, '.nightshift')); // as start, up and server do
-    const r = await new MockActivityEnvironment().run(createUpdateCoverage(), input(root, true));
+    const r = await new MockActivityEnvironment().run(createUpdateCoverage(), input(root, true)) as UpdateCoverageResult;
 
     expect(readFileSync(path.join(root, COVERAGE), 'utf8')).toContain('| 001 Health | ✓ | ✓ | ✓ | Pending |');
     expect(r.changes).toBeGreaterThan(0);
@@ -52,7 +52,7 @@ describe('coverage update after a passed item (spec 030, D4)', () => {
 
   test('when commits are off, then the table is updated in place and no commit is made', async () => {
     const root = repo();
-    const r = await new MockActivityEnvironment().run(createUpdateCoverage(), input(root, false));
+    const r = await new MockActivityEnvironment().run(createUpdateCoverage(), input(root, false)) as UpdateCoverageResult;
 
     expect(r).toMatchObject({ skipped: null, commitSha: null });
     expect(readFileSync(path.join(root, COVERAGE), 'utf8')).toContain('| 001 Health | ✓ | ✓ | ✓ | Pending |');
