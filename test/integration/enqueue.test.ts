@@ -68,7 +68,10 @@ describe('enqueue an ad-hoc task', () => {
         expect(done.output).toContain('diagnosed: the worker was down');
         expect(project.calls().map((c) => [c.taskType, c.taskId])).toEqual([['heal', task.id]]);
         expect(project.calls()[0].direction).toContain('Find out why the pipeline stalled.');
-        const described = await t.client.workflow.getHandle(task.workflow_id).describe();
+        // the record is written before the workflow's last step: wait for the workflow itself to end
+        const handle = t.client.workflow.getHandle(task.workflow_id);
+        await handle.result();
+        const described = await handle.describe();
         expect(described.status.name).toBe('COMPLETED');
         // the API serves it like any task
         const got = await (await fetch(`${base}/api/agent/tasks/${task.id}`)).json();
