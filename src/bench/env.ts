@@ -12,6 +12,7 @@ import type { PipelineResult, TaskRecord } from '../shared/types';
 import { packageRoot } from '../util/package-root';
 import { writeGcProbe, type MemorySample } from './gc-probe';
 import { noopAgentCommand, type AgentRecord } from './noop-agent';
+import { workerProcessEnvironment } from '../worker/process-env';
 
 /** What every benchmark gets from main.ts. */
 export interface BenchContext {
@@ -311,7 +312,8 @@ export function profileArgs(ctx: BenchContext, name: string): string[] {
  */
 export async function startWorkerProcess(ctx: BenchContext, project: BenchProject, name: string, memoryFile?: string): Promise<ChildService> {
   const probe = memoryFile ? ['--expose-gc', '--require', writeGcProbe(ctx.workDir)] : [];
-  const env = { ...project.env, NIGHTSHIFT_LOG_LEVEL: 'info', ...(memoryFile ? { NIGHTSHIFT_BENCH_MEMORY_FILE: memoryFile } : {}) };
+  // The environment `nightshift up` starts its worker with.
+  const env = { ...workerProcessEnvironment(project.env), NIGHTSHIFT_LOG_LEVEL: 'info', ...(memoryFile ? { NIGHTSHIFT_BENCH_MEMORY_FILE: memoryFile } : {}) };
   const worker = spawnNightshift(['worker', '--project', project.root], env, path.join(ctx.workDir, `${name}-worker.log`), [...profileArgs(ctx, `${name}-worker`), ...probe]);
   await waitForLog(worker, '"worker started"', 120_000, 'the worker to start');
   return worker;

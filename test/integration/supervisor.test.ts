@@ -20,6 +20,12 @@ function findProcess(fragment: string): number | null {
   return null;
 }
 
+/** A process's environment as it was started. */
+function environOf(pid: number): Record<string, string> {
+  const pairs = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+}
+
 describe('nightshift up as a supervisor', () => {
   test('when the worker, the API and the embedded server are killed, then each comes back and the pipeline goes on; Ctrl-C then stops everything', async () => {
     const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
@@ -27,7 +33,7 @@ describe('nightshift up as a supervisor', () => {
     const up = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--demo', '--project', project], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PORT: String(apiPort), NIGHTSHIFT_TEMPORAL_PORT: String(temporalPort), NIGHTSHIFT_TEMPORAL_UI_PORT: String(uiPort), DEMO_AGENT_DELAY_MS: '400', TEMPORAL_ADDRESS: '', PIPELINE_AGENT: '', PIPELINE_AGENT_COMMAND: '', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '3' },
+      env: { ...process.env, PORT: String(apiPort), NIGHTSHIFT_TEMPORAL_PORT: String(temporalPort), NIGHTSHIFT_TEMPORAL_UI_PORT: String(uiPort), DEMO_AGENT_DELAY_MS: '400', TEMPORAL_ADDRESS: '', PIPELINE_AGENT: '', PIPELINE_AGENT_COMMAND: '', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '3', MALLOC_MMAP_THRESHOLD_: undefined, GLIBC_TUNABLES: undefined },
     });
     let out = '';
     up.stdout!.on('data', (d) => (out += d));
@@ -52,6 +58,9 @@ describe('nightshift up as a supervisor', () => {
         return pid && pid !== worker ? pid : null;
       }, 30_000, 'a new worker');
       expect(newWorker).not.toBe(worker);
+      // Restarted or not, the worker runs with malloc's mmap threshold fixed (src/worker/process-env.ts); the API is left as it was.
+      expect(environOf(newWorker).MALLOC_MMAP_THRESHOLD_).toBe('131072');
+      expect(environOf(findProcess(`api --project ${project}`)!).MALLOC_MMAP_THRESHOLD_).toBeUndefined();
 
       const apiPid = findProcess(`api --project ${project}`)!;
       process.kill(apiPid, 'SIGKILL');

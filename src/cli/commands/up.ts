@@ -13,6 +13,7 @@ import { watchProgress } from '../progress';
 import { RotatingFile } from '../../util/rotating-file';
 import { onShutdownSignal } from '../signals';
 import { supervise, type SupervisedProcess } from '../supervisor';
+import { workerProcessEnvironment } from '../../worker/process-env';
 import { autoCommitLine, startPipeline } from './start';
 
 /** What `--demo` sets unless the environment already says otherwise. */
@@ -93,7 +94,7 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
 
   const common = ['--project', paths.projectRoot];
   const services: SupervisedProcess[] = [
-    await supervise({ name: 'worker', args: ['worker', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'worker.log'), logMaxBytes }),
+    await supervise({ name: 'worker', args: ['worker', ...common], env: workerProcessEnvironment(env), cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'worker.log'), logMaxBytes }),
     await supervise({ name: 'api', args: ['api', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'api.log'), logMaxBytes }),
   ];
   for (const s of services) stops.push(() => s.stop());
