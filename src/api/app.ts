@@ -13,7 +13,7 @@ import { pipelineRouter } from './routes/pipeline';
 import { tasksRouter } from './routes/tasks';
 import { monitorRouter } from './routes/monitor';
 import { dashboardConfigRouter, dashboardRouter } from './routes/dashboard';
-import { getPipelineStatus, statusDeps, type PipelineStatusResponse } from '../status/pipeline-status';
+import { getPipelineStatus, STATUS_COMPUTE_LIMIT_MS, statusDeps, type PipelineStatusResponse } from '../status/pipeline-status';
 import { TtlCache } from '../util/ttl-cache';
 import { prometheusRouter } from './routes/prometheus';
 
@@ -28,8 +28,14 @@ export interface AppDeps {
   host: string;
 }
 
-/** How old a served pipeline-status may be (the `Age` header says how old it is). */
-export const STATUS_STALE_MS = 3000;
+/** How long a computed pipeline-status is served as is. */
+export const STATUS_FRESH_MS = 1000;
+/**
+ * How old a served pipeline-status may be while a refresh runs (the `Age` header says how old it is): a status is as
+ * old as the moment its computation began, so this covers the fresh second plus the longest a refresh can take, and
+ * no request waits for a refresh while one is under way in time.
+ */
+export const STATUS_STALE_MS = STATUS_FRESH_MS + STATUS_COMPUTE_LIMIT_MS;
 
 /** Builds the REST API without listening, so tests can mount it on an ephemeral port. */
 export function createApp(deps: AppDeps): Express {
@@ -41,9 +47,9 @@ export function createApp(deps: AppDeps): Express {
   const readRights = requireReadRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host, required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED });
   const status = statusDeps(deps.config, deps.paths, deps.temporal, deps.tasks, deps.metrics);
   // Status is cached briefly so a polling dashboard or a Prometheus scrape costs Temporal one query a second, not one per request.
-  // Past a second, the last answer (at most 3 s old) is served while one refresh runs: a slow worker answering
-  // the item queries never makes callers queue. A failed refresh drops it, so Temporal going away still shows as 503.
-  const statusCache = new TtlCache<PipelineStatusResponse>({ ttlMs: 1000, staleMs: STATUS_STALE_MS });
+  // Past a second, the last answer is served while one refresh runs: a slow worker answering the item queries
+  // never makes callers queue. A failed refresh drops it, so Temporal going away still shows as 503.
+  const statusCache = new TtlCache<PipelineStatusResponse>({ ttlMs: STATUS_FRESH_MS, staleMs: STATUS_STALE_MS });
   const api = express.Router();
   api.use(readRights);
   api.use(healthRouter(deps.temporal));

@@ -22,6 +22,8 @@ export interface SnapshotSources {
 }
 
 const CALL_LIMIT_MS = 1500;
+/** The longest the liveness read takes with the pipeline's description given: the list, then the describes side by side. */
+export const LIVENESS_READ_LIMIT_MS = 2 * CALL_LIMIT_MS;
 /** Running item/task workflows whose activity heartbeats are read, at most. */
 const MAX_DESCRIBED = 20;
 

@@ -5,7 +5,7 @@ import { pipelineWorkflowId } from '../shared/names';
 import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineResult, PipelineStatusView, TaskRecord } from '../shared/types';
 import type { MetricsStore } from '../metrics/store';
 import { evaluateAttention } from '../monitor/attention';
-import { attentionSnapshot } from '../monitor/snapshot';
+import { attentionSnapshot, LIVENESS_READ_LIMIT_MS } from '../monitor/snapshot';
 import { readMonitorIssuesFile } from '../monitor/issues-file';
 import type { EnvConfig, ProjectPaths } from '../config';
 import { attentionThresholds } from '../pipeline/settings';
@@ -17,6 +17,8 @@ import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type Tempo
 const DESCRIBE_DEADLINE_MS = 1500;
 const QUERY_DEADLINE_MS = 1500;
 const ITEM_QUERY_DEADLINE_MS = 800;
+/** The longest a status takes to compute when Temporal answers late: the describe, then the queries beside the liveness read. */
+export const STATUS_COMPUTE_LIMIT_MS = DESCRIBE_DEADLINE_MS + Math.max(QUERY_DEADLINE_MS + ITEM_QUERY_DEADLINE_MS, LIVENESS_READ_LIMIT_MS);
 
 export interface StatusTaskView {
   id: string;
@@ -100,10 +102,23 @@ export interface PipelineStatusDeps {
   thresholds: AttentionThresholds;
 }
 
+/** The pipeline's description (null: never started). Throws TemporalUnreachableError when Temporal does not answer in time. */
+async function describePipeline(deps: PipelineStatusDeps): Promise<WorkflowExecutionDescription | null> {
+  try {
+    return await withTimeLimit(deps.temporal, DESCRIBE_DEADLINE_MS, () => deps.temporal.client.workflow.getHandle(pipelineWorkflowId(deps.projectId)).describe());
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    if (err instanceof TemporalUnreachableError) throw err;
+    if (isUnreachableError(err)) throw new TemporalUnreachableError(deps.temporal.address);
+    throw err;
+  }
+}
+
 /** The pipeline section: from the workflow's status query, or from describe() when no worker answers. */
 async function pipelineSection(
   deps: PipelineStatusDeps,
-): Promise<{ section: PipelineSection; status: PipelineStatusView | null; items: ItemStatusView[]; description: WorkflowExecutionDescription | null }> {
+  description: WorkflowExecutionDescription | null,
+): Promise<{ section: PipelineSection; status: PipelineStatusView | null; items: ItemStatusView[] }> {
   const workflowId = pipelineWorkflowId(deps.projectId);
   const { client } = deps.temporal;
   const handle = client.workflow.getHandle(workflowId);
@@ -111,15 +126,7 @@ async function pipelineSection(
     workflow_id: workflowId, state: 'not_started', paused: false, items_by_state: { pending: 0, running: 0, passed: 0, failed: 0 }, items: [],
     started_at: null, run_started_at: null, deadline: null, continue_as_new_count: 0, tasks_run: 0, history_length: null, worker: null, rate_limited_until: null,
   };
-  let description;
-  try {
-    description = await withTimeLimit(deps.temporal, DESCRIBE_DEADLINE_MS, () => handle.describe());
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { section: empty, status: null, items: [], description: null };
-    if (err instanceof TemporalUnreachableError) throw err;
-    if (isUnreachableError(err)) throw new TemporalUnreachableError(deps.temporal.address);
-    throw err;
-  }
+  if (!description) return { section: empty, status: null, items: [] };
   const running = description.status.name === 'RUNNING';
   const closedState = description.status.name.toLowerCase();
   // A query on an ended pipeline replays its whole history on a worker (slow on a busy machine, impossible with none running);
@@ -132,7 +139,7 @@ async function pipelineSection(
     const result = await ended;
     const counts = result && { items_by_state: { pending: 0, running: 0, passed: result.itemsPassed, failed: result.itemsFailed }, tasks_run: result.tasksRun };
     const section = { ...empty, ...counts, state: running ? 'running' : closedState, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: running ? ('unavailable' as const) : null };
-    return { section, status: null, items: [], description };
+    return { section, status: null, items: [] };
   }
   const runningItems = status.items.filter((i) => i.workflowId);
   const items = (
@@ -159,14 +166,21 @@ async function pipelineSection(
     },
     status,
     items,
-    description,
   };
 }
 
 /** GET /api/agent/pipeline-status: the reference's shape plus `pipeline` and `issues`. */
 export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<PipelineStatusResponse> {
-  const [{ section, items, description }, all, monitor] = await Promise.all([pipelineSection(deps), deps.tasks.all(), readMonitorIssuesFile(deps.stateDir)]);
-  const snapshot = await attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog, pipeline: description });
+  // One describe; then the pipeline's queries and the attention rules' liveness read run side by side.
+  const described = describePipeline(deps);
+  const [{ section, items }, snapshot, all, monitor] = await Promise.all([
+    described.then((description) => pipelineSection(deps, description)),
+    described.then((description) =>
+      attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog, pipeline: description }),
+    ),
+    deps.tasks.all(),
+    readMonitorIssuesFile(deps.stateDir),
+  ]);
   const now = Date.now();
   const runningTasks = all.filter((t) => t.status === 'running');
   const known = new Set(all.map((t) => t.id));

@@ -103,3 +103,24 @@ describe('TtlCache with stale-while-revalidate', () => {
     expect(await p).toBe(2);
   });
 });
+
+describe("the API's status cache settings", () => {
+  test('when a refresh takes as long as the status deadlines allow, then no caller waits for it', async () => {
+    // Imported here so the generic cache tests above do not load the API.
+    const { STATUS_FRESH_MS, STATUS_STALE_MS } = await import('../../src/api/app');
+    const { STATUS_COMPUTE_LIMIT_MS } = await import('../../src/status/pipeline-status');
+    let clock = 0;
+    const c = new TtlCache<number>({ ttlMs: STATUS_FRESH_MS, staleMs: STATUS_STALE_MS, now: () => clock });
+    expect(await c.get(async () => 1)).toBe(1);
+    // Its fresh second passes: the next caller starts a refresh that will take as long as the deadlines allow.
+    clock = STATUS_FRESH_MS;
+    const slow = deferred<number>();
+    const compute = jest.fn(() => slow.promise);
+    expect(await settled(c.get(compute))).toEqual({ value: 1, pending: false });
+    // Callers up to the refresh's deadline are still answered at once.
+    clock = STATUS_FRESH_MS + STATUS_COMPUTE_LIMIT_MS - 1;
+    expect(await settled(c.get(compute))).toEqual({ value: 1, pending: false });
+    expect(compute).toHaveBeenCalledTimes(1);
+    slow.resolve(2);
+  });
+});
