@@ -43,14 +43,27 @@ export class MetricsStore {
     this.reader = new TailReader(file);
   }
 
-  /** Calls run one at a time, so two requests never read the same appended bytes twice. */
+  /**
+   * Reads of the file run one at a time, so two requests never read the same appended bytes twice. Callers that
+   * arrive while a read is waiting its turn share it: it starts after they arrived, so it sees every line written
+   * before they asked, and 50 concurrent requests cost one stat of the file, not 50.
+   */
   private serial<T>(fn: () => T): Promise<T> {
-    const run = this.queue.then(async () => {
-      await this.refresh();
-      return fn();
+    return this.nextRefresh().then(fn);
+  }
+
+  private waitingRefresh: Promise<void> | null = null;
+
+  private nextRefresh(): Promise<void> {
+    if (this.waitingRefresh) return this.waitingRefresh;
+    const refresh: Promise<void> = this.queue.then(() => {
+      // Started: whoever asks from now on needs a later read.
+      if (this.waitingRefresh === refresh) this.waitingRefresh = null;
+      return this.refresh();
     });
-    this.queue = run.catch(() => undefined);
-    return run;
+    this.waitingRefresh = refresh;
+    this.queue = refresh.catch(() => undefined);
+    return refresh;
   }
 
   private startOver(): void {

@@ -582,6 +582,29 @@ describe('MetricsStore against a naive full re-parse', () => {
     expect(JSON.stringify(results[1])).toBe(naiveAggregates(file, 7, NOW));
   });
 
+  test('when many calls arrive together, then they share one read of the file; a call after that read began gets a later one', async () => {
+    const store = new MetricsStore(file);
+    fs.writeFileSync(file, await generated(2000));
+    await store.aggregates(7, NOW);
+    const reader = (store as unknown as { reader: { readBytes: (...a: unknown[]) => Promise<void> } }).reader;
+    const original = reader.readBytes.bind(reader);
+    let late: Promise<unknown> | null = null;
+    const reads = jest.spyOn(reader, 'readBytes').mockImplementation(async (...args: unknown[]) => {
+      await original(...args);
+      // While the first shared read is still in progress, a line is written and then someone asks.
+      if (!late) {
+        fs.appendFileSync(file, rec());
+        late = store.aggregates(7, NOW);
+      }
+    });
+    const together = await Promise.all(Array.from({ length: 20 }, () => store.aggregates(7, NOW)));
+    const after = (await late!) as { success_rate: { total: number } };
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(new Set(together.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(after.success_rate.total).toBe(together[0].success_rate.total + 1);
+    expect(JSON.stringify(after)).toBe(naiveAggregates(file, 7, NOW));
+  });
+
   test('when a returned result is changed by the caller, then later calls are not affected', async () => {
     const store = new MetricsStore(file);
     fs.writeFileSync(file, rec() + rec({ status: 'failed' }));
