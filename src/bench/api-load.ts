@@ -40,6 +40,8 @@ const METRICS_LINES = 100_000;
 const P99_LIMIT_MS = 100;
 /** "Not slowed": the task rate under load keeps at least this share of the rate without load. */
 const NOT_SLOWED_SHARE = 0.8;
+/** Tasks the pipeline runs before the first window: its first ones run while the worker is still warming up (JIT, caches, worktrees). */
+const WARM_UP_TASKS = 100;
 /** The API serves a cached status up to STATUS_STALE_MS old; a probe a little slower than that always waits for a fresh one. */
 const PROBE_EVERY_MS = STATUS_STALE_MS + 100;
 
@@ -114,7 +116,7 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
   const windows: Window[] = [];
   const fresh: number[] = [];
   try {
-    await waitUntil(() => readAgentRecords(recordFile).length >= 2 * PARALLEL, 180_000, 'the pipeline to run its first tasks');
+    await waitUntil(() => readAgentRecords(recordFile).length >= (ctx.quick ? 2 * PARALLEL : WARM_UP_TASKS), 180_000, 'the pipeline to warm up');
     const idle = async (label: string) => windows.push(await measured(label, pids, () => probeStatus(base, seconds, fresh)));
     const load = async (endpoint: string) => {
       const w = await measured(endpoint, pids, () => autocannon({ url: `${base}${endpoint}`, connections: CONNECTIONS, duration: seconds, timeout: 10 }));
@@ -136,12 +138,12 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
 
   const records = readAgentRecords(recordFile);
   const rates = windows.map((w) => ({ ...w, rate: rateBetween(records, w.from, w.to) }));
-  const idleWindows = rates.filter((w) => !w.load);
-  const noLoad = summarize(idleWindows.map((w) => w.rate)).median;
-  const loaded = rates.filter((w) => w.load);
+  // The pipeline's own rate drifts as items move through their phases: each load window is compared with the
+  // idle windows on either side of it (the windows alternate, starting and ending idle).
+  const loaded = rates.flatMap((w, i) => (w.load ? [{ ...w, noLoad: (rates[i - 1].rate + rates[i + 1].rate) / 2 }] : []));
   const latencyMet = loaded.every((w) => w.load!.latency.p99 <= P99_LIMIT_MS);
   const errorsMet = loaded.every((w) => w.load!.errors + w.load!.timeouts + w.load!.non2xx === 0);
-  const slowMet = loaded.every((w) => w.rate >= NOT_SLOWED_SHARE * noLoad);
+  const slowMet = loaded.every((w) => w.rate >= NOT_SLOWED_SHARE * w.noLoad);
   const probe = summarize(fresh);
   const cores = (w: Window) => (w.cpu.api + w.cpu.worker + w.cpu.bench) / ((w.to - w.from) / 1000);
 
@@ -150,11 +152,13 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
       `and ${METRICS_LINES.toLocaleString('en')} lines (\`src/bench/gen-metrics.ts\`) in the project's metrics file before it starts ` +
       `(the pipeline appends to the same file). autocannon (programmatic, in the bench process) drives ${CONNECTIONS} connections for ${seconds} s ` +
       `per endpoint; windows of ${seconds} s without load come before, between and after. Task rate = agent exits per second inside a window ` +
-      `(from the agent's records); without load = the median of the idle windows. CPU = seconds of CPU the API, the worker and the bench ` +
+      `(from the agent's records); each load window is compared with the mean of the idle windows either side of it, since the ` +
+      `pipeline's own rate drifts as its items move through their phases; the first window starts after the pipeline has run ` +
+      `${ctx.quick ? 2 * PARALLEL : WARM_UP_TASKS} tasks (the worker warms up over its first ones). CPU = seconds of CPU the API, the worker and the bench ` +
       `process (the load generator) used in the window, from \`/proc/<pid>/stat\` and \`process.cpuUsage()\`.`,
     '',
     table(
-      ['endpoint', 'requests/s', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'max (ms)', 'requests', 'errors + timeouts + non-2xx', 'pipeline tasks/s under load', '÷ without load'],
+      ['endpoint', 'requests/s', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'max (ms)', 'requests', 'errors + timeouts + non-2xx', 'pipeline tasks/s under load', 'without load (mean of the idle windows either side)', '÷ without load'],
       loaded.map((w) => [
         `\`${w.label}\``,
         num(w.load!.requests.average, 0),
@@ -165,7 +169,8 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
         w.load!.requests.total,
         w.load!.errors + w.load!.timeouts + w.load!.non2xx,
         num(w.rate, 2),
-        num(w.rate / noLoad, 2),
+        num(w.noLoad, 2),
+        num(w.rate / w.noLoad, 2),
       ]),
     ),
     '',
@@ -175,7 +180,7 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
     ),
     '',
     `Targets: p99 ≤ ${P99_LIMIT_MS} ms on both endpoints: ${verdict(latencyMet)}; zero errors: ${verdict(errorsMet)}; ` +
-      `the pipeline not slowed (task rate under load ≥ ${NOT_SLOWED_SHARE} × without load, ${num(noLoad, 2)} tasks/s): ${verdict(slowMet)}.`,
+      `the pipeline not slowed (task rate under load ≥ ${NOT_SLOWED_SHARE} × without load): ${verdict(slowMet)}.`,
     '',
     `Status computed afresh (one request at a time in the idle windows, each ${PROBE_EVERY_MS} ms after the previous, longer than ` +
       `the API serves a cached status, so each waited for a fresh one): median ${num(probe.median)} ms, p95 ${num(probe.p95)} ms ` +
