@@ -55,12 +55,6 @@ export function cpuTicks(stat?: string): CpuTicks | null {
   return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal: steal ?? 0 };
 }
 
-/**
- * How the machine's CPU time went between two readings, as shares of it:
- * busy (anything running here, the bench included), idle, and stolen by the
- * hypervisor for other guests. A high steal share means the figures measured
- * then ran on less CPU than the machine has.
- */
 /** Shares (0–1) of the machine's CPU time between two readings. */
 export interface CpuShares {
   busy: number;
@@ -68,6 +62,12 @@ export interface CpuShares {
   steal: number;
 }
 
+/**
+ * How the machine's CPU time went between two readings, as shares of it:
+ * busy (anything running here, the bench included), idle, and stolen by the
+ * hypervisor for other guests. A high steal share means the figures measured
+ * then ran on less CPU than the machine has.
+ */
 export function cpuShares(from: CpuTicks | null, to: CpuTicks | null): CpuShares | null {
   if (!from || !to) return null;
   const busy = to.busy - from.busy;

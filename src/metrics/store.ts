@@ -35,6 +35,8 @@ export class MetricsStore {
   /** Bumped whenever what was read changes. */
   private version = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** A read queued behind the one running, shared by every caller that arrives before it starts. */
+  private waitingRefresh: Promise<void> | null = null;
   private windows = new Map<number, WindowAggregate>();
   private breakdowns = new Map<number, { version: number; validity: Validity; days: string; value: MetricsBreakdown }>();
   private runningTotals: RunningTotals | undefined;
@@ -51,8 +53,6 @@ export class MetricsStore {
   private serial<T>(fn: () => T): Promise<T> {
     return this.nextRefresh().then(fn);
   }
-
-  private waitingRefresh: Promise<void> | null = null;
 
   private nextRefresh(): Promise<void> {
     if (this.waitingRefresh) return this.waitingRefresh;
