@@ -1,10 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { EnvConfig, ProjectPaths } from '../config';
 import type { Logger } from '../logger';
+import type { MetricsAggregates } from '../metrics/aggregate';
 import type { MetricsStore } from '../metrics/store';
 import type { TaskIndex } from '../tasks/store';
 import type { TemporalClient } from '../temporal/connection';
-import { requireMutationRights, requireReadRights } from './auth';
+import { readRefusal, requireMutationRights, requireReadRights } from './auth';
+import { JsonEncodings } from './encoded-json';
+import { hotReads } from './hot-reads';
 import { errorHandler, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { healthRouter } from './routes/health';
@@ -37,6 +41,11 @@ export const STATUS_FRESH_MS = 1000;
  */
 export const STATUS_STALE_MS = STATUS_FRESH_MS + STATUS_COMPUTE_LIMIT_MS;
 
+/** Express's entry point for each request, which its types leave out. */
+interface ExpressHandle {
+  handle(req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void): void;
+}
+
 /** Builds the REST API without listening, so tests can mount it on an ephemeral port. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -44,25 +53,41 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '64kb' }));
   const mutate = requireMutationRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host });
-  const readRights = requireReadRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host, required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED });
+  const readRules = { token: deps.config.PIPELINE_API_TOKEN, host: deps.host, required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED };
+  const readRights = requireReadRights(readRules);
   const status = statusDeps(deps.config, deps.paths, deps.temporal, deps.tasks, deps.metrics);
   // Status is cached briefly so a polling dashboard or a Prometheus scrape costs Temporal one query a second, not one per request.
   // Past a second, the last answer is served while one refresh runs: a slow worker answering the item queries
   // never makes callers queue. A failed refresh drops it, so Temporal going away still shows as 503.
   const statusCache = new TtlCache<PipelineStatusResponse>({ ttlMs: STATUS_FRESH_MS, staleMs: STATUS_STALE_MS });
+  const computeStatus = (): Promise<PipelineStatusResponse> => getPipelineStatus(status);
+  const statusBodies = new JsonEncodings<PipelineStatusResponse>();
+  const metricsBodies = new JsonEncodings<MetricsAggregates>();
   const api = express.Router();
   api.use(readRights);
   api.use(healthRouter(deps.temporal));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
-  api.use(metricsRouter(deps.metrics));
+  api.use(metricsRouter(deps.metrics, metricsBodies));
   api.use(tasksRouter({ tasks: deps.tasks, stateDir: deps.paths.stateDir, temporal: deps.temporal, config: deps.config, paths: deps.paths, mutate }));
   api.use(monitorRouter(deps.paths.stateDir));
   api.use(dashboardConfigRouter(deps.config, deps.paths));
-  api.use(pipelineRouter({ ...status, mutate, cache: statusCache }));
-  app.use(prometheusRouter({ metrics: deps.metrics, stateDir: deps.paths.stateDir, readRights, status: () => statusCache.get(() => getPipelineStatus(status)) }));
+  api.use(pipelineRouter({ ...status, mutate, cache: statusCache, bodies: statusBodies }));
+  app.use(prometheusRouter({ metrics: deps.metrics, stateDir: deps.paths.stateDir, readRights, status: () => statusCache.get(computeStatus) }));
   app.use(dashboardRouter());
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
+  // The hottest reads skip Express when their answer is at hand (see hot-reads.ts); every server built on this app,
+  // tests' included, goes through them.
+  const hot = hotReads({
+    status: { cache: statusCache, compute: computeStatus, bodies: statusBodies },
+    metrics: { store: deps.metrics, bodies: metricsBodies },
+    readRefusal: readRefusal(readRules),
+  });
+  const entry = app as unknown as ExpressHandle;
+  const expressHandle = entry.handle.bind(app);
+  entry.handle = (req, res, callback) => {
+    if (!hot(req, res, () => expressHandle(req, res, callback))) expressHandle(req, res, callback);
+  };
   return app;
 }

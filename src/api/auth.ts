@@ -18,19 +18,33 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   return !!m && sameToken(m[1].trim(), token);
 }
 
+/** What deciding a read needs of a request (its path is relative to /api). */
+export interface ReadRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+}
+
 /**
  * Reads are open on a loopback bind. Off loopback (or with
  * PIPELINE_API_READ_TOKEN_REQUIRED=1) they need the bearer token, and without a
  * token configured they are refused. /api/health and /api/openapi.json stay open.
+ * Returns why a read is refused, or undefined when it is allowed.
  */
-export function requireReadRights(opts: { token: string | undefined; host: string; required: boolean }): RequestHandler {
+export function readRefusal(opts: { token: string | undefined; host: string; required: boolean }): (req: ReadRequest) => HttpError | undefined {
   const needed = opts.required || !isLoopbackHost(opts.host);
-  return (req, _res, next) => {
-    if (!needed || req.method !== 'GET' || req.path === '/health' || req.path === '/openapi.json') return next();
-    if (!opts.token) return next(new HttpError(403, 'Reads are disabled: the API is not bound to loopback (or PIPELINE_API_READ_TOKEN_REQUIRED=1) and PIPELINE_API_TOKEN is not set'));
-    if (!bearerMatches(req.get('authorization'), opts.token)) return next(new HttpError(401, 'Missing or invalid bearer token'));
-    next();
+  return (req) => {
+    if (!needed || req.method !== 'GET' || req.path === '/health' || req.path === '/openapi.json') return undefined;
+    if (!opts.token) return new HttpError(403, 'Reads are disabled: the API is not bound to loopback (or PIPELINE_API_READ_TOKEN_REQUIRED=1) and PIPELINE_API_TOKEN is not set');
+    if (!bearerMatches(req.authorization, opts.token)) return new HttpError(401, 'Missing or invalid bearer token');
+    return undefined;
   };
+}
+
+/** Express middleware for readRefusal. */
+export function requireReadRights(opts: { token: string | undefined; host: string; required: boolean }): RequestHandler {
+  const refusal = readRefusal(opts);
+  return (req, _res, next) => next(refusal({ method: req.method, path: req.path, authorization: req.get('authorization') }));
 }
 
 /**

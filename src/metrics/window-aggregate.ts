@@ -29,6 +29,8 @@ const grown = (a: number[], size: number) => {
  */
 export class WindowAggregate {
   processed = 0;
+  /** The last value() and the counts it was made from: records only enter at `processed` and leave at `from`. */
+  private last: { from: number; processed: number; skipped: number; value: MetricsAggregates } | null = null;
   private from = 0;
   private maxOut = -Infinity;
   private minIn = Infinity;
@@ -220,7 +222,19 @@ export class WindowAggregate {
     }
   }
 
+  /**
+   * The aggregates of the counted window. Unchanged counts give the same (frozen) object back, so callers can cache
+   * what they derive from it by identity: under load the API answers one value thousands of times.
+   */
   value(skipped: number): MetricsAggregates {
+    const m = this.last;
+    if (m && m.from === this.from && m.processed === this.processed && m.skipped === skipped) return m.value;
+    const value = deepFreeze(this.compute(skipped));
+    this.last = { from: this.from, processed: this.processed, skipped, value };
+    return value;
+  }
+
+  private compute(skipped: number): MetricsAggregates {
     const { cols, completed, failed, typeCount, typeCompleted, typeFailed, modelCount } = this;
     const [p50, p95] = this.durations ? valuesAtPositions(cols, this.durationCount, percentilePositions(this.durations)) : [0, 0];
     return {
@@ -234,6 +248,14 @@ export class WindowAggregate {
       window_days: this.windowDays,
     };
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Bound on how far a float sum of n terms, each at most maxAbs in size, added one by one, is from the exact sum (γ_n · n · maxAbs). */

@@ -31,11 +31,21 @@ export class TtlCache<T> {
   }
 
   get(compute: () => Promise<T>): Promise<T> {
-    const age = this.latest ? this.now() - this.latest.at : Infinity;
-    if (this.latest && age < this.ttlMs) return Promise.resolve(this.latest.value);
-    const refresh = this.inFlight ?? this.refresh(compute);
-    if (this.latest && age < this.staleMs) return Promise.resolve(this.latest.value);
-    return refresh;
+    const ready = this.ready(compute);
+    return ready ? Promise.resolve(ready.value) : (this.inFlight ?? this.refresh(compute));
+  }
+
+  /**
+   * The value `get` would serve at once, with its age in ms, or null when a caller would have to wait. Like `get`,
+   * a value past `ttlMs` starts the one refresh.
+   */
+  ready(compute: () => Promise<T>): { value: T; ageMs: number } | null {
+    if (!this.latest) return null;
+    const ageMs = this.now() - this.latest.at;
+    if (ageMs >= this.staleMs) return null;
+    const { value } = this.latest;
+    if (ageMs >= this.ttlMs && !this.inFlight) this.refresh(compute);
+    return { value, ageMs };
   }
 
   /** Age in ms of the value `get` would serve now without waiting, or null when it would wait. */

@@ -145,6 +145,22 @@ describe('REST API input handling', () => {
     expect(again.status).toBe(304);
   });
 
+  test('when the same read goes the hot path and through Express, then the answers are the same', async () => {
+    // No pipeline runs here, so a refresh of the cached status between the two requests gives the same answer.
+    await api.call('GET', '/api/agent/pipeline-status'); // cached from here on: the plain request takes the hot path
+    // A query the hot path does not take sends the request through Express's route; the answer must not differ.
+    for (const [hot, viaExpress] of [
+      ['/api/agent/pipeline-status', '/api/agent/pipeline-status?via=express'],
+      ['/api/agent/metrics', '/api/agent/metrics?window_days=7&via=express'],
+    ]) {
+      const [a, b] = await Promise.all([fetch(api.base + hot), fetch(api.base + viaExpress)]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      for (const h of ['content-type', 'etag']) expect([hot, h, a.headers.get(h)]).toEqual([hot, h, b.headers.get(h)]);
+      expect(a.headers.get('etag')).toBeTruthy();
+      expect(await a.text()).toBe(await b.text());
+    }
+  });
+
   test('when the body is not JSON, then 400 with detail, not 500', async () => {
     const r = await api.call('POST', '/api/agent/pipeline/pause', { body: '{not json', headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(400);

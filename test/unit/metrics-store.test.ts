@@ -605,12 +605,28 @@ describe('MetricsStore against a naive full re-parse', () => {
     expect(JSON.stringify(after)).toBe(naiveAggregates(file, 7, NOW));
   });
 
-  test('when a returned result is changed by the caller, then later calls are not affected', async () => {
+  test('when a caller tries to change a returned result, then it cannot, and later calls are not affected', async () => {
     const store = new MetricsStore(file);
     fs.writeFileSync(file, rec() + rec({ status: 'failed' }));
     const first = await store.aggregates(7, NOW);
-    first.success_rate.completed = 99;
+    expect(() => (first.success_rate.completed = 99)).toThrow(TypeError);
+    expect(() => ((first.by_task_type as Record<string, unknown>).x = 1)).toThrow(TypeError);
     expect((await store.aggregates(7, NOW)).success_rate.completed).toBe(1);
+  });
+
+  test('when nothing changed between calls, then the same result object comes back, and a new line gives a new one', async () => {
+    const store = new MetricsStore(file);
+    fs.writeFileSync(file, rec() + rec({ status: 'failed' }));
+    const first = await store.aggregates(7, NOW);
+    expect(await store.aggregates(7, NOW)).toBe(first);
+    fs.appendFileSync(file, rec());
+    const third = await store.aggregates(7, NOW);
+    expect(third).not.toBe(first);
+    expect(third.success_rate.completed).toBe(2);
+    // the clock moved past the records: they leave the window, and the answer changes with them
+    const later = await store.aggregates(7, NOW + 7 * DAY);
+    expect(later.success_rate.total).toBe(0);
+    expect(await store.aggregates(7, NOW + 7 * DAY)).toBe(later);
   });
 });
 

@@ -102,6 +102,25 @@ describe('TtlCache with stale-while-revalidate', () => {
     d.resolve(2);
     expect(await p).toBe(2);
   });
+
+  test('when asked what is ready, then a fresh or servable stale value comes with its age, and only a stale one starts the refresh', async () => {
+    const c = cache();
+    const compute = jest.fn(async () => 2);
+    expect(c.ready(compute)).toBeNull();
+    expect(compute).not.toHaveBeenCalled();
+    await c.get(async () => 1);
+    clock = 999;
+    expect(c.ready(compute)).toEqual({ value: 1, ageMs: 999 });
+    expect(compute).not.toHaveBeenCalled();
+    clock = 1500;
+    expect(c.ready(compute)).toEqual({ value: 1, ageMs: 1500 });
+    expect(c.ready(compute)).toEqual({ value: 1, ageMs: 1500 });
+    expect(compute).toHaveBeenCalledTimes(1);
+    await new Promise((r) => setImmediate(r));
+    expect(c.ready(compute)).toEqual({ value: 2, ageMs: 0 });
+    clock = 1500 + 3000;
+    expect(c.ready(compute)).toBeNull();
+  });
 });
 
 describe("the API's status cache settings", () => {

@@ -1,15 +1,21 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { MetricsAggregates } from '../../metrics/aggregate';
 import type { MetricsStore } from '../../metrics/store';
+import type { JsonEncodings } from '../encoded-json';
 import { parseOr422 } from '../validation';
 
-const query = z.object({ window_days: z.coerce.number().int().min(1).max(3650).default(7) }).passthrough();
+/** The `window_days` query parameter of the metrics endpoints. */
+export const WINDOW_DAYS = { min: 1, max: 3650, default: 7 } as const;
 
-export function metricsRouter(metrics: MetricsStore): Router {
+const query = z.object({ window_days: z.coerce.number().int().min(WINDOW_DAYS.min).max(WINDOW_DAYS.max).default(WINDOW_DAYS.default) }).passthrough();
+
+export function metricsRouter(metrics: MetricsStore, bodies: JsonEncodings<MetricsAggregates>): Router {
   const router = Router();
   router.get('/agent/metrics', async (req, res) => {
     const { window_days } = parseOr422(query, req.query, 'query');
-    res.json(await metrics.aggregates(window_days));
+    const { body, etag } = bodies.encode(await metrics.aggregates(window_days));
+    res.set('ETag', etag).type('application/json').send(body);
   });
   router.get('/agent/metrics/breakdown', async (req, res) => {
     const { window_days } = parseOr422(query, req.query, 'query');

@@ -1,36 +1,27 @@
-import { createHash } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { getPipelineStatus, type PipelineStatusDeps, type PipelineStatusResponse } from '../../status/pipeline-status';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
 import type { TtlCache } from '../../util/ttl-cache';
+import type { JsonEncodings } from '../encoded-json';
 
-interface Encoded {
-  body: Buffer;
-  etag: string;
+/** The `Age` header of a status: how old the answer is, in whole seconds. */
+export function statusAge(ageMs: number): string {
+  return String(Math.floor(ageMs / 1000));
 }
 
 /**
- * Status comes through the shared short-lived cache (see createApp); `Age` says
- * how old the answer is, in seconds. Each cached status is serialised (and its
- * ETag hashed) once, not once per request: under load the same answer goes out thousands of times a second.
+ * Status comes through the shared short-lived cache (see createApp) and is
+ * serialised once per value (`bodies`); `Age` says how old the answer is.
  */
-export function pipelineRouter(deps: PipelineStatusDeps & { mutate: RequestHandler; cache: TtlCache<PipelineStatusResponse> }): Router {
+export function pipelineRouter(
+  deps: PipelineStatusDeps & { mutate: RequestHandler; cache: TtlCache<PipelineStatusResponse>; bodies: JsonEncodings<PipelineStatusResponse> },
+): Router {
   const router = Router();
   const { cache } = deps;
-  const encoded = new WeakMap<PipelineStatusResponse, Encoded>();
-  const encode = (status: PipelineStatusResponse): Encoded => {
-    let e = encoded.get(status);
-    if (!e) {
-      const body = Buffer.from(JSON.stringify(status));
-      e = { body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"` };
-      encoded.set(status, e);
-    }
-    return e;
-  };
   router.get('/agent/pipeline-status', async (_req, res) => {
-    const { body, etag } = encode(await cache.get(() => getPipelineStatus(deps)));
+    const { body, etag } = deps.bodies.encode(await cache.get(() => getPipelineStatus(deps)));
     res
-      .set({ Age: String(Math.floor((cache.ageMs() ?? 0) / 1000)), ETag: etag })
+      .set({ Age: statusAge(cache.ageMs() ?? 0), ETag: etag })
       .type('application/json')
       .send(body);
   });
