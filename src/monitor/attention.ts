@@ -34,10 +34,15 @@ function agentPrintedNothing(t: TaskRecord): boolean {
   return typeof t.output_chars === 'number' ? t.output_chars === 0 : (t.output ?? '').trim() === '';
 }
 
-export function lastProgress(s: AttentionSnapshot): number {
-  let latest = s.lastLiveness ?? 0;
-  for (const t of s.tasks) latest = Math.max(latest, at(t.started_at), at(t.finished_at));
+/** The latest task start or finish in the task records (0 when there is none). */
+export function lastTaskProgress(tasks: readonly TaskRecord[]): number {
+  let latest = 0;
+  for (const t of tasks) latest = Math.max(latest, at(t.started_at), at(t.finished_at));
   return latest;
+}
+
+export function lastProgress(s: AttentionSnapshot): number {
+  return Math.max(s.lastLiveness ?? 0, lastTaskProgress(s.tasks));
 }
 
 export function evaluateAttention(s: AttentionSnapshot, th: AttentionThresholds): AttentionReport {

@@ -5,7 +5,8 @@ import type { MetricsStore } from '../metrics/store';
 import { pipelineWorkflowId } from '../shared/names';
 import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
-import type { AttentionSnapshot } from './attention';
+import type { TaskRecord } from '../shared/types';
+import { lastTaskProgress, type AttentionSnapshot } from './attention';
 
 export interface SnapshotSources {
   temporal: TemporalClient | null;
@@ -19,6 +20,12 @@ export interface SnapshotSources {
   metrics: MetricsStore;
   /** The pipeline's description when the caller already has it (null: not started), so it is not asked twice. */
   pipeline?: WorkflowExecutionDescription | null;
+  /**
+   * The stuck threshold in ms. When given, the running workflows' heartbeats are not read while the task records (or
+   * the pipeline run's start) show progress within half of it: heartbeats only make the last sign of life later, so
+   * they cannot change the stuck verdict then, and reading them costs Temporal a list and a describe per workflow.
+   */
+  stuckAfterMs?: number;
 }
 
 const CALL_LIMIT_MS = 1500;
@@ -37,7 +44,7 @@ const ms = (d: unknown): number => {
 };
 
 /** What Temporal alone knows (answered by the server, no worker needed): is the pipeline running, and the latest heartbeat. */
-async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning: boolean; lastLiveness: number | null; complete: boolean }> {
+async function temporalLiveness(src: SnapshotSources, tasksRead: Promise<TaskRecord[]>): Promise<{ pipelineRunning: boolean; lastLiveness: number | null; complete: boolean }> {
   if (!src.temporal) return { pipelineRunning: true, lastLiveness: null, complete: true };
   const t = src.temporal;
   let pipelineRunning = false;
@@ -56,6 +63,9 @@ async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning
     latest = Math.max(latest, d.startTime.getTime(), ms(d.raw.workflowExecutionInfo?.executionTime));
   }
   if (!pipelineRunning) return { pipelineRunning, lastLiveness: latest || null, complete: true };
+  if (src.stuckAfterMs !== undefined && Date.now() - Math.max(latest, lastTaskProgress(await tasksRead)) < src.stuckAfterMs / 2) {
+    return { pipelineRunning, lastLiveness: latest || null, complete: true };
+  }
   let complete = true;
   const ids: string[] = [];
   const query = `ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'nightshift-${src.projectId}-'`;
@@ -85,9 +95,10 @@ async function temporalLiveness(src: SnapshotSources): Promise<{ pipelineRunning
 
 /** Gathers what the attention rules need. Throws TemporalUnreachableError when Temporal does not answer. */
 export async function attentionSnapshot(src: SnapshotSources, windowDays = 7): Promise<AttentionSnapshot> {
+  const tasksRead = src.tasks.all();
   const [liveness, tasks, aggregates, backlog, outcomes] = await Promise.all([
-    temporalLiveness(src),
-    src.tasks.all(),
+    temporalLiveness(src, tasksRead),
+    tasksRead,
     src.metrics.aggregates(windowDays),
     loadBacklog({ projectRoot: src.projectRoot, productBacklog: src.productBacklog, metaBacklog: src.metaBacklog, metaRatio: src.metaRatio }),
     readItemOutcomes(src.stateDir),

@@ -176,7 +176,7 @@ export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<Pipel
   const [{ section, items }, snapshot, all, monitor] = await Promise.all([
     described.then((description) => pipelineSection(deps, description)),
     described.then((description) =>
-      attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog, pipeline: description }),
+      attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog, pipeline: description, stuckAfterMs: deps.thresholds.stuckMinutes * 60_000 }),
     ),
     deps.tasks.all(),
     readMonitorIssuesFile(deps.stateDir),

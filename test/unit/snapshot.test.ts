@@ -5,7 +5,8 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { loadEnvConfig } from '../../src/config';
 import { MetricsStore } from '../../src/metrics/store';
 import { attentionSnapshot } from '../../src/monitor/snapshot';
-import { TaskIndex } from '../../src/tasks/store';
+import type { TaskRecord } from '../../src/shared/types';
+import { appendTaskSnapshot, TaskIndex } from '../../src/tasks/store';
 import { createTemporalClient } from '../../src/temporal/connection';
 
 describe('attention snapshot', () => {
@@ -54,5 +55,38 @@ describe('attention snapshot', () => {
     } finally {
       await src.temporal.close();
     }
+  });
+
+  describe('with the stuck threshold given (10 min)', () => {
+    const STUCK_MS = 10 * 60_000;
+    const runningSince = (msAgo: number) => ({ status: { name: 'RUNNING' }, startTime: new Date(Date.now() - msAgo), raw: {} }) as unknown as WorkflowExecutionDescription;
+    const check = async (pipeline: WorkflowExecutionDescription, taskStartedMsAgo?: number) => {
+      const src = { ...sources(pipeline), stuckAfterMs: STUCK_MS };
+      if (taskStartedMsAgo !== undefined) {
+        const started = new Date(Date.now() - taskStartedMsAgo).toISOString();
+        await appendTaskSnapshot(src.stateDir, { id: 'task_0000000000000001', task_type: 'impl', status: 'running', created_at: started, started_at: started, direction: 'd' } as TaskRecord);
+      }
+      try {
+        return await attentionSnapshot(src);
+      } finally {
+        await src.temporal.close();
+      }
+    };
+
+    // Temporal is unreachable here: a snapshot that tried the list comes back incomplete, one that skipped it complete.
+    test('when a task started well within it, then the heartbeats are not read (they cannot make the pipeline stuck)', async () => {
+      const s = await check(runningSince(60 * 60_000), 60_000);
+      expect(s.livenessComplete).toBe(true);
+      expect(s.pendingWork).toBe(true);
+    });
+
+    test('when the pipeline run itself started well within it, then the heartbeats are not read', async () => {
+      expect((await check(runningSince(60_000))).livenessComplete).toBe(true);
+    });
+
+    test('when the last progress is older than half of it, then the heartbeats are read', async () => {
+      expect((await check(runningSince(60 * 60_000), 6 * 60_000)).livenessComplete).toBe(false);
+      expect((await check(runningSince(60 * 60_000))).livenessComplete).toBe(false);
+    });
   });
 });
