@@ -1,3 +1,4 @@
+import { SharedReads } from '../util/shared-reads';
 import { TailReader } from '../util/tail-reader';
 import { type MetricsAggregates } from './aggregate';
 import type { MetricsBreakdown, MetricsTotalsRow } from './breakdown';
@@ -34,9 +35,7 @@ export class MetricsStore {
   private skipped = 0;
   /** Bumped whenever what was read changes. */
   private version = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-  /** A read queued behind the one running, shared by every caller that arrives before it starts. */
-  private waitingRefresh: Promise<void> | null = null;
+  private readonly reads = new SharedReads(() => this.refresh());
   private windows = new Map<number, WindowAggregate>();
   private breakdowns = new Map<number, { version: number; validity: Validity; days: string; value: MetricsBreakdown }>();
   private runningTotals: RunningTotals | undefined;
@@ -45,25 +44,9 @@ export class MetricsStore {
     this.reader = new TailReader(file);
   }
 
-  /**
-   * Reads of the file run one at a time, so two requests never read the same appended bytes twice. Callers that
-   * arrive while a read is waiting its turn share it: it starts after they arrived, so it sees every line written
-   * before they asked, and 50 concurrent requests cost one stat of the file, not 50.
-   */
+  /** Runs `fn` after a read of what was appended since the last one (shared with concurrent callers, see SharedReads). */
   private serial<T>(fn: () => T): Promise<T> {
-    return this.nextRefresh().then(fn);
-  }
-
-  private nextRefresh(): Promise<void> {
-    if (this.waitingRefresh) return this.waitingRefresh;
-    const refresh: Promise<void> = this.queue.then(() => {
-      // Started: whoever asks from now on needs a later read.
-      if (this.waitingRefresh === refresh) this.waitingRefresh = null;
-      return this.refresh();
-    });
-    this.waitingRefresh = refresh;
-    this.queue = refresh.catch(() => undefined);
-    return refresh;
+    return this.reads.next().then(fn);
   }
 
   private startOver(): void {

@@ -2,9 +2,9 @@ import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@tempo
 import { loadBacklog } from '../backlog/load';
 import { readItemOutcomes } from '../backlog/outcomes';
 import type { MetricsStore } from '../metrics/store';
-import { pipelineWorkflowId } from '../shared/names';
 import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
+import { describePipeline } from '../temporal/pipeline-control';
 import type { TaskRecord } from '../shared/types';
 import { lastTaskProgress, type AttentionSnapshot } from './attention';
 
@@ -49,15 +49,7 @@ async function temporalLiveness(src: SnapshotSources, tasksRead: Promise<TaskRec
   const t = src.temporal;
   let pipelineRunning = false;
   let latest = 0;
-  const describePipeline = async (): Promise<WorkflowExecutionDescription | null> => {
-    try {
-      return await withTimeLimit(t, CALL_LIMIT_MS, () => t.client.workflow.getHandle(pipelineWorkflowId(src.projectId)).describe());
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw err;
-    }
-  };
-  const d = src.pipeline !== undefined ? src.pipeline : await describePipeline();
+  const d = src.pipeline !== undefined ? src.pipeline : await describePipeline(t, src.projectId, CALL_LIMIT_MS);
   if (d) {
     pipelineRunning = d.status.name === 'RUNNING';
     latest = Math.max(latest, d.startTime.getTime(), ms(d.raw.workflowExecutionInfo?.executionTime));

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { itemStatusQuery, pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
@@ -11,7 +11,8 @@ import type { EnvConfig, ProjectPaths } from '../config';
 import { attentionThresholds } from '../pipeline/settings';
 import { taskLogPath } from '../tasks/paths';
 import type { TaskIndex } from '../tasks/store';
-import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from '../temporal/connection';
+import { withTimeLimit, type TemporalClient } from '../temporal/connection';
+import { describePipeline } from '../temporal/pipeline-control';
 
 /** How long Temporal gets to answer before the API says 503 (contract: within 2 s). */
 const DESCRIBE_DEADLINE_MS = 1500;
@@ -102,18 +103,6 @@ export interface PipelineStatusDeps {
   thresholds: AttentionThresholds;
 }
 
-/** The pipeline's description (null: never started). Throws TemporalUnreachableError when Temporal does not answer in time. */
-async function describePipeline(deps: PipelineStatusDeps): Promise<WorkflowExecutionDescription | null> {
-  try {
-    return await withTimeLimit(deps.temporal, DESCRIBE_DEADLINE_MS, () => deps.temporal.client.workflow.getHandle(pipelineWorkflowId(deps.projectId)).describe());
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return null;
-    if (err instanceof TemporalUnreachableError) throw err;
-    if (isUnreachableError(err)) throw new TemporalUnreachableError(deps.temporal.address);
-    throw err;
-  }
-}
-
 /** The pipeline section: from the workflow's status query, or from describe() when no worker answers. */
 async function pipelineSection(
   deps: PipelineStatusDeps,
@@ -172,7 +161,7 @@ async function pipelineSection(
 /** GET /api/agent/pipeline-status: the reference's shape plus `pipeline` and `issues`. */
 export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<PipelineStatusResponse> {
   // One describe; then the pipeline's queries and the attention rules' liveness read run side by side.
-  const described = describePipeline(deps);
+  const described = describePipeline(deps.temporal, deps.projectId, DESCRIBE_DEADLINE_MS);
   const [{ section, items }, snapshot, all, monitor] = await Promise.all([
     described.then((description) => pipelineSection(deps, description)),
     described.then((description) =>

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { TaskRecord, TaskStatus, TaskType } from '../shared/types';
 import { appendLine } from '../util/jsonl';
+import { SharedReads } from '../util/shared-reads';
 import { TailReader } from '../util/tail-reader';
 
 /**
@@ -34,17 +35,15 @@ export class TaskIndex {
   private readonly reader: TailReader;
   private readonly byId = new Map<string, TaskRecord>();
   private sorted: TaskRecord[] | null = null;
-  /** Reads run one after another: they share the reader's offset, so two at once would split the new lines between them. */
-  private reading: Promise<void> = Promise.resolve();
+  /** Reads run one after another (they share the reader's offset), and concurrent callers share one. */
+  private readonly reads = new SharedReads(() => this.readNew());
 
   constructor(readonly stateDir: string) {
     this.reader = new TailReader(tasksFile(stateDir));
   }
 
   refresh(): Promise<void> {
-    const next = this.reading.then(() => this.readNew());
-    this.reading = next.catch(() => undefined);
-    return next;
+    return this.reads.next();
   }
 
   private async readNew(): Promise<void> {

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
 import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from './connection';
@@ -19,6 +19,18 @@ export async function signalPipeline(t: TemporalClient, projectId: string, comma
     await withTimeLimit(t, 3000, () => t.client.workflow.getHandle(workflowId).signal(SIGNALS[command]));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new PipelineNotRunningError(`No running pipeline ${workflowId}`);
+    if (err instanceof TemporalUnreachableError) throw err;
+    if (isUnreachableError(err)) throw new TemporalUnreachableError(t.address);
+    throw err;
+  }
+}
+
+/** The pipeline's description, or null when it was never started. Throws TemporalUnreachableError when Temporal does not answer within `limitMs`. */
+export async function describePipeline(t: TemporalClient, projectId: string, limitMs: number): Promise<WorkflowExecutionDescription | null> {
+  try {
+    return await withTimeLimit(t, limitMs, () => t.client.workflow.getHandle(pipelineWorkflowId(projectId)).describe());
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
     if (err instanceof TemporalUnreachableError) throw err;
     if (isUnreachableError(err)) throw new TemporalUnreachableError(t.address);
     throw err;
