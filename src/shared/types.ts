@@ -340,6 +340,7 @@ export interface PipelineItemView {
   state: ItemState;
   iteration: number;
   phase: Phase | null;
+  /** The item's workflow while it runs; null once it has ended, also while the item waits to be settled. */
   workflowId: string | null;
   /** The item waits for a human decision; it does not hold a slot meanwhile. */
   waitingDecision?: boolean;

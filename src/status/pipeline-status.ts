@@ -1,6 +1,6 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
-import { itemStatusQuery, pipelineStatusQuery } from '../shared/messages';
+import { pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
 import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineResult, PipelineStatusView, TaskRecord } from '../shared/types';
 import type { MetricsStore } from '../metrics/store';
@@ -12,7 +12,7 @@ import { attentionThresholds } from '../pipeline/settings';
 import { taskLogPath } from '../tasks/paths';
 import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
-import { describePipeline } from '../temporal/pipeline-control';
+import { describePipeline, queryRunningItem } from '../temporal/pipeline-control';
 
 /** How long Temporal gets to answer before the API says 503 (contract: within 2 s). */
 const DESCRIBE_DEADLINE_MS = 1500;
@@ -131,11 +131,7 @@ async function pipelineSection(
     return { section, status: null, items: [] };
   }
   const runningItems = status.items.filter((i) => i.workflowId);
-  const items = (
-    await Promise.all(
-      runningItems.map((i) => withTimeLimit(deps.temporal, ITEM_QUERY_DEADLINE_MS, () => client.workflow.getHandle(i.workflowId!).query(itemStatusQuery)).catch(() => null)),
-    )
-  ).filter((v): v is ItemStatusView => v !== null);
+  const items = (await Promise.all(runningItems.map((i) => queryRunningItem(deps.temporal, i.workflowId!, ITEM_QUERY_DEADLINE_MS)))).filter((v): v is ItemStatusView => v !== null);
   const byKey = new Map(items.map((i) => [i.itemKey, i]));
   return {
     section: {

@@ -1,6 +1,7 @@
-import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
-import { pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
+import { WorkflowClient, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
+import type { ItemStatusView } from '../shared/types';
 import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from './connection';
 
 export type PipelineCommand = 'pause' | 'resume' | 'stop';
@@ -35,4 +36,26 @@ export async function describePipeline(t: TemporalClient, projectId: string, lim
     if (isUnreachableError(err)) throw new TemporalUnreachableError(t.address);
     throw err;
   }
+}
+
+/** Per client: a workflow client whose queries the server rejects once a workflow has ended. */
+const openOnly = new WeakMap<TemporalClient, WorkflowClient>();
+
+function openOnlyClient(t: TemporalClient): WorkflowClient {
+  let client = openOnly.get(t);
+  if (!client) {
+    client = new WorkflowClient({ connection: t.connection, namespace: t.namespace, queryRejectCondition: 'NOT_OPEN' });
+    openOnly.set(t, client);
+  }
+  return client;
+}
+
+/**
+ * A running item's own view, or null when it has ended or does not answer within `limitMs`. The server
+ * rejects a query of an ended item instead of handing it to a worker, which would replay the item's whole
+ * history to answer it.
+ */
+export async function queryRunningItem(t: TemporalClient, workflowId: string, limitMs: number): Promise<ItemStatusView | null> {
+  const client = openOnlyClient(t);
+  return withTimeLimit(t, limitMs, () => client.getHandle(workflowId).query(itemStatusQuery)).catch(() => null);
 }

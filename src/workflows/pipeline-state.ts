@@ -71,23 +71,38 @@ export function countByState(state: PipelineCarriedState): Record<ItemState, num
   return counts;
 }
 
+/** What the pipeline's loop knows of its children beside the carried state. */
+export interface ChildrenView {
+  /** Items whose workflow runs. */
+  running: { has(key: string): boolean };
+  /** Items whose workflow has ended and that wait to be settled (merge, coverage, outcome record): how each ended. */
+  ended: ReadonlyMap<string, ItemResult>;
+  /** Running items that wait for a human decision. */
+  waiting: ReadonlySet<string>;
+}
+
 export function statusView(
   state: PipelineCarriedState,
-  extra: { runStartedAt: string; historyLength: number; workflowIdOf: (key: string) => string; waiting?: ReadonlySet<string> },
+  extra: { runStartedAt: string; historyLength: number; workflowIdOf: (key: string) => string; children: ChildrenView },
 ): PipelineStatusView {
+  const { children } = extra;
   const items: PipelineItemView[] = state.order
     .map((key) => state.items[key])
     .filter((i): i is ItemRecord => !!i)
-    .map((i) => ({
-      key: i.key,
-      text: i.text,
-      source: i.source,
-      state: i.state,
-      iteration: i.iteration,
-      phase: i.phase,
-      workflowId: i.state === 'running' ? extra.workflowIdOf(i.key) : null,
-      waitingDecision: i.state === 'running' && !!extra.waiting?.has(i.key),
-    }));
+    .map((i) => {
+      const ended = i.state === 'running' ? children.ended.get(i.key) : undefined;
+      return {
+        key: i.key,
+        text: i.text,
+        source: i.source,
+        state: i.state,
+        iteration: ended?.iteration ?? i.iteration,
+        phase: ended?.position?.phase ?? i.phase,
+        // Only a workflow that runs is named for a query: a query of an ended one replays its whole history on a worker.
+        workflowId: i.state === 'running' && children.running.has(i.key) ? extra.workflowIdOf(i.key) : null,
+        waitingDecision: i.state === 'running' && children.waiting.has(i.key),
+      };
+    });
   const running = items.some((i) => i.state === 'running');
   return {
     state: state.stopRequested ? 'stopping' : state.paused ? 'paused' : running ? 'running' : 'idle',

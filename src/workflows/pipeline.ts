@@ -63,12 +63,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   const waiting = new Set<string>();
   const busy = () => running.size - [...waiting].filter((k) => running.has(k)).length;
   const finished: { item: ItemRecord; result: ItemResult }[] = [];
+  /** Finished items until they are settled: the status shows how they ended without querying an ended workflow. */
+  const ended = new Map<string, ItemResult>();
   const runStartedAt = new Date().toISOString();
   // A child may finish between the signal and its delivery; that is not an error of the pipeline.
   const forward = async (signal: SignalDefinition<[], string>) => Promise.all([...running.values()].map((h) => h.signal(signal).catch(() => undefined)));
 
   setHandler(pipelineStatusQuery, () =>
-    statusView(state, { runStartedAt, historyLength: workflowInfo().historyLength, workflowIdOf: (k) => itemWorkflowId(input.projectId, k), waiting }),
+    statusView(state, { runStartedAt, historyLength: workflowInfo().historyLength, workflowIdOf: (k) => itemWorkflowId(input.projectId, k), children: { running, ended, waiting } }),
   );
   setHandler(rateLimitedSignal, ({ until }) => {
     if (!state.rateLimitedUntil || until > state.rateLimitedUntil) state.rateLimitedUntil = until;
@@ -120,6 +122,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   const settle = async (item: ItemRecord, reported: ItemResult, together: boolean) => {
     const result = await settleItem(input, item, reported, useWorktrees);
     applyItemResult(item, result, new Date().toISOString());
+    ended.delete(item.key);
     const record = () => recordItemOutcome({ stateDir: s.stateDir, record: { key: item.key, outcome: result.outcome, position: result.position, at: new Date().toISOString(), reason: result.reason } });
     if (together) await Promise.all([record(), updateCoverageIfPassed(input, item, result, useWorktrees)]);
     else {
@@ -132,6 +135,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     while (finished.length) {
       const { item, result } = finished.shift()!;
       waiting.delete(item.key);
+      ended.set(item.key, result);
       // A settle keeps the outcome, tasks run and whether the item stopped: they count at once, so `--max-items` holds new starts.
       state.tasksRun += result.tasksRun;
       if (result.outcome !== 'stopped') state.itemsFinished += 1;

@@ -1,7 +1,7 @@
 import { combineBacklogs } from '../../src/backlog/combine';
 import { itemKey } from '../../src/backlog/parse';
-import type { BacklogItem, ItemOutcomeRecord, ItemPosition, PipelineCarriedState, ReadBacklogResult } from '../../src/shared/types';
-import { applyItemResult, compactForContinueAsNew, countByState, initialState, mergeBacklog, nextPendingItem, statusView } from '../../src/workflows/pipeline-state';
+import type { BacklogItem, ItemOutcomeRecord, ItemPosition, ItemResult, PipelineCarriedState, ReadBacklogResult } from '../../src/shared/types';
+import { applyItemResult, compactForContinueAsNew, countByState, initialState, mergeBacklog, nextPendingItem, statusView, type ChildrenView } from '../../src/workflows/pipeline-state';
 
 const NOW = '2026-03-10T12:00:00.000Z';
 
@@ -9,6 +9,8 @@ const item = (text: string, source: 'product' | 'meta' = 'product', line = 1): B
 const backlog = (items: BacklogItem[], outcomes: Record<string, ItemOutcomeRecord> = {}): ReadBacklogResult => ({ items, warnings: [], outcomes });
 const fresh = (): PipelineCarriedState => initialState(NOW, undefined);
 const extra = { runStartedAt: NOW, historyLength: 42, workflowIdOf: (key: string) => `wf-${key}` };
+const view = (s: PipelineCarriedState, children: Partial<ChildrenView> = {}) =>
+  statusView(s, { ...extra, children: { running: new Set<string>(), ended: new Map(), waiting: new Set<string>(), ...children } });
 
 const A = item('Item A');
 const B = item('Item B');
@@ -219,13 +221,13 @@ describe('statusView / countByState', () => {
     s.items[B.key].phase = 'impl';
     s.items[C.key].state = 'failed';
     expect(countByState(s)).toEqual({ pending: 1, running: 1, passed: 1, failed: 1 });
-    const v = statusView(s, extra);
+    const v = view(s, { running: new Set([B.key]) });
     expect(v.itemsByState).toEqual({ pending: 1, running: 1, passed: 1, failed: 1 });
     expect(v.items.map((i) => i.key)).toEqual([A.key, B.key, C.key, D.key]);
     expect(v.items[1]).toEqual({ key: B.key, text: 'Item B', source: 'product', state: 'running', iteration: 1, phase: 'impl', workflowId: `wf-${B.key}`, waitingDecision: false });
     expect(v.items.filter((i) => i.workflowId !== null)).toHaveLength(1);
     // a running item that waits for a human decision is marked so
-    expect(statusView(s, { ...extra, waiting: new Set([B.key]) }).items[1].waitingDecision).toBe(true);
+    expect(view(s, { running: new Set([B.key]), waiting: new Set([B.key]) }).items[1].waitingDecision).toBe(true);
     expect(v.items[3].source).toBe('meta');
     expect(v.state).toBe('running');
     expect(v.historyLength).toBe(42);
@@ -235,12 +237,35 @@ describe('statusView / countByState', () => {
   test('when nothing runs, then the state is idle; paused and stopping take precedence', () => {
     const s = fresh();
     mergeBacklog(s, backlog([A]));
-    expect(statusView(s, extra).state).toBe('idle');
+    expect(view(s).state).toBe('idle');
     s.items[A.key].state = 'running';
     s.paused = true;
-    expect(statusView(s, extra).state).toBe('paused');
+    expect(view(s).state).toBe('paused');
     s.stopRequested = true;
-    expect(statusView(s, extra).state).toBe('stopping');
+    expect(view(s).state).toBe('stopping');
+  });
+
+  test('when an item\'s workflow has ended and the item waits to be settled, then it is not named for a query and shows how it ended', () => {
+    const s = fresh();
+    mergeBacklog(s, backlog([A, B, C]));
+    for (const key of [A.key, B.key, C.key]) s.items[key].state = 'running';
+    s.items[A.key].phase = 'spec';
+    const ended = new Map<string, ItemResult>([
+      [A.key, { outcome: 'passed', iteration: 2, tasksRun: 7, position: null, reason: 'review passed' }],
+      [B.key, { outcome: 'stopped', iteration: 3, tasksRun: 2, position: { phase: 'test', iteration: 3, lastOutput: '' }, reason: 'stopped' }],
+    ]);
+    const v = view(s, { running: new Set([C.key]), ended });
+    expect(v.items.map((i) => i.workflowId)).toEqual([null, null, `wf-${C.key}`]);
+    expect(v.items.map((i) => [i.state, i.iteration, i.phase])).toEqual([
+      ['running', 2, 'spec'],
+      ['running', 3, 'test'],
+      ['running', 1, null],
+    ]);
+    // still counted as running until settled
+    expect(v.itemsByState.running).toBe(3);
+    // an ended result is shown for a running item only
+    s.items[A.key].state = 'passed';
+    expect(view(s, { ended }).items[0].iteration).toBe(1);
   });
 
   test('when items are dropped from the order, then they are not counted', () => {
@@ -248,6 +273,6 @@ describe('statusView / countByState', () => {
     mergeBacklog(s, backlog([A, B]));
     mergeBacklog(s, backlog([B]));
     expect(countByState(s)).toEqual({ pending: 1, running: 0, passed: 0, failed: 0 });
-    expect(statusView(s, extra).items.map((i) => i.key)).toEqual([B.key]);
+    expect(view(s).items.map((i) => i.key)).toEqual([B.key]);
   });
 });

@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import path from 'node:path';
 import { buildDirection } from '../../src/shared/directions';
+import { itemWorkflowId } from '../../src/shared/names';
+import { queryRunningItem } from '../../src/temporal/pipeline-control';
 import { pauseSignal, pipelineStatusQuery, resumeSignal, stopSignal } from '../../src/shared/messages';
 import type {
   BacklogItem,
@@ -37,6 +39,8 @@ interface Project {
   steps: { name: string; key: string; start: number; end: number }[];
   /** How long closeWorktree (the merge) takes. */
   closeMs: number;
+  /** Items whose closeWorktree has begun. */
+  merging: string[];
   /** Backlog reads (`read`) and agent runs (the item key), in the order they happened. */
   sequence: string[];
 }
@@ -80,6 +84,7 @@ const fakes: Fakes = {
   async closeWorktree(input) {
     const p = projectOfState(input.stateDir);
     const start = Date.now();
+    p.merging.push(input.itemKey);
     await sleep(p.closeMs);
     p.steps.push({ name: 'closeWorktree', key: input.itemKey, start, end: Date.now() });
     return { merged: input.merge, fastForward: false, reason: null };
@@ -116,6 +121,7 @@ function project(opts: { settings?: Partial<PipelineSettings>; agent?: Project['
     agent: opts.agent ?? ((task) => agentResult(passingOutput(task))),
     steps: [],
     closeMs: 0,
+    merging: [],
     sequence: [],
   };
   projects.set(id, p);
@@ -190,6 +196,32 @@ describe('pipelineWorkflow', () => {
     for (let i = 1; i < merges.length; i++) expect(merges[i].start).toBeGreaterThanOrEqual(merges[i - 1].end);
     expect(p.recorded.map((r) => [r.key, r.outcome])).toEqual(merges.map((m) => [m.key, 'passed']));
     for (const m of merges) expect(step('updateCoverage', m.key).start).toBeGreaterThanOrEqual(m.end);
+  });
+
+  test('when a finished item waits for its merge, then the status names no ended workflow for a query and shows how the item ended', async () => {
+    const p = project({
+      settings: { parallelItems: 2, baseBranch: 'main' },
+      agent: async (task) => {
+        if (task.item_key?.endsWith('-slow')) await sleep(1500);
+        return agentResult(passingOutput(task));
+      },
+    });
+    p.closeMs = 3000;
+    const backlog = items(p, 'a', 'slow');
+    p.backlog = () => backlog;
+    const handle = await start(p, { once: true });
+    const [a, slow] = backlog.map((i) => i.key);
+    await waitFor(() => p.merging.includes(a), 30_000, "a's merge");
+    const status = await handle.query(pipelineStatusQuery);
+    const { client } = fixture.client();
+    expect((await client.workflow.getHandle(itemWorkflowId(p.id, a)).describe()).status.name).toBe('COMPLETED');
+    // a's workflow has ended: querying it would replay its history on a worker
+    expect(status.items.find((i) => i.key === a)).toMatchObject({ state: 'running', workflowId: null, iteration: 1 });
+    expect(status.items.find((i) => i.key === slow)).toMatchObject({ state: 'running', workflowId: itemWorkflowId(p.id, slow) });
+    // the status's item query: answered by a running item; an ended one is rejected by the server, not replayed by the worker
+    expect(await queryRunningItem(fixture.client(), itemWorkflowId(p.id, slow), 5000)).toMatchObject({ itemKey: slow });
+    expect(await queryRunningItem(fixture.client(), itemWorkflowId(p.id, a), 5000)).toBeNull();
+    expect(await handle.result()).toEqual({ reason: 'once', itemsPassed: 2, itemsFailed: 0, tasksRun: 8 });
   });
 
   test('when several slots are free at once, then one backlog read starts them all, and the backlog is read again before the run ends', async () => {
