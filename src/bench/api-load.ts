@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { summarize, type BenchSection } from './report';
 import {
@@ -11,6 +11,7 @@ import {
   readAgentRecords,
   sleepMs,
   spawnNightshift,
+  spawnNode,
   startBenchPipeline,
   startWorkerProcess,
   waitUntil,
@@ -44,6 +45,7 @@ const NOT_SLOWED_SHARE = 0.8;
 const WARM_UP_TASKS = 100;
 /** The API serves a cached status up to STATUS_STALE_MS old; a probe a little slower than that always waits for a fresh one. */
 const PROBE_EVERY_MS = STATUS_STALE_MS + 100;
+const CONTROL_LABEL = 'bare node HTTP server';
 
 async function startServices(ctx: BenchContext, project: BenchProject): Promise<{ worker: ChildService; api: ChildService; base: string }> {
   const worker = await startWorkerProcess(ctx, project, 'api-load');
@@ -63,6 +65,8 @@ async function startServices(ctx: BenchContext, project: BenchProject): Promise<
 
 interface Window {
   label: string;
+  /** The control load: a bare HTTP server, not nightshift (no verdict). */
+  control?: boolean;
   from: number;
   to: number;
   load: LoadResult | null;
@@ -78,6 +82,32 @@ async function measured(label: string, pids: { api: number; worker: number }, bo
   const to = Date.now();
   const bench = process.cpuUsage(cpu0.bench);
   return { label, from, to, load, cpu: { api: (cpuSeconds(pids.api) ?? 0) - cpu0.api, worker: (cpuSeconds(pids.worker) ?? 0) - cpu0.worker, bench: (bench.user + bench.system) / 1e6 } };
+}
+
+/**
+ * The control: node's bare HTTP server in its own process, answering every request with the same bytes
+ * (the last status answer). Driven like the endpoints, it shows what serving this load costs the pipeline
+ * on this machine with no application behind it.
+ */
+async function startBareServer(ctx: BenchContext, body: Buffer): Promise<{ server: ChildService; url: string }> {
+  const bodyFile = path.join(ctx.workDir, 'api-load-control-body.json');
+  writeFileSync(bodyFile, body);
+  const port = await freePort();
+  const script =
+    "const body = require('fs').readFileSync(process.argv[1]);" +
+    "require('http').createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }); res.end(body); })" +
+    ".listen(Number(process.argv[2]), '127.0.0.1');";
+  const server = spawnNode(['-e', script, bodyFile, String(port)], {}, path.join(ctx.workDir, 'api-load-control.log'));
+  const url = `http://127.0.0.1:${port}/`;
+  await waitUntil(
+    () =>
+      fetch(url)
+        .then((r) => r.ok)
+        .catch(() => false),
+    30_000,
+    'the control server to answer',
+  );
+  return { server, url };
 }
 
 /** Single requests to pipeline-status, each after the cache has expired: the time to compute the status afresh. */
@@ -115,21 +145,27 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
   const pipeline = await startBenchPipeline(project);
   const windows: Window[] = [];
   const fresh: number[] = [];
+  let control: { server: ChildService; url: string } | null = null;
   try {
     await waitUntil(() => readAgentRecords(recordFile).length >= (ctx.quick ? 2 * PARALLEL : WARM_UP_TASKS), 180_000, 'the pipeline to warm up');
     const idle = async (label: string) => windows.push(await measured(label, pids, () => probeStatus(base, seconds, fresh)));
-    const load = async (endpoint: string) => {
-      const w = await measured(endpoint, pids, () => autocannon({ url: `${base}${endpoint}`, connections: CONNECTIONS, duration: seconds, timeout: 10 }));
-      windows.push(w);
-      ctx.log(`api: ${endpoint}: ${num(w.load!.requests.average, 0)} req/s, p50 ${w.load!.latency.p50} ms, p99 ${w.load!.latency.p99} ms, errors ${w.load!.errors + w.load!.timeouts + w.load!.non2xx}`);
+    const load = async (label: string, url: string, servedBy = pids.api) => {
+      const w = await measured(label, { ...pids, api: servedBy }, () => autocannon({ url, connections: CONNECTIONS, duration: seconds, timeout: 10 }));
+      windows.push(servedBy === pids.api ? w : { ...w, control: true });
+      ctx.log(`api: ${label}: ${num(w.load!.requests.average, 0)} req/s, p50 ${w.load!.latency.p50} ms, p99 ${w.load!.latency.p99} ms, errors ${w.load!.errors + w.load!.timeouts + w.load!.non2xx}`);
     };
     ctx.log(`api: alternating ${seconds} s windows without and with load`);
     await idle('no load (1)');
-    await load('/api/agent/pipeline-status');
+    await load('/api/agent/pipeline-status', `${base}/api/agent/pipeline-status`);
     await idle('no load (2)');
-    await load('/api/agent/metrics');
+    await load('/api/agent/metrics', `${base}/api/agent/metrics`);
     await idle('no load (3)');
+    const status = Buffer.from(await (await fetch(`${base}/api/agent/pipeline-status`)).arrayBuffer());
+    control = await startBareServer(ctx, status);
+    await load(CONTROL_LABEL, control.url, control.server.process.pid!);
+    await idle('no load (4)');
   } finally {
+    await control?.server.stop();
     await endProject(pipeline.t, project.paths.projectId);
     await pipeline.t.close();
     await api.stop();
@@ -141,9 +177,10 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
   // The pipeline's own rate drifts as items move through their phases: each load window is compared with the
   // idle windows on either side of it (the windows alternate, starting and ending idle).
   const loaded = rates.flatMap((w, i) => (w.load ? [{ ...w, noLoad: (rates[i - 1].rate + rates[i + 1].rate) / 2 }] : []));
-  const latencyMet = loaded.every((w) => w.load!.latency.p99 <= P99_LIMIT_MS);
-  const errorsMet = loaded.every((w) => w.load!.errors + w.load!.timeouts + w.load!.non2xx === 0);
-  const slowMet = loaded.every((w) => w.rate >= NOT_SLOWED_SHARE * w.noLoad);
+  const endpoints = loaded.filter((w) => !w.control);
+  const latencyMet = endpoints.every((w) => w.load!.latency.p99 <= P99_LIMIT_MS);
+  const errorsMet = endpoints.every((w) => w.load!.errors + w.load!.timeouts + w.load!.non2xx === 0);
+  const slowMet = endpoints.every((w) => w.rate >= NOT_SLOWED_SHARE * w.noLoad);
   const probe = summarize(fresh);
   const cores = (w: Window) => (w.cpu.api + w.cpu.worker + w.cpu.bench) / ((w.to - w.from) / 1000);
 
@@ -151,16 +188,18 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
     `\`nightshift api\` and \`nightshift worker\` as child processes, a pipeline running ${PARALLEL} items at once with the no-op agent, ` +
       `and ${METRICS_LINES.toLocaleString('en')} lines (\`src/bench/gen-metrics.ts\`) in the project's metrics file before it starts ` +
       `(the pipeline appends to the same file). autocannon (programmatic, in the bench process) drives ${CONNECTIONS} connections for ${seconds} s ` +
-      `per endpoint; windows of ${seconds} s without load come before, between and after. Task rate = agent exits per second inside a window ` +
+      `per endpoint, then on a control (node's bare HTTP server in its own process, answering every request with the bytes of ` +
+      `the last status answer: what serving this load costs the pipeline here with no application behind it; no verdict); ` +
+      `windows of ${seconds} s without load come before, between and after. Task rate = agent exits per second inside a window ` +
       `(from the agent's records); each load window is compared with the mean of the idle windows either side of it, since the ` +
       `pipeline's own rate drifts as its items move through their phases; the first window starts after the pipeline has run ` +
-      `${ctx.quick ? 2 * PARALLEL : WARM_UP_TASKS} tasks (the worker warms up over its first ones). CPU = seconds of CPU the API, the worker and the bench ` +
+      `${ctx.quick ? 2 * PARALLEL : WARM_UP_TASKS} tasks (the worker warms up over its first ones). CPU = seconds of CPU the API (in the control window: the bare server), the worker and the bench ` +
       `process (the load generator) used in the window, from \`/proc/<pid>/stat\` and \`process.cpuUsage()\`.`,
     '',
     table(
       ['endpoint', 'requests/s', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'max (ms)', 'requests', 'errors + timeouts + non-2xx', 'pipeline tasks/s under load', 'without load (mean of the idle windows either side)', '÷ without load'],
       loaded.map((w) => [
-        `\`${w.label}\``,
+        w.control ? `${w.label} (control)` : `\`${w.label}\``,
         num(w.load!.requests.average, 0),
         w.load!.latency.p50,
         w.load!.latency.p90,
@@ -176,7 +215,7 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
     '',
     table(
       ['window', 'seconds', 'pipeline tasks/s', 'CPU s: API / worker / load generator', 'cores busy (these three)'],
-      rates.map((w) => [w.load ? `load on \`${w.label}\`` : w.label, num((w.to - w.from) / 1000), num(w.rate, 2), cpuCell(w), num(cores(w), 2)]),
+      rates.map((w) => [w.control ? `load on the ${w.label} (control)` : w.load ? `load on \`${w.label}\`` : w.label, num((w.to - w.from) / 1000), num(w.rate, 2), cpuCell(w), num(cores(w), 2)]),
     ),
     '',
     `Targets: p99 ≤ ${P99_LIMIT_MS} ms on both endpoints: ${verdict(latencyMet)}; zero errors: ${verdict(errorsMet)}; ` +

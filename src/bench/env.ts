@@ -231,8 +231,12 @@ export interface ChildService {
 
 /** `node bin/nightshift.js <args>` as a real child process, its output in a log file. */
 export function spawnNightshift(args: string[], env: Record<string, string>, logFile: string, nodeArgs: string[] = []): ChildService {
-  const bin = path.join(packageRoot(), 'bin', 'nightshift.js');
-  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { env: childProcessEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnNode([...nodeArgs, path.join(packageRoot(), 'bin', 'nightshift.js'), ...args], env, logFile);
+}
+
+/** `node <args>` as a real child process, its output in a log file. */
+export function spawnNode(args: string[], env: Record<string, string>, logFile: string): ChildService {
+  const child = spawn(process.execPath, args, { env: childProcessEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(logFile, { flags: 'a' });
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
