@@ -149,9 +149,10 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
   try {
     await waitUntil(() => readAgentRecords(recordFile).length >= (ctx.quick ? 2 * PARALLEL : WARM_UP_TASKS), 180_000, 'the pipeline to warm up');
     const idle = async (label: string) => windows.push(await measured(label, pids, () => probeStatus(base, seconds, fresh)));
-    const load = async (label: string, url: string, servedBy = pids.api) => {
-      const w = await measured(label, { ...pids, api: servedBy }, () => autocannon({ url, connections: CONNECTIONS, duration: seconds, timeout: 10 }));
-      windows.push(servedBy === pids.api ? w : { ...w, control: true });
+    /** A load window on `url`; `control` is the process serving it when that is not the API. */
+    const load = async (label: string, url: string, control?: { pid: number }) => {
+      const w = await measured(label, control ? { ...pids, api: control.pid } : pids, () => autocannon({ url, connections: CONNECTIONS, duration: seconds, timeout: 10 }));
+      windows.push({ ...w, control: !!control });
       ctx.log(`api: ${label}: ${num(w.load!.requests.average, 0)} req/s, p50 ${w.load!.latency.p50} ms, p99 ${w.load!.latency.p99} ms, errors ${w.load!.errors + w.load!.timeouts + w.load!.non2xx}`);
     };
     ctx.log(`api: alternating ${seconds} s windows without and with load`);
@@ -162,7 +163,7 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
     await idle('no load (3)');
     const status = Buffer.from(await (await fetch(`${base}/api/agent/pipeline-status`)).arrayBuffer());
     control = await startBareServer(ctx, status);
-    await load(CONTROL_LABEL, control.url, control.server.process.pid!);
+    await load(CONTROL_LABEL, control.url, { pid: control.server.process.pid! });
     await idle('no load (4)');
   } finally {
     await control?.server.stop();
