@@ -19,6 +19,14 @@ function decisionPromptOf(line: string): string | null {
 }
 const HEARTBEAT_EVERY_MS = 2000;
 
+/**
+ * How often the agent activity heartbeats: every 2 s, and several times within a shorter heartbeat timeout
+ * (NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS may be 2), so one late timer tick does not time the attempt out.
+ */
+export function heartbeatEvery(heartbeatTimeoutMs: number | undefined): number {
+  return heartbeatTimeoutMs ? Math.max(100, Math.min(HEARTBEAT_EVERY_MS, heartbeatTimeoutMs / 4)) : HEARTBEAT_EVERY_MS;
+}
+
 export interface AgentActivityDeps {
   agentEnv: NodeJS.ProcessEnv;
 }
@@ -87,7 +95,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     let decisionPrompt: string | null = null;
     let nonWhitespace = 0;
     let pidWritten: Promise<unknown> = Promise.resolve();
-    const heartbeat = setInterval(() => ctx.heartbeat({ lastOutput: tail.slice(-200) }), HEARTBEAT_EVERY_MS);
+    const heartbeat = setInterval(() => ctx.heartbeat({ lastOutput: tail.slice(-200) }), heartbeatEvery(ctx.info.heartbeatTimeoutMs));
     ctx.heartbeat({ started: startedAt });
     const outcome = await runInProcessGroup({
       argv,

@@ -3,7 +3,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRunAgentTask } from '../../src/activities/agent';
+import { createRunAgentTask, heartbeatEvery } from '../../src/activities/agent';
 import { agentEnvironment } from '../../src/config';
 import type { AgentSettings, RunAgentTaskInput, TaskSpec } from '../../src/shared/types';
 import { TaskIndex } from '../../src/tasks/store';
@@ -78,6 +78,19 @@ describe('runAgentTask', () => {
     expect(seen.PIPELINE_API_TOKEN).toBeUndefined();
     expect(seen.TEMPORAL_API_KEY).toBeUndefined();
     expect(seen.NIGHTSHIFT_TASK_ID).toBe(i.task.id);
+  });
+
+  test('when the heartbeat timeout is short, then the agent activity heartbeats several times within it', async () => {
+    expect(heartbeatEvery(undefined)).toBe(2000);
+    expect(heartbeatEvery(60_000)).toBe(2000);
+    expect(heartbeatEvery(2000)).toBe(500);
+    const e = new MockActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 2000 });
+    const beats: number[] = [];
+    e.on('heartbeat', () => beats.push(Date.now()));
+    const r = await e.run(run, input(nodeAgent('setTimeout(() => console.log("slow work done here"), 2500)')));
+    expect(r.status).toBe('completed');
+    // the first beat at the start, then one every 500 ms: with the 2 s default there would be two at most
+    expect(beats.length).toBeGreaterThanOrEqual(4);
   });
 
   test('when the agent outlives the task timeout, then its whole process group is killed and the task fails', async () => {
