@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(tasksRouter({ tasks: deps.tasks, stateDir: deps.paths.stateDir, temporal: deps.temporal, config: deps.config, paths: deps.paths, mutate }));
   api.use(monitorRouter(deps.paths.stateDir));
   api.use(dashboardConfigRouter(deps.config, deps.paths));
-  api.use(pipelineRouter({ ...status, mutate, cache: statusCache, bodies: statusBodies }));
+  api.use(pipelineRouter({ temporal: deps.temporal, projectId: status.projectId, mutate, cache: statusCache, compute: computeStatus, bodies: statusBodies }));
   app.use(prometheusRouter({ metrics: deps.metrics, stateDir: deps.paths.stateDir, readRights, status: () => statusCache.get(computeStatus) }));
   app.use(dashboardRouter());
   app.use('/api', api);

@@ -128,6 +128,19 @@ function project(opts: { settings?: Partial<PipelineSettings>; agent?: Project['
   return p;
 }
 
+/** Two items at once in worktrees: each task of an item whose name ends in `slow` takes `slowItemMs`, each merge `closeMs`. */
+function worktreeProject(o: { slowItemMs: number; closeMs: number }): Project {
+  const p = project({
+    settings: { parallelItems: 2, baseBranch: 'main' },
+    agent: async (task) => {
+      if (task.item_key?.endsWith('-slow')) await sleep(o.slowItemMs);
+      return agentResult(passingOutput(task));
+    },
+  });
+  p.closeMs = o.closeMs;
+  return p;
+}
+
 function items(p: Project, ...names: string[]): BacklogItem[] {
   return names.map((name, i) => ({ key: `${p.id}-${name}`, text: `Backlog item ${name} of ${p.id}`, source: 'product', file: p.settings.productBacklog, line: i + 3 }));
 }
@@ -174,14 +187,7 @@ describe('pipelineWorkflow', () => {
   });
 
   test('when items run in worktrees, then a finished item is merged while the next one starts, merges run one at a time and each outcome is recorded after its merge', async () => {
-    const p = project({
-      settings: { parallelItems: 2, baseBranch: 'main' },
-      agent: async (task) => {
-        if (task.item_key?.endsWith('-slow')) await sleep(300);
-        return agentResult(passingOutput(task));
-      },
-    });
-    p.closeMs = 1500;
+    const p = worktreeProject({ slowItemMs: 300, closeMs: 1500 });
     const backlog = items(p, 'a', 'slow', 'c', 'd');
     p.backlog = () => backlog;
     const result = await run(p, { once: true });
@@ -199,14 +205,7 @@ describe('pipelineWorkflow', () => {
   });
 
   test('when a finished item waits for its merge, then the status names no ended workflow for a query and shows how the item ended', async () => {
-    const p = project({
-      settings: { parallelItems: 2, baseBranch: 'main' },
-      agent: async (task) => {
-        if (task.item_key?.endsWith('-slow')) await sleep(1500);
-        return agentResult(passingOutput(task));
-      },
-    });
-    p.closeMs = 3000;
+    const p = worktreeProject({ slowItemMs: 1500, closeMs: 3000 });
     const backlog = items(p, 'a', 'slow');
     p.backlog = () => backlog;
     const handle = await start(p, { once: true });

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { getPipelineStatus, type PipelineStatusDeps, type PipelineStatusResponse } from '../../status/pipeline-status';
+import type { PipelineStatusDeps, PipelineStatusResponse } from '../../status/pipeline-status';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
 import type { TtlCache } from '../../util/ttl-cache';
 import type { JsonEncodings } from '../encoded-json';
@@ -14,12 +14,18 @@ export function statusAge(ageMs: number): string {
  * serialised once per value (`bodies`); `Age` says how old the answer is.
  */
 export function pipelineRouter(
-  deps: PipelineStatusDeps & { mutate: RequestHandler; cache: TtlCache<PipelineStatusResponse>; bodies: JsonEncodings<PipelineStatusResponse> },
+  deps: Pick<PipelineStatusDeps, 'temporal' | 'projectId'> & {
+    mutate: RequestHandler;
+    cache: TtlCache<PipelineStatusResponse>;
+    /** Computes a fresh status (the hot path refreshes the cache with the same function). */
+    compute: () => Promise<PipelineStatusResponse>;
+    bodies: JsonEncodings<PipelineStatusResponse>;
+  },
 ): Router {
   const router = Router();
   const { cache } = deps;
   router.get('/agent/pipeline-status', async (_req, res) => {
-    const { body, etag } = deps.bodies.encode(await cache.get(() => getPipelineStatus(deps)));
+    const { body, etag } = deps.bodies.encode(await cache.get(deps.compute));
     res
       .set({ Age: statusAge(cache.ageMs() ?? 0), ETag: etag })
       .type('application/json')
