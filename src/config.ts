@@ -60,6 +60,11 @@ export const envSchema = z.object({
   PIPELINE_AGENT_MODEL_TEST: optionalString.describe('model override for test tasks'),
   PIPELINE_AGENT_MODEL_REVIEW: optionalString.describe('model override for review tasks'),
   PIPELINE_AGENT_MODEL_HEAL: optionalString.describe('model override for heal tasks'),
+  PIPELINE_AGENT_ALLOWED_TOOLS: optionalString.describe('claude preset: the tools Claude Code may use unattended (its --allowedTools list; default: edits, reads, searches, test and git inspection commands)'),
+  PIPELINE_IMPL_NO_CHANGE: z
+    .enum(['fail', 'decide', 'allow'])
+    .default('fail')
+    .describe('an impl task whose agent changed no file: fail (default), decide (needs a human decision), or allow (completed)'),
   PIPELINE_TASK_TIMEOUT_SECONDS: int(3600, 1).describe('agent run time limit per task'),
   PIPELINE_MAX_ITERATIONS: int(5, 1, 100).describe('fix iterations before an item fails'),
   PIPELINE_TEST_COMMAND: optionalString.describe('validation command run after review (argv, no shell)'),

@@ -9,9 +9,13 @@ import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../share
 import { appendTaskSnapshot } from '../tasks/store';
 import { killGroup, runInProcessGroup } from '../util/process-group';
 import { taskLogPath } from '../tasks/paths';
+import { BoundedLog } from '../tasks/bounded-log';
+import { judgeRun } from '../agents/outcome';
+import { outputReader } from '../agents/output';
+import { treeFingerprint } from '../git/fingerprint';
+import { ARGV_DIRECTION_LIMIT_BYTES } from '../shared/limits';
 
 export const OUTPUT_LIMIT = 4000;
-const MIN_OUTPUT_CHARS = 10;
 const NEEDS_DECISION_LINE = /^\s*NEEDS_DECISION:\s*(.+?)\s*$/;
 
 function decisionPromptOf(line: string): string | null {
@@ -53,6 +57,27 @@ async function killPreviousAttempt(pidFile: string, taskId: string): Promise<voi
   }
 }
 
+/** What a direction too long for argv is replaced by when the CLI has no other way to take it. */
+export function promptFilePointer(promptFile: string): string {
+  return `The task is too long for the command line. Read it from ${promptFile} and do what it says.`;
+}
+
+/**
+ * The agent's argv for a task. A direction over ARGV_DIRECTION_LIMIT_BYTES never goes on the command line
+ * (Linux refuses one argument over 128 KiB): the preset's long form takes it on stdin or from the prompt
+ * file, or the direction word becomes a pointer to the prompt file.
+ */
+export function agentArgv(input: RunAgentTaskInput, promptFile: string, long: boolean): { argv: string[]; stdinText?: string } {
+  const { task, agent } = input;
+  const values = { task_type: task.task_type, task_id: task.id, model: agent.modelByType[task.task_type], prompt_file: promptFile };
+  if (!long) return { argv: renderArgv(agent.argvTemplate, { ...values, direction: task.direction }) };
+  if (agent.longArgvTemplate) {
+    const argv = renderArgv(agent.longArgvTemplate, { ...values, direction: promptFilePointer(promptFile) });
+    return agent.stdinPrompt ? { argv, stdinText: task.direction } : { argv };
+  }
+  return { argv: renderArgv(agent.argvTemplate, { ...values, direction: promptFilePointer(promptFile) }) };
+}
+
 export function createRunAgentTask(deps: AgentActivityDeps) {
   return async function runAgentTask(input: RunAgentTaskInput): Promise<RunAgentTaskResult> {
     const ctx = Context.current();
@@ -63,38 +88,51 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     const pidFile = path.join(runDir, `${task.id}.pid`);
     await Promise.all([mkdir(runDir, { recursive: true }), mkdir(path.dirname(promptFile), { recursive: true }), mkdir(path.dirname(logFile), { recursive: true })]);
 
-    const argv = renderArgv(input.agent.argvTemplate, {
-      direction: task.direction,
-      task_type: task.task_type,
-      task_id: task.id,
-      model: input.agent.modelByType[task.task_type],
-      prompt_file: promptFile,
-    });
+    const long = Buffer.byteLength(task.direction) > ARGV_DIRECTION_LIMIT_BYTES;
+    const { argv, stdinText } = agentArgv(input, promptFile, long);
     const startedAt = new Date().toISOString();
     const running: TaskRecord = { ...task, status: 'running', started_at: startedAt, finished_at: null, output: null, exit_code: null, decision_prompt: null, decision: null };
+    // Only an impl task is judged by whether it changed the tree; the fingerprint is taken before the agent starts.
+    const watchTree = task.task_type === 'impl' && (input.agent.noChange ?? 'fail') !== 'allow';
     // Independent file steps run side by side: they sit between one task's end and the next one's start.
-    await Promise.all([
+    const [, , , before] = await Promise.all([
       killPreviousAttempt(pidFile, task.id),
       writeFile(promptFile, task.direction),
       // The "running" snapshot is informative; a state dir that cannot take it must not stop the agent.
       appendTaskSnapshot(stateDir, running).catch((err: Error) => ctx.log.warn('task snapshot not writable', { taskId: task.id, error: err.message })),
+      watchTree ? treeFingerprint(input.projectRoot, stateDir) : Promise.resolve(null),
     ]);
 
-    const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
+    const stream: WriteStream = createWriteStream(logFile, { flags: 'a' });
+    const log = new BoundedLog(stream);
     // A full disk or a read-only state dir must not crash the worker or lose the task:
     // the agent still runs, its output is still returned, and the log's failure is reported.
     let logError: string | null = null;
-    log.on('error', (err) => {
+    stream.on('error', (err) => {
       logError ??= err.message;
       Context.current().log.warn('task log not writable', { taskId: task.id, error: err.message });
     });
-    log.write(`# task_id=${task.id} status=running attempt=${ctx.info.attempt}\n# command=${JSON.stringify(argv)}\n---\n`);
+    log.write(`# task_id=${task.id} status=running attempt=${ctx.info.attempt}\n# command=${JSON.stringify(argv)}${long ? ` (direction of ${Buffer.byteLength(task.direction)} bytes: ${stdinText !== undefined ? 'on stdin' : 'through the prompt file'})` : ''}\n---\n`);
+    const reader = outputReader(input.agent.output);
     let tail = '';
     let lineBuffer = '';
     let verdict: 'pass' | 'fail' | null = null;
     let decisionPrompt: string | null = null;
     let nonWhitespace = 0;
     let pidWritten: Promise<unknown> = Promise.resolve();
+    /** The transcript: what the log shows and where verdict and decision lines are looked for. */
+    const transcript = (text: string) => {
+      if (!text) return;
+      log.write(text);
+      tail = (tail + text).slice(-OUTPUT_LIMIT * 2);
+      nonWhitespace += nonWhitespaceLength(text);
+      const lines = (lineBuffer + text).split('\n');
+      lineBuffer = lines.pop() ?? '';
+      for (const line of lines) {
+        verdict = explicitVerdict(line) ?? verdict;
+        decisionPrompt = decisionPromptOf(line) ?? decisionPrompt;
+      }
+    };
     const heartbeat = setInterval(() => ctx.heartbeat({ lastOutput: tail.slice(-200) }), heartbeatEvery(ctx.info.heartbeatTimeoutMs));
     ctx.heartbeat({ started: startedAt });
     const outcome = await runInProcessGroup({
@@ -103,48 +141,43 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       env: { ...deps.agentEnv, NIGHTSHIFT_TASK_ID: task.id, NIGHTSHIFT_TASK_TYPE: task.task_type },
       timeoutMs: input.timeoutSeconds * 1000,
       signal: ctx.cancellationSignal,
+      stdinText,
       onSpawn: (pid) => void (pidWritten = writeFile(pidFile, String(pid)).catch(() => undefined)),
-      onOutput: (chunk) => {
-        log.write(chunk);
-        tail = (tail + chunk).slice(-OUTPUT_LIMIT * 2);
-        nonWhitespace += nonWhitespaceLength(chunk);
-        const lines = (lineBuffer + chunk).split('\n');
-        lineBuffer = lines.pop() ?? '';
-        for (const line of lines) {
-          verdict = explicitVerdict(line) ?? verdict;
-          decisionPrompt = decisionPromptOf(line) ?? decisionPrompt;
-        }
-      },
+      onOutput: (chunk, from) => transcript(from === 'stdout' ? reader.stdout(chunk) : chunk),
     }).finally(() => clearInterval(heartbeat));
+    const { text: rest, report } = reader.finish();
+    transcript(rest);
     verdict = explicitVerdict(lineBuffer) ?? verdict;
     decisionPrompt = decisionPromptOf(lineBuffer) ?? decisionPrompt;
+    const after = watchTree && before !== null && !outcome.spawnError ? await treeFingerprint(input.projectRoot, stateDir) : null;
 
+    const judged = judgeRun({
+      argv0: argv[0],
+      taskType: task.task_type,
+      spawnError: outcome.spawnError,
+      timedOut: outcome.timedOut,
+      timeoutSeconds: input.timeoutSeconds,
+      exitCode: outcome.exitCode,
+      decisionPrompt,
+      outputChars: nonWhitespace,
+      report,
+      tail,
+      changedFiles: before !== null && after !== null ? before !== after : null,
+      noChange: input.agent.noChange ?? 'fail',
+      credentialEnv: input.agent.credentialEnv ?? [],
+    });
     let output = tail;
-    let status: RunAgentTaskResult['status'];
-    let exitCode = outcome.exitCode;
-    if (outcome.spawnError) {
-      output += `[Pipeline] Agent could not be started: ${argv[0]}: ${outcome.spawnError.code === 'ENOENT' ? 'command not found' : outcome.spawnError.message}\n`;
-      status = 'failed';
-    } else if (outcome.timedOut) {
-      output += `\n[Timeout ${input.timeoutSeconds}s]\n`;
-      exitCode = -9;
-      status = 'failed';
-    } else if (decisionPrompt) {
-      // The agent asked a question: the task waits for a human, whatever its exit code.
-      status = 'needs_decision';
-    } else if (exitCode !== 0) {
-      status = 'failed';
-    } else if (nonWhitespace < MIN_OUTPUT_CHARS) {
-      output += `\n[Pipeline] Marked failed: completed with ${nonWhitespace} chars output (expected >10). Possible capture failure or silent crash.`;
-      status = 'failed';
-    } else {
-      status = 'completed';
-    }
-    const limitedUntil = input.rateLimit && !outcome.aborted ? detectRateLimit(tail, input.rateLimit.pattern, new Date(), input.rateLimit.backoffMinutes) : null;
+    if (judged.note) output += `${output.endsWith('\n') || output === '' ? '' : '\n'}${judged.note}\n`;
+    const status = judged.status;
+    const exitCode = judged.exitCode;
+    const limitText = `${report.error ?? ''}\n${tail}`;
+    const limitedUntil = input.rateLimit && !outcome.aborted && !judged.credentialRejected && status !== 'completed' ? detectRateLimit(limitText, input.rateLimit.pattern, new Date(), input.rateLimit.backoffMinutes) : null;
     if (limitedUntil) output += `\n[Pipeline] Usage limit reached: paused until ${limitedUntil.toISOString()}; the task runs again then (not a failure).`;
     const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
-    log.end(`\n# duration_seconds=${durationSeconds} exit=${exitCode ?? outcome.signal ?? 'none'} status=${outcome.aborted ? 'cancelled' : status}\n`);
-    await Promise.all([new Promise<void>((r) => (log.closed || log.destroyed ? r() : log.once('close', () => r()))), pidWritten.then(() => rm(pidFile, { force: true }))]);
+    const usage = report.usage;
+    const usageLine = usage ? ` tokens_in=${usage.tokensIn ?? '?'} tokens_out=${usage.tokensOut ?? '?'} cost_usd=${usage.costUsd ?? '?'}` : '';
+    log.end(`\n# duration_seconds=${durationSeconds} exit=${outcome.exitCode ?? outcome.signal ?? 'none'} status=${outcome.aborted ? 'cancelled' : status}${usageLine}\n`);
+    await Promise.all([new Promise<void>((r) => (stream.closed || stream.destroyed ? r() : stream.once('close', () => r()))), pidWritten.then(() => rm(pidFile, { force: true }))]);
     if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
     if (outcome.aborted) throw new CancelledFailure('agent task cancelled');
     return {
@@ -156,9 +189,12 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       finishedAt: new Date().toISOString(),
       timedOut: outcome.timedOut,
       verdict,
-      decisionPrompt: status === 'needs_decision' ? decisionPrompt : null,
+      decisionPrompt: status === 'needs_decision' ? judged.decisionPrompt : null,
       outputChars: nonWhitespace,
       rateLimitedUntil: limitedUntil ? limitedUntil.toISOString() : null,
+      credentialRejected: judged.credentialRejected,
+      fatal: judged.fatal,
+      usage,
     };
   };
 }

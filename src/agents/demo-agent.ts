@@ -82,10 +82,14 @@ function run(args: Args): number {
       write(path.join('specs', `${name}.md`), `# Spec: ${item}\n\n## Requirements\n\n- \`${fn}()\` returns the item's title.\n`);
       console.log(`Spec written: specs/${name}.md`);
       break;
-    case 'impl':
-      write(path.join('src', `${name}.js`), `'use strict';\n\nexports.${fn} = () => ${JSON.stringify(item)};\n`);
+    case 'impl': {
+      // A fix iteration is a real edit too: an impl task that changes no file is not a completion.
+      const fix = /^Fix the issues \(iteration (\d+)\)/.exec(direction.trim());
+      const note = fix ? `// fix iteration ${fix[1]}\n` : '';
+      write(path.join('src', `${name}.js`), `'use strict';\n${note}\nexports.${fn} = () => ${JSON.stringify(item)};\n`);
       console.log(`Implemented src/${name}.js per specs/${name}.md`);
       break;
+    }
     case 'test':
       write(
         path.join('test', `${name}.test.js`),

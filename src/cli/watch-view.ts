@@ -37,6 +37,7 @@ export function formatWatchFrame(r: PipelineStatusResponse, at: Date, width = 10
     `Items    ${c.running ?? 0} running · ${c.pending ?? 0} pending · ${c.passed ?? 0} passed · ${c.failed ?? 0} failed · tasks run ${p.tasks_run}`,
     attentionLine(r.attention),
   ];
+  if (p.pause_reason) lines.push(`Paused: ${p.pause_reason}`);
   if (p.rate_limited_until) lines.push(`Paused for a usage limit until ${p.rate_limited_until}`);
   lines.push(r.running.length ? 'Running' : 'Running  —');
   for (const t of r.running) {

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { QUERY_ISSUES, QUERY_STATUS, SIGNAL_ITEM_WAITING, SIGNAL_PAUSE, SIGNAL_RATE_LIMITED, SIGNAL_RESUME, SIGNAL_STOP, UPDATE_DECIDE } from './names';
-import type { DecideInput, DecideResult, ItemStatusView, MonitorCarriedState, PipelineStatusView, RateLimitNotice } from './types';
+import { QUERY_ISSUES, QUERY_STATUS, SIGNAL_CREDENTIAL_REJECTED, SIGNAL_ITEM_WAITING, SIGNAL_PAUSE, SIGNAL_RATE_LIMITED, SIGNAL_RESUME, SIGNAL_STOP, UPDATE_DECIDE } from './names';
+import type { CredentialNotice, DecideInput, DecideResult, ItemStatusView, MonitorCarriedState, PipelineStatusView, RateLimitNotice } from './types';
 
 /** Message definitions shared by the workflows, the API and the CLI (plain objects, sandbox-safe). */
 export const pauseSignal = defineSignal(SIGNAL_PAUSE);
@@ -15,3 +15,5 @@ export const itemWaitingSignal = defineSignal<[{ itemKey: string; waiting: boole
 export const monitorIssuesQuery = defineQuery<MonitorCarriedState>(QUERY_ISSUES);
 /** An item's agent hit a usage limit: the pipeline starts nothing new until it resets. */
 export const rateLimitedSignal = defineSignal<[RateLimitNotice]>(SIGNAL_RATE_LIMITED);
+/** An item's agent had its credential refused: the pipeline pauses itself and says why. */
+export const credentialRejectedSignal = defineSignal<[CredentialNotice]>(SIGNAL_CREDENTIAL_REJECTED);

@@ -44,4 +44,5 @@ export const QUERY_STATUS = 'status';
 export const UPDATE_DECIDE = 'decide';
 export const SIGNAL_ITEM_WAITING = 'itemWaiting';
 export const SIGNAL_RATE_LIMITED = 'rateLimited';
+export const SIGNAL_CREDENTIAL_REJECTED = 'credentialRejected';
 export const QUERY_ISSUES = 'issues';

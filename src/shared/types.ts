@@ -24,7 +24,27 @@ export interface AgentSettings {
   name: AgentName;
   argvTemplate: string[];
   modelByType: Record<TaskType, string>;
+  /** How to read what the CLI prints (absent in runs started before structured output: plain text). */
+  output?: AgentOutputFormat;
+  /**
+   * The argv used when the direction is too long for one argv element (Linux caps one at 128 KiB): the
+   * direction then reaches the CLI on stdin (`stdinPrompt`) or through `{prompt_file}`. Absent: the
+   * direction word is replaced by a pointer to the prompt file.
+   */
+  longArgvTemplate?: string[];
+  /** With `longArgvTemplate`: the CLI reads the direction from stdin. */
+  stdinPrompt?: boolean;
+  /** Environment variables that carry the CLI's credential (any one of them); named when the model API refuses it. */
+  credentialEnv?: string[];
+  /** What an impl task whose agent changed no file becomes (default 'fail'). */
+  noChange?: NoChangePolicy;
 }
+
+/** How an agent's output is read: its own machine-readable events where the CLI has them. */
+export type AgentOutputFormat = 'text' | 'claude-stream-json' | 'codex-json' | 'aider' | 'cursor-stream-json';
+
+/** An impl task whose agent changed no file: failed (default), needs a human decision, or completed anyway. */
+export type NoChangePolicy = 'fail' | 'decide' | 'allow';
 
 /** Everything a pipeline run needs, resolved once by `start` from the config and carried in history. */
 export interface PipelineSettings {
@@ -150,6 +170,8 @@ export interface PipelineCarriedState {
   lastMaintenanceAt?: string | null;
   /** No new item starts before this (an agent's usage limit). */
   rateLimitedUntil?: string | null;
+  /** Why the pipeline paused itself (the agent's credential was refused); cleared by resume. */
+  pauseReason?: string | null;
 }
 
 export interface PipelineInput {
@@ -224,6 +246,12 @@ export interface TaskRecord {
   workflow_id?: string | null;
   /** Non-whitespace characters the agent itself printed (0 = it printed nothing: output_empty / executor_fail). */
   output_chars?: number;
+  /** Tokens the agent's model read for this task, where the CLI reports it. */
+  tokens_in?: number | null;
+  /** Tokens the agent's model wrote for this task, where the CLI reports it. */
+  tokens_out?: number | null;
+  /** What the task cost in US dollars, where the CLI reports it. */
+  cost_usd?: number | null;
 }
 
 /** What the workflow knows about a task before its agent runs. */
@@ -262,6 +290,19 @@ export interface RunAgentTaskResult {
   outputChars?: number;
   /** The agent hit a usage limit: not a failure; wait until then and run the task again. */
   rateLimitedUntil?: string | null;
+  /** The model API refused the agent's credential: not the task's failure; the pipeline pauses until resumed. */
+  credentialRejected?: string | null;
+  /** A failure no retry or fix iteration can change (the CLI cannot be started, say): the item fails at once. */
+  fatal?: string | null;
+  /** Token use and cost as the CLI reported them. */
+  usage?: AgentUsage | null;
+}
+
+export interface AgentUsage {
+  tokensIn: number | null;
+  tokensOut: number | null;
+  costUsd: number | null;
+  turns: number | null;
 }
 
 export interface FinishTaskInput {
@@ -351,6 +392,12 @@ export interface RateLimitNotice {
   until: string;
 }
 
+/** An item's agent had its credential refused by the model API: the pipeline pauses, saying which. */
+export interface CredentialNotice {
+  itemKey: string;
+  message: string;
+}
+
 export interface PipelineStatusView {
   state: 'running' | 'paused' | 'stopping' | 'idle';
   paused: boolean;
@@ -365,6 +412,8 @@ export interface PipelineStatusView {
   historyLength: number;
   /** Dispatch is paused until the agent's usage limit resets. */
   rateLimitedUntil?: string | null;
+  /** Why the pipeline paused itself, when it did (a refused credential). */
+  pauseReason?: string | null;
 }
 
 export interface CommitTaskInput {

@@ -50,6 +50,8 @@ export interface PipelineSection {
   worker: 'ok' | 'unavailable' | null;
   /** Dispatch is paused until an agent's usage limit resets. */
   rate_limited_until: string | null;
+  /** Why the pipeline paused itself (the agent's credential was refused), until `resume`. */
+  pause_reason?: string | null;
 }
 
 export interface PipelineStatusResponse {
@@ -148,6 +150,7 @@ async function pipelineSection(
       history_length: status.historyLength,
       worker: 'ok',
       rate_limited_until: status.rateLimitedUntil ?? null,
+      pause_reason: status.pauseReason ?? null,
     },
     status,
     items,

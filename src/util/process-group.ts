@@ -6,7 +6,10 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
   signal?: AbortSignal;
-  onOutput?: (chunk: string) => void;
+  /** stdout and stderr as they come, each chunk tagged with its stream. */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Written to the command's stdin, which is then closed (otherwise stdin is /dev/null). */
+  stdinText?: string;
   onSpawn?: (pid: number) => void;
   /** Time between SIGTERM and SIGKILL when stopping the group. */
   killGraceMs?: number;
@@ -44,13 +47,20 @@ export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
     let aborted = false;
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const child = spawn(opts.argv[0], opts.argv.slice(1), {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      shell: false,
-    });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(opts.argv[0], opts.argv.slice(1), {
+        cwd: opts.cwd,
+        env: opts.env,
+        detached: true,
+        stdio: [opts.stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        shell: false,
+      });
+    } catch (err) {
+      // Some spawn failures (E2BIG: an argument or the environment over the kernel's limit) throw instead of emitting.
+      resolve({ exitCode: null, signal: null, spawnError: err as NodeJS.ErrnoException, timedOut: false, aborted: false, durationMs: elapsed() });
+      return;
+    }
     const stop = () => {
       if (!child.pid) return;
       killGroup(child.pid, 'SIGTERM');
@@ -77,10 +87,14 @@ export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
       resolve({ ...outcome, timedOut, aborted, durationMs: elapsed() });
     };
     if (child.pid) opts.onSpawn?.(child.pid);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (c: string) => opts.onOutput?.(c));
-    child.stderr.on('data', (c: string) => opts.onOutput?.(c));
+    if (child.stdin && opts.stdinText !== undefined) {
+      child.stdin.on('error', () => undefined); // an agent that exits without reading its stdin is not an error
+      child.stdin.end(opts.stdinText);
+    }
+    child.stdout!.setEncoding('utf8');
+    child.stderr!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => opts.onOutput?.(c, 'stdout'));
+    child.stderr!.on('data', (c: string) => opts.onOutput?.(c, 'stderr'));
     child.on('error', (err: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: err }));
     // When the leader exits, its leftovers go too; otherwise a background
     // grandchild holding the pipes open would keep 'close' from ever firing.

@@ -2,7 +2,7 @@ import { condition, getExternalWorkflowHandle, log, patched, proxyActivities, se
 import type { Activities } from '../activities';
 import { buildDirection } from '../shared/directions';
 import { PHASE_ATTRIBUTE } from '../shared/search-attributes';
-import { itemStatusQuery, itemWaitingSignal, pauseSignal, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
+import { credentialRejectedSignal, itemStatusQuery, itemWaitingSignal, pauseSignal, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
 import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, PipelineSettings, TaskSpec } from '../shared/types';
 import { judgeValidation } from './item-validation';
 import { newTaskId } from './task-id';
@@ -66,6 +66,10 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   const tellRateLimited = async (until: string) => {
     if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(rateLimitedSignal, { itemKey: input.itemKey, until }).catch(() => undefined);
   };
+  const tellCredentialRejected = async (message: string) => {
+    state.paused = true; // this item waits for `resume` too, whatever the pipeline does
+    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(credentialRejectedSignal, { itemKey: input.itemKey, message }).catch(() => undefined);
+  };
   const position = (): ItemPosition => ({ phase: state.phase, iteration: state.iteration, lastOutput: state.lastOutput });
   const end = (outcome: ItemResult['outcome'], reason: string, testsPassed = false): ItemResult => ({
     outcome,
@@ -121,13 +125,13 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
       state.again = null;
       state.currentTask = { ...task, status: 'running', started_at: null };
       const ended = await runTaskToEnd(
-        { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent, onRateLimited: tellRateLimited, recordBesideNext, previousRecords: recording },
+        { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent, onRateLimited: tellRateLimited, onCredentialRejected: tellCredentialRejected, recordBesideNext, previousRecords: recording },
         task,
       );
       state.currentTask = null;
       if (ended.kind === 'finished') recording = ended.recorded; // chained on the earlier records
-      if (ended.kind === 'rate_limited') {
-        state.again = task; // the same task, once the limit has reset
+      if (ended.kind === 'rate_limited' || ended.kind === 'credential_rejected') {
+        state.again = task; // the same task, once the limit has reset or the pipeline is resumed
         continue;
       }
       state.tasksRun += 1;
@@ -139,6 +143,8 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
       if (ended.kind === 'stopped_waiting') return end('stopped', 'stop requested while waiting for a decision');
       const result = ended.result;
       if (state.phase === 'spec' && result.status === 'completed') state.specOutput = result.output;
+      // No retry or fix can change a failure such as an agent binary that is missing: the item ends now.
+      if (result.status === 'failed' && result.fatal) return end('failed', result.fatal);
       if (result.status === 'failed') {
         const failed = fail(result.output);
         if (failed) return failed;

@@ -117,5 +117,6 @@ export function statusView(
     tasksRun: state.tasksRun,
     historyLength: extra.historyLength,
     rateLimitedUntil: state.rateLimitedUntil && Date.parse(state.rateLimitedUntil) > Date.now() ? state.rateLimitedUntil : null,
+    pauseReason: state.paused ? (state.pauseReason ?? null) : null,
   };
 }

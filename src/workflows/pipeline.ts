@@ -12,7 +12,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { itemWaitingSignal, pauseSignal, pipelineStatusQuery, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
+import { credentialRejectedSignal, itemWaitingSignal, pauseSignal, pipelineStatusQuery, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
 import { itemWorkflowId } from '../shared/names';
 import { workflowSearchAttributes } from '../shared/search-attributes';
 import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, PipelineResult } from '../shared/types';
@@ -85,7 +85,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   });
   setHandler(resumeSignal, async () => {
     state.paused = false;
+    state.pauseReason = null;
     await forward(resumeSignal);
+  });
+  // A refused credential fails every task alike: pause everything and say why, instead of failing items one by one.
+  setHandler(credentialRejectedSignal, async ({ message }) => {
+    state.paused = true;
+    state.pauseReason = message;
+    await forward(pauseSignal);
   });
   setHandler(stopSignal, async () => {
     state.stopRequested = true;

@@ -62,6 +62,11 @@ export interface TaskRunContext {
   shouldStop: () => boolean;
   onWaiting?: (waiting: boolean) => Promise<void>;
   onRateLimited?: (until: string) => Promise<void>;
+  /**
+   * The model API refused the agent's credential. With this handler the task is not failed: it is saved as
+   * pending and runs again after `resume` (the pipeline pauses itself); without one it fails like any task.
+   */
+  onCredentialRejected?: (message: string) => Promise<void>;
   context?: Record<string, unknown>;
   /**
    * Return a finished task before its record is written: the record's activity is
@@ -79,7 +84,8 @@ export type TaskEnd =
   | { kind: 'decided'; result: RunAgentTaskResult; record: TaskRecord; prompt: string; decision: string }
   | { kind: 'decision_timeout'; result: RunAgentTaskResult; record: TaskRecord }
   | { kind: 'stopped_waiting'; result: RunAgentTaskResult; record: TaskRecord }
-  | { kind: 'rate_limited'; result: RunAgentTaskResult; record: TaskRecord; until: string };
+  | { kind: 'rate_limited'; result: RunAgentTaskResult; record: TaskRecord; until: string }
+  | { kind: 'credential_rejected'; result: RunAgentTaskResult; record: TaskRecord; message: string };
 
 function failedRun(err: unknown): RunAgentTaskResult {
   const now = new Date().toISOString();
@@ -120,8 +126,11 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
     decision: null,
     workflow_id: ctx.workflowId,
     output_chars: result.outputChars ?? 0,
+    ...(result.usage ? { tokens_in: result.usage.tokensIn, tokens_out: result.usage.tokensOut, cost_usd: result.usage.costUsd } : {}),
   };
-  if (result.rateLimitedUntil || result.status === 'needs_decision') await ctx.previousRecords; // its snapshots come after the earlier records
+  const credential = result.credentialRejected && ctx.onCredentialRejected ? result.credentialRejected : null;
+  if (result.rateLimitedUntil || result.status === 'needs_decision' || credential) await ctx.previousRecords; // its snapshots come after the earlier records
+  if (credential) return holdForCredential(ctx, task, result, base, credential);
   if (result.rateLimitedUntil) return waitForLimitReset(ctx, task, result, base, result.rateLimitedUntil);
   if (result.status === 'needs_decision') return waitForDecision(ctx, task, result, base);
   const commit =
@@ -198,6 +207,15 @@ async function waitForLimitReset(ctx: TaskRunContext, task: TaskSpec, result: Ru
   const ms = Date.parse(until) - Date.now();
   if (ms > 0) await sleep(ms);
   return { kind: 'rate_limited', result, record, until };
+}
+
+/** A refused credential is not the task's failure: no metrics line; the task is kept pending and the pipeline pauses. */
+async function holdForCredential(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResult, base: TaskRecord, message: string): Promise<TaskEnd> {
+  const record: TaskRecord = { ...base, status: 'pending', finished_at: null, exit_code: null };
+  await saveRecord(ctx.settings, record);
+  log.error('agent credential refused; pausing the pipeline', { taskId: task.id, message });
+  await ctx.onCredentialRejected?.(message);
+  return { kind: 'credential_rejected', result, record, message };
 }
 
 export function decisionTimeoutNote(s: PipelineSettings): string {

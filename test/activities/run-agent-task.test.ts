@@ -136,4 +136,57 @@ describe('runAgentTask', () => {
     await new Promise((res) => setTimeout(res, 300));
     expect(alive(orphan.pid!)).toBe(false);
   });
+
+  test('when a direction is over the argv limit, then a stdin preset gets it whole on stdin and never on the command line', async () => {
+    const long = `Implement per spec: ${'y'.repeat(140 * 1024)}.`;
+    const script = 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>console.log("stdin " + d.length + " argv " + process.argv.slice(1).join(" ")))';
+    const agent: AgentSettings = { name: 'claude', argvTemplate: [process.execPath, '-e', script, '{direction}'], longArgvTemplate: [process.execPath, '-e', script, 'no-direction-here'], stdinPrompt: true, modelByType: models };
+    const r = await env().run(run, input(agent, {}, long));
+    expect(r.status).toBe('completed');
+    expect(r.output).toContain(`stdin ${long.length} argv no-direction-here`);
+  });
+
+  test('when a direction is over the argv limit and the CLI has no long form, then the direction word points at the prompt file, which holds it whole', async () => {
+    const long = `Implement per spec: ${'z'.repeat(140 * 1024)}.`;
+    const i = input(nodeAgent('const f=process.argv[1].match(/from (\\S+) and/)[1]; console.log("file has " + require("fs").readFileSync(f,"utf8").length)'), {}, long);
+    const r = await env().run(run, i);
+    expect(r.output).toContain(`file has ${long.length}`);
+    expect(r.status).toBe('completed');
+  });
+
+  test('when the argv itself is over the kernel limit (E2BIG), then the task fails as fatal instead of throwing to be retried', async () => {
+    const agent: AgentSettings = { name: 'command', argvTemplate: [process.execPath, '-e', 'console.log(1)', 'w'.repeat(200 * 1024)], modelByType: models };
+    const r = await env().run(run, input(agent));
+    expect(r.status).toBe('failed');
+    expect(r.fatal).toContain('E2BIG');
+    expect(r.output).toContain('[Pipeline] Agent could not be started');
+  });
+
+  test('when an impl agent in a git work tree changes no file, then the task fails; when it edits, it completes', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const repo = () => {
+      const i = input(nodeAgent(''));
+      execFileSync('git', ['init', '-q', i.projectRoot]);
+      writeFileSync(path.join(i.projectRoot, 'a.txt'), 'a\n');
+      execFileSync('git', ['-C', i.projectRoot, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'init', '--allow-empty']);
+      return i;
+    };
+    const idle = repo();
+    const r1 = await env().run(run, { ...idle, agent: { ...nodeAgent('console.log("I looked at it and it is fine already")'), noChange: 'fail' } });
+    expect(r1.status).toBe('failed');
+    expect(r1.output).toContain('[Pipeline] Marked failed: the impl task changed no file');
+    const busy = repo();
+    const r2 = await env().run(run, { ...busy, agent: { ...nodeAgent('require("fs").writeFileSync("a.txt","b\\n"); console.log("changed a.txt as asked")'), noChange: 'fail' } });
+    expect(r2.status).toBe('completed');
+  });
+
+  test('when an agent prints more than a task log may hold, then the log is cut, says so, and keeps the end', async () => {
+    const i = input(nodeAgent('const b="x".repeat(1<<20)+"\\n"; for (let n=0;n<9;n++) process.stdout.write(b); console.log("THE END of the output")'));
+    const r = await env().run(run, i);
+    expect(r.status).toBe('completed');
+    const log = readFileSync(path.join(i.stateDir, 'logs', 'tasks', `${i.task.id}.log`), 'utf8');
+    expect(Buffer.byteLength(log)).toBeLessThan(9 * 1024 * 1024);
+    expect(log).toMatch(/\[nightshift\] task log cut at 8388608 bytes: \d+ bytes of output not kept/);
+    expect(log).toContain('THE END of the output');
+  });
 });

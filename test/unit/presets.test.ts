@@ -16,11 +16,41 @@ describe('resolveAgentSettings', () => {
     expect(() => resolve({ PIPELINE_AGENT_COMMAND: '   ' })).toThrow('no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND');
   });
 
-  test('when the agent is claude, then the preset argv and default model are used', () => {
+  test('when the agent is claude, then it may edit unattended (acceptEdits, listed tools) with structured output, and never skips permissions', () => {
     const s = resolve({ PIPELINE_AGENT: 'claude' });
     expect(s.name).toBe('claude');
-    expect(s.argvTemplate).toEqual(['claude', '-p', '{direction}', '--model', '{model}', '--output-format', 'text']);
+    expect(s.argvTemplate.slice(0, 3)).toEqual(['claude', '-p', '{direction}']);
+    const flag = (name: string) => s.argvTemplate[s.argvTemplate.indexOf(name) + 1];
+    expect(flag('--permission-mode')).toBe('acceptEdits');
+    expect(flag('--output-format')).toBe('stream-json');
+    expect(s.argvTemplate).toContain('--verbose');
+    expect(flag('--allowedTools').split(',')).toEqual(expect.arrayContaining(['Read', 'Edit', 'Write', 'Bash(npm test:*)']));
+    expect(s.argvTemplate.join(' ')).not.toMatch(/dangerously|bypassPermissions/);
+    expect(s.output).toBe('claude-stream-json');
+    expect(s.credentialEnv).toContain('ANTHROPIC_API_KEY');
     expect(s.modelByType).toEqual({ spec: 'sonnet', impl: 'sonnet', test: 'sonnet', review: 'sonnet', heal: 'sonnet' });
+    // a long direction goes on stdin: the long form has no direction word
+    expect(s.longArgvTemplate).not.toContain('{direction}');
+    expect(s.stdinPrompt).toBe(true);
+  });
+
+  test('when PIPELINE_AGENT_ALLOWED_TOOLS or PIPELINE_TEST_COMMAND is set, then the claude preset allows exactly those tools plus the test command', () => {
+    const s = resolve({ PIPELINE_AGENT: 'claude', PIPELINE_AGENT_ALLOWED_TOOLS: 'Read,Edit', PIPELINE_TEST_COMMAND: 'make check' });
+    expect(s.argvTemplate[s.argvTemplate.indexOf('--allowedTools') + 1]).toBe('Read,Edit,Bash(make check:*)');
+  });
+
+  test('when the agent is codex, then it runs in the workspace-write sandbox with JSON events, and the removed --full-auto is gone', () => {
+    const s = resolve({ PIPELINE_AGENT: 'codex' });
+    expect(s.argvTemplate).not.toContain('--full-auto');
+    expect(s.argvTemplate[s.argvTemplate.indexOf('--sandbox') + 1]).toBe('workspace-write');
+    expect(s.argvTemplate).toContain('--json');
+    expect(s.longArgvTemplate?.at(-1)).toBe('-');
+  });
+
+  test('when an impl task may change nothing, then PIPELINE_IMPL_NO_CHANGE says so (default fail)', () => {
+    expect(resolve({ PIPELINE_AGENT: 'demo' }).noChange).toBe('fail');
+    expect(resolve({ PIPELINE_AGENT: 'aider', PIPELINE_IMPL_NO_CHANGE: 'decide' }).noChange).toBe('decide');
+    expect(() => resolve({ PIPELINE_AGENT: 'demo', PIPELINE_IMPL_NO_CHANGE: 'maybe' })).toThrow(/PIPELINE_IMPL_NO_CHANGE/);
   });
 
   test.each(['cursor', 'codex', 'aider'] as const)('when the agent is %s, then its preset argv passes {direction} and {model} as whole arguments', (name) => {

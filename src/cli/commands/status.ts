@@ -22,6 +22,7 @@ export function formatStatus(r: PipelineStatusResponse): string[] {
     `Pipeline ${p.workflow_id}: ${p.state}${p.worker === 'unavailable' ? ' (no worker answering)' : ''}`,
     `  items: ${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${c.running ?? 0} running, ${c.pending ?? 0} pending | tasks run: ${p.tasks_run} | continue-as-new: ${p.continue_as_new_count}`,
   ];
+  if (p.pause_reason) lines.push(`  PAUSED: ${p.pause_reason}. Fix it in the worker's environment, restart the worker, then \`nightshift resume\`.`);
   if (p.rate_limited_until) lines.push(`  PAUSED: an agent hit its usage limit; nothing new starts until ${p.rate_limited_until}`);
   for (const t of r.running) lines.push(`  RUNNING: ${t.id} (${t.task_type}) | model: ${t.model} | duration: ${formatSeconds(t.running_seconds)} | ${terminalSafe(t.direction.slice(0, 60))}`);
   lines.push(`  PENDING: ${r.pending.length} tasks`);

@@ -1,0 +1,45 @@
+import { emptyReport, LineSplitter, type OutputReader } from './report';
+
+/** `1.2k` → 1200, `345` → 345: aider's token counts. */
+function tokenCount(text: string): number {
+  const m = /^([\d.]+)\s*([kKmM]?)$/.exec(text.trim());
+  if (!m) return NaN;
+  const scale = m[2].toLowerCase() === 'k' ? 1e3 : m[2].toLowerCase() === 'm' ? 1e6 : 1;
+  return Math.round(Number(m[1]) * scale);
+}
+
+const TOKENS_LINE = /^Tokens:\s*([\d.]+\s*[kKmM]?)\s+sent(?:,\s*([\d.]+\s*[kKmM]?)\s+cache write)?(?:,\s*([\d.]+\s*[kKmM]?)\s+cache hit)?,\s*([\d.]+\s*[kKmM]?)\s+received\.(?:\s*Cost:\s*\$([\d.]+)\s+message,\s*\$([\d.]+)\s+session\.)?/;
+
+/**
+ * aider prints text only: its transcript as it is, and per model reply a line
+ * `Tokens: 1.2k sent, 345 received. Cost: $0.01 message, $0.02 session.`, summed here.
+ */
+export function aiderReader(): OutputReader {
+  const lines = new LineSplitter();
+  const report = emptyReport();
+  let tokensIn = 0;
+  let tokensOut = 0;
+  let cost: number | null = null;
+  let replies = 0;
+  const read = (line: string) => {
+    const m = TOKENS_LINE.exec(line.trim());
+    if (!m) return;
+    const sent = tokenCount(m[1]);
+    const received = tokenCount(m[4]);
+    if (Number.isFinite(sent)) tokensIn += sent;
+    if (Number.isFinite(received)) tokensOut += received;
+    if (m[6] !== undefined) cost = Number(m[6]);
+    replies += 1;
+  };
+  return {
+    stdout: (chunk) => {
+      for (const line of lines.push(chunk)) read(line);
+      return chunk;
+    },
+    finish: () => {
+      for (const line of lines.flush()) read(line);
+      report.usage = replies ? { tokensIn, tokensOut, costUsd: cost, turns: replies } : null;
+      return { text: '', report };
+    },
+  };
+}
