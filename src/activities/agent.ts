@@ -78,6 +78,12 @@ export function agentArgv(input: RunAgentTaskInput, promptFile: string, long: bo
   return { argv: renderArgv(agent.argvTemplate, { ...values, direction: promptFilePointer(promptFile) }) };
 }
 
+/** Until when the agent is usage-limited: from its text (the limit's reset time), or a model API 429 it gave up on. */
+function rateLimitedUntil(text: string, apiStatus: number | null, limit: { pattern: string; backoffMinutes: number }): Date | null {
+  const now = new Date();
+  return detectRateLimit(text, limit.pattern, now, limit.backoffMinutes) ?? (apiStatus === 429 ? new Date(now.getTime() + limit.backoffMinutes * 60_000) : null);
+}
+
 export function createRunAgentTask(deps: AgentActivityDeps) {
   return async function runAgentTask(input: RunAgentTaskInput): Promise<RunAgentTaskResult> {
     const ctx = Context.current();
@@ -133,6 +139,8 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
         decisionPrompt = decisionPromptOf(line) ?? decisionPrompt;
       }
     };
+    // Stopped by us when the CLI's own output shows that waiting cannot help (a refused credential it keeps retrying).
+    const giveUp = new AbortController();
     const heartbeat = setInterval(() => ctx.heartbeat({ lastOutput: tail.slice(-200) }), heartbeatEvery(ctx.info.heartbeatTimeoutMs));
     ctx.heartbeat({ started: startedAt });
     const outcome = await runInProcessGroup({
@@ -140,10 +148,16 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       cwd: input.projectRoot,
       env: { ...deps.agentEnv, NIGHTSHIFT_TASK_ID: task.id, NIGHTSHIFT_TASK_TYPE: task.task_type },
       timeoutMs: input.timeoutSeconds * 1000,
-      signal: ctx.cancellationSignal,
+      signal: AbortSignal.any([ctx.cancellationSignal, giveUp.signal]),
       stdinText,
       onSpawn: (pid) => void (pidWritten = writeFile(pidFile, String(pid)).catch(() => undefined)),
-      onOutput: (chunk, from) => transcript(from === 'stdout' ? reader.stdout(chunk) : chunk),
+      onOutput: (chunk, from) => {
+        transcript(from === 'stdout' ? reader.stdout(chunk) : chunk);
+        if (reader.current().hopeless && !giveUp.signal.aborted) {
+          transcript(`[Pipeline] Agent stopped: ${reader.current().hopeless}; retrying cannot help.\n`);
+          giveUp.abort();
+        }
+      },
     }).finally(() => clearInterval(heartbeat));
     const { text: rest, report } = reader.finish();
     transcript(rest);
@@ -171,15 +185,16 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     const status = judged.status;
     const exitCode = judged.exitCode;
     const limitText = `${report.error ?? ''}\n${tail}`;
-    const limitedUntil = input.rateLimit && !outcome.aborted && !judged.credentialRejected && status !== 'completed' ? detectRateLimit(limitText, input.rateLimit.pattern, new Date(), input.rateLimit.backoffMinutes) : null;
+    const cancelled = outcome.aborted && ctx.cancellationSignal.aborted;
+    const limitedUntil = input.rateLimit && !cancelled && !judged.credentialRejected && status !== 'completed' ? rateLimitedUntil(limitText, report.apiStatus, input.rateLimit) : null;
     if (limitedUntil) output += `\n[Pipeline] Usage limit reached: paused until ${limitedUntil.toISOString()}; the task runs again then (not a failure).`;
     const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
     const usage = report.usage;
     const usageLine = usage ? ` tokens_in=${usage.tokensIn ?? '?'} tokens_out=${usage.tokensOut ?? '?'} cost_usd=${usage.costUsd ?? '?'}` : '';
-    log.end(`\n# duration_seconds=${durationSeconds} exit=${outcome.exitCode ?? outcome.signal ?? 'none'} status=${outcome.aborted ? 'cancelled' : status}${usageLine}\n`);
+    log.end(`\n# duration_seconds=${durationSeconds} exit=${outcome.exitCode ?? outcome.signal ?? 'none'} status=${cancelled ? 'cancelled' : status}${usageLine}\n`);
     await Promise.all([new Promise<void>((r) => (stream.closed || stream.destroyed ? r() : stream.once('close', () => r()))), pidWritten.then(() => rm(pidFile, { force: true }))]);
     if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
-    if (outcome.aborted) throw new CancelledFailure('agent task cancelled');
+    if (cancelled) throw new CancelledFailure('agent task cancelled');
     return {
       status,
       output: output.slice(-OUTPUT_LIMIT),

@@ -32,6 +32,7 @@ export function aiderReader(): OutputReader {
     replies += 1;
   };
   return {
+    current: () => report,
     stdout: (chunk) => {
       for (const line of lines.push(chunk)) read(line);
       return chunk;

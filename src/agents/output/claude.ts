@@ -48,6 +48,8 @@ export function claudeStreamReader(): OutputReader {
         }
         return out;
       }
+      case 'system':
+        return event.subtype === 'api_retry' ? readRetry(event) : '';
       case 'tool_call': // Cursor: a started/completed tool call
         return event.subtype === 'started' ? `> ${brief(event.tool_call)}\n` : '';
       case 'result':
@@ -58,7 +60,18 @@ export function claudeStreamReader(): OutputReader {
     }
   };
 
+  const readRetry = (event: Json): string => {
+    const status = count(event.error_status);
+    if (status !== null) report.apiStatus = status;
+    const error = typeof event.error === 'string' ? event.error : 'error';
+    // The CLI retries a refused key like any error (10 times, minutes): nothing but a new key helps.
+    if (status === 401 || status === 403 || error === 'authentication_failed') report.hopeless = `model API ${status ?? ''} ${error}`.replace(/\s+/g, ' ');
+    return `! model API call failed (${status ?? 'no answer'} ${error}); retry ${String(event.attempt ?? '?')} of ${String(event.max_retries ?? '?')}\n`;
+  };
+
   const readResult = (event: Json): string => {
+    const apiStatus = count(event.api_error_status);
+    if (apiStatus !== null) report.apiStatus = apiStatus;
     const result = typeof event.result === 'string' ? event.result : null;
     report.finalText = result;
     if (event.is_error === true || (typeof event.subtype === 'string' && event.subtype.startsWith('error'))) {
@@ -78,6 +91,7 @@ export function claudeStreamReader(): OutputReader {
   };
 
   return {
+    current: () => report,
     stdout: (chunk) => lines.push(chunk).map(render).join(''),
     finish: () => {
       const text = lines.flush().map(render).join('');

@@ -66,6 +66,7 @@ export function codexJsonReader(): OutputReader {
   };
 
   return {
+    current: () => report,
     stdout: (chunk) => lines.push(chunk).map(render).join(''),
     finish: () => {
       const text = lines.flush().map(render).join('');

@@ -9,6 +9,13 @@ export interface AgentReport {
   /** Tool calls the CLI refused, as `Tool: input` lines. */
   denied: string[];
   usage: AgentUsage | null;
+  /** The HTTP status of the model API's last refusal, where the CLI reports it (Claude Code `api_error_status`). */
+  apiStatus: number | null;
+  /**
+   * Set while the CLI still runs when waiting cannot help (the model API refused the credential and the CLI
+   * is only retrying): the agent is stopped at once.
+   */
+  hopeless: string | null;
 }
 
 /**
@@ -17,11 +24,13 @@ export interface AgentReport {
  */
 export interface OutputReader {
   stdout(chunk: string): string;
+  /** What is known so far, while the CLI runs. */
+  current(): AgentReport;
   finish(): { text: string; report: AgentReport };
 }
 
 export function emptyReport(): AgentReport {
-  return { finalText: null, error: null, denied: [], usage: null };
+  return { finalText: null, error: null, denied: [], usage: null, apiStatus: null, hopeless: null };
 }
 
 /** Splits a stream into whole lines; the rest waits for the next chunk (or `flush`). */

@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { agentChecks, probeAgent } from '../../agents/doctor';
 import { resolveAgentSettings } from '../../agents/presets';
+import { agentEnvironment } from '../../config';
 import { loadBacklog } from '../../backlog/load';
 import { findOnPath, resolveTemporalCli, TEMPORAL_CLI_HELP } from '../../temporal/cli-path';
 import { createTemporalClient, temporalReachable } from '../../temporal/connection';
@@ -19,7 +21,7 @@ function version(bin: string, args: string[]): string {
   return (r.stdout || r.stderr || '').split('\n')[0].trim();
 }
 
-export async function runChecks(ctx: CliContext): Promise<Check[]> {
+export async function runChecks(ctx: CliContext, probe = false): Promise<Check[]> {
   const c = ctx.config;
   const checks: Check[] = [];
   const cli = resolveTemporalCli(c.TEMPORAL_CLI_PATH, c.PATH);
@@ -36,9 +38,9 @@ export async function runChecks(ctx: CliContext): Promise<Check[]> {
 
   try {
     const agent = resolveAgentSettings(c);
-    const exe = agent.argvTemplate[0];
-    const found = exe.includes('/') ? (existsSync(exe) ? exe : null) : findOnPath(exe, c.PATH);
-    checks.push({ name: 'agent', ok: !!found, detail: found ? `${agent.name}: ${found}` : `${agent.name}: ${exe} not found on PATH (install it or set PIPELINE_AGENT_COMMAND)` });
+    const found = agentChecks(agent, agentEnvironment());
+    checks.push(...found);
+    if (probe && found.every((ch) => ch.ok)) checks.push(await probeAgent(agent, agentEnvironment()));
   } catch (err) {
     checks.push({ name: 'agent', ok: false, detail: (err as Error).message });
   }
@@ -57,10 +59,11 @@ export async function runChecks(ctx: CliContext): Promise<Check[]> {
 export function registerDoctor(program: Command, globals: () => GlobalOptions): void {
   program
     .command('doctor')
-    .description('check the Temporal CLI, server reachability, git, the agent command and the backlog')
-    .action(async () => {
+    .description('check the Temporal CLI, server reachability, git, the agent CLI (version, credential) and the backlog')
+    .option('--probe', 'also make one tiny real call through the agent and report its answer or the exact error')
+    .action(async (opts: { probe?: boolean }) => {
       const ctx = cliContext(globals());
-      const checks = await runChecks(ctx);
+      const checks = await runChecks(ctx, !!opts.probe);
       if (ctx.json) printJson({ ok: checks.every((c) => c.ok), checks });
       else for (const ch of checks) print(`${ch.ok ? 'ok  ' : 'FAIL'} ${ch.name.padEnd(16)} ${ch.detail}`);
       const failed = checks.filter((ch) => !ch.ok).length;
