@@ -6,6 +6,18 @@ export interface GroupDurations {
   p95_seconds: number;
 }
 
+/** Token and cost sums of a group, over the records whose agent reported them (see usage.ts). */
+export interface GroupUsage {
+  /** Records that reported at least one of tokens_in, tokens_out, cost_usd. */
+  usage_count: number;
+  tokens_in: number;
+  tokens_out: number;
+  /** Rounded to the micro-dollar. */
+  cost_usd: number;
+}
+
+export type GroupBreakdown = GroupDurations & GroupUsage;
+
 export interface DayCounts {
   date: string; // YYYY-MM-DD (UTC)
   completed: number;
@@ -21,8 +33,8 @@ export interface MetricsBreakdown {
   window_days: number;
   /** One entry per UTC calendar day from the window's first day to today's, oldest first, days with no records included with zeros. */
   days: DayCounts[];
-  by_task_type: Record<string, GroupDurations>;
-  by_model: Record<string, GroupDurations>;
+  by_task_type: Record<string, GroupBreakdown>;
+  by_model: Record<string, GroupBreakdown>;
 }
 
 /**
@@ -38,4 +50,9 @@ export interface MetricsTotalsRow {
   durationCount: number;
   durationSum: number;
   bucketCounts: number[];
+  /** Records of the row that reported token or cost figures, and the sums of those (unrounded). */
+  usageCount: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
 }

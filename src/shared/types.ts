@@ -224,6 +224,12 @@ export interface TaskRecord {
   workflow_id?: string | null;
   /** Non-whitespace characters the agent itself printed (0 = it printed nothing: output_empty / executor_fail). */
   output_chars?: number;
+  /** Tokens the agent's model read for this task, where the CLI reports it. */
+  tokens_in?: number | null;
+  /** Tokens the agent's model wrote for this task, where the CLI reports it. */
+  tokens_out?: number | null;
+  /** What the task cost in US dollars, where the CLI reports it. */
+  cost_usd?: number | null;
 }
 
 /** What the workflow knows about a task before its agent runs. */
