@@ -186,9 +186,9 @@ export const openApiDocument = {
       },
       GroupDurations: {
         type: 'object',
-        description: 'Records of the group, their duration percentiles, and the sums of the token and cost figures the agent CLIs reported (usage_count: records that reported any; implausible values are left out)',
+        description: 'Records of the group, their duration percentiles, and the sums of the token and cost figures the agent CLIs reported (usage_count: records that reported any; a sum is null when no record reported that figure; implausible values are left out)',
         required: ['count', 'p50_seconds', 'p95_seconds', 'usage_count', 'tokens_in', 'tokens_out', 'cost_usd'],
-        properties: { count: int, p50_seconds: num, p95_seconds: num, usage_count: int, tokens_in: int, tokens_out: int, cost_usd: num },
+        properties: { count: int, p50_seconds: num, p95_seconds: num, usage_count: int, tokens_in: nullable(int), tokens_out: nullable(int), cost_usd: nullable(num) },
       },
       MonitorIssues: { type: 'object', required: ['issues', 'last_check'], properties: { issues: { type: 'array', items: issue }, last_check: nullable(str) } },
       PipelineStatus: {

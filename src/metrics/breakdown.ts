@@ -6,14 +6,17 @@ export interface GroupDurations {
   p95_seconds: number;
 }
 
-/** Token and cost sums of a group, over the records whose agent reported them (see usage.ts). */
+/**
+ * Token and cost sums of a group, over the records whose agent reported them (see usage.ts).
+ * A sum is null when no record of the group reported that figure (Codex reports no cost, the demo agent nothing).
+ */
 export interface GroupUsage {
   /** Records that reported at least one of tokens_in, tokens_out, cost_usd. */
   usage_count: number;
-  tokens_in: number;
-  tokens_out: number;
+  tokens_in: number | null;
+  tokens_out: number | null;
   /** Rounded to the micro-dollar. */
-  cost_usd: number;
+  cost_usd: number | null;
 }
 
 export type GroupBreakdown = GroupDurations & GroupUsage;
@@ -50,7 +53,7 @@ export interface MetricsTotalsRow {
   durationCount: number;
   durationSum: number;
   bucketCounts: number[];
-  /** Records of the row that reported token or cost figures, and the sums of those (unrounded). */
+  /** Records of the row that reported token or cost figures, and the sums of those (unrounded; NaN while none reported that figure). */
   usageCount: number;
   tokensIn: number;
   tokensOut: number;

@@ -1,7 +1,7 @@
 import type { GroupBreakdown, MetricsBreakdown, MetricsTotalsRow } from './breakdown';
 import { NO_VALUE, type MetricColumns } from './columns';
 import { pyRound } from './py-round';
-import { roundUsd } from './usage';
+import { addFigure, figureOrNull, roundUsd } from './usage';
 
 /**
  * The dashboard breakdown and the Prometheus totals over the columns, and the
@@ -106,13 +106,13 @@ function groupPercentiles(
       const u = groups.usage;
       return [
         groups.names[g],
-        { count: groups.counts[g], p50_seconds: pyRound(p50), p95_seconds: pyRound(p95), usage_count: u.count[g], tokens_in: u.tokensIn[g], tokens_out: u.tokensOut[g], cost_usd: roundUsd(u.costUsd[g]) },
+        { count: groups.counts[g], p50_seconds: pyRound(p50), p95_seconds: pyRound(p95), usage_count: u.count[g], tokens_in: figureOrNull(u.tokensIn[g]), tokens_out: figureOrNull(u.tokensOut[g]), cost_usd: figureOrNull(roundUsd(u.costUsd[g])) },
       ];
     }),
   );
 }
 
-/** Token and cost sums per group id (task type or model). */
+/** Token and cost sums per group id (task type or model); NaN while no record of the group reported the figure. */
 interface UsageSums {
   count: Int32Array;
   tokensIn: Float64Array;
@@ -120,17 +120,19 @@ interface UsageSums {
   costUsd: Float64Array;
 }
 
-const usageSums = (groups: number): UsageSums => ({ count: new Int32Array(groups), tokensIn: new Float64Array(groups), tokensOut: new Float64Array(groups), costUsd: new Float64Array(groups) });
+const usageSums = (groups: number): UsageSums => ({
+  count: new Int32Array(groups),
+  tokensIn: new Float64Array(groups).fill(NaN),
+  tokensOut: new Float64Array(groups).fill(NaN),
+  costUsd: new Float64Array(groups).fill(NaN),
+});
 
 /** Adds usage entry k of the columns to group g; figures not reported (NaN) add nothing. */
 function addUsage(sums: UsageSums, g: number, cols: MetricColumns, k: number): void {
   sums.count[g]++;
-  const tin = cols.tokensIn[k];
-  const tout = cols.tokensOut[k];
-  const cost = cols.costUsd[k];
-  if (!Number.isNaN(tin)) sums.tokensIn[g] += tin;
-  if (!Number.isNaN(tout)) sums.tokensOut[g] += tout;
-  if (!Number.isNaN(cost)) sums.costUsd[g] += cost;
+  sums.tokensIn[g] = addFigure(sums.tokensIn[g], cols.tokensIn[k]);
+  sums.tokensOut[g] = addFigure(sums.tokensOut[g], cols.tokensOut[k]);
+  sums.costUsd[g] = addFigure(sums.costUsd[g], cols.costUsd[k]);
 }
 
 const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -243,7 +245,7 @@ export class RunningTotals {
     r = this.rowOfName.get(name);
     if (r === undefined) {
       r = this.rows.length;
-      this.rows.push({ ...labels, count: 0, durationCount: 0, durationSum: 0, usageCount: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, slots: new Array<number>(this.bounds.length + 1).fill(0) });
+      this.rows.push({ ...labels, count: 0, durationCount: 0, durationSum: 0, usageCount: 0, tokensIn: NaN, tokensOut: NaN, costUsd: NaN, slots: new Array<number>(this.bounds.length + 1).fill(0) });
       this.rowOfName.set(name, r);
     }
     ofType.set(key, r);
@@ -284,9 +286,9 @@ export class RunningTotals {
     for (let k = this.usageProcessed; k < cols.usageLength; k++) {
       const row = this.rows[rowAt(cols.usageRecord[k])];
       row.usageCount++;
-      if (!Number.isNaN(cols.tokensIn[k])) row.tokensIn += cols.tokensIn[k];
-      if (!Number.isNaN(cols.tokensOut[k])) row.tokensOut += cols.tokensOut[k];
-      if (!Number.isNaN(cols.costUsd[k])) row.costUsd += cols.costUsd[k];
+      row.tokensIn = addFigure(row.tokensIn, cols.tokensIn[k]);
+      row.tokensOut = addFigure(row.tokensOut, cols.tokensOut[k]);
+      row.costUsd = addFigure(row.costUsd, cols.costUsd[k]);
     }
     this.usageProcessed = cols.usageLength;
   }

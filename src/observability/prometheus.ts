@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { MetricsTotalsRow } from '../metrics/breakdown';
 import type { MetricsStore } from '../metrics/store';
-import { roundUsd } from '../metrics/usage';
+import { addFigure, roundUsd } from '../metrics/usage';
 import { readMonitorIssuesFile } from '../monitor/issues-file';
 import { CONDITIONS } from '../shared/types';
 import type { PipelineStatusResponse } from '../status/pipeline-status';
@@ -33,18 +33,18 @@ function scraped(name: string, help: string, type: ScrapedMetric['type'], values
   return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: await values() }), reset: () => undefined };
 }
 
-/** Token and cost sums per (task_type, model), summed over statuses; only groups where some task reported them. */
+/** Token and cost sums per (task_type, model), summed over statuses; only groups where some task reported them (a sum is NaN while none reported that figure). */
 function usageByGroup(rows: MetricsTotalsRow[]): { labels: Labels; usageCount: number; tokensIn: number; tokensOut: number; costUsd: number }[] {
   const byGroup = new Map<string, { labels: Labels; usageCount: number; tokensIn: number; tokensOut: number; costUsd: number }>();
   for (const r of rows) {
     if (!r.usageCount) continue;
     const key = JSON.stringify([r.task_type, r.model]);
     let g = byGroup.get(key);
-    if (!g) byGroup.set(key, (g = { labels: { task_type: r.task_type, model: r.model }, usageCount: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 }));
+    if (!g) byGroup.set(key, (g = { labels: { task_type: r.task_type, model: r.model }, usageCount: 0, tokensIn: NaN, tokensOut: NaN, costUsd: NaN }));
     g.usageCount += r.usageCount;
-    g.tokensIn += r.tokensIn;
-    g.tokensOut += r.tokensOut;
-    g.costUsd += r.costUsd;
+    g.tokensIn = addFigure(g.tokensIn, r.tokensIn);
+    g.tokensOut = addFigure(g.tokensOut, r.tokensOut);
+    g.costUsd = addFigure(g.costUsd, r.costUsd);
   }
   return [...byGroup.values()].map((g) => ({ ...g, costUsd: roundUsd(g.costUsd) }));
 }
@@ -92,12 +92,12 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
     }),
     scraped('nightshift_agent_tokens_total', "Tokens the agents' models read (direction in) and wrote (out), as their CLIs reported them, by task type and model", 'counter', async () =>
       usageByGroup(await totals()).flatMap((g) => [
-        { value: g.tokensIn, labels: { direction: 'in', ...g.labels } },
-        { value: g.tokensOut, labels: { direction: 'out', ...g.labels } },
+        ...(Number.isNaN(g.tokensIn) ? [] : [{ value: g.tokensIn, labels: { direction: 'in', ...g.labels } }]),
+        ...(Number.isNaN(g.tokensOut) ? [] : [{ value: g.tokensOut, labels: { direction: 'out', ...g.labels } }]),
       ]),
     ),
     scraped('nightshift_agent_cost_usd_total', 'US dollars the agent tasks cost, as their CLIs reported it, by task type and model', 'counter', async () =>
-      usageByGroup(await totals()).map((g) => ({ value: g.costUsd, labels: g.labels })),
+      usageByGroup(await totals()).flatMap((g) => (Number.isNaN(g.costUsd) ? [] : [{ value: g.costUsd, labels: g.labels }])),
     ),
     scraped('nightshift_agent_usage_reports_total', 'Finished tasks whose agent reported tokens or cost, by task type and model (the denominator of a per-task average)', 'counter', async () =>
       usageByGroup(await totals()).map((g) => ({ value: g.usageCount, labels: g.labels })),

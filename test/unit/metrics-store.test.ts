@@ -255,6 +255,10 @@ function naiveAggregates(file: string, windowDays: number, now: number, parsed =
   return JSON.stringify(aggregate(parsed.records, { now, windowDays, skipped: parsed.skipped }));
 }
 
+/** A sum of reported figures: NaN (not reported) until the first one. */
+const plus = (sum: number, v: number) => (Number.isNaN(v) ? sum : Number.isNaN(sum) ? v : sum + v);
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+
 function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number): MetricsBreakdown {
   const cutoff = now - windowDays * DAY;
   const first = Math.floor(cutoff / DAY);
@@ -262,7 +266,7 @@ function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number
   type Group = { count: number; durations: number[]; usage: number; tokensIn: number; tokensOut: number; cost: number };
   const types = new Map<string, Group>();
   const models = new Map<string, Group>();
-  const group = (m: typeof types, key: string) => m.get(key) ?? m.set(key, { count: 0, durations: [], usage: 0, tokensIn: 0, tokensOut: 0, cost: 0 }).get(key)!;
+  const group = (m: typeof types, key: string) => m.get(key) ?? m.set(key, { count: 0, durations: [], usage: 0, tokensIn: NaN, tokensOut: NaN, cost: NaN }).get(key)!;
   for (const r of records) {
     if (r.at < cutoff) continue;
     const day = days[Math.floor(r.at / DAY) - first];
@@ -276,9 +280,9 @@ function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number
       if (r.duration !== null) g.durations.push(r.duration);
       if (Number.isNaN(r.tokensIn) && Number.isNaN(r.tokensOut) && Number.isNaN(r.costUsd)) continue;
       g.usage++;
-      g.tokensIn += Number.isNaN(r.tokensIn) ? 0 : r.tokensIn;
-      g.tokensOut += Number.isNaN(r.tokensOut) ? 0 : r.tokensOut;
-      g.cost += Number.isNaN(r.costUsd) ? 0 : r.costUsd;
+      g.tokensIn = plus(g.tokensIn, r.tokensIn);
+      g.tokensOut = plus(g.tokensOut, r.tokensOut);
+      g.cost = plus(g.cost, r.costUsd);
     }
   }
   for (const d of days) d.rate = d.completed + d.failed ? pyRound(d.completed / (d.completed + d.failed), 2) : 0;
@@ -286,7 +290,7 @@ function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number
     Object.fromEntries(
       [...m].map(([k, g]) => [
         k,
-        { count: g.count, p50_seconds: percentiles(g.durations).p50, p95_seconds: percentiles(g.durations).p95, usage_count: g.usage, tokens_in: g.tokensIn, tokens_out: g.tokensOut, cost_usd: Math.round(g.cost * 1e6) / 1e6 },
+        { count: g.count, p50_seconds: percentiles(g.durations).p50, p95_seconds: percentiles(g.durations).p95, usage_count: g.usage, tokens_in: orNull(g.tokensIn), tokens_out: orNull(g.tokensOut), cost_usd: orNull(Math.round(g.cost * 1e6) / 1e6) },
       ]),
     );
   return { window_days: windowDays, days, by_task_type: out(types), by_model: out(models) };
@@ -298,13 +302,13 @@ function naiveTotals(records: MetricRecord[], bounds: number[]): MetricsTotalsRo
     const labels = { task_type: r.taskType, status: r.status ?? 'unknown', model: r.model };
     const key = JSON.stringify(labels);
     const row =
-      rows.get(key) ?? rows.set(key, { ...labels, count: 0, durationCount: 0, durationSum: 0, usageCount: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, bucketCounts: bounds.map(() => 0) }).get(key)!;
+      rows.get(key) ?? rows.set(key, { ...labels, count: 0, durationCount: 0, durationSum: 0, usageCount: 0, tokensIn: NaN, tokensOut: NaN, costUsd: NaN, bucketCounts: bounds.map(() => 0) }).get(key)!;
     row.count++;
     if (!(Number.isNaN(r.tokensIn) && Number.isNaN(r.tokensOut) && Number.isNaN(r.costUsd))) {
       row.usageCount++;
-      row.tokensIn += Number.isNaN(r.tokensIn) ? 0 : r.tokensIn;
-      row.tokensOut += Number.isNaN(r.tokensOut) ? 0 : r.tokensOut;
-      row.costUsd += Number.isNaN(r.costUsd) ? 0 : r.costUsd;
+      row.tokensIn = plus(row.tokensIn, r.tokensIn);
+      row.tokensOut = plus(row.tokensOut, r.tokensOut);
+      row.costUsd = plus(row.costUsd, r.costUsd);
     }
     if (r.duration === null) continue;
     row.durationCount++;
@@ -728,7 +732,8 @@ describe('token and cost figures in the metrics store', () => {
     const b = await new MetricsStore(file).breakdown(7, NOW);
     expect(Object.fromEntries(Object.entries(b.by_model).map(([k, v]) => [k, { count: v.count, ...group(v) }]))).toEqual({
       'claude/sonnet': { count: 4, usage_count: 2, tokens_in: 4000, tokens_out: 800, cost_usd: 0.3 },
-      'codex/o3': { count: 5, usage_count: 2, tokens_in: 500, tokens_out: 60, cost_usd: 0 },
+      // Codex reported no cost at all: null, not 0
+      'codex/o3': { count: 5, usage_count: 2, tokens_in: 500, tokens_out: 60, cost_usd: null },
       'aider/gpt': { count: 1, usage_count: 1, tokens_in: 40, tokens_out: 4, cost_usd: 0.005 },
     });
     expect(Object.fromEntries(Object.entries(b.by_task_type).map(([k, v]) => [k, { count: v.count, ...group(v) }]))).toEqual({
@@ -766,7 +771,8 @@ describe('token and cost figures in the metrics store', () => {
     rows = await store.totals([10]);
     // no window: the 8-day-old record counts too
     expect(row(rows, 'spec', 'completed', 'claude/sonnet')).toEqual({ count: 5, usageCount: 3, tokensIn: 101_000, tokensOut: 100_201, costUsd: 99.35 });
-    expect(row(rows, 'impl', 'completed', 'codex/o3')).toEqual({ count: 5, usageCount: 2, tokensIn: 500, tokensOut: 60, costUsd: 0 });
+    expect(row(rows, 'impl', 'completed', 'codex/o3')).toEqual({ count: 5, usageCount: 2, tokensIn: 500, tokensOut: 60, costUsd: NaN });
+    expect(row(rows, 'spec', 'completed', 'unknown')).toBeUndefined();
     expect(JSON.stringify(rows)).toBe(JSON.stringify(await new MetricsStore(file).totals([10])));
   });
 
@@ -774,7 +780,10 @@ describe('token and cost figures in the metrics store', () => {
     fs.writeFileSync(file, [...lines].reverse().join(''));
     const b = await new MetricsStore(file).breakdown(7, NOW);
     expect(group(b.by_task_type.spec)).toEqual({ usage_count: 1, tokens_in: 1000, tokens_out: 200, cost_usd: 0.1 });
-    expect(group(b.by_model['codex/o3'])).toEqual({ usage_count: 2, tokens_in: 500, tokens_out: 60, cost_usd: 0 });
+    expect(group(b.by_model['codex/o3'])).toEqual({ usage_count: 2, tokens_in: 500, tokens_out: 60, cost_usd: null });
+    // a group whose records reported nothing has zero reports and null sums
+    fs.writeFileSync(file, lines.slice(0, 2).join(''));
+    expect(group((await new MetricsStore(file).breakdown(7, NOW)).by_task_type.spec)).toEqual({ usage_count: 0, tokens_in: null, tokens_out: null, cost_usd: null });
   });
 });
 
