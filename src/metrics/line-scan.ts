@@ -64,13 +64,19 @@ function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
 }
 
+/** The known key names by length: a key is compared with at most the two names of its length. */
+const KEYS_BY_LENGTH: [Key, Uint8Array][][] = [];
+for (const entry of KEY_NAMES) (KEYS_BY_LENGTH[entry[1].length] ??= []).push(entry);
+
 function keyOf(buf: Uint8Array, start: number, end: number): Key {
   const len = end - start;
-  for (const [key, name] of KEY_NAMES) {
-    if (name.length !== len) continue;
+  const candidates = KEYS_BY_LENGTH[len];
+  if (candidates === undefined) return Key.Other;
+  for (let k = 0; k < candidates.length; k++) {
+    const name = candidates[k][1];
     let i = 0;
     while (i < len && buf[start + i] === name[i]) i++;
-    if (i === len) return key;
+    if (i === len) return candidates[k][0];
   }
   return Key.Other;
 }

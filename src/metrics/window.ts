@@ -266,6 +266,7 @@ export class RunningTotals {
     const cells = cols.types.values.length * statuses * models;
     if (cells <= 1 << 20 && this.flat.length !== cells) this.flat = new Int32Array(cells).fill(-1);
     const flat = cells <= 1 << 20 ? this.flat : null;
+    // the row of record i (the record loop below keeps this lookup inline: it runs for every record)
     const rowAt = (i: number): number => {
       if (!flat) return this.rowOf(i);
       const cell = (cols.type[i] * statuses + cols.status[i] + 1) * models + cols.model[i];
@@ -273,7 +274,13 @@ export class RunningTotals {
       return r < 0 ? (flat[cell] = this.rowOf(i)) : r;
     };
     for (let i = this.processed; i < cols.length; i++) {
-      const row = this.rows[rowAt(i)];
+      let r: number;
+      if (flat) {
+        const cell = (cols.type[i] * statuses + cols.status[i] + 1) * models + cols.model[i];
+        r = flat[cell];
+        if (r < 0) r = flat[cell] = this.rowOf(i);
+      } else r = this.rowOf(i);
+      const row = this.rows[r];
       row.count++;
       const d = cols.duration[i];
       if (d !== NO_VALUE) {
