@@ -1,13 +1,13 @@
 import type { TaskRecord } from '../shared/types';
 
+/** A figure worth a key: JSON.stringify would write NaN or Infinity as null, which says nothing. */
+const known = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
+
 /**
  * The metrics line of a finished task: the contract's key order first, extra keys after.
  * Token and cost figures follow only when the agent reported them, so a line without
  * them is byte for byte what it was before they existed.
  */
-/** A figure worth a key: JSON.stringify would write NaN or Infinity as null, which says nothing. */
-const known = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
-
 export function metricLine(task: TaskRecord, durationSeconds: number, createdAt: Date): string {
   const record = {
     task_id: task.id,
