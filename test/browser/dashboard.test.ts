@@ -76,8 +76,10 @@ function seedHistory(paths: ProjectPaths): Map<string, { reported: number; token
       output: failed ? 'failed: seeded' : 'done: seeded output', exit_code: failed ? 1 : 0, decision_prompt: null, decision: null, workflow_id: null, output_chars: 18,
     };
     tasks.push(JSON.stringify(record));
-    const figures = record.model.startsWith('cursor/') ? {} : { tokens_in: 1000 + i, tokens_out: 100 + (i % 50), ...(record.model.startsWith('claude/') && { cost_usd: 0.01 }) };
-    if (figures.tokens_in) {
+    const figures: { tokens_in?: number; tokens_out?: number; cost_usd?: number } = record.model.startsWith('cursor/')
+      ? {}
+      : { tokens_in: 1000 + i, tokens_out: 100 + (i % 50), ...(record.model.startsWith('claude/') && { cost_usd: 0.01 }) };
+    if (figures.tokens_in !== undefined && figures.tokens_out !== undefined) {
       const u = usage.get(record.model) ?? usage.set(record.model, { reported: 0, tokensIn: 0, tokensOut: 0 }).get(record.model)!;
       u.reported++;
       u.tokensIn += figures.tokens_in;

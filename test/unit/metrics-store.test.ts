@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateMetrics } from '../../src/bench/gen-metrics';
 import { aggregate, emptyAggregates, parseMetricLine, percentiles, type MetricRecord } from '../../src/metrics/aggregate';
-import type { MetricsBreakdown, MetricsTotalsRow } from '../../src/metrics/breakdown';
+import type { GroupUsage, MetricsBreakdown, MetricsTotalsRow } from '../../src/metrics/breakdown';
 import { MetricColumns, NO_VALUE } from '../../src/metrics/columns';
 import { ingestLines } from '../../src/metrics/line-scan';
 import { pyRound } from '../../src/metrics/py-round';
@@ -705,7 +705,7 @@ describe('token and cost figures in the metrics store', () => {
 
   const hourAgo = new Date(NOW - 3_600_000).toISOString().replace('Z', '+00:00');
   const line = (o: Record<string, unknown>) => JSON.stringify({ task_id: `task_${(++n).toString(16).padStart(16, '0')}`, task_type: 'impl', model: 'claude/sonnet', duration_seconds: 10, status: 'completed', created_at: hourAgo, ...o }) + '\n';
-  const group = (b: { usage_count: number; tokens_in: number; tokens_out: number; cost_usd: number }) => ({ usage_count: b.usage_count, tokens_in: b.tokens_in, tokens_out: b.tokens_out, cost_usd: b.cost_usd });
+  const group = (b: GroupUsage) => ({ usage_count: b.usage_count, tokens_in: b.tokens_in, tokens_out: b.tokens_out, cost_usd: b.cost_usd });
 
   const lines = [
     // seed-style lines without figures (the demo agent, and every line before the figures existed)
