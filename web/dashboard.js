@@ -7,6 +7,7 @@
 import { api, ApiError, token } from './api.js';
 import { drawDurations, drawSuccessRate } from './charts.js';
 import { $, formatAgo, formatDuration, formatInt, formatTime, h, setAttr, setData, setText, syncList } from './dom.js';
+import { drawUsage } from './usage.js';
 
 const POLL_MS = 2500;
 const HIDDEN_POLL_MS = 15000;
@@ -408,6 +409,7 @@ function drawCharts() {
   drawSuccessRate($('#chart-success'), m.days);
   drawDurations($('#chart-by-type'), m.by_task_type, { label: 'Duration by task type', order: 'type' });
   drawDurations($('#chart-by-model'), m.by_model, { label: 'Duration by model' });
+  drawUsage($('#usage'), m);
 }
 
 // ---- one task's log ----------------------------------------------------------------------------

@@ -77,7 +77,7 @@ export const openApiDocument = {
     },
     '/api/agent/metrics/breakdown': {
       get: {
-        summary: 'Task metrics per UTC day and per task type and model (counts, p50/p95) over a window, for the dashboard',
+        summary: 'Task metrics per UTC day and per task type and model (counts, p50/p95, reported tokens and cost) over a window, for the dashboard',
         parameters: [{ name: 'window_days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 3650, default: 7 } }],
         responses: { '200': { description: 'Breakdown (every day of the window listed, zeros included)', content: json(ref('MetricsBreakdown')) }, '422': err('Invalid parameter'), ...readErrors },
       },
@@ -184,7 +184,12 @@ export const openApiDocument = {
           by_model: { type: 'object', additionalProperties: ref('GroupDurations') },
         },
       },
-      GroupDurations: { type: 'object', required: ['count', 'p50_seconds', 'p95_seconds'], properties: { count: int, p50_seconds: num, p95_seconds: num } },
+      GroupDurations: {
+        type: 'object',
+        description: 'Records of the group, their duration percentiles, and the sums of the token and cost figures the agent CLIs reported (usage_count: records that reported any; a sum is null when no record reported that figure; implausible values are left out)',
+        required: ['count', 'p50_seconds', 'p95_seconds', 'usage_count', 'tokens_in', 'tokens_out', 'cost_usd'],
+        properties: { count: int, p50_seconds: num, p95_seconds: num, usage_count: int, tokens_in: nullable(int), tokens_out: nullable(int), cost_usd: nullable(num) },
+      },
       MonitorIssues: { type: 'object', required: ['issues', 'last_check'], properties: { issues: { type: 'array', items: issue }, last_check: nullable(str) } },
       PipelineStatus: {
         type: 'object',

@@ -1,4 +1,5 @@
 import { pyRound } from './py-round';
+import { costUsd, tokenCount } from './usage';
 
 /**
  * The reference aggregation of GET /api/agent/metrics (seed-system.md section 4),
@@ -13,6 +14,10 @@ export interface MetricRecord {
   model: string;
   duration: number | null; // null when not a JSON number
   status: string | null;
+  /** Token and cost figures (usage.ts): NaN when the line has none or an implausible one. The reference aggregation ignores them. */
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
 }
 
 export interface MetricsAggregates {
@@ -62,7 +67,16 @@ export function parseMetricLine(line: string): MetricRecord | null | undefined {
   if (typeof taskType !== 'string' || typeof model !== 'string') return null;
   const d = r.duration_seconds;
   const duration = typeof d === 'number' && Number.isFinite(d) ? d : typeof d === 'boolean' ? Number(d) : null;
-  return { at, taskType, model, duration, status: typeof r.status === 'string' ? r.status : null };
+  return {
+    at,
+    taskType,
+    model,
+    duration,
+    status: typeof r.status === 'string' ? r.status : null,
+    tokensIn: tokenCount(r.tokens_in),
+    tokensOut: tokenCount(r.tokens_out),
+    costUsd: costUsd(r.cost_usd),
+  };
 }
 
 export function emptyAggregates(windowDays = 7, skipped = 0): MetricsAggregates {

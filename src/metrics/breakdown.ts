@@ -6,6 +6,21 @@ export interface GroupDurations {
   p95_seconds: number;
 }
 
+/**
+ * Token and cost sums of a group, over the records whose agent reported them (see usage.ts).
+ * A sum is null when no record of the group reported that figure (Codex reports no cost, the demo agent nothing).
+ */
+export interface GroupUsage {
+  /** Records that reported at least one of tokens_in, tokens_out, cost_usd. */
+  usage_count: number;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  /** Rounded to the micro-dollar. */
+  cost_usd: number | null;
+}
+
+export type GroupBreakdown = GroupDurations & GroupUsage;
+
 export interface DayCounts {
   date: string; // YYYY-MM-DD (UTC)
   completed: number;
@@ -21,8 +36,8 @@ export interface MetricsBreakdown {
   window_days: number;
   /** One entry per UTC calendar day from the window's first day to today's, oldest first, days with no records included with zeros. */
   days: DayCounts[];
-  by_task_type: Record<string, GroupDurations>;
-  by_model: Record<string, GroupDurations>;
+  by_task_type: Record<string, GroupBreakdown>;
+  by_model: Record<string, GroupBreakdown>;
 }
 
 /**
@@ -38,4 +53,9 @@ export interface MetricsTotalsRow {
   durationCount: number;
   durationSum: number;
   bucketCounts: number[];
+  /** Records of the row that reported token or cost figures, and the sums of those (unrounded; NaN while none reported that figure). */
+  usageCount: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
 }

@@ -174,6 +174,16 @@ export class MetricColumns {
   readonly durations = new DurationTable();
   /** Duration ids by how a number was spelled (see canonical-line.ts). */
   readonly durationsBySpelling = new Map<number, number>();
+  /**
+   * Token and cost figures, only for the records that reported any (older lines and
+   * the demo agent have none, so they cost nothing here): entry k belongs to record
+   * `usageRecord[k]`, ascending; a figure not reported is NaN.
+   */
+  usageLength = 0;
+  usageRecord: Int32Array = new Int32Array(64);
+  tokensIn: Float64Array = new Float64Array(64);
+  tokensOut: Float64Array = new Float64Array(64);
+  costUsd: Float64Array = new Float64Array(64);
 
   push(at: number, type: number, model: number, status: number, duration: number): void {
     const n = this.length;
@@ -192,6 +202,36 @@ export class MetricColumns {
     this.status[n] = status;
     this.duration[n] = duration;
     this.length = n + 1;
+  }
+
+  /** The figures of the record pushed last, when at least one is a number (NaN: not reported). */
+  pushUsage(tokensIn: number, tokensOut: number, costUsd: number): void {
+    if (Number.isNaN(tokensIn) && Number.isNaN(tokensOut) && Number.isNaN(costUsd)) return;
+    const k = this.usageLength;
+    if (k === this.usageRecord.length) {
+      const capacity = k * 2;
+      this.usageRecord = grow(this.usageRecord, capacity);
+      this.tokensIn = grow(this.tokensIn, capacity);
+      this.tokensOut = grow(this.tokensOut, capacity);
+      this.costUsd = grow(this.costUsd, capacity);
+    }
+    this.usageRecord[k] = this.length - 1;
+    this.tokensIn[k] = tokensIn;
+    this.tokensOut[k] = tokensOut;
+    this.costUsd[k] = costUsd;
+    this.usageLength = k + 1;
+  }
+
+  /** First usage entry whose record index is ≥ record. */
+  usageFrom(record: number): number {
+    let lo = 0;
+    let hi = this.usageLength;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.usageRecord[mid] < record) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** First index whose `at` is ≥ cutoff (only meaningful while chronological). */

@@ -1,4 +1,5 @@
 import { parseAwareTimestamp, parseMetricLine } from './aggregate';
+import { costUsd, tokenCount } from './usage';
 import { hashBytes, NO_VALUE, type MetricColumns, type StringTable } from './columns';
 import { readCanonicalLine } from './canonical-line';
 import { timestampAt } from './timestamp-bytes';
@@ -10,7 +11,8 @@ import { timestampAt } from './timestamp-bytes';
  * 1. readCanonicalLine: the exact shape writers produce (canonical-line.ts);
  * 2. scanObject: any single flat object of ASCII strings without escapes, JSON
  *    numbers and true/false/null, in any key order, duplicates last-wins as
- *    JSON.parse (e.g. our own lines with item_key, iteration, exit_code);
+ *    JSON.parse (e.g. our own lines with item_key, iteration, exit_code and
+ *    the token and cost figures);
  * 3. the reference `parseMetricLine` for everything else (escapes, non-ASCII,
  *    nesting, blank or invalid lines, odd timestamps).
  * So every line gives exactly what `parseMetricLine` gives for it.
@@ -23,6 +25,9 @@ const enum Key {
   Duration = 3,
   Status = 4,
   CreatedAt = 5,
+  TokensIn = 6,
+  TokensOut = 7,
+  Cost = 8,
 }
 
 const enum Kind {
@@ -43,26 +48,35 @@ const KEY_NAMES: [Key, Uint8Array][] = [
   [Key.Duration, Buffer.from('duration_seconds')],
   [Key.Status, Buffer.from('status')],
   [Key.CreatedAt, Buffer.from('created_at')],
+  [Key.TokensIn, Buffer.from('tokens_in')],
+  [Key.TokensOut, Buffer.from('tokens_out')],
+  [Key.Cost, Buffer.from('cost_usd')],
 ];
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** What the scan of one line found: per key, the kind of its (last) value and its byte range. */
-const kinds = new Int32Array(6);
-const starts = new Int32Array(6);
-const ends = new Int32Array(6);
+const kinds = new Int32Array(9);
+const starts = new Int32Array(9);
+const ends = new Int32Array(9);
 
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
 }
 
+/** The known key names by length: a key is compared with at most the two names of its length. */
+const KEYS_BY_LENGTH: [Key, Uint8Array][][] = [];
+for (const entry of KEY_NAMES) (KEYS_BY_LENGTH[entry[1].length] ??= []).push(entry);
+
 function keyOf(buf: Uint8Array, start: number, end: number): Key {
   const len = end - start;
-  for (const [key, name] of KEY_NAMES) {
-    if (name.length !== len) continue;
+  const candidates = KEYS_BY_LENGTH[len];
+  if (candidates === undefined) return Key.Other;
+  for (let k = 0; k < candidates.length; k++) {
+    const name = candidates[k][1];
     let i = 0;
     while (i < len && buf[start + i] === name[i]) i++;
-    if (i === len) return key;
+    if (i === len) return candidates[k][0];
   }
   return Key.Other;
 }
@@ -210,8 +224,14 @@ function pushScanned(cols: MetricColumns, buf: Uint8Array, dv: DataView): boolea
   } else if (durationKind === Kind.True) duration = cols.durations.id(1);
   else if (durationKind === Kind.False) duration = cols.durations.id(0);
   cols.push(at, type, model, status, duration);
+  if (kinds[Key.TokensIn] === Kind.Number || kinds[Key.TokensOut] === Kind.Number || kinds[Key.Cost] === Kind.Number) {
+    cols.pushUsage(tokenCount(numberOf(buf, Key.TokensIn)), tokenCount(numberOf(buf, Key.TokensOut)), costUsd(numberOf(buf, Key.Cost)));
+  }
   return true;
 }
+
+/** The value of a key whose value is a JSON number; NaN for any other value or none. */
+const numberOf = (buf: Uint8Array, key: Key): number => (kinds[key] === Kind.Number ? numberAt(buf, starts[key], ends[key]) : NaN);
 
 /** Appends the record of one line through the reference parser; false when it is skipped, null when blank. */
 function pushParsed(cols: MetricColumns, line: string): boolean | null {
@@ -221,6 +241,7 @@ function pushParsed(cols: MetricColumns, line: string): boolean | null {
   const status = r.status === null ? NO_VALUE : cols.statuses.id(r.status);
   const duration = r.duration === null ? NO_VALUE : cols.durations.id(r.duration);
   cols.push(r.at, cols.types.id(r.taskType), cols.models.id(r.model), status, duration);
+  cols.pushUsage(r.tokensIn, r.tokensOut, r.costUsd);
   return true;
 }
 

@@ -1,6 +1,13 @@
 import type { TaskRecord } from '../shared/types';
 
-/** The metrics line of a finished task: the contract's key order first, extra keys after. */
+/** A figure worth a key: JSON.stringify would write NaN or Infinity as null, which says nothing. */
+const known = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/**
+ * The metrics line of a finished task: the contract's key order first, extra keys after.
+ * Token and cost figures follow only when the agent reported them, so a line without
+ * them is byte for byte what it was before they existed.
+ */
 export function metricLine(task: TaskRecord, durationSeconds: number, createdAt: Date): string {
   const record = {
     task_id: task.id,
@@ -12,6 +19,9 @@ export function metricLine(task: TaskRecord, durationSeconds: number, createdAt:
     item_key: task.item_key,
     iteration: task.iteration,
     exit_code: task.exit_code,
+    ...(known(task.tokens_in) && { tokens_in: task.tokens_in }),
+    ...(known(task.tokens_out) && { tokens_out: task.tokens_out }),
+    ...(known(task.cost_usd) && { cost_usd: task.cost_usd }),
   };
   return JSON.stringify(record) + '\n';
 }

@@ -1,6 +1,7 @@
-import type { GroupDurations, MetricsBreakdown, MetricsTotalsRow } from './breakdown';
+import type { GroupBreakdown, MetricsBreakdown, MetricsTotalsRow } from './breakdown';
 import { NO_VALUE, type MetricColumns } from './columns';
 import { pyRound } from './py-round';
+import { addFigure, figureOrNull, roundUsd } from './usage';
 
 /**
  * The dashboard breakdown and the Prometheus totals over the columns, and the
@@ -64,9 +65,9 @@ export const MAX_COUNT_CELLS = 1 << 22;
 function groupPercentiles(
   cols: MetricColumns,
   sample: { groupOf: Int32Array; durationOf: Int32Array; n: number },
-  groups: { order: number[]; counts: Int32Array; names: string[] },
+  groups: { order: number[]; counts: Int32Array; names: string[]; usage: UsageSums },
   maxCells: number,
-): Record<string, GroupDurations> {
+): Record<string, GroupBreakdown> {
   const distinct = cols.durations.size;
   const order = cols.durations.sorted();
   const values = cols.durations.values;
@@ -102,9 +103,36 @@ function groupPercentiles(
   return Object.fromEntries(
     groups.order.map((g) => {
       const [p50, p95] = found.get(g) ?? [0, 0];
-      return [groups.names[g], { count: groups.counts[g], p50_seconds: pyRound(p50), p95_seconds: pyRound(p95) }];
+      const u = groups.usage;
+      return [
+        groups.names[g],
+        { count: groups.counts[g], p50_seconds: pyRound(p50), p95_seconds: pyRound(p95), usage_count: u.count[g], tokens_in: figureOrNull(u.tokensIn[g]), tokens_out: figureOrNull(u.tokensOut[g]), cost_usd: figureOrNull(roundUsd(u.costUsd[g])) },
+      ];
     }),
   );
+}
+
+/** Token and cost sums per group id (task type or model); NaN while no record of the group reported the figure. */
+interface UsageSums {
+  count: Int32Array;
+  tokensIn: Float64Array;
+  tokensOut: Float64Array;
+  costUsd: Float64Array;
+}
+
+const usageSums = (groups: number): UsageSums => ({
+  count: new Int32Array(groups),
+  tokensIn: new Float64Array(groups).fill(NaN),
+  tokensOut: new Float64Array(groups).fill(NaN),
+  costUsd: new Float64Array(groups).fill(NaN),
+});
+
+/** Adds usage entry k of the columns to group g; figures not reported (NaN) add nothing. */
+function addUsage(sums: UsageSums, g: number, cols: MetricColumns, k: number): void {
+  sums.count[g]++;
+  sums.tokensIn[g] = addFigure(sums.tokensIn[g], cols.tokensIn[k]);
+  sums.tokensOut[g] = addFigure(sums.tokensOut[g], cols.tokensOut[k]);
+  sums.costUsd[g] = addFigure(sums.costUsd[g], cols.costUsd[k]);
 }
 
 const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -153,6 +181,15 @@ export function breakdownColumns(cols: MetricColumns, o: { windowDays: number; n
       durationOf[keyed++] = d;
     }
   }
+  // only the records that reported figures, in file order (so float sums do not depend on the cache)
+  const typeUsage = usageSums(typeCount.length);
+  const modelUsage = usageSums(modelCount.length);
+  for (let k = cols.usageFrom(from); k < cols.usageLength; k++) {
+    const i = cols.usageRecord[k];
+    if (at[i] < cutoff) continue;
+    addUsage(typeUsage, type[i], cols, k);
+    addUsage(modelUsage, model[i], cols, k);
+  }
   const days = Array.from({ length: dayCount }, (_, k) => ({
     date: isoDate(firstDay + k),
     completed: dayCompleted[k],
@@ -163,8 +200,8 @@ export function breakdownColumns(cols: MetricColumns, o: { windowDays: number; n
   const value: MetricsBreakdown = {
     window_days: o.windowDays,
     days,
-    by_task_type: groupPercentiles(cols, { groupOf: typeOf, durationOf, n: keyed }, { order: typeOrder, counts: typeCount, names: cols.types.values }, maxCells),
-    by_model: groupPercentiles(cols, { groupOf: modelOf, durationOf, n: keyed }, { order: modelOrder, counts: modelCount, names: cols.models.values }, maxCells),
+    by_task_type: groupPercentiles(cols, { groupOf: typeOf, durationOf, n: keyed }, { order: typeOrder, counts: typeCount, names: cols.types.values, usage: typeUsage }, maxCells),
+    by_model: groupPercentiles(cols, { groupOf: modelOf, durationOf, n: keyed }, { order: modelOrder, counts: modelCount, names: cols.models.values, usage: modelUsage }, maxCells),
   };
   return { value, validity: { maxOut, minIn } };
 }
@@ -175,6 +212,8 @@ export function breakdownColumns(cols: MetricColumns, o: { windowDays: number; n
  */
 export class RunningTotals {
   processed = 0;
+  /** Usage entries (see MetricColumns) already added. */
+  private usageProcessed = 0;
   private readonly byAscending: (readonly [number, number])[];
   /** Per distinct duration: how many ascending bounds are below it. */
   private slotOf: number[] = [];
@@ -206,7 +245,7 @@ export class RunningTotals {
     r = this.rowOfName.get(name);
     if (r === undefined) {
       r = this.rows.length;
-      this.rows.push({ ...labels, count: 0, durationCount: 0, durationSum: 0, slots: new Array<number>(this.bounds.length + 1).fill(0) });
+      this.rows.push({ ...labels, count: 0, durationCount: 0, durationSum: 0, usageCount: 0, tokensIn: NaN, tokensOut: NaN, costUsd: NaN, slots: new Array<number>(this.bounds.length + 1).fill(0) });
       this.rowOfName.set(name, r);
     }
     ofType.set(key, r);
@@ -227,6 +266,13 @@ export class RunningTotals {
     const cells = cols.types.values.length * statuses * models;
     if (cells <= 1 << 20 && this.flat.length !== cells) this.flat = new Int32Array(cells).fill(-1);
     const flat = cells <= 1 << 20 ? this.flat : null;
+    // the row of record i (the record loop below keeps this lookup inline: it runs for every record)
+    const rowAt = (i: number): number => {
+      if (!flat) return this.rowOf(i);
+      const cell = (cols.type[i] * statuses + cols.status[i] + 1) * models + cols.model[i];
+      const r = flat[cell];
+      return r < 0 ? (flat[cell] = this.rowOf(i)) : r;
+    };
     for (let i = this.processed; i < cols.length; i++) {
       let r: number;
       if (flat) {
@@ -244,6 +290,14 @@ export class RunningTotals {
       }
     }
     this.processed = cols.length;
+    for (let k = this.usageProcessed; k < cols.usageLength; k++) {
+      const row = this.rows[rowAt(cols.usageRecord[k])];
+      row.usageCount++;
+      row.tokensIn = addFigure(row.tokensIn, cols.tokensIn[k]);
+      row.tokensOut = addFigure(row.tokensOut, cols.tokensOut[k]);
+      row.costUsd = addFigure(row.costUsd, cols.costUsd[k]);
+    }
+    this.usageProcessed = cols.usageLength;
   }
 
   value(): MetricsTotalsRow[] {

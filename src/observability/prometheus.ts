@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { MetricsTotalsRow } from '../metrics/breakdown';
 import type { MetricsStore } from '../metrics/store';
+import { addFigure, roundUsd } from '../metrics/usage';
 import { readMonitorIssuesFile } from '../monitor/issues-file';
 import { CONDITIONS } from '../shared/types';
 import type { PipelineStatusResponse } from '../status/pipeline-status';
@@ -29,6 +31,22 @@ interface ScrapedMetric {
 
 function scraped(name: string, help: string, type: ScrapedMetric['type'], values: () => Promise<Sample[]>): ScrapedMetric {
   return { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: await values() }), reset: () => undefined };
+}
+
+/** Token and cost sums per (task_type, model), summed over statuses; only groups where some task reported them (a sum is NaN while none reported that figure). */
+function usageByGroup(rows: MetricsTotalsRow[]): { labels: Labels; usageCount: number; tokensIn: number; tokensOut: number; costUsd: number }[] {
+  const byGroup = new Map<string, { labels: Labels; usageCount: number; tokensIn: number; tokensOut: number; costUsd: number }>();
+  for (const r of rows) {
+    if (!r.usageCount) continue;
+    const key = JSON.stringify([r.task_type, r.model]);
+    let g = byGroup.get(key);
+    if (!g) byGroup.set(key, (g = { labels: { task_type: r.task_type, model: r.model }, usageCount: 0, tokensIn: NaN, tokensOut: NaN, costUsd: NaN }));
+    g.usageCount += r.usageCount;
+    g.tokensIn = addFigure(g.tokensIn, r.tokensIn);
+    g.tokensOut = addFigure(g.tokensOut, r.tokensOut);
+    g.costUsd = addFigure(g.costUsd, r.costUsd);
+  }
+  return [...byGroup.values()].map((g) => ({ ...g, costUsd: roundUsd(g.costUsd) }));
 }
 
 export interface PrometheusDeps {
@@ -72,6 +90,18 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
       }
       return out;
     }),
+    scraped('nightshift_agent_tokens_total', "Tokens the agents' models read (direction in) and wrote (out), as their CLIs reported them, by task type and model", 'counter', async () =>
+      usageByGroup(await totals()).flatMap((g) => [
+        ...(Number.isNaN(g.tokensIn) ? [] : [{ value: g.tokensIn, labels: { direction: 'in', ...g.labels } }]),
+        ...(Number.isNaN(g.tokensOut) ? [] : [{ value: g.tokensOut, labels: { direction: 'out', ...g.labels } }]),
+      ]),
+    ),
+    scraped('nightshift_agent_cost_usd_total', 'US dollars the agent tasks cost, as their CLIs reported it, by task type and model', 'counter', async () =>
+      usageByGroup(await totals()).flatMap((g) => (Number.isNaN(g.costUsd) ? [] : [{ value: g.costUsd, labels: g.labels }])),
+    ),
+    scraped('nightshift_agent_usage_reports_total', 'Finished tasks whose agent reported tokens or cost, by task type and model (the denominator of a per-task average)', 'counter', async () =>
+      usageByGroup(await totals()).map((g) => ({ value: g.usageCount, labels: g.labels })),
+    ),
     scraped('nightshift_items', 'Backlog items of the running pipeline, by state (absent while Temporal does not answer)', 'gauge', async () => {
       const s = await status();
       if (!s) return [];

@@ -49,14 +49,18 @@ const PLAN = {
   review: [{ output: 'Looks good to me.\nVERDICT: pass' }],
 };
 
-/** 10,000 finished tasks over the last 6 days, in the task store and the metrics store (no logs). */
-function seedHistory(paths: ProjectPaths): void {
+/**
+ * 10,000 finished tasks over the last 6 days, in the task store and the metrics store (no logs). The claude models
+ * report tokens and cost, codex tokens only, cursor nothing; returns the token sums per model.
+ */
+function seedHistory(paths: ProjectPaths): Map<string, { reported: number; tokensIn: number; tokensOut: number }> {
   const types = ['spec', 'impl', 'test', 'review'] as const;
   const models = ['claude/sonnet', 'claude/opus', 'codex/gpt-5-codex', 'cursor/auto'];
   const base = { spec: 40, impl: 240, test: 90, review: 60 };
   const now = Date.now();
   const tasks: string[] = [];
   const metrics: string[] = [];
+  const usage = new Map<string, { reported: number; tokensIn: number; tokensOut: number }>();
   for (let i = 0; i < SEEDED_TASKS; i++) {
     const type = types[i % 4];
     // sparse failures (never two in a row of one type), and the newest tasks all completed
@@ -72,11 +76,21 @@ function seedHistory(paths: ProjectPaths): void {
       output: failed ? 'failed: seeded' : 'done: seeded output', exit_code: failed ? 1 : 0, decision_prompt: null, decision: null, workflow_id: null, output_chars: 18,
     };
     tasks.push(JSON.stringify(record));
-    metrics.push(JSON.stringify({ task_id: id, task_type: type, model: record.model, duration_seconds: Math.round(duration * 10) / 10, status: record.status, created_at: created.toISOString().replace('Z', '+00:00') }));
+    const figures: { tokens_in?: number; tokens_out?: number; cost_usd?: number } = record.model.startsWith('cursor/')
+      ? {}
+      : { tokens_in: 1000 + i, tokens_out: 100 + (i % 50), ...(record.model.startsWith('claude/') && { cost_usd: 0.01 }) };
+    if (figures.tokens_in !== undefined && figures.tokens_out !== undefined) {
+      const u = usage.get(record.model) ?? usage.set(record.model, { reported: 0, tokensIn: 0, tokensOut: 0 }).get(record.model)!;
+      u.reported++;
+      u.tokensIn += figures.tokens_in;
+      u.tokensOut += figures.tokens_out;
+    }
+    metrics.push(JSON.stringify({ task_id: id, task_type: type, model: record.model, duration_seconds: Math.round(duration * 10) / 10, status: record.status, created_at: created.toISOString().replace('Z', '+00:00'), ...figures }));
   }
   mkdirSync(path.dirname(paths.metricsFile), { recursive: true });
   writeFileSync(path.join(paths.stateDir, 'tasks.jsonl'), tasks.join('\n') + '\n');
   writeFileSync(paths.metricsFile, metrics.join('\n') + '\n');
+  return usage;
 }
 
 function launchChromium(): Promise<Browser> {
@@ -96,6 +110,7 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
   let base: string;
   let browser: Browser;
   let page: Page;
+  let seededUsage: ReturnType<typeof seedHistory>;
   const problems: string[] = [];
   const requests: { url: string; method: string; authorization: string | undefined }[] = [];
 
@@ -107,7 +122,7 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
     });
     paths = projectPaths(config, project.root);
     await ensureStateDir(paths.projectRoot, paths.stateDir);
-    seedHistory(paths);
+    seededUsage = seedHistory(paths);
     t = testClient(config);
     worker = await startTestWorker(config);
     const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
@@ -240,6 +255,15 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
     const models = await page.locator('#chart-by-model svg g.row').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-key')));
     expect(models).toEqual(expect.arrayContaining(['claude/sonnet', 'claude/opus', 'codex/gpt-5-codex', 'cursor/auto']));
     expect(await page.locator('#chart-by-type svg g.row[data-key="impl"] rect.bar.p95').count()).toBe(1);
+    // tokens and cost per model (only those that reported any) and per task type
+    const usageRows = await page.locator('#usage tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const sonnet = seededUsage.get('claude/sonnet')!;
+    expect(usageRows).toContainEqual(['model', 'claude/sonnet', expect.stringMatching(new RegExp(`^${sonnet.reported.toLocaleString('en-US')} / [0-9,]+$`)), sonnet.tokensIn.toLocaleString('en-US'), sonnet.tokensOut.toLocaleString('en-US'), `$${(sonnet.reported * 0.01).toFixed(2)}`]);
+    const codex = seededUsage.get('codex/gpt-5-codex')!;
+    expect(usageRows).toContainEqual(['model', 'codex/gpt-5-codex', expect.stringMatching(new RegExp(`^${codex.reported.toLocaleString('en-US')} / [0-9,]+$`)), codex.tokensIn.toLocaleString('en-US'), codex.tokensOut.toLocaleString('en-US'), '—']); // codex reports no cost
+    expect(usageRows.filter((r) => r[0] === 'model').map((r) => r[1]).sort()).toEqual(['claude/opus', 'claude/sonnet', 'codex/gpt-5-codex']);
+    // review tasks all ran on cursor/auto (model and type go round together), which reports nothing
+    expect(usageRows.filter((r) => r[0] === 'task type').map((r) => r[1]).sort()).toEqual(['impl', 'spec', 'test']);
 
     // the recent-tasks table: newest first, links to each task's log and to its workflow in the Web UI
     const total = (await new TaskIndex(paths.stateDir).all()).length;

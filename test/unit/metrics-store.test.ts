@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateMetrics } from '../../src/bench/gen-metrics';
 import { aggregate, emptyAggregates, parseMetricLine, percentiles, type MetricRecord } from '../../src/metrics/aggregate';
-import type { MetricsBreakdown, MetricsTotalsRow } from '../../src/metrics/breakdown';
+import type { GroupUsage, MetricsBreakdown, MetricsTotalsRow } from '../../src/metrics/breakdown';
 import { MetricColumns, NO_VALUE } from '../../src/metrics/columns';
 import { ingestLines } from '../../src/metrics/line-scan';
 import { pyRound } from '../../src/metrics/py-round';
@@ -189,6 +189,23 @@ describe('metricLine', () => {
     });
   });
 
+  test('when the agent reported tokens and cost, then they follow the existing keys; when it did not, the line is what it always was', () => {
+    const when = new Date('2026-03-10T11:05:06.789Z');
+    const plain =
+      '{"task_id":"task_0123456789abcdef","task_type":"review","model":"claude/sonnet","duration_seconds":12.3,"status":"completed","created_at":"2026-03-10T11:05:06.789+00:00","item_key":"x-0123456789","iteration":2,"exit_code":0}\n';
+    expect(metricLine(task, 12.345, when)).toBe(plain);
+    expect(metricLine({ ...task, tokens_in: null, tokens_out: undefined, cost_usd: null }, 12.345, when)).toBe(plain);
+    expect(metricLine({ ...task, tokens_in: NaN, tokens_out: Infinity }, 12.345, when)).toBe(plain);
+
+    const full = metricLine({ ...task, tokens_in: 15_230, tokens_out: 2_045, cost_usd: 0.0831 }, 12.345, when);
+    expect(full).toBe(plain.replace(/}\n$/, ',"tokens_in":15230,"tokens_out":2045,"cost_usd":0.0831}\n'));
+    expect(full.indexOf('\n')).toBe(full.length - 1);
+    expect(Object.keys(JSON.parse(full))).toEqual(['task_id', 'task_type', 'model', 'duration_seconds', 'status', 'created_at', 'item_key', 'iteration', 'exit_code', 'tokens_in', 'tokens_out', 'cost_usd']);
+    // a CLI that reports tokens only (Codex) gives no cost key, and a zero is a figure, not an absence
+    expect(Object.keys(JSON.parse(metricLine({ ...task, tokens_in: 0, tokens_out: 7 }, 1, when))).slice(9)).toEqual(['tokens_in', 'tokens_out']);
+    expect(Object.keys(JSON.parse(metricLine({ ...task, cost_usd: 0 }, 1, when))).slice(9)).toEqual(['cost_usd']);
+  });
+
   test('when durations are rounded, then they have one decimal place', () => {
     const d = (s: number) => JSON.parse(metricLine(task, s, new Date(0))).duration_seconds;
     expect(d(0.04)).toBe(0);
@@ -238,13 +255,18 @@ function naiveAggregates(file: string, windowDays: number, now: number, parsed =
   return JSON.stringify(aggregate(parsed.records, { now, windowDays, skipped: parsed.skipped }));
 }
 
+/** A sum of reported figures: NaN (not reported) until the first one. */
+const plus = (sum: number, v: number) => (Number.isNaN(v) ? sum : Number.isNaN(sum) ? v : sum + v);
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+
 function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number): MetricsBreakdown {
   const cutoff = now - windowDays * DAY;
   const first = Math.floor(cutoff / DAY);
   const days = Array.from({ length: Math.floor(now / DAY) - first + 1 }, (_, k) => ({ date: new Date((first + k) * DAY).toISOString().slice(0, 10), completed: 0, failed: 0, total: 0, rate: 0 }));
-  const types = new Map<string, { count: number; durations: number[] }>();
-  const models = new Map<string, { count: number; durations: number[] }>();
-  const group = (m: typeof types, key: string) => m.get(key) ?? m.set(key, { count: 0, durations: [] }).get(key)!;
+  type Group = { count: number; durations: number[]; usage: number; tokensIn: number; tokensOut: number; cost: number };
+  const types = new Map<string, Group>();
+  const models = new Map<string, Group>();
+  const group = (m: typeof types, key: string) => m.get(key) ?? m.set(key, { count: 0, durations: [], usage: 0, tokensIn: NaN, tokensOut: NaN, cost: NaN }).get(key)!;
   for (const r of records) {
     if (r.at < cutoff) continue;
     const day = days[Math.floor(r.at / DAY) - first];
@@ -256,11 +278,21 @@ function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number
     for (const g of [group(types, r.taskType), group(models, r.model)]) {
       g.count++;
       if (r.duration !== null) g.durations.push(r.duration);
+      if (Number.isNaN(r.tokensIn) && Number.isNaN(r.tokensOut) && Number.isNaN(r.costUsd)) continue;
+      g.usage++;
+      g.tokensIn = plus(g.tokensIn, r.tokensIn);
+      g.tokensOut = plus(g.tokensOut, r.tokensOut);
+      g.cost = plus(g.cost, r.costUsd);
     }
   }
   for (const d of days) d.rate = d.completed + d.failed ? pyRound(d.completed / (d.completed + d.failed), 2) : 0;
   const out = (m: typeof types) =>
-    Object.fromEntries([...m].map(([k, g]) => [k, { count: g.count, p50_seconds: percentiles(g.durations).p50, p95_seconds: percentiles(g.durations).p95 }]));
+    Object.fromEntries(
+      [...m].map(([k, g]) => [
+        k,
+        { count: g.count, p50_seconds: percentiles(g.durations).p50, p95_seconds: percentiles(g.durations).p95, usage_count: g.usage, tokens_in: orNull(g.tokensIn), tokens_out: orNull(g.tokensOut), cost_usd: orNull(Math.round(g.cost * 1e6) / 1e6) },
+      ]),
+    );
   return { window_days: windowDays, days, by_task_type: out(types), by_model: out(models) };
 }
 
@@ -269,8 +301,15 @@ function naiveTotals(records: MetricRecord[], bounds: number[]): MetricsTotalsRo
   for (const r of records) {
     const labels = { task_type: r.taskType, status: r.status ?? 'unknown', model: r.model };
     const key = JSON.stringify(labels);
-    const row = rows.get(key) ?? rows.set(key, { ...labels, count: 0, durationCount: 0, durationSum: 0, bucketCounts: bounds.map(() => 0) }).get(key)!;
+    const row =
+      rows.get(key) ?? rows.set(key, { ...labels, count: 0, durationCount: 0, durationSum: 0, usageCount: 0, tokensIn: NaN, tokensOut: NaN, costUsd: NaN, bucketCounts: bounds.map(() => 0) }).get(key)!;
     row.count++;
+    if (!(Number.isNaN(r.tokensIn) && Number.isNaN(r.tokensOut) && Number.isNaN(r.costUsd))) {
+      row.usageCount++;
+      row.tokensIn = plus(row.tokensIn, r.tokensIn);
+      row.tokensOut = plus(row.tokensOut, r.tokensOut);
+      row.costUsd = plus(row.costUsd, r.costUsd);
+    }
     if (r.duration === null) continue;
     row.durationCount++;
     row.durationSum += r.duration;
@@ -368,6 +407,20 @@ function edgeLines(at: string): string[] {
     JSON.stringify(base).replace(/}$/, ',"created_at":"garbage"}'),
     JSON.stringify(base).replace(/}$/, ',"status":"failed","duration_seconds":99.9}'),
     JSON.stringify(base).replace(/}$/, ',"item_key":"x-1","iteration":2,"exit_code":null}'),
+    JSON.stringify({ ...base, item_key: 'x-1', iteration: 1, exit_code: 0, tokens_in: 1200, tokens_out: 340, cost_usd: 0.0123 }),
+    JSON.stringify({ ...base, tokens_in: 5 }),
+    JSON.stringify({ ...base, cost_usd: 0 }),
+    JSON.stringify({ ...base, tokens_in: -5, tokens_out: 1.5, cost_usd: -0.01 }),
+    JSON.stringify({ ...base, tokens_in: '1200', tokens_out: true, cost_usd: '0.5' }),
+    JSON.stringify({ ...base, tokens_in: null, tokens_out: null, cost_usd: null }),
+    JSON.stringify({ ...base, tokens_in: 1e9, tokens_out: 1e9 + 1, cost_usd: 1e6 }),
+    JSON.stringify({ ...base, tokens_in: 1e300, cost_usd: 1e7 }),
+    JSON.stringify(base).replace(/}$/, ',"tokens_in":1E400,"tokens_out":-0,"cost_usd":2.5e-3}'),
+    JSON.stringify(base).replace(/}$/, ',"tokens_in":12345678901234567890,"tokens_out":1e2,"cost_usd":0.10}'),
+    JSON.stringify(base).replace(/}$/, ',"tokens_in":7,"tokens_in":"x","cost_usd":1,"cost_usd":2}'),
+    JSON.stringify({ ...base, tokens_in: 10, cost_usd: { usd: 1 } }),
+    JSON.stringify({ ...base, model: 'modèle', tokens_in: 10, tokens_out: 20, cost_usd: 0.5 }),
+    spaced({ ...base, tokens_in: 10, tokens_out: 20, cost_usd: 0.5 }),
     JSON.stringify(base).replace(/}$/, ',"extra":{"nested":[1,{"a":null}]}}'),
     JSON.stringify(base).replace(/}$/, ',}'),
     spaced(base),
@@ -390,7 +443,17 @@ function readOne(line: string): MetricRecord | null | undefined {
   if (cols.length === 0) return undefined;
   const d = cols.duration[0];
   const s = cols.status[0];
-  return { at: cols.at[0], taskType: cols.types.values[cols.type[0]], model: cols.models.values[cols.model[0]], duration: d === NO_VALUE ? null : cols.durations.values[d], status: s === NO_VALUE ? null : cols.statuses.values[s] };
+  const u = cols.usageLength ? 0 : -1;
+  return {
+    at: cols.at[0],
+    taskType: cols.types.values[cols.type[0]],
+    model: cols.models.values[cols.model[0]],
+    duration: d === NO_VALUE ? null : cols.durations.values[d],
+    status: s === NO_VALUE ? null : cols.statuses.values[s],
+    tokensIn: u < 0 ? NaN : cols.tokensIn[u],
+    tokensOut: u < 0 ? NaN : cols.tokensOut[u],
+    costUsd: u < 0 ? NaN : cols.costUsd[u],
+  };
 }
 
 /** -0 spelled out, so a comparison tells it from 0. */
@@ -422,6 +485,7 @@ describe('MetricsStore against a naive full re-parse', () => {
       ...edgeLines('2026-03-10T11:00:00.123456+00:00').slice(-12),
       '{"task_id": "task_ca2b2f519359a114", "task_type": "impl", "model": "cursor/auto", "duration_seconds": 104.2, "status": "completed", "created_at": "2026-02-24T12:00:02.731070+00:00"}',
       metricLine({ id: 'task_0123456789abcdef', task_type: 'review', status: 'failed', direction: 'd', model: 'claude/sonnet', item_key: 'k', iteration: 1, created_at: '', started_at: null, finished_at: null, output: null, exit_code: 1, decision_prompt: null, decision: null }, 7.25, new Date(NOW)).trim(),
+      metricLine({ id: 'task_0123456789abcdef', task_type: 'impl', status: 'completed', direction: 'd', model: 'codex/o3', item_key: 'k', iteration: 1, created_at: '', started_at: null, finished_at: null, output: null, exit_code: 0, decision_prompt: null, decision: null, tokens_in: 15230, tokens_out: 2045, cost_usd: 0.0831 }, 7.25, new Date(NOW)).trim(),
     ];
     const pool = [' ', '\t', '"', '\\', ',', ':', '{', '}', '[', ']', '0', '1', '9', '-', '.', 'e', 'E', '+', 'Z', 'z', 'T', 't', 'n', 'u', 'l', 'é', '\u0001', '\x7f', '\r', 'x'];
     let state = 12345;
@@ -627,6 +691,99 @@ describe('MetricsStore against a naive full re-parse', () => {
     const later = await store.aggregates(7, NOW + 7 * DAY);
     expect(later.success_rate.total).toBe(0);
     expect(await store.aggregates(7, NOW + 7 * DAY)).toBe(later);
+  });
+});
+
+describe('token and cost figures in the metrics store', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-metrics-usage-'));
+    file = path.join(dir, 'metrics.jsonl');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const hourAgo = new Date(NOW - 3_600_000).toISOString().replace('Z', '+00:00');
+  const line = (o: Record<string, unknown>) => JSON.stringify({ task_id: `task_${(++n).toString(16).padStart(16, '0')}`, task_type: 'impl', model: 'claude/sonnet', duration_seconds: 10, status: 'completed', created_at: hourAgo, ...o }) + '\n';
+  const group = (b: GroupUsage) => ({ usage_count: b.usage_count, tokens_in: b.tokens_in, tokens_out: b.tokens_out, cost_usd: b.cost_usd });
+
+  const lines = [
+    // seed-style lines without figures (the demo agent, and every line before the figures existed)
+    '{"task_id": "task_a000000000000001", "task_type": "spec", "model": "claude/sonnet", "duration_seconds": 20.5, "status": "completed", "created_at": "' + hourAgo + '"}\n',
+    line({ task_type: 'spec', item_key: 'k', iteration: 1, exit_code: 0 }),
+    // Claude Code: both token counts and the cost
+    line({ task_type: 'spec', tokens_in: 1000, tokens_out: 200, cost_usd: 0.1 }),
+    line({ task_type: 'impl', tokens_in: 3000, tokens_out: 600, cost_usd: 0.2, status: 'failed' }),
+    // Codex: token counts only
+    line({ model: 'codex/o3', tokens_in: 500, tokens_out: 50 }),
+    // aider through the reference parser (an escaped string), with a cost
+    line({ model: 'aider/gpt', direction_note: 'a \\ b', tokens_in: 40, tokens_out: 4, cost_usd: 0.005 }),
+    // implausible figures: ignored one by one, the record and its other figures still count
+    line({ model: 'codex/o3', tokens_in: -5, tokens_out: 10, cost_usd: '0.3' }),
+    line({ model: 'codex/o3', tokens_in: 1e300, tokens_out: 2.5, cost_usd: 1e12 }),
+    line({ model: 'codex/o3', tokens_in: '7', tokens_out: true, cost_usd: -1 }),
+    line({ model: 'codex/o3', tokens_in: null, tokens_out: null, cost_usd: null }),
+    // outside the 7-day window
+    line({ task_type: 'spec', tokens_in: 99_999, tokens_out: 99_999, cost_usd: 99, created_at: new Date(NOW - 8 * DAY).toISOString() }),
+  ];
+
+  test('when old and new lines are mixed, then breakdown sums the reported figures by model and task type, ignoring implausible values', async () => {
+    fs.writeFileSync(file, lines.join(''));
+    const b = await new MetricsStore(file).breakdown(7, NOW);
+    expect(Object.fromEntries(Object.entries(b.by_model).map(([k, v]) => [k, { count: v.count, ...group(v) }]))).toEqual({
+      'claude/sonnet': { count: 4, usage_count: 2, tokens_in: 4000, tokens_out: 800, cost_usd: 0.3 },
+      // Codex reported no cost at all: null, not 0
+      'codex/o3': { count: 5, usage_count: 2, tokens_in: 500, tokens_out: 60, cost_usd: null },
+      'aider/gpt': { count: 1, usage_count: 1, tokens_in: 40, tokens_out: 4, cost_usd: 0.005 },
+    });
+    expect(Object.fromEntries(Object.entries(b.by_task_type).map(([k, v]) => [k, { count: v.count, ...group(v) }]))).toEqual({
+      spec: { count: 3, usage_count: 1, tokens_in: 1000, tokens_out: 200, cost_usd: 0.1 },
+      impl: { count: 7, usage_count: 4, tokens_in: 3540, tokens_out: 664, cost_usd: 0.205 },
+    });
+    // the durations beside them are what they were
+    expect(b.by_task_type.spec).toMatchObject({ p50_seconds: 10, p95_seconds: 20 });
+    // a 30-day window takes the old record in
+    expect(group((await new MetricsStore(file).breakdown(30, NOW)).by_task_type.spec)).toEqual({ usage_count: 2, tokens_in: 100_999, tokens_out: 100_199, cost_usd: 99.1 });
+  });
+
+  test('when lines carry figures, then GET /api/agent/metrics answers exactly what it answers for the same lines without them', async () => {
+    fs.writeFileSync(file, lines.join(''));
+    const withFigures = await new MetricsStore(file).aggregates(7, NOW);
+    const stripped = path.join(dir, 'stripped.jsonl');
+    fs.writeFileSync(stripped, lines.map((l) => l.replace(/,"(tokens_in|tokens_out|cost_usd)":[^,}]*/g, '')).join(''));
+    expect(fs.readFileSync(stripped, 'utf8')).not.toContain('tokens');
+    expect(JSON.stringify(withFigures)).toBe(JSON.stringify(await new MetricsStore(stripped).aggregates(7, NOW)));
+    expect(withFigures.skipped_lines).toBe(0);
+    expect(Object.keys(withFigures.by_model['claude/sonnet'])).toEqual(['count', 'avg_duration']);
+  });
+
+  test('when figures arrive in later appends, then totals() keeps adding them per (task type, status, model) row', async () => {
+    const store = new MetricsStore(file);
+    fs.writeFileSync(file, lines.slice(0, 4).join(''));
+    const row = (rows: MetricsTotalsRow[], task_type: string, status: string, model: string) => {
+      const r = rows.find((x) => x.task_type === task_type && x.status === status && x.model === model);
+      return r && { count: r.count, usageCount: r.usageCount, tokensIn: r.tokensIn, tokensOut: r.tokensOut, costUsd: r.costUsd };
+    };
+    let rows = await store.totals([10]);
+    expect(row(rows, 'spec', 'completed', 'claude/sonnet')).toEqual({ count: 3, usageCount: 1, tokensIn: 1000, tokensOut: 200, costUsd: 0.1 });
+    expect(row(rows, 'impl', 'failed', 'claude/sonnet')).toEqual({ count: 1, usageCount: 1, tokensIn: 3000, tokensOut: 600, costUsd: 0.2 });
+    fs.appendFileSync(file, lines.slice(4).join('') + line({ task_type: 'spec', tokens_in: 1, tokens_out: 2, cost_usd: 0.25 }));
+    rows = await store.totals([10]);
+    // no window: the 8-day-old record counts too
+    expect(row(rows, 'spec', 'completed', 'claude/sonnet')).toEqual({ count: 5, usageCount: 3, tokensIn: 101_000, tokensOut: 100_201, costUsd: 99.35 });
+    expect(row(rows, 'impl', 'completed', 'codex/o3')).toEqual({ count: 5, usageCount: 2, tokensIn: 500, tokensOut: 60, costUsd: NaN });
+    expect(row(rows, 'spec', 'completed', 'unknown')).toBeUndefined();
+    expect(JSON.stringify(rows)).toBe(JSON.stringify(await new MetricsStore(file).totals([10])));
+  });
+
+  test('when the file is out of order, then the window still decides which figures count', async () => {
+    fs.writeFileSync(file, [...lines].reverse().join(''));
+    const b = await new MetricsStore(file).breakdown(7, NOW);
+    expect(group(b.by_task_type.spec)).toEqual({ usage_count: 1, tokens_in: 1000, tokens_out: 200, cost_usd: 0.1 });
+    expect(group(b.by_model['codex/o3'])).toEqual({ usage_count: 2, tokens_in: 500, tokens_out: 60, cost_usd: null });
+    // a group whose records reported nothing has zero reports and null sums
+    fs.writeFileSync(file, lines.slice(0, 2).join(''));
+    expect(group((await new MetricsStore(file).breakdown(7, NOW)).by_task_type.spec)).toEqual({ usage_count: 0, tokens_in: null, tokens_out: null, cost_usd: null });
   });
 });
 
