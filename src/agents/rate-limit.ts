@@ -4,7 +4,7 @@
  * read from the message when it says one, else PIPELINE_RATE_LIMIT_BACKOFF_MINUTES.
  */
 export const DEFAULT_RATE_LIMIT_PATTERN =
-  String.raw`usage limit (?:reached|exceeded|hit)|hit (?:your|the) usage limit|(?:5-hour|weekly|daily) limit reached|rate limit(?:ed)? (?:reached|exceeded)|quota exceeded|limit reached[^\n]{0,60}resets`;
+  String.raw`usage limit (?:reached|exceeded|hit)|hit (?:your|the) usage limit|(?:5-hour|weekly|daily) limit reached|rate limit(?:ed)? (?:reached|exceeded)|quota exceeded|limit reached[^\n]{0,60}resets|last status: 429\b|Request rejected \(429\)|\b429 Too Many Requests|rate_limit_error|RateLimitError`;
 
 const UNIT_MS: Record<string, number> = { s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hr: 3_600_000, hour: 3_600_000 };
 
