@@ -17,6 +17,8 @@ export interface AgentPreset {
   output: AgentOutputFormat;
   /** The variables its credential can come from (any one of them). */
   credentialEnv: string[];
+  /** Paths it leaves in the project for itself (git info/exclude patterns), never to be committed. */
+  leftovers?: string[];
   /** The executable, the package it comes from, and the version nightshift is tested with (null: not testable here). */
   cli: { bin: string; install: string; tested: string | null };
 }
@@ -98,6 +100,7 @@ export const PRESETS: Record<Exclude<AgentName, 'demo' | 'command'>, AgentPreset
     longArgv: ['aider', ...aiderArgs, '--message-file', '{prompt_file}'],
     model: 'sonnet',
     output: 'aider',
+    leftovers: ['/.aider*'],
     credentialEnv: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY', 'GEMINI_API_KEY', 'DEEPSEEK_API_KEY'],
     cli: { bin: 'aider', install: 'pip install aider-chat', tested: testedVersion('aider') },
   },
@@ -160,6 +163,7 @@ export function resolveAgentSettings(config: EnvConfig): AgentSettings {
     ...(own || !preset.longArgv ? {} : { longArgvTemplate: fill(preset.longArgv), stdinPrompt: preset.stdinPrompt ?? false }),
     credentialEnv: preset.credentialEnv,
     noChange: config.PIPELINE_IMPL_NO_CHANGE,
+    ...(preset.leftovers ? { leftovers: preset.leftovers } : {}),
   };
 }
 

@@ -11,17 +11,25 @@ async function gitDir(projectRoot: string): Promise<string | null> {
   return m ? path.resolve(projectRoot, m[1].trim()) : null;
 }
 
-/** Creates the state dir and keeps it out of git through `.git/info/exclude` (never committed). */
-export async function ensureStateDir(projectRoot: string, stateDir: string): Promise<void> {
+/**
+ * Creates the state dir and keeps it out of git through `.git/info/exclude` (never committed), with any
+ * other paths the agent CLI leaves in the project (aider's caches): never part of a task's commit.
+ */
+export async function ensureStateDir(projectRoot: string, stateDir: string, agentLeftovers: string[] = []): Promise<void> {
   await mkdir(path.join(stateDir, 'logs', 'tasks'), { recursive: true });
   const rel = path.relative(projectRoot, stateDir);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+  const inside = !(rel.startsWith('..') || path.isAbsolute(rel));
+  const wanted = [...(inside ? [`/${rel.split(path.sep).join('/')}/`] : []), ...agentLeftovers];
+  if (!wanted.length) return;
   const dir = await gitDir(projectRoot);
   if (!dir) return;
-  const excludeFile = path.join(dir, 'info', 'exclude');
-  const entry = `/${rel.split(path.sep).join('/')}/`;
+  // A worktree's own git dir points at the common one, whose info/exclude every worktree reads.
+  const common = existsSync(path.join(dir, 'commondir')) ? path.resolve(dir, (await readFile(path.join(dir, 'commondir'), 'utf8')).trim()) : dir;
+  const excludeFile = path.join(common, 'info', 'exclude');
   const current = existsSync(excludeFile) ? await readFile(excludeFile, 'utf8') : '';
-  if (current.split(/\r?\n/).includes(entry)) return;
+  const have = new Set(current.split(/\r?\n/));
+  const missing = wanted.filter((e) => !have.has(e));
+  if (!missing.length) return;
   await mkdir(path.dirname(excludeFile), { recursive: true });
-  await appendFile(excludeFile, `${current && !current.endsWith('\n') ? '\n' : ''}${entry}\n`);
+  await appendFile(excludeFile, `${current && !current.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
 }

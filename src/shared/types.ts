@@ -38,6 +38,8 @@ export interface AgentSettings {
   credentialEnv?: string[];
   /** What an impl task whose agent changed no file becomes (default 'fail'). */
   noChange?: NoChangePolicy;
+  /** Paths the CLI leaves in the project for itself (caches): kept out of git like the state dir. */
+  leftovers?: string[];
 }
 
 /** How an agent's output is read: its own machine-readable events where the CLI has them. */

@@ -19,7 +19,7 @@ describe('Claude Code stream-json reader', () => {
     const text = r.stdout(stream.slice(0, 57)) + r.stdout(stream.slice(57));
     const { text: rest, report } = r.finish();
     expect(text + rest).toBe('> Write {"file_path":"/p/hello.txt","content":"hi\\n"}\nDone.\nVERDICT: pass\n');
-    expect(report).toEqual({ finalText: 'Done.\nVERDICT: pass', error: null, denied: [], usage: { tokensIn: 125, tokensOut: 42, costUsd: 0.0123, turns: 2 } });
+    expect(report).toEqual({ finalText: 'Done.\nVERDICT: pass', error: null, denied: [], usage: { tokensIn: 125, tokensOut: 42, costUsd: 0.0123, turns: 2 }, apiStatus: null, hopeless: null });
   });
 
   test('when tool calls were refused, then each is reported and the refused result is in the transcript', () => {
@@ -35,6 +35,18 @@ describe('Claude Code stream-json reader', () => {
     expect(text).toContain("! Claude requested permissions to write to /p/a.txt, but you haven't granted it yet.");
     expect(report.denied).toEqual(['Write: {"file_path":"/p/a.txt"}']);
     expect(report.error).toBeNull();
+  });
+
+  test('when the CLI retries a refused key, then the retry shows in the transcript and the run is hopeless at once', () => {
+    const r = outputReader('claude-stream-json');
+    const text = r.stdout(lines({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 1000, error_status: 401, error: 'authentication_failed' }));
+    expect(text).toBe('! model API call failed (401 authentication_failed); retry 1 of 10\n');
+    expect(r.current().hopeless).toBe('model API 401 authentication_failed');
+    const limited = outputReader('claude-stream-json');
+    limited.stdout(lines({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, error_status: 429, error: 'rate_limit' }));
+    expect(limited.current().hopeless).toBeNull(); // a rate limit may pass: the CLI's own retries go on
+    limited.stdout(lines({ type: 'result', subtype: 'success', is_error: true, api_error_status: 429, result: 'API Error: Request rejected (429) · rate limited' }));
+    expect(limited.finish().report).toMatchObject({ apiStatus: 429, error: 'API Error: Request rejected (429) · rate limited' });
   });
 
   test('when the result is an error, then its text is the error; plain lines pass through', () => {
@@ -83,6 +95,15 @@ describe('aider reader', () => {
     expect(r.finish().report.usage).toEqual({ tokensIn: 3300, tokensOut: 1620, costUsd: 0.0271, turns: 2 });
   });
 
+  test('when the model API failed (aider still exits 0), then the wrapped litellm error is the run\'s error; a later reply clears it', () => {
+    const failed = outputReader('aider');
+    failed.stdout('Aider v0.86.2\n\nlitellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect \nAPI key provided: sk-x***.\n\nThe API provider is not able to authenticate you.\n');
+    expect(failed.finish().report.error).toBe('litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key provided: sk-x***.');
+    const retried = outputReader('aider');
+    retried.stdout('litellm.APIConnectionError: Connection refused\nRetrying in 0.2 seconds...\n\nTokens: 1k sent, 10 received.\n');
+    expect(retried.finish().report.error).toBeNull();
+  });
+
   test('when aider prints no token line, then no usage is reported', () => {
     const r = outputReader('aider');
     r.stdout('Applied edit to a.py\n');
@@ -94,6 +115,6 @@ describe('text reader', () => {
   test('when the CLI has no structured output, then stdout is the transcript and nothing else is reported', () => {
     const r = outputReader(undefined);
     expect(r.stdout('{"type":"result","is_error":true}\n')).toBe('{"type":"result","is_error":true}\n');
-    expect(r.finish().report).toEqual({ finalText: null, error: null, denied: [], usage: null });
+    expect(r.finish().report).toEqual({ finalText: null, error: null, denied: [], usage: null, apiStatus: null, hopeless: null });
   });
 });

@@ -37,4 +37,17 @@ describe('ensureStateDir', () => {
     await ensureStateDir(other, path.join(tmp(), 'elsewhere'));
     expect(readFileSync(path.join(other, '.git', 'info', 'exclude'), 'utf8')).toBe(before);
   });
+
+  test('when the agent leaves files of its own (aider), then they are excluded beside the state dir, once, and ignored by git', async () => {
+    const root = tmp();
+    execFileSync('git', ['init', '-q'], { cwd: root });
+    await ensureStateDir(root, path.join(root, '.nightshift'), ['/.aider*']);
+    await ensureStateDir(root, path.join(root, '.nightshift'), ['/.aider*']);
+    const exclude = readFileSync(path.join(root, '.git', 'info', 'exclude'), 'utf8');
+    expect(exclude.split('\n').filter((l) => l === '/.aider*' || l === '/.nightshift/')).toEqual(['/.nightshift/', '/.aider*']);
+    mkdirSync(path.join(root, '.aider.tags.cache.v4'));
+    writeFileSync(path.join(root, '.aider.tags.cache.v4', 'cache.db'), 'x');
+    writeFileSync(path.join(root, 'code.txt'), 'x');
+    expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root, encoding: 'utf8' })).toBe('?? code.txt\n');
+  });
 });

@@ -30,7 +30,7 @@ export function autoCommitLine(config: EnvConfig): string {
 /** Starts the project's pipeline, or attaches to the one already running (one per project). */
 export async function startPipeline(t: TemporalClient, config: EnvConfig, paths: ProjectPaths, opts: StartOptions): Promise<StartResult> {
   const settings = await buildPipelineSettings(config, paths);
-  await ensureStateDir(paths.projectRoot, paths.stateDir);
+  await ensureStateDir(paths.projectRoot, paths.stateDir, settings.agent.leftovers ?? []);
   return launchPipeline(t, { projectId: paths.projectId, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, ...opts }, (warning) => process.stderr.write(`${warning}\n`));
 }
 
