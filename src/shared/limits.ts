@@ -1,0 +1,1 @@
+export const ARGV_DIRECTION_LIMIT_BYTES = 32 * 1024;
