@@ -38,6 +38,8 @@ export interface AnalysedBacklog {
 
 // html: true (the preset's default) so comments are HTML blocks, not text.
 const md = new MarkdownIt('commonmark');
+// Blocks are all the backlog needs; inline parsing (emphasis, links) would only cost time.
+md.core.ruler.enableOnly(['normalize', 'block']);
 
 function itemText(raw: string): string {
   return ITEM_LINE.exec(raw)?.[1].trim() ?? '';
@@ -82,6 +84,8 @@ type Where = { reason: string; lazy: boolean };
 export function analyseBacklog(content: string): AnalysedBacklog {
   const lines = content.split(/\r\n?|\n/);
   const rewritten = lines.map(asListStart);
+  // A byte-order mark would hide a heading or a fence on the first line from the parser.
+  if (rewritten[0]?.startsWith('\ufeff')) rewritten[0] = rewritten[0].slice(1);
   const where: (Where | undefined)[] = new Array(lines.length);
   const itemLines = new Set<number>();
   const mark = (from: number, to: number, reason: string) => {

@@ -145,6 +145,16 @@ describe('backlogs written for the line rule keep their items', () => {
   });
 });
 
+describe('a byte-order mark', () => {
+  test('when the file starts with a BOM, then a fence on its first line is still a fence and an item is still an item', () => {
+    expect(texts('\ufeff```\n1. code\n```\n1. Item\n')).toEqual(['Item']);
+    expect(parseBacklog('\ufeff1. First\n2. Second\n')).toEqual([
+      { text: 'First', line: 1 },
+      { text: 'Second', line: 2 },
+    ]);
+  });
+});
+
 describe('CRLF line endings', () => {
   test('when the file uses CRLF, then items, lines, code blocks and malformed lines are found as with LF', () => {
     const lf = md('# B', 'Prose', '2. After prose', '```', '3. code', '```', '4) paren', '   1. under paren', '5. Last **one**');
