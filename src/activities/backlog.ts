@@ -17,7 +17,10 @@ export function createReadBacklog() {
     // Long texts travel as excerpts (a Temporal payload holds 2 MiB); the whole text is kept for the item.
     const { items, cut } = boundItemTexts(loaded.items);
     for (const item of cut) await storeItemText(input.stateDir, item.key, item.text);
-    return { items, warnings, outcomes };
+    // Only the outcomes of items in the backlog: items.jsonl remembers every item ever run.
+    const current: ReadBacklogResult['outcomes'] = {};
+    for (const item of items) if (outcomes[item.key]) current[item.key] = outcomes[item.key];
+    return { items, warnings, outcomes: current };
   };
 }
 

@@ -83,6 +83,15 @@ describe('the readBacklog and readItemText activities', () => {
     expect(await createReadItemText()({ ...input(), itemKey: items[0].key })).toEqual({ text: null });
   });
 
+  test('when items.jsonl remembers items no longer in the backlog, then only the outcomes of current items are returned', async () => {
+    write('1. Still here\n');
+    fs.mkdirSync(stateDir(), { recursive: true });
+    const line = (key: string) => JSON.stringify({ key, outcome: 'passed', position: null, at: '2026-01-01T00:00:00.000Z' });
+    fs.writeFileSync(path.join(stateDir(), 'items.jsonl'), Array.from({ length: 3000 }, (_, i) => line(`gone-${i}`)).concat(line(itemKey('Still here'))).join('\n') + '\n');
+    const { outcomes } = await createReadBacklog()(input());
+    expect(Object.keys(outcomes)).toEqual([itemKey('Still here')]);
+  });
+
   test('when a backlog has thousands of malformed lines, then the warnings are bounded and say how many more there are', async () => {
     write('1. Good\n' + Array.from({ length: 5000 }, (_, i) => `${i}) bad`).join('\n') + '\n');
     const { warnings } = await createReadBacklog()(input());
