@@ -75,7 +75,8 @@ export async function readItemText(stateDir: string, key: string): Promise<strin
   try {
     return await readFile(itemTextFile(stateDir, key), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw err;
   }
 }

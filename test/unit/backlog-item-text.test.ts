@@ -83,6 +83,17 @@ describe('the readBacklog and readItemText activities', () => {
     expect(await createReadItemText()({ ...input(), itemKey: items[0].key })).toEqual({ text: null });
   });
 
+  test('when the whole text cannot be kept (the state dir is not writable), then the read still answers and the item reads the backlog', async () => {
+    const text = big(9);
+    write(`1. ${text}\n`);
+    fs.mkdirSync(stateDir(), { recursive: true });
+    fs.writeFileSync(path.join(stateDir(), 'item-texts'), 'a file where the folder should be');
+    const result = await createReadBacklog()(input());
+    expect(result.items[0].excerptOf?.length).toBe(text.length);
+    expect(result.warnings).toEqual([expect.stringContaining(`item text not kept for ${result.items[0].key}`)]);
+    expect(await createReadItemText()({ ...input(), itemKey: result.items[0].key })).toEqual({ text });
+  });
+
   test('when items.jsonl remembers items no longer in the backlog, then only the outcomes of current items are returned', async () => {
     write('1. Still here\n');
     fs.mkdirSync(stateDir(), { recursive: true });
