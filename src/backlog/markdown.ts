@@ -78,7 +78,7 @@ function contentColumn(raw: string): number {
   return !m[4] || gap >= 5 || gap === 0 ? markerEnd + 1 : markerEnd + gap;
 }
 
-/** Reasons a line is not work because of where it is; later (inner) blocks overwrite outer ones. */
+/** Why a line is not work, from where it is (later, inner blocks overwrite outer ones); a lazy line stands at the top level. */
 type Where = { reason: string; lazy: boolean };
 
 export function analyseBacklog(content: string): AnalysedBacklog {
@@ -104,8 +104,7 @@ export function analyseBacklog(content: string): AnalysedBacklog {
         if (/^\s*>/.test(lines[i])) where[i] = { reason: 'inside a block quote', lazy: false };
         else if (!where[i]) where[i] = { reason: 'continuation of a block quote', lazy: true };
       }
-    }
-    else if (t.type === 'paragraph_open' && t.level === 0) {
+    } else if (t.type === 'paragraph_open' && t.level === 0) {
       for (let i = start + 1; i < end; i++) where[i] = { reason: `continuation of the paragraph on line ${start + 1}`, lazy: true };
     } else if (t.type === 'list_item_open' && t.level === 1) {
       if (t.markup === '.' && itemText(lines[start])) itemLines.add(start);
