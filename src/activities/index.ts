@@ -1,5 +1,5 @@
 import { createRunAgentTask } from './agent';
-import { createReadBacklog } from './backlog';
+import { createReadBacklog, createReadItemText } from './backlog';
 import { createUpdateCoverage } from './coverage';
 import { createFinishTask } from './finish-task';
 import { createCheckAttention, createWriteMonitorIssues } from './monitor';
@@ -27,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     saveTask: createSaveTask(),
     notify: createNotify(),
     readBacklog: createReadBacklog(),
+    readItemText: createReadItemText(),
     recordItemOutcome: createRecordItemOutcome(),
     runTestCommand: createRunTestCommand(deps),
     commitTask: createCommitTask(),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BacklogItem } from '../shared/types';
 import { combineBacklogs } from './combine';
-import { findMalformedLines, parseBacklog, toBacklogItems, type MalformedLine } from './parse';
+import { analyseBacklog, toBacklogItems, type IgnoredLine, type MalformedLine } from './parse';
 
 export interface BacklogPaths {
   projectRoot: string;
@@ -15,6 +15,8 @@ export interface LoadedBacklog {
   items: BacklogItem[];
   warnings: string[];
   malformed: { file: string; lines: MalformedLine[] }[];
+  /** Numbered (or digit-first) lines that markdown puts out of the backlog: in code, a comment, a quote, under an item. */
+  ignored: { file: string; lines: IgnoredLine[] }[];
 }
 
 async function readIfExists(file: string): Promise<string | null> {
@@ -30,6 +32,7 @@ async function readIfExists(file: string): Promise<string | null> {
 export async function loadBacklog(paths: BacklogPaths): Promise<LoadedBacklog> {
   const warnings: string[] = [];
   const malformed: LoadedBacklog['malformed'] = [];
+  const ignored: LoadedBacklog['ignored'] = [];
   const read = async (file: string, source: 'product' | 'meta', optional: boolean): Promise<BacklogItem[]> => {
     const abs = path.resolve(paths.projectRoot, file);
     const content = await readIfExists(abs);
@@ -37,13 +40,14 @@ export async function loadBacklog(paths: BacklogPaths): Promise<LoadedBacklog> {
       if (!optional) warnings.push(`backlog not found: ${file} (treated as empty)`);
       return [];
     }
-    const bad = findMalformedLines(content);
-    if (bad.length) malformed.push({ file, lines: bad });
-    return toBacklogItems(parseBacklog(content), source, file);
+    const doc = analyseBacklog(content);
+    if (doc.malformed.length) malformed.push({ file, lines: doc.malformed });
+    if (doc.ignored.length) ignored.push({ file, lines: doc.ignored });
+    return toBacklogItems(doc.items, source, file);
   };
   const product = await read(paths.productBacklog, 'product', false);
   const meta = paths.metaRatio > 0 ? await read(paths.metaBacklog, 'meta', true) : [];
   const seen = new Set(product.map((i) => i.key));
   const metaOnly = meta.filter((i) => !seen.has(i.key));
-  return { items: combineBacklogs(product, metaOnly, paths.metaRatio), warnings, malformed };
+  return { items: combineBacklogs(product, metaOnly, paths.metaRatio), warnings, malformed, ignored };
 }

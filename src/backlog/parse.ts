@@ -1,40 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { BacklogItem, ItemSource } from '../shared/types';
+import { analyseBacklog, type MalformedLine, type ParsedLine } from './markdown';
 
-/** An item is `N. text`; indentation allowed; the text keeps its markdown. */
-const ITEM_LINE = /^\s*\d+\.\s+(.+)$/;
-const STARTS_WITH_DIGIT = /^\s*\d/;
+export type { IgnoredLine, MalformedLine, ParsedLine } from './markdown';
+export { analyseBacklog } from './markdown';
 
-export interface ParsedLine {
-  text: string;
-  line: number;
-}
-
-export interface MalformedLine {
-  line: number;
-  content: string;
-}
-
+/** The backlog's items: its top-level numbered list items, in file order (see markdown.ts). */
 export function parseBacklog(content: string): ParsedLine[] {
-  const items: ParsedLine[] = [];
-  content.split(/\r?\n/).forEach((raw, index) => {
-    const m = ITEM_LINE.exec(raw);
-    if (!m) return;
-    const text = m[1].trim();
-    if (text) items.push({ text, line: index + 1 });
-  });
-  return items;
+  return analyseBacklog(content).items;
 }
 
-/** Lines that start with a digit but are not `N. text` (what `backlog --check` reports). */
+/** Lines that start with a digit, are not `N. text` and are not out of reach in code, a quote, … (what `backlog --check` fails on). */
 export function findMalformedLines(content: string): MalformedLine[] {
-  const bad: MalformedLine[] = [];
-  content.split(/\r?\n/).forEach((raw, index) => {
-    if (STARTS_WITH_DIGIT.test(raw) && !(ITEM_LINE.exec(raw)?.[1].trim() ?? '')) {
-      bad.push({ line: index + 1, content: raw });
-    }
-  });
-  return bad;
+  return analyseBacklog(content).malformed;
 }
 
 export function normaliseItemText(text: string): string {

@@ -130,12 +130,20 @@ export interface MonitorIssue {
   actions: { at: string; action: string; task_id?: string; outcome?: string }[];
 }
 
+/** A text cut to an excerpt for a Temporal payload: what the whole text was (it is kept on disk by key). */
+export interface TextExcerptOf {
+  length: number;
+  sha256: string;
+}
+
 export interface BacklogItem {
   key: string;
   text: string;
   source: ItemSource;
   file: string;
   line: number;
+  /** Set when `text` is an excerpt (issue 19): the item reads its whole text by key (`readItemText`). */
+  excerptOf?: TextExcerptOf;
 }
 
 /** Where an interrupted item resumes. */
@@ -148,6 +156,8 @@ export interface ItemPosition {
 export interface ItemRecord {
   key: string;
   text: string;
+  /** Set when `text` is an excerpt of a longer text. */
+  excerptOf?: TextExcerptOf;
   source: ItemSource;
   state: ItemState;
   iteration: number;
@@ -201,6 +211,8 @@ export interface ItemInput {
   projectId: string;
   itemKey: string;
   itemText: string;
+  /** Set when `itemText` is an excerpt: the item reads its whole text by key before its first direction. */
+  itemTextExcerptOf?: TextExcerptOf;
   settings: PipelineSettings;
   /** Where the item's tasks run: the project root, or the item's worktree. */
   workDir?: string;
@@ -324,6 +336,15 @@ export interface ReadBacklogInput {
   productBacklog: string;
   metaBacklog: string;
   metaRatio: number;
+}
+
+export interface ReadItemTextInput extends ReadBacklogInput {
+  itemKey: string;
+}
+
+export interface ReadItemTextResult {
+  /** The whole text, or null when it is neither kept nor in the backlog any more. */
+  text: string | null;
 }
 
 export interface ItemOutcomeRecord {

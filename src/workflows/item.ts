@@ -14,6 +14,12 @@ const NEXT_PHASE: Record<Phase, Phase | 'validate'> = { spec: 'impl', impl: 'tes
 /** Items started before this change wrote each record before the next task; they replay that way. */
 const RECORD_BESIDE_NEXT_TASK = 'record-beside-next-task';
 
+/** Reading an item's whole text: a short file operation, retried until the disk lets it through. */
+const { readItemText } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
 /** The validation command: bounded like an agent task. */
 function testRunner(s: PipelineSettings) {
   return proxyActivities<Activities>({
@@ -96,6 +102,14 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
     workDir = (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: input.itemKey, baseBranch: s.baseBranch })).path;
     commitTasks = true;
   }
+  // A long text came as an excerpt (a backlog read is one bounded payload): directions are built from the whole text.
+  // Only items started with an excerpt take this step, so runs recorded before it replay unchanged.
+  let itemText = input.itemText;
+  if (input.itemTextExcerptOf) {
+    const whole = await readItemText({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio, itemKey: input.itemKey });
+    if (whole.text === null) return end('failed', `the whole text of ${input.itemKey} is no longer kept nor in the backlog`);
+    itemText = whole.text;
+  }
   let recording: Promise<unknown> = Promise.resolve();
   const result = await runPhases();
   await recording; // every task is recorded before the item reports its end
@@ -111,7 +125,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
         upsertSearchAttributes([{ key: PHASE_ATTRIBUTE, value: state.phase }]);
         shownPhase = state.phase;
       }
-      const base = buildDirection(state.phase, input.itemText, state.iteration, state.lastOutput);
+      const base = buildDirection(state.phase, itemText, state.iteration, state.lastOutput);
       const task: TaskSpec = state.again ?? {
         id: newTaskId(),
         task_type: state.phase,

@@ -13,6 +13,7 @@ function recordFor(item: BacklogItem, backlog: ReadBacklogResult): ItemRecord {
   return {
     key: item.key,
     text: item.text,
+    ...(item.excerptOf ? { excerptOf: item.excerptOf } : {}),
     source: item.source,
     state,
     iteration: previous?.position?.iteration ?? 1,
@@ -28,7 +29,11 @@ export function mergeBacklog(state: PipelineCarriedState, backlog: ReadBacklogRe
   for (const item of backlog.items) {
     const known = state.items[item.key];
     if (!known) state.items[item.key] = recordFor(item, backlog);
-    else known.text = item.text;
+    else {
+      known.text = item.text;
+      if (item.excerptOf) known.excerptOf = item.excerptOf;
+      else delete known.excerptOf;
+    }
   }
   state.order = backlog.items.map((i) => i.key);
 }

@@ -255,7 +255,7 @@ async function startItem(
   const workflowId = itemWorkflowId(input.projectId, item.key);
   const handle = await startChild(itemWorkflow, {
     workflowId,
-    args: [{ projectId: input.projectId, itemKey: item.key, itemText: item.text, settings: input.settings, ...where, resume: item.resume, paused }],
+    args: [{ projectId: input.projectId, itemKey: item.key, itemText: item.text, ...(item.excerptOf ? { itemTextExcerptOf: item.excerptOf } : {}), settings: input.settings, ...where, resume: item.resume, paused }],
     typedSearchAttributes: workflowSearchAttributes(input.settings.searchAttributes, { projectId: input.projectId, itemKey: item.key, phase: item.resume?.phase ?? 'spec' }),
     staticSummary: `${input.projectId}: ${item.text.slice(0, 200)}`,
     staticDetails: `Backlog item \`${item.key}\` (${item.source}) of project \`${input.settings.projectRoot}\``,

@@ -13,8 +13,12 @@ describe('parseBacklog', () => {
     expect(texts(content)).toEqual(['First item', 'Second item']);
   });
 
-  test('when numbered lines are indented, then they still count as items', () => {
-    expect(texts('  1. Indented with spaces\n\t2. Indented with a tab\n      10. Deeply indented')).toEqual(['Indented with spaces', 'Indented with a tab', 'Deeply indented']);
+  test('when numbered lines are indented up to 3 spaces at the top level, then they still count as items', () => {
+    expect(texts('  1. Indented with spaces\n   2. Indented more\n 10. Indented less')).toEqual(['Indented with spaces', 'Indented more', 'Indented less']);
+  });
+
+  test('when a numbered line is indented to the content of the item above, then it is a sub-item of that item, not an item (issue 21)', () => {
+    expect(texts('  1. Parent\n      10. Deeply indented\n\t2. Tab to column 4: a continuation of the parent')).toEqual(['Parent']);
   });
 
   test('when lines use `1)`, `1.foo`, bullets or headings, then they are ignored', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { checkBacklog } from '../../backlog/check';
 import { loadBacklog } from '../../backlog/load';
 import { readItemOutcomes } from '../../backlog/outcomes';
 import { CliError, cliContext, print, printJson, type GlobalOptions } from '../context';
@@ -8,17 +9,17 @@ export function registerBacklog(program: Command, globals: () => GlobalOptions):
   program
     .command('backlog')
     .description('the combined backlog in run order with each item state')
-    .option('--check', "report malformed lines as <file>:<line>: expected 'N. text' and exit 1 if any")
+    .option('--check', "report malformed lines as <file>:<line>: expected 'N. text' (exit 1 if any), numbered lines that are not items and why, and items too long for argv")
     .action(async (opts: { check?: boolean }) => {
       const ctx = cliContext(globals());
       const c = ctx.config;
       const loaded = await loadBacklog({ projectRoot: ctx.paths.projectRoot, productBacklog: c.PIPELINE_BACKLOG, metaBacklog: c.PIPELINE_META_BACKLOG, metaRatio: c.PIPELINE_META_RATIO });
       if (opts.check) {
-        const problems = loaded.malformed.flatMap((m) => m.lines.map((l) => `${m.file}:${l.line}: expected 'N. text'`));
-        if (ctx.json) printJson({ ok: problems.length === 0, problems, warnings: loaded.warnings });
+        const { problems, ignored, long } = checkBacklog(loaded);
+        if (ctx.json) printJson({ ok: problems.length === 0, problems, ignored, warnings: [...loaded.warnings, ...long] });
         else {
           for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
-          for (const p of problems) print(p);
+          for (const p of [...problems, ...ignored, ...long]) print(p);
           if (!problems.length) print(`OK: ${loaded.items.length} items`);
         }
         if (problems.length) throw new CliError(`${problems.length} malformed backlog line(s)`, 1);
