@@ -52,8 +52,11 @@ export const CLAUDE_ALLOWED_TOOLS = [
 const claudeArgs = ['--model', '{model}', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--allowedTools', '{allowed_tools}'];
 const codexArgs = ['exec', '--sandbox', 'workspace-write', '--json', '--skip-git-repo-check', '--model', '{model}'];
 // aider's chat and input histories go to the state dir, not into the project; it leaves .gitignore alone.
+// `--yes-always` answers its own questions; with shell commands off, that never means running one
+// (nightshift runs PIPELINE_TEST_COMMAND itself).
 const aiderArgs = [
   '--yes-always',
+  '--no-suggest-shell-commands',
   '--no-auto-commits',
   '--no-gitignore',
   '--no-check-update',
