@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { childProcessEnvironment, loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../../config';
@@ -9,9 +10,9 @@ import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { ensureStateDir } from '../../pipeline/state-dir';
 import { CliError, print, type GlobalOptions } from '../context';
 import { ensureDemoProject } from '../demo-project';
-import { watchProgress } from '../progress';
+import { openProgress, soFarLine } from '../progress';
 import { RotatingFile } from '../../util/rotating-file';
-import { onShutdownSignal } from '../signals';
+import { exitWithParentOption, onShutdownSignal } from '../signals';
 import { supervise, type SupervisedProcess } from '../supervisor';
 import { workerProcessEnvironment } from '../../worker/process-env';
 import { autoCommitLine, startPipeline } from './start';
@@ -31,22 +32,33 @@ export function registerUp(program: Command, globals: () => GlobalOptions): void
     .description('all-in-one: embedded Temporal server (unless TEMPORAL_ADDRESS), worker, API and the pipeline; Ctrl-C stops all')
     .option('--demo', 'run on a generated demo project with the built-in demo agent')
     .option('--once', 'run the backlog as it is now, then let the pipeline finish')
-    .action(async (opts: { demo?: boolean; once?: boolean }) => {
+    .addOption(exitWithParentOption())
+    .action(async (opts: { demo?: boolean; once?: boolean; exitWithParent?: boolean }) => {
       const g = globals();
       const base = childProcessEnvironment();
       const projectDir = opts.demo ? await ensureDemoProject(g.project ?? loadEnvConfig(base).NIGHTSHIFT_DEMO_DIR) : path.resolve(g.project ?? process.cwd());
+      if (!opts.demo && !isDirectory(projectDir)) throw new CliError(`project directory not found: ${projectDir}`);
       const env = childProcessEnvironment(opts.demo ? demoDefaults(base) : {});
       const config = loadEnvConfig(env);
       const paths = projectPaths(config, projectDir);
-      await runUp(config, paths, env, { once: !!opts.once });
+      await runUp(config, paths, env, { once: !!opts.once, exitWithParent: !!opts.exitWithParent });
     });
 }
 
-async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.ProcessEnv, opts: { once: boolean }): Promise<void> {
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.ProcessEnv, opts: { once: boolean; exitWithParent: boolean }): Promise<void> {
   const logMaxBytes = Math.round(config.NIGHTSHIFT_LOG_MAX_MB * 1024 * 1024);
   const supervisorLog = new RotatingFile(path.join(paths.logsDir, 'supervisor.log'), logMaxBytes);
   const logger = createLogger('up', config.NIGHTSHIFT_LOG_LEVEL, (line) => supervisorLog.write(line));
   await ensureStateDir(paths.projectRoot, paths.stateDir);
+  // Stopped last to first; the entries of one step (worker and API) stop side by side.
   const stops: (() => Promise<void>)[] = [];
   let shuttingDown = false;
   const shutdown = async () => {
@@ -58,7 +70,19 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
     print('Stopped.');
     process.exit(0);
   };
-  onShutdownSignal(shutdown);
+  // A second Ctrl-C does not wait: it kills what is running so nothing is left behind.
+  const children: (() => number | null | undefined)[] = [];
+  const force = () => {
+    for (const pid of children.map((c) => c())) {
+      if (!pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  onShutdownSignal(shutdown, { exitWithParent: opts.exitWithParent, force });
 
   let server: DevServer | null = null;
   if (!config.TEMPORAL_ADDRESS) {
@@ -87,18 +111,24 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
     };
     await launch();
     stops.push(async () => server?.stop());
+    children.push(() => (server as DevServer | null)?.process.pid);
   }
   const temporal = createTemporalClient(config);
   stops.push(() => temporal.close());
   await waitForTemporal(temporal, 30);
 
-  const common = ['--project', paths.projectRoot];
+  // --exit-with-parent: the worker and the API also stop if `up` itself is killed outright.
+  const common = ['--project', paths.projectRoot, '--exit-with-parent'];
   const services: SupervisedProcess[] = [
     await supervise({ name: 'worker', args: ['worker', ...common], env: workerProcessEnvironment(env), cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'worker.log'), logMaxBytes }),
     await supervise({ name: 'api', args: ['api', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'api.log'), logMaxBytes }),
   ];
-  for (const s of services) stops.push(() => s.stop());
+  stops.push(async () => void (await Promise.all(services.map((s) => s.stop()))));
+  for (const s of services) children.push(() => s.pid());
 
+  // Opened before the pipeline starts: what is in the state dir now is history, the rest is new.
+  const progress = await openProgress(config, paths, print);
+  stops.push(async () => progress.stop());
   const started = await startPipeline(temporal, config, paths, { once: opts.once });
   const apiUrl = `http://${config.NIGHTSHIFT_API_HOST}:${config.PORT}`;
   const uiUrl = server ? (server as DevServer).uiUrl : null;
@@ -113,8 +143,9 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
   print(`  Pipeline:     ${started.workflowId} (${started.attached ? 'attached' : 'started'})`);
   print(`  ${autoCommitLine(config)}`);
   print(`  Processes:    worker ${services[0].pid()}, api ${services[1].pid()}${server ? `, temporal ${(server as DevServer).process.pid}` : ''}`);
+  const soFar = soFarLine(progress.soFar);
+  if (soFar) print(soFar);
   print('Press Ctrl-C to stop.');
-  const progress = watchProgress(config, paths, print);
-  stops.push(async () => progress.stop());
+  progress.start();
   await new Promise<void>(() => undefined); // runs until a signal
 }
