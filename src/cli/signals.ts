@@ -21,6 +21,17 @@ export const exitWithParentOption = () => new Option('--exit-with-parent', 'stop
  * the parent process is gone). A later second signal runs `force` (which should
  * kill what `stop` would have stopped) and exits at once.
  */
+let shutdownHook: ((why: string) => void) | null = null;
+
+/**
+ * Our output pipe was closed by its reader (`| head`): a short command just ends (0); a
+ * long-running one stops what it started first, as on a signal.
+ */
+export function outputClosed(): void {
+  if (shutdownHook) shutdownHook('the output pipe closed');
+  else process.exit(0);
+}
+
 export function onShutdownSignal(stop: () => Promise<void> | void, o: { exitWithParent?: boolean; force?: () => void } = {}): void {
   let firstAt = 0;
   const begin = (why: string) => {
@@ -36,6 +47,7 @@ export function onShutdownSignal(stop: () => Promise<void> | void, o: { exitWith
     o.force?.();
     process.exit(130);
   };
+  shutdownHook = begin;
   for (const s of SHUTDOWN_SIGNALS) process.on(s, onSignal);
   if (o.exitWithParent) watchParent(() => begin('the parent process exited'));
 }

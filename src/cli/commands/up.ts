@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { childProcessEnvironment, loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../../config';
@@ -8,7 +7,7 @@ import { resolveTemporalCli, TEMPORAL_CLI_HELP } from '../../temporal/cli-path';
 import { createTemporalClient, waitForTemporal } from '../../temporal/connection';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { ensureStateDir } from '../../pipeline/state-dir';
-import { CliError, print, type GlobalOptions } from '../context';
+import { CliError, print, projectDirectory, type GlobalOptions } from '../context';
 import { ensureDemoProject } from '../demo-project';
 import { openProgress, soFarLine } from '../progress';
 import { RotatingFile } from '../../util/rotating-file';
@@ -36,21 +35,12 @@ export function registerUp(program: Command, globals: () => GlobalOptions): void
     .action(async (opts: { demo?: boolean; once?: boolean; exitWithParent?: boolean }) => {
       const g = globals();
       const base = childProcessEnvironment();
-      const projectDir = opts.demo ? await ensureDemoProject(g.project ?? loadEnvConfig(base).NIGHTSHIFT_DEMO_DIR) : path.resolve(g.project ?? process.cwd());
-      if (!opts.demo && !isDirectory(projectDir)) throw new CliError(`project directory not found: ${projectDir}`);
+      const projectDir = opts.demo ? await ensureDemoProject(g.project ?? loadEnvConfig(base).NIGHTSHIFT_DEMO_DIR) : projectDirectory(g.project);
       const env = childProcessEnvironment(opts.demo ? demoDefaults(base) : {});
       const config = loadEnvConfig(env);
       const paths = projectPaths(config, projectDir);
       await runUp(config, paths, env, { once: !!opts.once, exitWithParent: !!opts.exitWithParent });
     });
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.ProcessEnv, opts: { once: boolean; exitWithParent: boolean }): Promise<void> {
