@@ -58,9 +58,12 @@ function ensureBuild() {
   const sources = Math.max(newestIn(path.join(root, 'src')), mtime(path.join(root, 'tsconfig.json')));
   if (mtime(stamp) >= sources) return;
   say('building (tsc)');
+  // The stamp gets the time the build started: a source saved while tsc runs is built next time.
+  const startedAt = new Date();
   fs.rmSync(path.join(root, 'lib'), { recursive: true, force: true });
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], 'build');
-  fs.writeFileSync(stamp, new Date().toISOString());
+  fs.writeFileSync(stamp, startedAt.toISOString());
+  fs.utimesSync(stamp, startedAt, startedAt);
 }
 
 function executable(file) {

@@ -129,6 +129,25 @@ describe('npm start and nightshift up stop when only their top process is signal
     await signalTopAndExpectAllGone('npm', ['start', '--silent'], signal);
   });
 
+  test('when nightshift up cannot start the pipeline (no agent configured), then it exits 1 and leaves nothing running', async () => {
+    const { ports, env, left } = await stage();
+    const project = mkdtempSync(path.join(os.tmpdir(), 'nightshift-up-noagent-'));
+    git(project, 'init', '-q');
+    const up = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--project', project], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    up.stdout!.on('data', (d) => (out += d));
+    up.stderr!.on('data', (d) => (out += d));
+    try {
+      const code = await new Promise((resolve) => up.once('exit', (c) => resolve(c)));
+      expect(out).toContain('nightshift: no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND');
+      expect(code).toBe(1);
+      await waitFor(() => left().length === 0, 10_000, `nothing left after the failed start; left: ${JSON.stringify(left(), null, 1)}`);
+      for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+    } finally {
+      for (const p of left()) process.kill(p.pid, 'SIGKILL');
+    }
+  });
+
   test('when nightshift up gets SIGHUP (its terminal closed), then it stops everything it started', async () => {
     await signalTopAndExpectAllGone(process.execPath, [NIGHTSHIFT_BIN, 'up', '--demo'], 'SIGHUP');
   });
