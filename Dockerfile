@@ -11,9 +11,9 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm install follows package-lock.json (dev dependencies included: tsc is one). Not `npm ci`: the lock file
-# npm 11 writes lacks other platforms' optional @swc/core-* packages, which `npm ci` rejects (see scripts/setup.js).
-RUN npm install --no-audit --no-fund
+# npm ci installs exactly package-lock.json (dev dependencies included: tsc is one); the lock file lists
+# every platform's optional packages (@swc/core-*), so it installs on any platform.
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.json
@@ -49,7 +49,7 @@ RUN if [ -n "$AGENT_NPM_PACKAGES" ]; then \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/lib ./lib
 COPY bin ./bin
 # The dashboard (GET / of the API): static files served as they are, no build step.

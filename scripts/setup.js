@@ -44,10 +44,13 @@ function ensureDependencies() {
   const marker = path.join(root, 'node_modules', '.package-lock.json');
   const wanted = Math.max(mtime(path.join(root, 'package.json')), mtime(path.join(root, 'package-lock.json')));
   if (mtime(marker) >= wanted && fs.existsSync(path.join(root, 'node_modules', '@temporalio', 'worker'))) return;
-  say('installing npm dependencies');
-  // `npm install` (not `npm ci`): it follows package-lock.json too, and npm 11 writes lock files
-  // without other platforms' optional packages (@swc/core-*) that `npm ci` then rejects.
-  run('npm', ['install', '--no-audit', '--no-fund'], 'npm install');
+  // A fresh clone gets exactly the lock file (`npm ci`, which also leaves package-lock.json as it
+  // is); an existing node_modules is brought up to date with `npm install`, which keeps what is there.
+  // The lock file lists every platform's optional packages (@swc/core-*), so `npm ci` accepts it
+  // everywhere; test/integration/package-lock.test.ts fails when it drifts from package.json.
+  const fresh = !fs.existsSync(path.join(root, 'node_modules'));
+  say(`installing npm dependencies (npm ${fresh ? 'ci' : 'install'})`);
+  run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund'], `npm ${fresh ? 'ci' : 'install'}`);
 }
 
 function ensureBuild() {
@@ -55,9 +58,12 @@ function ensureBuild() {
   const sources = Math.max(newestIn(path.join(root, 'src')), mtime(path.join(root, 'tsconfig.json')));
   if (mtime(stamp) >= sources) return;
   say('building (tsc)');
+  // The stamp gets the time the build started: a source saved while tsc runs is built next time.
+  const startedAt = new Date();
   fs.rmSync(path.join(root, 'lib'), { recursive: true, force: true });
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], 'build');
-  fs.writeFileSync(stamp, new Date().toISOString());
+  fs.writeFileSync(stamp, startedAt.toISOString());
+  fs.utimesSync(stamp, startedAt, startedAt);
 }
 
 function executable(file) {

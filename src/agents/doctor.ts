@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findOnPath } from '../temporal/cli-path';
 import type { AgentSettings } from '../shared/types';
 import { runInProcessGroup } from '../util/process-group';
 import { renderArgv } from './argv';
@@ -25,36 +24,31 @@ function cliVersion(exe: string, env: NodeJS.ProcessEnv): string | null {
   return r.error || !first ? null : first.trim();
 }
 
-/**
- * The agent checks of `doctor`: the CLI is there (and which version, against the one nightshift is tested
- * with), its credential variable is set. The agent's environment is the one it will run with.
- */
-export function agentChecks(agent: AgentSettings, env: NodeJS.ProcessEnv): AgentCheck[] {
-  const exe = agent.argvTemplate[0];
-  const found = exe.includes('/') ? (existsSync(exe) ? exe : null) : findOnPath(exe, env.PATH);
-  const checks: AgentCheck[] = [];
-  if (!found) {
-    const install = agent.name in PRESETS ? ` (install: ${PRESETS[agent.name as keyof typeof PRESETS].cli.install})` : '';
-    return [{ name: 'agent', ok: false, detail: `${agent.name}: ${exe} not found on PATH${install}, or set PIPELINE_AGENT_COMMAND` }];
-  }
+/** The CLI's version beside the one nightshift is tested with, for a preset agent (null for others). */
+export function versionNote(agent: AgentSettings, exe: string, env: NodeJS.ProcessEnv): { ok: boolean; note: string } | null {
   const preset = agent.name in PRESETS ? PRESETS[agent.name as keyof typeof PRESETS] : null;
-  if (!preset) return [{ name: 'agent', ok: true, detail: `${agent.name}: ${found}` }];
-  const version = cliVersion(found, env);
+  if (!preset) return null;
+  const version = cliVersion(exe, env);
   const tested = preset.cli.tested;
-  const same = tested && version?.includes(tested);
-  checks.push({
-    name: 'agent',
-    ok: version !== null,
-    detail: `${agent.name}: ${found} (${version ?? 'no --version answer'}${tested ? `; tested with ${tested}${same ? '' : ': other versions may have renamed flags'}` : '; no tested version'})`,
-  });
-  const set = agent.credentialEnv?.filter((v) => (env[v] ?? '').trim() !== '') ?? [];
-  checks.push({
+  const same = tested !== null && version !== null && version.includes(tested);
+  const against = tested ? `; tested with ${tested}${same ? '' : ': other versions may have renamed flags'}` : '; no tested version';
+  return { ok: version !== null, note: `${version ?? 'no --version answer'}${against}` };
+}
+
+/** Whether one of the variables the CLI takes its credential from is set (a stored login may do instead: a note, never a failure). */
+export function credentialCheck(agent: AgentSettings, env: NodeJS.ProcessEnv): AgentCheck | null {
+  if (!agent.credentialEnv?.length) return null;
+  const set = agent.credentialEnv.filter((v) => (env[v] ?? '').trim() !== '');
+  return {
     name: 'agent-credential',
-    // Claude Code and Codex can also be logged in with a stored login instead of a key: a warning, not a failure.
     ok: true,
-    detail: set.length ? `${set.join(', ')} set` : `none of ${agent.credentialEnv?.join(', ')} is set: the CLI needs one, or its own stored login`,
-  });
-  return checks;
+    detail: set.length ? `${set.join(', ')} set` : `none of ${agent.credentialEnv.join(', ')} is set: the CLI needs one, or its own stored login`,
+  };
+}
+
+/** How to install a preset's CLI, for a "not found" line. */
+export function installHint(agent: AgentSettings): string {
+  return agent.name in PRESETS ? ` (install: ${PRESETS[agent.name as keyof typeof PRESETS].cli.install})` : '';
 }
 
 /** `doctor --probe`: one tiny real call through the agent, in a scratch directory, with the answer or the exact error. */

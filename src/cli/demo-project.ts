@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,4 +39,13 @@ export async function ensureDemoProject(dir: string | undefined): Promise<string
     git(root, 'commit', '-q', '-m', 'demo project');
   }
   return root;
+}
+
+/** True for a folder `up --demo` generated (its package.json is named nightshift-demo). */
+export function isDemoProject(root: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name?: unknown }).name === 'nightshift-demo';
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { isTaskId } from '../tasks/paths';
 import { VERSION } from '../version';
 import { registerBacklog } from './commands/backlog';
 import { registerCoverage } from './commands/coverage';
@@ -12,7 +13,9 @@ import { registerControl, registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerTasks } from './commands/tasks';
 import { registerUp } from './commands/up';
-import type { GlobalOptions } from './context';
+import { UNREACHABLE_HINT, type GlobalOptions } from './context';
+import { splitJsonFieldsArgv } from './json-fields';
+import { outputClosed } from './signals';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,7 +24,8 @@ export function buildProgram(): Command {
     .description('Autonomous development pipeline on Temporal: backlog items go spec → impl → test → review, run by an AI coding-agent CLI.')
     .version(VERSION)
     .option('--project <DIR>', 'target repository (default: current directory)')
-    .option('--json', 'print data as JSON')
+    .option('--json', 'print data as JSON; `--json a,b.c` keeps only those fields (like gh)')
+    .addOption(new Option('--json-fields <LIST>', 'the fields --json keeps (what `--json a,b` becomes)').hideHelp())
     .option('--verbose', 'show stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -44,18 +48,33 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that stops early (`nightshift status | head -2`) closes the pipe: that is the
+ * reader's choice, not an error, so the command ends quietly with 0 like other Unix tools.
+ */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return outputClosed();
+      throw err;
+    });
+  }
+}
+
 /** Exit codes: 0 success, 1 user or runtime error (one line on stderr), 2 bad usage. */
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   const program = buildProgram();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+    await program.parseAsync(splitJsonFieldsArgv(argv, (token) => commands.has(token) || isTaskId(token)), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
       process.exit(2);
     }
-    const e = err as Error & { exitCode?: number };
-    process.stderr.write(`nightshift: ${e.message}\n`);
+    const e = err as Error & { exitCode?: number; type?: string };
+    process.stderr.write(`nightshift: ${e.message}${e.type === 'TemporalUnreachable' ? UNREACHABLE_HINT : ''}\n`);
     if (program.opts<GlobalOptions>().verbose && e.stack) process.stderr.write(e.stack + '\n');
     process.exit(typeof e.exitCode === 'number' ? e.exitCode : 1);
   }

@@ -27,3 +27,23 @@ export function groupMembers(pgid: number): number[] {
   }
   return out;
 }
+
+/**
+ * Live processes whose environment holds `NAME=value`: everything a test started inherits
+ * the marker, whoever its parent is now (an orphan re-parented to PID 1 included).
+ */
+export function processesWithEnv(name: string, value: string): { pid: number; cmd: string }[] {
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  const needle = `\0${name}=${value}\0`;
+  const out: { pid: number; cmd: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (!`\0${readFileSync(`/proc/${entry}/environ`, 'utf8')}`.includes(needle) || !isAlive(Number(entry))) continue;
+      out.push({ pid: Number(entry), cmd: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}

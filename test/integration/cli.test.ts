@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeProject, waitFor } from '../helpers/project';
-import { runCli, spawnCli } from '../helpers/cli';
+import { NIGHTSHIFT_BIN, runCli, spawnCli } from '../helpers/cli';
 import { startTestWorker, testAddress, testConfig, type TestWorker } from '../helpers/temporal';
 
 const UNREACHABLE = '127.0.0.1:1';
@@ -33,11 +34,52 @@ describe('nightshift CLI: usage and errors', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  test('when status cannot reach Temporal, then it prints one clear line and exits 1', async () => {
+  test('when status cannot reach Temporal, then it prints one clear line that names the way out and exits 1', async () => {
     const project = makeProject(['x']);
     const r = await runCli(['status', '--project', project.root], { TEMPORAL_ADDRESS: UNREACHABLE });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`nightshift: Temporal not reachable at ${UNREACHABLE}`);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`nightshift: Temporal not reachable at ${UNREACHABLE} `)).toBe(true);
+    for (const way of ['`nightshift up`', '`nightshift server`', 'TEMPORAL_ADDRESS']) expect(lines[0]).toContain(way);
+  });
+
+  test('when --project names a folder that does not exist, then the command exits 1 with one line', async () => {
+    const missing = path.join(makeProject([]).root, 'no-such-folder');
+    for (const args of [['status'], ['tasks'], ['up']]) {
+      const r = await runCli([...args, '--project', missing], { TEMPORAL_ADDRESS: UNREACHABLE });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`nightshift: project directory not found: ${missing}\n`);
+    }
+  });
+
+  test('when the reader closes the output pipe early (| head), then the command ends quietly with 0', async () => {
+    const project = makeProject(Array.from({ length: 6000 }, (_, i) => `Item number ${i + 1} with enough text to fill the pipe`));
+    const child = spawn(process.execPath, [NIGHTSHIFT_BIN, 'backlog', '--project', project.root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
+    child.stdout.destroy(); // what `head -2` does after its two lines
+    const code = await new Promise((resolve) => child.once('close', (c) => resolve(c)));
+    expect(first).toContain('Item number 1 ');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  test('when --json names fields, then only those are printed; an unknown one is a usage error that lists the known ones', async () => {
+    const project = makeProject(['One item']);
+    const all = await runCli(['backlog', '--json', '--project', project.root]);
+    expect(Object.keys(JSON.parse(all.stdout)).sort()).toEqual(['items', 'warnings']);
+    const some = await runCli(['backlog', '--json', 'items', '--project', project.root]);
+    expect(some.code).toBe(0);
+    expect(Object.keys(JSON.parse(some.stdout))).toEqual(['items']);
+    const before = await runCli(['--json=warnings', 'backlog', '--project', project.root]);
+    expect(JSON.parse(before.stdout)).toEqual({ warnings: [] });
+    const bad = await runCli(['backlog', '--json', 'items,nope', '--project', project.root]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('nightshift: unknown JSON field: nope (available: items, warnings)\n');
+    // a command name after --json is the command, not a field
+    expect(JSON.parse((await runCli(['--json', 'backlog', '--project', project.root])).stdout).items).toHaveLength(1);
   });
 
   test('when no agent is configured, then start fails with the contract message', async () => {
@@ -118,6 +160,19 @@ describe('nightshift CLI against a running pipeline', () => {
     const s = JSON.parse(status.stdout);
     expect(s.pipeline).toMatchObject({ state: 'completed', items_by_state: { passed: 2 } });
     expect((await cli('status')).stdout).toMatch(/✓ passed\s+CLI item one/);
+    const picked = JSON.parse((await cli('status', '--json', 'pipeline.state,pipeline.items_by_state.passed,attention')).stdout);
+    expect(picked).toEqual({ pipeline: { state: 'completed', items_by_state: { passed: 2 } }, attention: s.attention });
+    expect(JSON.parse((await cli('tasks', '--json', 'total')).stdout)).toEqual({ total: 9 });
+
+    // A folder without a pipeline (the clone while the demo runs elsewhere): the ones the server has, and how to pick one.
+    const elsewhere = makeProject([]);
+    const none = await runCli(['status', '--project', elsewhere.root], env);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/^No pipeline for .*: not_started\)\./);
+    expect(none.stdout).toMatch(new RegExp(`\\n  ${project.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +${s.pipeline.workflow_id} +completed\\n`));
+    expect(none.stdout).toContain('Pick one with: nightshift status --project DIR');
+    const noneJson = JSON.parse((await runCli(['status', '--json', '--project', elsewhere.root], env)).stdout);
+    expect(noneJson.other_pipelines).toContainEqual(expect.objectContaining({ workflow_id: s.pipeline.workflow_id, project: project.root, state: 'completed' }));
 
     const metrics = JSON.parse((await cli('metrics', '--json')).stdout);
     expect(metrics.success_rate).toEqual({ completed: 8, failed: 1, total: 9, rate: 0.89 });
@@ -160,6 +215,9 @@ describe('nightshift CLI against a running pipeline', () => {
     const again = await run('start');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already running (attached)');
+    // doctor reports the agent the running pipeline uses, though this environment names none
+    const doctor = await runCli(['doctor', '--project', other.root], { ...e, PIPELINE_AGENT_COMMAND: '', PIPELINE_AGENT: '' });
+    expect(doctor.stdout).toMatch(new RegExp(`ok {3}agent +command: ${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(the running pipeline nightshift-`));
     expect((await run('pause')).code).toBe(0);
     const paused = JSON.parse((await run('status', '--json')).stdout);
     expect(paused.pipeline.paused).toBe(true);

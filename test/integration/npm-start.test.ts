@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/global-setup';
-import { groupMembers } from '../helpers/processes';
-import { waitFor } from '../helpers/project';
+import { NIGHTSHIFT_BIN } from '../helpers/cli';
+import { groupMembers, processesWithEnv } from '../helpers/processes';
+import { git, waitFor } from '../helpers/project';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -23,6 +25,7 @@ describe('npm start (the demo pipeline on the embedded server)', () => {
   test('when started, then it prints the URLs and the demo path, an item passes, the API answers, and Ctrl-C stops every process', async () => {
     const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
     const demoDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-npm-start-')), 'demo');
+    const tracked = git(ROOT, 'status', '--porcelain', '--untracked-files=no');
     const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
       detached: true, // its own process group, like a terminal job: Ctrl-C goes to the whole group
@@ -63,6 +66,7 @@ describe('npm start (the demo pipeline on the embedded server)', () => {
       await waitFor(() => groupMembers(child.pid!).length === 0, 20_000, 'every process of the group to exit');
       expect(await portOpen(temporalPort)).toBe(false);
       expect(await portOpen(apiPort)).toBe(false);
+      expect(git(ROOT, 'status', '--porcelain', '--untracked-files=no')).toBe(tracked); // npm start modified no tracked file
     } finally {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -70,5 +74,81 @@ describe('npm start (the demo pipeline on the embedded server)', () => {
         // already gone
       }
     }
+  });
+});
+
+/** Free ports and a marker every process started under it inherits (found in /proc even as an orphan). */
+async function stage() {
+  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  const mark = randomUUID();
+  const env = {
+    ...process.env,
+    NIGHTSHIFT_TEST_PROCESS_MARK: mark,
+    PORT: String(ports.api),
+    NIGHTSHIFT_TEMPORAL_PORT: String(ports.temporal),
+    NIGHTSHIFT_TEMPORAL_UI_PORT: String(ports.ui),
+    NIGHTSHIFT_DEMO_DIR: path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-npm-signal-')), 'demo'),
+    NIGHTSHIFT_SKIP_BROWSER_INSTALL: '1',
+    TEMPORAL_ADDRESS: '',
+    PIPELINE_AGENT: '',
+    PIPELINE_AGENT_COMMAND: '',
+  };
+  const left = () => processesWithEnv('NIGHTSHIFT_TEST_PROCESS_MARK', mark);
+  return { ports, env, left };
+}
+
+/** Signals only the top process (not its group: an IDE's stop button, a supervisor, `timeout`) and waits until nothing it started is left. */
+async function signalTopAndExpectAllGone(command: string, args: string[], signal: NodeJS.Signals): Promise<void> {
+  const { ports, env, left } = await stage();
+  const top = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  top.stdout!.on('data', (d) => (out += d));
+  top.stderr!.on('data', (d) => (out += d));
+  try {
+    await waitFor(() => out.includes('Press Ctrl-C to stop.'), 120_000, `${command} ${args.join(' ')} to come up; output so far:\n${out}`);
+    // The server, the worker, the API and the top process itself, at least.
+    expect(left().length).toBeGreaterThanOrEqual(4);
+    process.kill(top.pid!, signal);
+    await waitFor(() => left().length === 0, 10_000, `every process to stop after ${signal}; left: ${JSON.stringify(left(), null, 1)}\noutput:\n${out.slice(-1500)}`);
+    for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+    expect(out).toContain('Stopped.');
+  } finally {
+    for (const p of left()) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+describe('npm start and nightshift up stop when only their top process is signalled', () => {
+  // npm forwards SIGTERM and SIGINT to its child; SIGHUP it does not (up notices npm is gone).
+  test.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as NodeJS.Signals[])('when only the npm process gets %s, then everything npm start started stops and the ports are free', async (signal) => {
+    await signalTopAndExpectAllGone('npm', ['start', '--silent'], signal);
+  });
+
+  test('when nightshift up cannot start the pipeline (no agent configured), then it exits 1 and leaves nothing running', async () => {
+    const { ports, env, left } = await stage();
+    const project = mkdtempSync(path.join(os.tmpdir(), 'nightshift-up-noagent-'));
+    git(project, 'init', '-q');
+    const up = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--project', project], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    up.stdout!.on('data', (d) => (out += d));
+    up.stderr!.on('data', (d) => (out += d));
+    try {
+      const code = await new Promise((resolve) => up.once('exit', (c) => resolve(c)));
+      expect(out).toContain('nightshift: no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND');
+      expect(code).toBe(1);
+      await waitFor(() => left().length === 0, 10_000, `nothing left after the failed start; left: ${JSON.stringify(left(), null, 1)}`);
+      for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+    } finally {
+      for (const p of left()) process.kill(p.pid, 'SIGKILL');
+    }
+  });
+
+  test('when nightshift up gets SIGHUP (its terminal closed), then it stops everything it started', async () => {
+    await signalTopAndExpectAllGone(process.execPath, [NIGHTSHIFT_BIN, 'up', '--demo'], 'SIGHUP');
   });
 });

@@ -133,13 +133,24 @@ describe('docker-compose.yml', () => {
 
   test('when the defaults are substituted, then the images are pinned to the documented versions', () => {
     expect(services.postgresql.image).toBe('postgres:16');
-    expect(services['temporal-admin-tools'].image).toBe('temporalio/admin-tools:1.30.1');
-    expect(services['temporal-create-namespace'].image).toBe('temporalio/admin-tools:1.30.1');
-    expect(services.temporal.image).toBe('temporalio/server:1.30.1');
-    expect(services['temporal-ui'].image).toBe('temporalio/ui:2.34.0');
+    expect(services['temporal-admin-tools'].image).toBe('temporalio/admin-tools:1.32.0');
+    expect(services['temporal-create-namespace'].image).toBe('temporalio/admin-tools:1.32.0');
+    expect(services.temporal.image).toBe('temporalio/server:1.32.0');
+    expect(services['temporal-ui'].image).toBe('temporalio/ui:2.54.1');
     for (const name of SERVICES.filter((s) => !services[s].build)) {
       expect(String(services[name].image)).toMatch(/^[^:]+:[0-9][^:]*$/); // a version tag, never `latest` or none
     }
+  });
+
+  test('when the embedded dev server reports its versions, then compose runs the same Temporal server and UI (same minor version)', () => {
+    // The Temporal CLI the suite runs on (the global setup resolved it); it embeds a server and a UI.
+    const cli = process.env.NIGHTSHIFT_TEST_TEMPORAL_CLI!;
+    const reported = spawnSync(cli, ['--version'], { encoding: 'utf8' }).stdout; // temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)
+    const m = /Server (\d+\.\d+)\.\d+, UI (\d+\.\d+)\.\d+/.exec(reported);
+    expect(m).not.toBeNull();
+    const minor = (image: string) => /:(\d+\.\d+)\./.exec(image)?.[1];
+    const why = `docker-compose.yml and docs/DEPLOY.md pin the versions of the embedded dev server (${reported.trim()}): update them together`;
+    expect({ server: minor(services.temporal.image), tools: minor(services['temporal-admin-tools'].image), ui: minor(services['temporal-ui'].image), why }).toEqual({ server: m![1], tools: m![1], ui: m![2], why });
   });
 
   test('when ports are published, then 7233 is Temporal, 8233 the Web UI, 8000 the API and 9464 the worker metrics, bound to 127.0.0.1 by default', () => {
@@ -366,13 +377,13 @@ describe('Dockerfile', () => {
   test('when the build stage runs, then it installs all dependencies and compiles with tsc', () => {
     const build = stages[0].lines.join('\n');
     expect(build).toMatch(/^COPY package\.json package-lock\.json/m);
-    expect(build).toMatch(/^RUN npm (ci|install)\b(?!.*--omit=dev)/m);
+    expect(build).toMatch(/^RUN npm ci\b(?!.*--omit=dev)/m); // exactly the lock file
     expect(build).toMatch(/^RUN npx tsc -p tsconfig\.json/m);
   });
 
   test('when the runtime stage is assembled, then it has production dependencies only, lib/ from the build stage, and bin/', () => {
     const runtime = final.lines.join('\n');
-    expect(runtime).toMatch(/^RUN npm (ci|install) --omit=dev/m);
+    expect(runtime).toMatch(/^RUN npm ci --omit=dev/m);
     expect(runtime).toMatch(/^COPY --from=build \/app\/lib \.\/lib$/m);
     expect(runtime).toMatch(/^COPY bin \.\/bin$/m);
     expect(runtime).toMatch(/^WORKDIR \/app$/m);

@@ -2,19 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { agentChecks, probeAgent } from '../../agents/doctor';
-import { resolveAgentSettings } from '../../agents/presets';
-import { agentEnvironment } from '../../config';
 import { loadBacklog } from '../../backlog/load';
 import { findOnPath, resolveTemporalCli, TEMPORAL_CLI_HELP } from '../../temporal/cli-path';
 import { createTemporalClient, temporalReachable } from '../../temporal/connection';
-import { CliError, cliContext, print, printJson, type CliContext, type GlobalOptions } from '../context';
+import { checkAgent } from '../doctor/agent';
+import type { Check } from '../doctor/check';
+import { CliError, cliContext, UNREACHABLE_HINT, print, printJson, type CliContext, type GlobalOptions } from '../context';
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+export type { Check };
 
 function version(bin: string, args: string[]): string {
   const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 10_000 });
@@ -29,20 +24,16 @@ export async function runChecks(ctx: CliContext, probe = false): Promise<Check[]
 
   const t = createTemporalClient(c);
   const reachable = await temporalReachable(t, 2000);
-  await t.close().catch(() => undefined);
-  checks.push({ name: 'temporal-server', ok: reachable, detail: reachable ? `reachable at ${t.address}` : `Temporal not reachable at ${t.address} (start it with \`nightshift server\` or \`nightshift up\`)` });
+  checks.push({ name: 'temporal-server', ok: reachable, detail: reachable ? `reachable at ${t.address}` : `Temporal not reachable at ${t.address}${UNREACHABLE_HINT}` });
 
   const git = findOnPath('git', c.PATH);
   const workTree = git ? spawnSync(git, ['rev-parse', '--is-inside-work-tree'], { cwd: ctx.paths.projectRoot, encoding: 'utf8' }).stdout.trim() === 'true' : false;
   checks.push({ name: 'git', ok: !!git && workTree, detail: !git ? 'git not found on PATH' : workTree ? `${version(git, ['--version'])}; ${ctx.paths.projectRoot} is a work tree` : `${ctx.paths.projectRoot} is not a git work tree` });
 
   try {
-    const agent = resolveAgentSettings(c);
-    const found = agentChecks(agent, agentEnvironment());
-    checks.push(...found);
-    if (probe && found.every((ch) => ch.ok)) checks.push(await probeAgent(agent, agentEnvironment()));
-  } catch (err) {
-    checks.push({ name: 'agent', ok: false, detail: (err as Error).message });
+    checks.push(...(await checkAgent(c, ctx.paths, reachable ? t : null, probe)));
+  } finally {
+    await t.close().catch(() => undefined);
   }
 
   const backlog = await loadBacklog({ projectRoot: ctx.paths.projectRoot, productBacklog: c.PIPELINE_BACKLOG, metaBacklog: c.PIPELINE_META_BACKLOG, metaRatio: c.PIPELINE_META_RATIO });

@@ -9,13 +9,14 @@ import { createTemporalClient, waitForTemporal } from '../../temporal/connection
 import { ensureStateDir } from '../../pipeline/state-dir';
 import { CliError, cliContext, print, type GlobalOptions } from '../context';
 import { nonNegativeInt } from '../parse';
-import { onShutdownSignal } from '../signals';
+import { exitWithParentOption, onShutdownSignal } from '../signals';
 
 export function registerServices(program: Command, globals: () => GlobalOptions): void {
   program
     .command('server')
     .description('the embedded Temporal dev server alone (SQLite persistence in the state dir, Web UI)')
-    .action(async () => {
+    .addOption(exitWithParentOption())
+    .action(async (opts: { exitWithParent?: boolean }) => {
       const ctx = cliContext(globals());
       const cli = resolveTemporalCli(ctx.config.TEMPORAL_CLI_PATH, ctx.config.PATH);
       if (!cli) throw new CliError(TEMPORAL_CLI_HELP);
@@ -31,14 +32,15 @@ export function registerServices(program: Command, globals: () => GlobalOptions)
       await waitForTemporal(t, 30).finally(() => t.close());
       print(`Temporal dev server: ${server.address}`);
       print(`Web UI: ${server.uiUrl}`);
-      onShutdownSignal(() => server.stop());
+      onShutdownSignal(() => server.stop(), opts);
       await new Promise<void>((resolve) => server.process.once('exit', () => resolve()));
     });
 
   program
     .command('worker')
     .description('a worker on the task queue; retries reaching Temporal, then exits 1')
-    .action(async () => {
+    .addOption(exitWithParentOption())
+    .action(async (opts: { exitWithParent?: boolean }) => {
       const ctx = cliContext(globals());
       const logger = createLogger('worker', ctx.config.NIGHTSHIFT_LOG_LEVEL);
       const t = createTemporalClient(ctx.config);
@@ -50,7 +52,7 @@ export function registerServices(program: Command, globals: () => GlobalOptions)
       await installRuntime(logger, 'WARN', { host: ctx.config.NIGHTSHIFT_API_HOST, port: ctx.config.NIGHTSHIFT_WORKER_METRICS_PORT });
       const handle = await createNightshiftWorker({ config: ctx.config });
       logger.info('worker started', { address: t.address, namespace: ctx.config.TEMPORAL_NAMESPACE, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE });
-      onShutdownSignal(async () => handle.shutdown());
+      onShutdownSignal(async () => handle.shutdown(), opts);
       await handle.run();
       logger.info('worker stopped');
     });
@@ -60,12 +62,13 @@ export function registerServices(program: Command, globals: () => GlobalOptions)
     .description('the REST API (default 127.0.0.1:8000)')
     .option('--port <N>', 'port (env PORT)', nonNegativeInt)
     .option('--host <H>', 'bind address (env NIGHTSHIFT_API_HOST)')
-    .action(async (opts: { port?: number; host?: string }) => {
+    .addOption(exitWithParentOption())
+    .action(async (opts: { port?: number; host?: string; exitWithParent?: boolean }) => {
       const ctx = cliContext(globals());
       const logger = createLogger('api', ctx.config.NIGHTSHIFT_LOG_LEVEL);
       const api = await startApiServer({ config: ctx.config, paths: ctx.paths, logger, host: opts.host ?? ctx.config.NIGHTSHIFT_API_HOST, port: opts.port ?? ctx.config.PORT });
       print(`API: ${api.url}`);
-      onShutdownSignal(() => api.close());
+      onShutdownSignal(() => api.close(), opts);
       await api.closed;
     });
 }

@@ -4,7 +4,8 @@ import { getPipelineStatus, statusDeps, type PipelineStatusResponse } from '../.
 import { MetricsStore } from '../../metrics/store';
 import { attentionLine } from '../../monitor/attention';
 import { TaskIndex } from '../../tasks/store';
-import { cliContext, connectedClient, print, printJson, type GlobalOptions } from '../context';
+import { listPipelines, type PipelineListing } from '../pipelines';
+import { cliContext, connectedClient, print, printJson, printJsonLine, type GlobalOptions } from '../context';
 
 const MARK: Record<string, string> = { passed: '✓', failed: '✗', running: '▶', pending: '·' };
 
@@ -41,6 +42,16 @@ export function formatStatus(r: PipelineStatusResponse): string[] {
   return lines;
 }
 
+export function formatNoPipeline(projectRoot: string, workflowId: string, address: string, pipelines: PipelineListing[]): string[] {
+  const lines = [`No pipeline for ${terminalSafe(projectRoot)} (${workflowId}: not_started).`];
+  if (!pipelines.length) return [...lines, `The server at ${address} has no nightshift pipeline. Start one with: nightshift start --project DIR (or nightshift up)`];
+  lines.push(`Pipelines on ${address}:`);
+  const width = Math.max(...pipelines.map((p) => (p.project ?? '?').length));
+  for (const p of pipelines) lines.push(`  ${terminalSafe(p.project ?? '?').padEnd(width)}  ${p.workflow_id}  ${p.state}`);
+  lines.push('Pick one with: nightshift status --project DIR');
+  return lines;
+}
+
 function positiveSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0.1 || n > 3600) throw new InvalidArgumentError('must be a number of seconds between 0.1 and 3600');
@@ -65,7 +76,7 @@ async function watchStatus(read: () => Promise<PipelineStatusResponse>, o: { jso
       try {
         const status = await read();
         if (o.json) {
-          process.stdout.write(JSON.stringify({ at: at.toISOString(), ...status }) + '\n');
+          printJsonLine({ at: at.toISOString(), ...status });
           frame = [];
         } else {
           frame = formatWatchFrame(status, at, process.stdout.columns || 100);
@@ -105,6 +116,13 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
       if (opts.watch) return watchStatus(() => getPipelineStatus(deps), { json: ctx.json, intervalMs: opts.interval * 1000, close: () => t.close() });
       try {
         const status = await getPipelineStatus(deps);
+        if (status.pipeline.state === 'not_started') {
+          // Most often the wrong folder (`npm start`'s demo runs in its own temp dir): say which pipelines there are.
+          const pipelines = await listPipelines(t);
+          if (ctx.json) return printJson({ ...status, other_pipelines: pipelines });
+          for (const line of formatNoPipeline(ctx.paths.projectRoot, status.pipeline.workflow_id, t.address, pipelines)) print(line);
+          return;
+        }
         if (ctx.json) return printJson(status);
         if (opts.attention) {
           print(attentionLine(status.attention));

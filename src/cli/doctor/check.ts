@@ -1,0 +1,6 @@
+/** One line of `nightshift doctor`. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
