@@ -267,6 +267,16 @@ describe('itemWorkflow', () => {
     expect(sc.tasks[2].direction).toContain('agent binary vanished');
   });
 
+  test('when the agent run fails in a way no retry can change (fatal), then the item fails at once with the reason, without fix iterations', async () => {
+    const sc = scenario((task, n) =>
+      task.task_type === 'impl' ? { ...agentResult('[Pipeline] Agent could not be started: claude: command not found', { status: 'failed', exitCode: null }), fatal: 'Agent could not be started: claude: command not found' } : allPass(task, n),
+    );
+    const result = await runItem(sc, { maxIterations: 5 });
+    expect(result).toMatchObject({ outcome: 'failed', iteration: 1, tasksRun: 2, reason: 'Agent could not be started: claude: command not found' });
+    expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1']);
+    expect(sc.finished.map((f) => f.task.status)).toEqual(['completed', 'failed']);
+  });
+
   test('when the commit step fails for good, then each task stays completed with the failure in push_error and the item goes on', async () => {
     const sc = scenario(allPass);
     sc.commitFails = true;
