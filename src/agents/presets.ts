@@ -24,19 +24,13 @@ export interface AgentPreset {
 }
 
 /**
- * Claude Code's tools for unattended work: `acceptEdits` lets it write files in the project directory (and
- * run file-writing shell commands there); beyond that only reading, searching and the usual test and git
- * inspection commands. `--dangerously-skip-permissions` is refused as root, and grants far more.
+ * Claude Code's rights for unattended work: `acceptEdits` lets it read and write files in its working
+ * directory (the project, or the item's worktree) and nowhere else; this list adds only the usual test and
+ * git inspection commands. Naming `Write` or `Read` here would allow them on any path. Both
+ * `--dangerously-skip-permissions` (refused as root) and `bypassPermissions` grant far more.
  * PIPELINE_AGENT_ALLOWED_TOOLS replaces this list.
  */
 export const CLAUDE_ALLOWED_TOOLS = [
-  'Read',
-  'Edit',
-  'MultiEdit',
-  'Write',
-  'Glob',
-  'Grep',
-  'LS',
   'TodoWrite',
   'Bash(git status:*)',
   'Bash(git diff:*)',

@@ -1,5 +1,8 @@
 import { agentCliEnv, describeWithCli } from '../helpers/agent-clis';
-import { downUrl, startAnthropicServer, type ScriptedServer } from '../helpers/model-servers/anthropic';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { downUrl, finalText, startAnthropicServer, toolResults, writeFile, type ScriptedServer } from '../helpers/model-servers/anthropic';
 import { runPresetTask } from './activity-harness';
 import { withCliOnPath } from './pipeline-harness';
 
@@ -49,5 +52,16 @@ describeWithCli('claude', 'Claude Code outcomes (the real CLI, scripted failures
     const { result } = await runPresetTask('claude', envFor(srv.url), { timeoutSeconds: 6 });
     expect(result).toMatchObject({ status: 'failed', timedOut: true, exitCode: -9 });
     expect(result.output).toContain('[Timeout 6s]');
+  });
+
+  test('when the model writes outside the task\'s work tree (another item\'s worktree), then the preset refuses it and the task fails', async () => {
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'nightshift-other-worktree-'));
+    const target = path.join(elsewhere, 'stolen.txt');
+    srv = await startAnthropicServer({ turns: [writeFile(target, 'not yours\n'), finalText('Wrote the file as asked.')] });
+    const { result } = await runPresetTask('claude', envFor(srv.url), { timeoutSeconds: 90 });
+    expect(existsSync(target)).toBe(false);
+    expect(result.status).toBe('failed');
+    expect(result.output).toContain(`tool call(s) were refused, so the agent could not act: Write: {"file_path":"${target}"`);
+    expect(toolResults(srv.mainRequests()[1]).map((r) => r.is_error)).toEqual([true]);
   });
 });

@@ -24,7 +24,10 @@ describe('resolveAgentSettings', () => {
     expect(flag('--permission-mode')).toBe('acceptEdits');
     expect(flag('--output-format')).toBe('stream-json');
     expect(s.argvTemplate).toContain('--verbose');
-    expect(flag('--allowedTools').split(',')).toEqual(expect.arrayContaining(['Read', 'Edit', 'Write', 'Bash(npm test:*)']));
+    expect(flag('--allowedTools').split(',')).toEqual(expect.arrayContaining(['Bash(git diff:*)', 'Bash(npm test:*)']));
+    // a bare file tool here would allow it on any path: acceptEdits keeps them to the working directory
+    expect(flag('--allowedTools').split(',')).not.toEqual(expect.arrayContaining(['Write']));
+    expect(flag('--allowedTools').split(',').filter((t) => /^(Read|Edit|MultiEdit|Write|Glob|Grep|LS)$/.test(t))).toEqual([]);
     expect(s.argvTemplate.join(' ')).not.toMatch(/dangerously|bypassPermissions/);
     expect(s.output).toBe('claude-stream-json');
     expect(s.credentialEnv).toContain('ANTHROPIC_API_KEY');
