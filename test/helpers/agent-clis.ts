@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,6 +112,8 @@ export function agentCliEnv(name: AgentCliName, opts: AgentCliEnvOptions): Agent
     GIT_COMMITTER_NAME: 'test',
     GIT_COMMITTER_EMAIL: 'test@example.invalid',
   };
+  // Git identity for the CLI's own git calls (aider warns without one, commits need one).
+  writeFileSync(path.join(home, '.gitconfig'), '[user]\n\tname = test\n\temail = test@example.invalid\n');
   const out: AgentCliEnv = { env: base, home };
   if (name === 'claude') {
     Object.assign(base, {
@@ -128,6 +131,12 @@ export function agentCliEnv(name: AgentCliName, opts: AgentCliEnvOptions): Agent
     Object.assign(base, { CODEX_HOME: codexHome, OPENAI_API_KEY: opts.apiKey ?? 'sk-scripted-test-key' });
     out.codexHome = codexHome;
   } else {
+    // aider fetches litellm's price list from GitHub unless its cache file is fresh and not
+    // empty; with a placeholder entry it falls back to litellm's bundled copy
+    // (LITELLM_LOCAL_MODEL_COST_MAP) without a request.
+    const caches = path.join(home, '.aider', 'caches');
+    mkdirSync(caches, { recursive: true });
+    writeFileSync(path.join(caches, 'model_prices_and_context_window.json'), '{"nightshift-placeholder": {}}');
     Object.assign(base, {
       OPENAI_API_BASE: `${opts.baseUrl}/v1`,
       OPENAI_API_KEY: opts.apiKey ?? 'sk-scripted-test-key',
@@ -160,4 +169,81 @@ export function codexConfigToml(opts: Pick<AgentCliEnvOptions, 'baseUrl' | 'code
   if (r.stream !== undefined) lines.push(`stream_max_retries = ${r.stream}`);
   if (r.streamIdleTimeoutMs !== undefined) lines.push(`stream_idle_timeout_ms = ${r.streamIdleTimeoutMs}`);
   return `${lines.join('\n')}\n`;
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when runAgentCli killed it at `killAfterMs` (it had not exited on its own). */
+  killedByTest: boolean;
+}
+
+/**
+ * Runs the CLI as argv (no shell) in its own process group and waits for it to exit; after
+ * `killAfterMs` it kills the whole group (Codex's npm wrapper leaves its native binary running
+ * when only the wrapper is killed).
+ */
+export function runAgentCli(cliPath: string, args: string[], opts: { cwd: string; env: Record<string, string>; killAfterMs?: number; stdin?: string }): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cliPath, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let killedByTest = false;
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
+    const killGroup = (): void => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      killedByTest = true;
+      killGroup();
+    }, opts.killAfterMs ?? 60_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      killGroup(); // helpers it left behind (the CLI has exited: nothing of its own is lost)
+      resolve({ code, signal, stdout, stderr, killedByTest });
+    });
+  });
+}
+
+/** A git repository in a temp dir with these files committed (the CLIs work in a work tree). */
+export function tempRepo(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-agent-repo-'));
+  const git = (...args: string[]): void => {
+    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd: dir, stdio: 'ignore' });
+  };
+  git('init', '-q', '-b', 'main');
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), content);
+  }
+  git('add', '-A');
+  git('commit', '-q', '--allow-empty', '-m', 'init');
+  return dir;
+}
+
+/** The JSON lines of a CLI's stdout (non-JSON lines are skipped). */
+export function jsonLines(stdout: string): any[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
 }
