@@ -155,7 +155,7 @@ export function startResponsesServer(opts: ServerOptions): Promise<ScriptedServe
   return startScriptedServer(responsesProvider, opts);
 }
 
-/** The function_call_output / custom_tool_call_output items Codex sent back (tool results). */
+/** The function_call_output / custom_tool_call_output items in a request, oldest first (Codex resends the history: the newest is last). */
 export function toolOutputs(req: RecordedRequest): { call_id: string; output: string }[] {
   const input: any[] = Array.isArray(req.body?.input) ? req.body.input : [];
   return input
