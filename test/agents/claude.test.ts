@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentCliEnv, describeWithCli, jsonLines, runAgentCli, tempRepo } from '../helpers/agent-clis';
+import { afterCount, agentCliEnv, describeWithCli, jsonLines, runAgentCli, tempRepo } from '../helpers/agent-clis';
 import { type FailureKind, bash, downUrl, editFile, finalText, readFile, startAnthropicServer, toolResults, writeFile } from '../helpers/model-servers/anthropic';
 
 /**
@@ -12,8 +12,8 @@ import { type FailureKind, bash, downUrl, editFile, finalText, readFile, startAn
 const PROMPT = 'create hello.txt';
 
 describeWithCli('claude', 'Claude Code CLI against the scripted Anthropic server', (cli) => {
-  const run = (baseUrl: string, cwd: string, args: string[], opts: { extra?: Record<string, string>; killAfterMs?: number } = {}) =>
-    runAgentCli(cli, ['-p', PROMPT, '--model', 'sonnet', ...args], { cwd, env: agentCliEnv('claude', { baseUrl, extra: opts.extra }).env, killAfterMs: opts.killAfterMs ?? 60_000 });
+  const run = (baseUrl: string, cwd: string, args: string[], opts: { extra?: Record<string, string>; killAfterMs?: number; killWhen?: () => boolean } = {}) =>
+    runAgentCli(cli, ['-p', PROMPT, '--model', 'sonnet', ...args], { cwd, env: agentCliEnv('claude', { baseUrl, extra: opts.extra }).env, killAfterMs: opts.killAfterMs ?? 60_000, killWhen: opts.killWhen });
 
   test('acceptEdits: the scripted Write creates the file; the JSON result reports success and the server usage', async () => {
     const srv = await startAnthropicServer({ turns: [writeFile('hello.txt', 'hi\n'), finalText('Done.\nVERDICT: pass')] });
@@ -146,10 +146,13 @@ describeWithCli('claude', 'Claude Code CLI against the scripted Anthropic server
     expect(JSON.parse(r.stdout)).toMatchObject({ is_error: true, api_error_status: null, result: 'API Error: Unable to connect to API (ConnectionRefused)' });
   });
 
-  test('a hanging provider: the CLI waits (killed by the test, nothing printed); API_TIMEOUT_MS ends it with "Request timed out"', async () => {
+  test('a hanging provider: the CLI still waits 3 s after its request (killed by the test, nothing printed); API_TIMEOUT_MS ends it with "Request timed out"', async () => {
     const srv = await startAnthropicServer({ failure: 'hang', turns: [] });
     try {
-      const hung = await run(srv.url, tempRepo(), ['--output-format', 'json'], { extra: { CLAUDE_CODE_MAX_RETRIES: '0' }, killAfterMs: 4000 });
+      const hung = await run(srv.url, tempRepo(), ['--output-format', 'json'], {
+        extra: { CLAUDE_CODE_MAX_RETRIES: '0' },
+        killWhen: afterCount(() => srv.mainRequests().length, 1, 3000),
+      });
       expect(hung.killedByTest).toBe(true);
       expect(hung.stdout).toBe('');
       expect(srv.mainRequests().length).toBeGreaterThanOrEqual(1);

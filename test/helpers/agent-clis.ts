@@ -182,10 +182,14 @@ export interface CliRun {
 
 /**
  * Runs the CLI as argv (no shell) in its own process group and waits for it to exit; after
- * `killAfterMs` it kills the whole group (Codex's npm wrapper leaves its native binary running
- * when only the wrapper is killed).
+ * `killAfterMs`, or once `killWhen` returns true (polled), it kills the whole group (Codex's npm
+ * wrapper leaves its native binary running when only the wrapper is killed).
  */
-export function runAgentCli(cliPath: string, args: string[], opts: { cwd: string; env: Record<string, string>; killAfterMs?: number; stdin?: string }): Promise<CliRun> {
+export function runAgentCli(
+  cliPath: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; killAfterMs?: number; killWhen?: (seen: { stdout: string; stderr: string }) => boolean; stdin?: string },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(cliPath, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
@@ -205,12 +209,21 @@ export function runAgentCli(cliPath: string, args: string[], opts: { cwd: string
       killedByTest = true;
       killGroup();
     }, opts.killAfterMs ?? 60_000);
+    const poll = opts.killWhen
+      ? setInterval(() => {
+          if (!opts.killWhen!({ stdout, stderr })) return;
+          killedByTest = true;
+          killGroup();
+        }, 200)
+      : undefined;
     child.once('error', (err) => {
       clearTimeout(timer);
+      clearInterval(poll);
       reject(err);
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       killGroup(); // helpers it left behind (the CLI has exited: nothing of its own is lost)
       resolve({ code, signal, stdout, stderr, killedByTest });
     });
@@ -246,4 +259,13 @@ export function jsonLines(stdout: string): any[] {
         return [];
       }
     });
+}
+
+/** A killWhen condition: true `ms` after `count()` first reached `n` (e.g. the server's requests). */
+export function afterCount(count: () => number, n: number, ms: number): () => boolean {
+  let reachedAt: number | null = null;
+  return () => {
+    if (reachedAt === null && count() >= n) reachedAt = Date.now();
+    return reachedAt !== null && Date.now() - reachedAt >= ms;
+  };
 }
