@@ -155,8 +155,11 @@ function versionCheck(bin, version) {
   return { ok: true, path: bin, version };
 }
 
+/** The informative lines of a failed install's stderr: its first error lines, else its last lines. */
 function lastLines(text, n = 3) {
-  return (text || '').trim().split('\n').filter((l) => !/^WARNING: Location /.test(l)).slice(-n).join(' | ') || 'no message';
+  const lines = (text || '').split('\n').map((l) => l.trim()).filter((l) => l && !/^WARNING: Location /.test(l) && !/^npm error$/.test(l));
+  const errors = lines.filter((l) => /error/i.test(l));
+  return (errors.length ? errors.slice(0, n) : lines.slice(-n)).join(' | ') || 'no message';
 }
 
 function installNpmAgents(pins) {
