@@ -164,4 +164,18 @@ describeWithCli('claude', 'Claude Code CLI against the scripted Anthropic server
       await srv.close();
     }
   });
+
+  test('a stream that stalls after message_start: API_TIMEOUT_MS does not end it (still waiting 3 s later, killed by the test)', async () => {
+    const srv = await startAnthropicServer({ failure: 'hang-mid-stream', turns: [] });
+    try {
+      const r = await run(srv.url, tempRepo(), ['--output-format', 'json'], {
+        extra: { CLAUDE_CODE_MAX_RETRIES: '0', API_TIMEOUT_MS: '1000' },
+        killWhen: afterCount(() => srv.mainRequests().length, 1, 3000),
+      });
+      expect(r.killedByTest).toBe(true);
+      expect(r.stdout).toBe('');
+    } finally {
+      await srv.close();
+    }
+  });
 });

@@ -16,9 +16,9 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
   const run = (
     baseUrl: string,
     cwd: string,
-    opts: { sandbox?: string; retries?: number; killAfterMs?: number; killWhen?: (seen: { stdout: string }) => boolean; prompt?: string } = {},
+    opts: { sandbox?: string; retries?: number; streamIdleTimeoutMs?: number; killAfterMs?: number; killWhen?: (seen: { stdout: string }) => boolean; prompt?: string } = {},
   ) => {
-    const retries = opts.retries === undefined ? undefined : { request: opts.retries, stream: opts.retries };
+    const retries = opts.retries === undefined ? undefined : { request: opts.retries, stream: opts.retries, streamIdleTimeoutMs: opts.streamIdleTimeoutMs };
     const { env } = agentCliEnv('codex', { baseUrl, codexRetries: retries });
     const args = ['exec', '--sandbox', opts.sandbox ?? 'workspace-write', '--json', '--skip-git-repo-check', '-m', MODEL, opts.prompt ?? 'create hello.txt'];
     return runAgentCli(cli, args, { cwd, env, killAfterMs: opts.killAfterMs ?? 60_000, killWhen: opts.killWhen });
@@ -139,6 +139,18 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
       expect(r.killedByTest).toBe(true);
       expect(jsonLines(r.stdout).map((e) => e.type)).toEqual(['thread.started', 'turn.started']);
       expect(srv.mainRequests()).toHaveLength(1);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('a stream that stalls after response.created: stream_idle_timeout_ms ends it (exit 1, "idle timeout waiting for SSE")', async () => {
+    const srv = await startResponsesServer({ failure: 'hang-mid-stream', turns: [] });
+    try {
+      const r = await run(srv.url, tempRepo(), { retries: 0, streamIdleTimeoutMs: 1500 });
+      expect(r.killedByTest).toBe(false);
+      expect(r.code).toBe(1);
+      expect(jsonLines(r.stdout).find((e) => e.type === 'turn.failed')?.error.message).toBe('stream disconnected before completion: idle timeout waiting for SSE');
     } finally {
       await srv.close();
     }
