@@ -212,6 +212,16 @@ function installAider(pin) {
   return versionCheck(bin, pin.version);
 }
 
+/** The last run installed and checked every pinned version (their `--version` takes seconds). */
+function recordedAsInstalled(pins) {
+  try {
+    const status = JSON.parse(fs.readFileSync(AGENT_STATUS, 'utf8'));
+    return Object.keys(pins).every((n) => status[n] && status[n].ok && status[n].version === pins[n].version && executable(status[n].path));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The real coding-agent CLIs at the versions in scripts/agent-clis.json, for test/agents (they
  * drive them against scripted model servers on loopback). Only for tests, like ensureChromium;
@@ -225,6 +235,7 @@ function ensureAgentClis() {
     if (lifecycle && lifecycle !== 'test' && lifecycle !== 'setup') return;
   }
   const pins = JSON.parse(fs.readFileSync(path.join(__dirname, 'agent-clis.json'), 'utf8'));
+  if (recordedAsInstalled(pins)) return;
   const status = { ...installNpmAgents(pins), aider: installAider(pins.aider) };
   fs.mkdirSync(path.dirname(AGENT_STATUS), { recursive: true });
   fs.writeFileSync(AGENT_STATUS, `${JSON.stringify(status, null, 2)}\n`);
