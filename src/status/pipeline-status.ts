@@ -40,7 +40,8 @@ export interface PipelineSection {
   state: string;
   paused: boolean;
   items_by_state: Record<string, number>;
-  items: { key: string; text: string; source: string; state: string; phase: string | null; iteration: number }[];
+  /** `text` is an excerpt of ITEM_TEXT_EXCERPT_CHARS at most; the whole text is at GET /api/agent/pipeline/items/{key}. */
+  items: { key: string; text: string; text_truncated: boolean; source: string; state: string; phase: string | null; iteration: number }[];
   started_at: string | null;
   run_started_at: string | null;
   deadline: string | null;
@@ -62,6 +63,20 @@ export interface PipelineStatusResponse {
   attention: Attention;
   pipeline: PipelineSection;
   issues: MonitorIssue[];
+}
+
+/**
+ * How much of each item's text the status carries: a backlog item can be pages long, and the status is polled
+ * every few seconds by every open dashboard.
+ */
+export const ITEM_TEXT_EXCERPT_CHARS = 200;
+
+/** The first ITEM_TEXT_EXCERPT_CHARS UTF-16 units of a text, never ending in half a surrogate pair. */
+export function itemTextExcerpt(text: string): { text: string; text_truncated: boolean } {
+  if (text.length <= ITEM_TEXT_EXCERPT_CHARS) return { text, text_truncated: false };
+  const cut = text.slice(0, ITEM_TEXT_EXCERPT_CHARS);
+  const last = cut.charCodeAt(cut.length - 1);
+  return { text: last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut, text_truncated: true };
 }
 
 const secondsBetween = (from: string | null, to: number): number | null => (from ? Math.max(0, Math.round((to - Date.parse(from)) / 1000)) : null);
@@ -139,7 +154,7 @@ async function pipelineSection(
       state: running ? status.state : closedState,
       paused: status.paused,
       items_by_state: status.itemsByState,
-      items: status.items.map((i) => ({ key: i.key, text: i.text, source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),
+      items: status.items.map((i) => ({ key: i.key, ...itemTextExcerpt(i.text), source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),
       started_at: status.startedAt,
       run_started_at: status.runStartedAt,
       deadline: status.deadline,

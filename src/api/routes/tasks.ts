@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { Router, type RequestHandler } from 'express';
 import type { EnvConfig, ProjectPaths } from '../../config';
 import { decideTask, enqueueTask } from '../../temporal/tasks-control';
@@ -8,7 +8,8 @@ import { TASK_STATUSES, TASK_TYPES } from '../../shared/types';
 import { isTaskId, taskLogPath } from '../../tasks/paths';
 import type { TaskIndex } from '../../tasks/store';
 import { HttpError } from '../errors';
-import { parseOr422 } from '../validation';
+import { parseByteRange, readLogRange, readLogTail } from '../log-reads';
+import { parseOr422, textField } from '../validation';
 
 const limit = z.coerce.number().int().min(1).max(100).default(20);
 const listQuery = z.object({
@@ -18,10 +19,11 @@ const listQuery = z.object({
   offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
 });
 const attentionQuery = z.object({ limit });
-const decisionBody = z.object({ decision: z.string().trim().min(1).max(5000) }).strict();
+const logQuery = z.object({ tail_bytes: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() });
+const decisionBody = z.object({ decision: textField('decision', 5000) }).strict();
 const newTaskBody = z
   .object({
-    direction: z.string().trim().min(1, 'direction must not be empty').max(5000, 'direction must be at most 5000 characters'),
+    direction: textField('direction', 5000),
     task_type: z.enum(TASK_TYPES, { errorMap: () => ({ message: `task_type must be one of ${JSON.stringify([...TASK_TYPES])}` }) }),
   })
   .strict();
@@ -80,15 +82,33 @@ export function tasksRouter(deps: TasksRouterDeps): Router {
     const id = String(req.params.id);
     // Validated before any file access: `../` never reaches the file system.
     if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
+    const q = parseOr422(logQuery, req.query, 'query');
     const task = await tasks.get(id);
     if (!task) throw new HttpError(404, 'Task not found');
-    let log: string;
-    try {
-      log = await readFile(taskLogPath(stateDir, id), 'utf8');
-    } catch {
-      throw new HttpError(404, 'Task log not found');
+    const file = taskLogPath(stateDir, id);
+    // A task that has not finished may not have written its log yet: that is an empty log, not a missing one.
+    const unfinished = task.status === 'pending' || task.status === 'running';
+    res.set('Accept-Ranges', 'bytes');
+    const rangeHeader = req.get('range');
+    if (rangeHeader !== undefined) {
+      const size = await stat(file).then((s) => s.size, () => (unfinished ? 0 : null));
+      if (size === null) throw new HttpError(404, 'Task log not found');
+      const range = parseByteRange(rangeHeader, size);
+      if (range === 'unsatisfiable') {
+        res.set('Content-Range', `bytes */${size}`);
+        throw new HttpError(416, `Range not satisfiable: the log has ${size} bytes`);
+      }
+      if (range) {
+        const slice = await readLogRange(file, range);
+        if (!slice) throw new HttpError(404, 'Task log not found');
+        const end = slice.start + slice.bytes.length - 1;
+        res.status(206).set('Content-Range', `bytes ${slice.start}-${end}/${slice.size}`).type('text/plain; charset=utf-8').send(slice.bytes);
+        return;
+      }
     }
-    res.json({ task_id: id, log, command: task.direction, output: task.output });
+    const slice = (await readLogTail(file, q.tail_bytes)) ?? (unfinished ? { bytes: Buffer.alloc(0), start: 0, size: 0 } : null);
+    if (!slice) throw new HttpError(404, 'Task log not found');
+    res.json({ task_id: id, log: slice.bytes.toString('utf8'), log_bytes: slice.size, log_offset: slice.start, command: task.direction, output: task.output });
   });
   return router;
 }
