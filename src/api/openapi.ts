@@ -120,7 +120,18 @@ export const openApiDocument = {
       post: {
         summary: 'Run an ad-hoc task',
         requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['direction', 'task_type'], properties: { direction: text(5000), task_type: { type: 'string', enum: [...TASK_TYPES] } } }) },
-        responses: { '201': { description: 'The pending task', content: json(ref('Task')) }, '400': err('Body is not JSON'), '413': err('Body too large'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors },
+        responses: {
+          '201': {
+            description: 'The pending task',
+            content: json(ref('Task')),
+            links: {
+              task: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}/get', parameters: { id: '$response.body#/id' } },
+              log: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}~1log/get', parameters: { id: '$response.body#/id' } },
+              decision: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}~1decision/post', parameters: { id: '$response.body#/id' } },
+            },
+          },
+          '400': err('Body is not JSON'), '413': err('Body too large'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors,
+        },
       },
     },
     '/api/agent/tasks/count': { get: { summary: 'Task counts by status', responses: { '200': { description: 'Counts', content: json(ref('TaskCount')) }, ...readErrors } } },
@@ -134,11 +145,12 @@ export const openApiDocument = {
     '/api/agent/tasks/{id}': { get: { summary: 'One task', parameters: [taskId], responses: { '200': { description: 'The task', content: json(ref('Task')) }, '404': err('Task not found'), ...readErrors } } },
     '/api/agent/tasks/{id}/log': {
       get: {
-        summary: "One task's log: whole, its last `tail_bytes` bytes, or (with a `Range: bytes=…` header) a byte range of the raw log",
+        summary: "One task's log: whole, or its last `tail_bytes` bytes",
+        // Range is HTTP's own header, like Accept-Encoding: described here, not a parameter of the operation.
+        description: 'With a `Range` header of one range (`bytes=a-b`, `bytes=a-` or `bytes=-n`), the answer is 206 with those bytes of the raw log as text/plain and `Content-Range`, or 416 when the range starts past its end; any other `Range` is ignored.',
         parameters: [
           taskId,
           { name: 'tail_bytes', in: 'query', description: 'only the last N bytes of the log (from a character boundary)', schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
-          { name: 'Range', in: 'header', description: 'one range `bytes=a-b`, `bytes=a-` or `bytes=-n` of the raw log; other values are ignored', schema: { type: 'string' } },
         ],
         responses: {
           '200': {
