@@ -16,8 +16,7 @@ function templatePattern(template: string): RegExp {
  */
 export function methodGuard(doc: PathsDoc): RequestHandler {
   const known = Object.entries(doc.paths).map(([template, ops]) => {
-    const methods = Object.keys(ops).map((m) => m.toUpperCase());
-    if (methods.includes('GET')) methods.push('HEAD');
+    const methods = Object.keys(ops).flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]));
     return { literal: !template.includes('{'), pattern: templatePattern(template), methods, allow: methods.join(', ') };
   });
   // A literal path (`/api/agent/tasks/count`) wins over a template it also matches (`/api/agent/tasks/{id}`).
