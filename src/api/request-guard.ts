@@ -26,7 +26,7 @@ const unbracket = (name: string): string => (name.startsWith('[') && name.endsWi
 /** Why a request's `Host` is refused (421), or undefined when it names this API. A request without one is no browser's. */
 export function hostRefusal(rules: GuardRules): (host: string | undefined) => HttpError | undefined {
   const bind = unbracket(rules.bindHost.toLowerCase());
-  const allowed = new Set(rules.allowedHosts);
+  const allowed = new Set(rules.allowedHosts.flatMap((h) => [h, unbracket(h)]));
   return (host) => {
     if (host === undefined) return undefined;
     const value = host.trim().toLowerCase();

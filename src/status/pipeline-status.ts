@@ -1,5 +1,4 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import { readFile } from 'node:fs/promises';
 import { pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
 import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineResult, PipelineStatusView, TaskRecord } from '../shared/types';
@@ -9,6 +8,7 @@ import { attentionSnapshot, LIVENESS_READ_LIMIT_MS } from '../monitor/snapshot';
 import { readMonitorIssuesFile } from '../monitor/issues-file';
 import type { EnvConfig, ProjectPaths } from '../config';
 import { attentionThresholds } from '../pipeline/settings';
+import { readLogTail } from '../tasks/log-slices';
 import { taskLogPath } from '../tasks/paths';
 import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
@@ -98,10 +98,16 @@ function view(t: TaskRecord | (ItemStatusView['currentTask'] & object), now: num
   };
 }
 
+/** Enough of a log's end for its last 20 lines: the status is built every second, and a log can be megabytes. */
+const LIVE_TAIL_BYTES = 64 * 1024;
+
 async function liveTail(stateDir: string, taskId: string): Promise<string[] | null> {
   try {
-    const text = await readFile(taskLogPath(stateDir, taskId), 'utf8');
-    return text.split('\n').slice(-21).filter((l) => l.trim() !== '').slice(-20);
+    const slice = await readLogTail(taskLogPath(stateDir, taskId), LIVE_TAIL_BYTES);
+    if (!slice) return null;
+    const lines = slice.bytes.toString('utf8').split('\n');
+    // a tail that starts inside the file starts inside a line
+    return (slice.start > 0 ? lines.slice(1) : lines).slice(-21).filter((l) => l.trim() !== '').slice(-20);
   } catch {
     return null;
   }

@@ -264,6 +264,15 @@ describe('responses stay small', () => {
     await temporal.close();
   });
 
+  test('when a running task has printed a megabyte, then the status carries the last 20 lines of its log', async () => {
+    const running = 'task_0000000000000c01';
+    const big = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'y'.repeat(40)}`).join('\n') + '\n';
+    await seedTask(paths, running, { status: 'running', finished_at: null, output: null, exit_code: null }, big);
+    const status = (await api.call('GET', '/api/agent/pipeline-status')).json();
+    expect(status.running.map((t: { id: string }) => t.id)).toEqual([running]);
+    expect(status.running[0].live_tail).toEqual(Array.from({ length: 20 }, (_, i) => `line ${19_980 + i} ${'y'.repeat(40)}`));
+  });
+
   test('when a log is asked with tail_bytes, then only its end comes back, from a character boundary, with the total size', async () => {
     const whole = await api.call('GET', `/api/agent/tasks/${id}/log`);
     expect(whole.json()).toMatchObject({ log: log.toString('utf8'), log_bytes: log.length, log_offset: 0 });

@@ -8,7 +8,8 @@ import { TASK_STATUSES, TASK_TYPES } from '../../shared/types';
 import { isTaskId, taskLogPath } from '../../tasks/paths';
 import type { TaskIndex } from '../../tasks/store';
 import { HttpError } from '../errors';
-import { parseByteRange, readLogRange, readLogTail } from '../log-reads';
+import { readLogRange, readLogTail } from '../../tasks/log-slices';
+import { parseByteRange } from '../byte-range';
 import { parseOr422, textField } from '../validation';
 
 const limit = z.coerce.number().int().min(1).max(100).default(20);
