@@ -22,7 +22,7 @@ import { endProjectWorkflows, startTestWorker, testClient, testConfig, type Test
  */
 const ST = path.resolve(__dirname, '../../.tools/schemathesis/bin/st');
 const SEED = '20261207';
-const MAX_EXAMPLES = '25';
+const MAX_EXAMPLES = '50';
 
 const haveSchemathesis = existsSync(ST);
 if (!haveSchemathesis && process.env.npm_lifecycle_event === 'test') {
@@ -31,9 +31,14 @@ if (!haveSchemathesis && process.env.npm_lifecycle_event === 'test') {
 if (!haveSchemathesis) console.warn(`Skipping the schemathesis run: ${ST} not found (run \`npm test\`, or \`npm run setup\` with npm_lifecycle_event=test, to install it).`);
 const describeWithSchemathesis = haveSchemathesis ? describe : describe.skip;
 
+/**
+ * Runs `st` in a fresh directory of its own: schemathesis keeps a cache of earlier failures (`.schemathesis/`) in its
+ * working directory and replays them first, so each run starts from nothing and leaves nothing in the repository.
+ */
 function runSchemathesis(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'nightshift-schemathesis-run-'));
   return new Promise((resolve, reject) => {
-    const child = spawn(ST, args, { env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false', HYPOTHESIS_STORAGE_DIRECTORY: mkdtempSync(path.join(os.tmpdir(), 'nightshift-hypothesis-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(ST, args, { cwd, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false', HYPOTHESIS_STORAGE_DIRECTORY: path.join(cwd, '.hypothesis') }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
