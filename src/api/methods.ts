@@ -6,7 +6,8 @@ type PathsDoc = { paths: Record<string, Record<string, unknown>> };
 /** A documented path template as a pattern: `{name}` stands for one path segment. */
 function templatePattern(template: string): RegExp {
   const parts = template.split(/\{[^}]+\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('[^/]+')}$`);
+  // as Express routes match: any case, an optional trailing slash
+  return new RegExp(`^${parts.join('[^/]+')}/?$`, 'i');
 }
 
 /**

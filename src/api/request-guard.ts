@@ -44,8 +44,12 @@ function originHost(host: string, scheme: string): string {
   return port && value.endsWith(port) ? value.slice(0, -port.length) : value;
 }
 
-/** Why a state-changing request is refused as cross-origin (403), or undefined. `curl` without `Origin` passes. */
-export function originRefusal(method: string, headers: IncomingHttpHeaders): HttpError | undefined {
+/**
+ * Why a state-changing request is refused as cross-origin (403), or undefined. `curl` without `Origin` passes. The
+ * API's own origin is the one its `Host` names, or one of PIPELINE_API_ALLOWED_HOSTS (a proxy may pass its upstream's
+ * address as `Host`).
+ */
+export function originRefusal(method: string, headers: IncomingHttpHeaders, allowedHosts: readonly string[] = []): HttpError | undefined {
   if (SAFE_METHODS.has(method)) return undefined;
   if (headers['sec-fetch-site'] === 'cross-site') return new HttpError(403, 'Cross-site request refused (Sec-Fetch-Site: cross-site)');
   const origin = headers.origin;
@@ -56,14 +60,15 @@ export function originRefusal(method: string, headers: IncomingHttpHeaders): Htt
   } catch {
     url = null;
   }
-  if (url && url.origin !== 'null' && headers.host !== undefined && url.host === originHost(headers.host, url.protocol)) return undefined;
+  const own = url && url.origin !== 'null' && ((headers.host !== undefined && url.host === originHost(headers.host, url.protocol)) || allowedHosts.includes(url.hostname) || allowedHosts.includes(url.host));
+  if (own) return undefined;
   return new HttpError(403, `Cross-origin request refused: Origin ${JSON.stringify(origin.slice(0, 200))} is not this API's origin`);
 }
 
 /** Express middleware for both rules, first in the app: nothing else runs for a refused request. */
 export function requestGuard(rules: GuardRules): RequestHandler {
   const host = hostRefusal(rules);
-  return (req, _res, next) => next(host(req.headers.host) ?? originRefusal(req.method, req.headers));
+  return (req, _res, next) => next(host(req.headers.host) ?? originRefusal(req.method, req.headers, rules.allowedHosts));
 }
 
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;

@@ -212,6 +212,8 @@ describe('auth and methods before bodies; the API as its schema says', () => {
       ['POST', '/api/agent/tasks/count', 'GET, HEAD'],
       ['DELETE', '/api/agent/tasks/task_0000000000000000/decision', 'POST'],
       ['TRACE', '/api/health', 'GET, HEAD'],
+      ['DELETE', '/api/agent/tasks/', 'GET, HEAD, POST'],
+      ['DELETE', '/API/Agent/Tasks', 'GET, HEAD, POST'],
     ]) {
       const r = await api.call(method, p);
       expect({ method, p, status: r.status, allow: r.headers.allow }).toEqual({ method, p, status: 405, allow });

@@ -23,6 +23,10 @@ describe('the Origin rule', () => {
     expect(originRefusal('POST', { host, origin: 'http://127.0.0.1:8000', 'sec-fetch-site': 'same-origin' })).toBeUndefined();
     expect(originRefusal('POST', { host: 'nightshift.example', origin: 'https://nightshift.example' })).toBeUndefined();
     expect(originRefusal('POST', { host: 'nightshift.example:443', origin: 'https://nightshift.example' })).toBeUndefined();
+    // behind a proxy that passes its upstream's address as Host, the allowed names are the API's origin
+    expect(originRefusal('POST', { host, origin: 'https://nightshift.example' }, ['nightshift.example'])).toBeUndefined();
+    expect(originRefusal('POST', { host, origin: 'https://nightshift.example:8443' }, ['nightshift.example:8443'])).toBeUndefined();
+    expect(originRefusal('POST', { host, origin: 'https://evil.example' }, ['nightshift.example'])?.status).toBe(403);
     for (const m of ['GET', 'HEAD', 'OPTIONS']) expect(originRefusal(m, { host, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' })).toBeUndefined();
   });
   test('when it comes from another origin, then 403', () => {
