@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import type { EnvConfig, ProjectPaths } from '../../config';
 import { decideTask, enqueueTask } from '../../temporal/tasks-control';
 import type { TemporalClient } from '../../temporal/connection';
@@ -36,6 +36,25 @@ export interface TasksRouterDeps {
   config: EnvConfig;
   paths: ProjectPaths;
   mutate: RequestHandler;
+}
+
+/**
+ * Answers a `Range` request for a log with its raw bytes (206) or 416; false when the header asks nothing this
+ * serves (malformed, several ranges), so the log is answered whole.
+ */
+async function sendLogRange(res: Response, file: string, header: string, unfinished: boolean): Promise<boolean> {
+  const size = await stat(file).then((s) => s.size, () => (unfinished ? 0 : null));
+  if (size === null) throw new HttpError(404, 'Task log not found');
+  const range = parseByteRange(header, size);
+  if (!range) return false;
+  const slice = range === 'unsatisfiable' ? null : await readLogRange(file, range);
+  if (!slice?.bytes.length) {
+    res.set('Content-Range', `bytes */${slice?.size ?? size}`);
+    throw new HttpError(416, `Range not satisfiable: the log has ${slice?.size ?? size} bytes`);
+  }
+  const end = slice.start + slice.bytes.length - 1;
+  res.status(206).set('Content-Range', `bytes ${slice.start}-${end}/${slice.size}`).type('text/plain; charset=utf-8').send(slice.bytes);
+  return true;
 }
 
 /** Lists omit the bulky fields, like the reference. */
@@ -90,23 +109,8 @@ export function tasksRouter(deps: TasksRouterDeps): Router {
     // A task that has not finished may not have written its log yet: that is an empty log, not a missing one.
     const unfinished = task.status === 'pending' || task.status === 'running';
     res.set('Accept-Ranges', 'bytes');
-    const rangeHeader = req.get('range');
-    if (rangeHeader !== undefined) {
-      const size = await stat(file).then((s) => s.size, () => (unfinished ? 0 : null));
-      if (size === null) throw new HttpError(404, 'Task log not found');
-      const range = parseByteRange(rangeHeader, size);
-      if (range === 'unsatisfiable') {
-        res.set('Content-Range', `bytes */${size}`);
-        throw new HttpError(416, `Range not satisfiable: the log has ${size} bytes`);
-      }
-      if (range) {
-        const slice = await readLogRange(file, range);
-        if (!slice) throw new HttpError(404, 'Task log not found');
-        const end = slice.start + slice.bytes.length - 1;
-        res.status(206).set('Content-Range', `bytes ${slice.start}-${end}/${slice.size}`).type('text/plain; charset=utf-8').send(slice.bytes);
-        return;
-      }
-    }
+    const range = req.get('range');
+    if (range !== undefined && (await sendLogRange(res, file, range, unfinished))) return;
     const slice = (await readLogTail(file, q.tail_bytes)) ?? (unfinished ? { bytes: Buffer.alloc(0), start: 0, size: 0 } : null);
     if (!slice) throw new HttpError(404, 'Task log not found');
     res.json({ task_id: id, log: slice.bytes.toString('utf8'), log_bytes: slice.size, log_offset: slice.start, command: task.direction, output: task.output });
