@@ -253,7 +253,11 @@ export const openApiDocument = {
           pending: { type: 'array', items: statusTask },
           running_by_phase: { type: 'object', required: ['spec', 'impl', 'test', 'review'], properties: { spec: int, impl: int, test: int, review: int } },
           recent_completed: { type: 'array', items: statusTask },
-          latest_request: nullable({ type: 'object', required: ['task_id', 'status', 'direction', 'prompt_preview'], properties: { task_id: str, status: str, direction: str, prompt_preview: str } }),
+          latest_request: nullable({
+            type: 'object',
+            required: ['task_id', 'status', 'direction', 'prompt_preview'],
+            properties: { task_id: str, status: str, direction: { type: 'string', maxLength: 500, description: 'the first 500 characters; the whole in /api/agent/tasks/{id}' }, prompt_preview: { type: 'string', maxLength: 500 } },
+          }),
           latest_response: nullable({ type: 'object', required: ['task_id', 'status', 'output_preview', 'output_len'], properties: { task_id: str, status: str, output_preview: str, output_len: int } }),
           attention,
           pipeline: {

@@ -210,7 +210,8 @@ export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<Pipel
     pending,
     running_by_phase: byPhase,
     recent_completed: recent,
-    latest_request: requestFrom ? { task_id: requestFrom.id, status: requestFrom.status, direction: requestFrom.direction, prompt_preview: requestFrom.direction.slice(0, 500) } : null,
+    // A direction holds the item's text and earlier output: 500 characters here, the whole in GET /api/agent/tasks/{id}.
+    latest_request: requestFrom ? { task_id: requestFrom.id, status: requestFrom.status, direction: requestFrom.direction.slice(0, 500), prompt_preview: requestFrom.direction.slice(0, 500) } : null,
     latest_response: responseFrom
       ? { task_id: responseFrom.id, status: responseFrom.status, output_preview: (responseFrom.output ?? '').slice(0, 2000), output_len: responseFrom.output?.length ?? 0 }
       : null,

@@ -372,8 +372,11 @@ describe('pipeline-status with long backlog items', () => {
       expect(one.status).toBe(200);
       expect(one.json()).toMatchObject({ key: item.key, text: whole, state: expect.any(String) });
     }
-    // the whole texts are 30 kB; the status holds their excerpts and the rest of the status
-    expect(JSON.stringify(status).length).toBeLessThan(ITEMS.join('').length / 2);
+    // the whole texts are 30 kB; the status holds their excerpts, and no text in it is longer than a preview
+    expect(JSON.stringify(status).length).toBeLessThan(ITEMS.join('').length / 4);
+    const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : []);
+    expect(Math.max(...strings(status).map((x) => x.length))).toBeLessThanOrEqual(2000);
+    expect(status.latest_request.direction.length).toBeLessThanOrEqual(500);
     expect((await api.call('GET', '/api/agent/pipeline/items/nope-0123456789')).status).toBe(404);
     expect((await api.call('GET', '/api/agent/pipeline/items/..%2F..%2Fetc')).status).toBe(404);
   });
