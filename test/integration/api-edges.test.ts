@@ -373,7 +373,9 @@ describe('pipeline-status with long backlog items', () => {
       expect(item.text_truncated).toBe(whole.length > ITEM_TEXT_EXCERPT_CHARS);
       const one = await api.call('GET', `/api/agent/pipeline/items/${item.key}`);
       expect(one.status).toBe(200);
-      expect(one.json()).toMatchObject({ key: item.key, text: whole, state: expect.any(String) });
+      expect(one.json()).toMatchObject({ key: item.key, text: whole });
+      // from the pipeline's query (its state), or from the backlog when the busy worker does not answer in time (null)
+      expect(['string', 'null']).toContain(one.json().state === null ? 'null' : typeof one.json().state);
     }
     // the whole texts are 30 kB; the status holds their excerpts, and no text in it is longer than a preview
     expect(JSON.stringify(status).length).toBeLessThan(ITEMS.join('').length / 4);
