@@ -1,9 +1,11 @@
+import Ajv from 'ajv';
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createApp } from '../../src/api/app';
+import { openApiDocument } from '../../src/api/openapi';
 import { itemKey } from '../../src/backlog/parse';
 import { startPipeline } from '../../src/cli/commands/start';
 import { loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../../src/config';
@@ -236,6 +238,18 @@ describe('auth and methods before bodies; the API as its schema says', () => {
     expect((await decide('\u{1F600}'.repeat(5000))).status).toBe(404);
     expect((await decide('\u{1F600}'.repeat(5001))).status).toBe(422);
     expect((await decide('\u001c')).status).toBe(404);
+    // and the document says the same of each: valid by its schema exactly when the API does not answer 422
+    const ajv = new Ajv({ strict: false });
+    const decisionSchema = ajv.compile(openApiDocument.paths['/api/agent/tasks/{id}/decision'].post.requestBody.content['application/json'].schema);
+    for (const sample of ['\u000b', ' \t\n', '\ufeff', '\u3000\u2028', '', 'x', ' x ', '\u001c', '\u0085', '\u200b', '\u{1F600}'.repeat(5000), '\u{1F600}'.repeat(5001), 'y'.repeat(5001)]) {
+      const status = (await decide(sample)).status;
+      const label = JSON.stringify(sample.slice(0, 8));
+      expect([label, decisionSchema({ decision: sample })]).toEqual([label, status !== 422]);
+    }
+    // a direction is the same kind of text, checked by the same rule
+    expect(openApiDocument.paths['/api/agent/tasks'].post.requestBody.content['application/json'].schema.properties.direction).toEqual(
+      openApiDocument.paths['/api/agent/tasks/{id}/decision'].post.requestBody.content['application/json'].schema.properties.decision,
+    );
     expect((await api.call('GET', `/api/agent/tasks?offset=${Number.MAX_SAFE_INTEGER}`, { authorization: `Bearer ${token}` })).status).toBe(200);
     expect((await api.call('GET', `/api/agent/tasks?offset=${Number.MAX_SAFE_INTEGER + 1}`)).status).toBe(422);
   });
