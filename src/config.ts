@@ -47,6 +47,11 @@ export const envSchema = z.object({
   NIGHTSHIFT_API_HOST: z.string().min(1).default('127.0.0.1').describe('API bind address'),
   PIPELINE_API_TOKEN: optionalString.describe('bearer token required by mutating endpoints (and by reads off loopback)'),
   PIPELINE_API_READ_TOKEN_REQUIRED: flag.describe('1 = reads need the bearer token too, even on loopback'),
+  PIPELINE_API_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .describe('comma-separated Host names (name or name:port) the API answers besides its bind address and loopback, e.g. behind a proxy'),
   PIPELINE_BACKLOG: z.string().min(1).default('specs/006-overnight-backlog.md').describe('product backlog'),
   PIPELINE_META_BACKLOG: z.string().min(1).default('specs/007-meta-pipeline-backlog.md').describe('meta backlog'),
   PIPELINE_META_RATIO: num(0.2, 0, 1).describe('share of meta items (0 disables)'),

@@ -15,7 +15,9 @@ const PAGE_SIZE = 25;
 const MAX_ITEM_ROWS = 100;
 const METRICS_EVERY_TICKS = 3;
 const EXTRA_TAILS = 3;
-const LOG_DISPLAY_CHARS = 200_000;
+/** How much of a log the page asks for: the end of it (`tail_bytes`), never a whole multi-MB log. */
+const LOG_DISPLAY_BYTES = 256 * 1024;
+const TAIL_BYTES = 16 * 1024;
 const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail'];
 const ITEM_STATE_ORDER = ['running', 'pending', 'failed', 'passed'];
 const TASK_ID = /^task_[0-9a-f]{16}$/;
@@ -107,6 +109,9 @@ function renderPipeline(p) {
   if (p.deadline && open) notes.push(`Runs until ${formatTime(p.deadline)}.`);
   setText($('#pipeline-note'), notes.join(' '));
   $('#pipeline-note').hidden = notes.length === 0;
+  const controllable = p.state === 'running' || p.state === 'idle' || p.state === 'paused';
+  $('#pipeline-pause').hidden = !controllable || !!p.paused;
+  $('#pipeline-resume').hidden = !controllable || !p.paused;
   state.pipelineWorkflowId = p.workflow_id;
   setLink($('#pipeline-link'), workflowUrl(p.workflow_id));
 
@@ -142,8 +147,10 @@ function updateItemRow(tr, i) {
   const url = workflowUrl(itemWorkflowId(i.key));
   const [a, span] = text.children;
   setLink(a, url);
-  setText(a, url ? i.text : '');
-  setText(span, url ? '' : i.text);
+  // pipeline-status carries an excerpt of a long item (the whole text is at /api/agent/pipeline/items/{key})
+  const shown = i.text_truncated ? `${i.text}\u2026` : i.text;
+  setText(a, url ? shown : '');
+  setText(span, url ? '' : shown);
   setAttr(text, 'title', i.text);
   setData(tr, 'state', i.state);
   setData(tr, 'phase', i.phase ?? '');
@@ -228,7 +235,7 @@ async function renderRunning(running) {
     list.map((t, i) => {
       if (Array.isArray(t.live_tail)) return t.live_tail;
       if (i === 0 || i > EXTRA_TAILS || (t.running_seconds ?? 0) < 2) return null;
-      return api(`/api/agent/tasks/${t.id}/log`).then(
+      return api(`/api/agent/tasks/${t.id}/log?tail_bytes=${TAIL_BYTES}`).then(
         (r) => String(r.log ?? '').split('\n').filter((l) => l.trim() !== '').slice(-20),
         () => null,
       );
@@ -328,6 +335,27 @@ async function sendDecision(taskId, input, button, message) {
     else setText(message, err instanceof Error ? err.message : String(err));
   } finally {
     button.disabled = false;
+  }
+}
+
+// ---- pause and resume --------------------------------------------------------------------------
+
+async function sendControl(command) {
+  const message = $('#control-message');
+  const buttons = [$('#pipeline-pause'), $('#pipeline-resume')];
+  for (const b of buttons) b.disabled = true;
+  setText(message, 'Sending…');
+  try {
+    await api(`/api/agent/pipeline/${command}`, { method: 'POST' });
+    setText(message, command === 'pause' ? 'Pause sent: running tasks finish, no new ones start.' : 'Resume sent.');
+    schedule(300);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      setText(message, 'The API needs the token for this: enter it above, then try again.');
+      $('#token-input').focus();
+    } else setText(message, err instanceof Error ? err.message : String(err));
+  } finally {
+    for (const b of buttons) b.disabled = false;
   }
 }
 
@@ -460,7 +488,7 @@ async function refreshLog() {
   }
   let log;
   try {
-    log = await api(`/api/agent/tasks/${id}/log`);
+    log = await api(`/api/agent/tasks/${id}/log?tail_bytes=${LOG_DISPLAY_BYTES}`);
   } catch (err) {
     if (id === state.logTaskId) setText($('#log-text'), err instanceof ApiError && err.status === 404 ? 'The log file is gone (removed by cleanup?).' : `Could not load the log: ${err.message}`);
     throw err;
@@ -469,7 +497,8 @@ async function refreshLog() {
   const text = String(log.log ?? '');
   const pre = $('#log-text');
   const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
-  const shown = text.length > LOG_DISPLAY_CHARS ? `… (${formatInt(text.length - LOG_DISPLAY_CHARS)} earlier characters not shown)\n${text.slice(-LOG_DISPLAY_CHARS)}` : text || '(empty log)';
+  const skipped = Number(log.log_offset) || 0;
+  const shown = skipped > 0 ? `… (${formatInt(skipped)} earlier bytes not shown)\n${text}` : text || '(empty log)';
   if (pre.textContent !== shown) {
     pre.textContent = shown;
     if (atBottom || state.logLive) pre.scrollTop = pre.scrollHeight;
@@ -585,6 +614,8 @@ function wireControls() {
     token.clear();
     renderTokenStatus();
   });
+  $('#pipeline-pause').addEventListener('click', () => void sendControl('pause'));
+  $('#pipeline-resume').addEventListener('click', () => void sendControl('resume'));
   $('#prev-page').addEventListener('click', () => {
     state.offset = Math.max(0, state.offset - PAGE_SIZE);
     void refreshTasks().catch(() => undefined);

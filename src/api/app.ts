@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { EnvConfig, ProjectPaths } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsAggregates } from '../metrics/aggregate';
@@ -7,6 +7,9 @@ import type { MetricsStore } from '../metrics/store';
 import type { TaskIndex } from '../tasks/store';
 import type { TemporalClient } from '../temporal/connection';
 import { readRefusal, requireMutationRights, requireReadRights } from './auth';
+import { compressJson } from './compression';
+import { methodGuard } from './methods';
+import { hostRefusal, requestGuard, requireJsonBody } from './request-guard';
 import { JsonEncodings } from './encoded-json';
 import { hotReads } from './hot-reads';
 import { errorHandler, notFound } from './errors';
@@ -46,13 +49,29 @@ interface ExpressHandle {
   handle(req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void): void;
 }
 
+/** One middleware that runs `handlers` one after the other, stopping at the first error. */
+function inOrder(...handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err || i === handlers.length) return next(err);
+      void handlers[i++](req, res, step);
+    };
+    step();
+  };
+}
+
 /** Builds the REST API without listening, so tests can mount it on an ephemeral port. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: '64kb' }));
-  const mutate = requireMutationRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host });
+  const guard = { bindHost: deps.host, allowedHosts: deps.config.PIPELINE_API_ALLOWED_HOSTS };
+  app.use(requestGuard(guard));
+  app.use(methodGuard(openApiDocument));
+  app.use(compressJson);
+  // A mutation's rights, then its content type, are checked before its body is read.
+  const mutate = inOrder(requireMutationRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host }), requireJsonBody, express.json({ limit: '64kb' }));
   const readRules = { token: deps.config.PIPELINE_API_TOKEN, host: deps.host, required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED };
   const readRights = requireReadRights(readRules);
   const status = statusDeps(deps.config, deps.paths, deps.temporal, deps.tasks, deps.metrics);
@@ -71,7 +90,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(tasksRouter({ tasks: deps.tasks, stateDir: deps.paths.stateDir, temporal: deps.temporal, config: deps.config, paths: deps.paths, mutate }));
   api.use(monitorRouter(deps.paths.stateDir));
   api.use(dashboardConfigRouter(deps.config, deps.paths));
-  api.use(pipelineRouter({ temporal: deps.temporal, projectId: status.projectId, mutate, cache: statusCache, compute: computeStatus, bodies: statusBodies }));
+  api.use(pipelineRouter({ status, mutate, cache: statusCache, compute: computeStatus, bodies: statusBodies }));
   app.use(prometheusRouter({ metrics: deps.metrics, stateDir: deps.paths.stateDir, readRights, status: () => statusCache.get(computeStatus) }));
   app.use(dashboardRouter());
   app.use('/api', api);
@@ -83,6 +102,7 @@ export function createApp(deps: AppDeps): Express {
     status: { cache: statusCache, compute: computeStatus, bodies: statusBodies },
     metrics: { store: deps.metrics, bodies: metricsBodies },
     readRefusal: readRefusal(readRules),
+    hostRefusal: hostRefusal(guard),
   });
   const entry = app as unknown as ExpressHandle;
   const expressHandle = entry.handle.bind(app);

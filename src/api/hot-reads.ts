@@ -4,6 +4,7 @@ import type { MetricsStore } from '../metrics/store';
 import type { PipelineStatusResponse } from '../status/pipeline-status';
 import type { TtlCache } from '../util/ttl-cache';
 import type { ReadRequest } from './auth';
+import { acceptsGzip } from './compression';
 import { writeEncodedJson, type JsonEncodings } from './encoded-json';
 import type { HttpError } from './errors';
 import { WINDOW_DAYS } from './routes/metrics';
@@ -17,6 +18,8 @@ export interface HotReadDeps {
   status: { cache: TtlCache<PipelineStatusResponse>; compute: () => Promise<PipelineStatusResponse>; bodies: JsonEncodings<PipelineStatusResponse> };
   metrics: { store: MetricsStore; bodies: JsonEncodings<MetricsAggregates> };
   readRefusal: (req: ReadRequest) => HttpError | undefined;
+  /** The Host rule of request-guard.ts: a refused Host goes to Express, which answers 421. */
+  hostRefusal: (host: string | undefined) => HttpError | undefined;
 }
 
 /**
@@ -32,7 +35,7 @@ export type HotReads = (req: IncomingMessage, res: ServerResponse, fallback: () 
  * writing a body already encoded; with 50 connections kept busy on 2 shared cores, that cost was the API's latency.
  * The answers are the ones the Express routes give, from the same cache, store and encodings. Everything else goes to
  * Express, which answers as it always has: other methods and paths, queries not in the plain form, conditional
- * requests, refused reads, a status that has to wait for its refresh, and errors.
+ * requests, refused reads or Hosts, a status that has to wait for its refresh, and errors.
  */
 export function hotReads(deps: HotReadDeps): HotReads {
   const { status, metrics } = deps;
@@ -42,16 +45,18 @@ export function hotReads(deps: HotReadDeps): HotReads {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (path !== STATUS_PATH && path !== METRICS_PATH) return false;
+    if (deps.hostRefusal(req.headers.host)) return false;
     if (deps.readRefusal({ method: 'GET', path: path.slice('/api'.length), authorization: req.headers.authorization })) return false;
     if (path === STATUS_PATH) {
       const ready = q < 0 ? status.cache.ready(status.compute) : null;
       if (!ready) return false;
-      writeEncodedJson(res, status.bodies.encode(ready.value), { Age: statusAge(ready.ageMs) });
+      writeEncodedJson(res, status.bodies.encode(ready.value), acceptsGzip(req.headers['accept-encoding']), { Age: statusAge(ready.ageMs) });
       return true;
     }
     const windowDays = q < 0 ? WINDOW_DAYS.default : windowOf(url.slice(q + 1));
     if (windowDays === undefined) return false;
-    metrics.store.aggregates(windowDays).then((a) => writeEncodedJson(res, metrics.bodies.encode(a)), fallback);
+    const gzip = acceptsGzip(req.headers['accept-encoding']);
+    metrics.store.aggregates(windowDays).then((a) => writeEncodedJson(res, metrics.bodies.encode(a), gzip), fallback);
     return true;
   };
 }

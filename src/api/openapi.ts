@@ -1,5 +1,8 @@
 import { TASK_STATUSES, TASK_TYPES, CONDITIONS } from '../shared/types';
 import { VERSION } from '../version';
+import { ITEM_KEY_PATTERN } from '../status/pipeline-item';
+import { ITEM_TEXT_EXCERPT_CHARS } from '../status/pipeline-status';
+import { NON_BLANK_PATTERN } from './validation';
 
 /**
  * The OpenAPI 3 document of the REST API: every route, its parameters, request
@@ -16,7 +19,13 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const err = (description: string) => ({ description, content: json(ref('Error')) });
 const taskId = { name: 'id', in: 'path', required: true, description: 'task_ + 16 lowercase hex', schema: { type: 'string', pattern: '^task_[0-9a-f]{16}$' } };
-const authErrors = { '401': err('Missing or invalid bearer token'), '403': err('Refused: no token configured and not bound to loopback') };
+const authErrors = {
+  '401': err('Missing or invalid bearer token'),
+  '403': err('Refused: from another origin (`Origin` not this API\'s, or `Sec-Fetch-Site: cross-site`), or no token configured and not bound to loopback'),
+  '415': err('A body (or a content type) that is not application/json'),
+};
+/** A free-text field: 1..max characters, at least one that is not white space (the value is trimmed). */
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: NON_BLANK_PATTERN });
 const readErrors = { '401': err('Missing or invalid bearer token (reads off loopback)'), '403': err('Reads refused: not bound to loopback and no token configured') };
 
 const taskProps = {
@@ -62,10 +71,19 @@ const issue = {
   },
 };
 
+type Operations = Record<string, { responses: Record<string, unknown> }>;
+
+/** Every operation also answers 421 when the request's `Host` is not this API (the DNS-rebinding rule). */
+function withHostRule<P extends Record<string, Operations>>(paths: P): P {
+  const misdirected = err('`Host` is not this API: its bind address, a loopback name or one of PIPELINE_API_ALLOWED_HOSTS');
+  for (const ops of Object.values(paths)) for (const op of Object.values(ops)) op.responses['421'] = misdirected;
+  return paths;
+}
+
 export const openApiDocument = {
   openapi: '3.0.3',
   info: { title: 'nightshift', version: VERSION, description: 'Autonomous development pipeline on Temporal. Errors are `{"detail": string | list}`.' },
-  paths: {
+  paths: withHostRule({
     '/api/health': { get: { summary: 'Liveness, with whether Temporal answers', responses: { '200': { description: 'OK', content: json(ref('Health')) } } } },
     '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3 document', content: json({ type: 'object' }) } } } },
     '/api/agent/metrics': {
@@ -95,14 +113,25 @@ export const openApiDocument = {
           { name: 'status', in: 'query', schema: { type: 'string', enum: [...TASK_STATUSES] } },
           { name: 'task_type', in: 'query', schema: { type: 'string', enum: [...TASK_TYPES] } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } },
         ],
         responses: { '200': { description: 'A page of tasks (without output)', content: json(ref('TaskList')) }, '422': err('Invalid parameter'), ...readErrors },
       },
       post: {
         summary: 'Run an ad-hoc task',
-        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['direction', 'task_type'], properties: { direction: { type: 'string', minLength: 1, maxLength: 5000 }, task_type: { type: 'string', enum: [...TASK_TYPES] } } }) },
-        responses: { '201': { description: 'The pending task', content: json(ref('Task')) }, '400': err('Body is not JSON'), '413': err('Body too large'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors },
+        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['direction', 'task_type'], properties: { direction: text(5000), task_type: { type: 'string', enum: [...TASK_TYPES] } } }) },
+        responses: {
+          '201': {
+            description: 'The pending task',
+            content: json(ref('Task')),
+            links: {
+              task: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}/get', parameters: { id: '$response.body#/id' } },
+              log: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}~1log/get', parameters: { id: '$response.body#/id' } },
+              decision: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}~1decision/post', parameters: { id: '$response.body#/id' } },
+            },
+          },
+          '400': err('Body is not JSON'), '413': err('Body too large'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors,
+        },
       },
     },
     '/api/agent/tasks/count': { get: { summary: 'Task counts by status', responses: { '200': { description: 'Counts', content: json(ref('TaskCount')) }, ...readErrors } } },
@@ -116,19 +145,49 @@ export const openApiDocument = {
     '/api/agent/tasks/{id}': { get: { summary: 'One task', parameters: [taskId], responses: { '200': { description: 'The task', content: json(ref('Task')) }, '404': err('Task not found'), ...readErrors } } },
     '/api/agent/tasks/{id}/log': {
       get: {
-        summary: "One task's log",
-        parameters: [taskId],
-        responses: { '200': { description: 'The log', content: json({ type: 'object', required: ['task_id', 'log', 'command', 'output'], properties: { task_id: str, log: str, command: str, output: nullable(str) } }) }, '404': err('Task or log not found'), ...readErrors },
+        summary: "One task's log: whole, or its last `tail_bytes` bytes",
+        // Range is HTTP's own header, like Accept-Encoding: described here, not a parameter of the operation.
+        description: 'With a `Range` header of one range (`bytes=a-b`, `bytes=a-` or `bytes=-n`), the answer is 206 with those bytes of the raw log as text/plain and `Content-Range`, or 416 when the range starts past its end; any other `Range` is ignored.',
+        parameters: [
+          taskId,
+          { name: 'tail_bytes', in: 'query', description: 'only the last N bytes of the log (from a character boundary)', schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+        ],
+        responses: {
+          '200': {
+            description: 'The log (empty while an unfinished task has written none); `log_offset` is the byte the text starts at, of `log_bytes`',
+            content: json({ type: 'object', required: ['task_id', 'log', 'log_bytes', 'log_offset', 'command', 'output'], properties: { task_id: str, log: str, log_bytes: int, log_offset: int, command: str, output: nullable(str) } }),
+          },
+          '206': { description: 'The range asked, raw bytes of the log, with `Content-Range`', content: { 'text/plain': { schema: { type: 'string' } } } },
+          '404': err('Task not found, or the log of a finished task is gone'),
+          '416': err('The range starts past the end of the log (`Content-Range: bytes */<size>`)'),
+          '422': err('Invalid parameter'),
+          ...readErrors,
+        },
       },
     },
     '/api/agent/tasks/{id}/decision': {
       post: {
         summary: 'Answer a task waiting in needs_decision',
         parameters: [taskId],
-        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['decision'], properties: { decision: { type: 'string', minLength: 1, maxLength: 5000 } } }) },
+        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['decision'], properties: { decision: text(5000) } }) },
         responses: {
           '200': { description: 'Accepted', content: json({ type: 'object', required: ['task_id', 'decision', 'status'], properties: { task_id: str, decision: str, status: { type: 'string', enum: ['accepted'] } } }) },
           '400': err('Body is not JSON'), '404': err('Task not found'), '409': err('The task is not waiting for a decision'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors,
+        },
+      },
+    },
+    '/api/agent/pipeline/items/{key}': {
+      get: {
+        summary: 'One backlog item with its whole text (pipeline-status carries excerpts): from the running pipeline, else from the backlog files',
+        parameters: [{ name: 'key', in: 'path', required: true, description: 'the item key (spec 001)', schema: { type: 'string', pattern: ITEM_KEY_PATTERN } }],
+        responses: {
+          '200': {
+            description: 'The item; `state`, `phase` and `iteration` are null when only the backlog knows it',
+            content: json({ type: 'object', required: ['key', 'text', 'source', 'state', 'phase', 'iteration'], properties: { key: str, text: str, source: str, state: nullable(str), phase: nullable(str), iteration: nullable(int) } }),
+          },
+          '404': err('Item not found'),
+          '503': err('Temporal not reachable'),
+          ...readErrors,
         },
       },
     },
@@ -139,10 +198,10 @@ export const openApiDocument = {
     ...Object.fromEntries(
       ['pause', 'resume', 'stop'].map((c) => [
         `/api/agent/pipeline/${c}`,
-        { post: { summary: `${c} the pipeline (a signal)`, responses: { '202': { description: 'Accepted', content: json({ type: 'object', required: ['accepted', 'workflow_id'], properties: { accepted: str, workflow_id: str } }) }, '409': err('No running pipeline'), '503': err('Temporal not reachable'), ...authErrors } } },
+        { post: { summary: `${c} the pipeline (a signal; no body)`, responses: { '400': err('Body is not JSON'), '202': { description: 'Accepted', content: json({ type: 'object', required: ['accepted', 'workflow_id'], properties: { accepted: str, workflow_id: str } }) }, '409': err('No running pipeline'), '503': err('Temporal not reachable'), ...authErrors } } },
       ]),
     ),
-  },
+  }),
   components: {
     schemas: {
       Error: { type: 'object', required: ['detail'], properties: { detail: { oneOf: [str, { type: 'array', items: { type: 'object' } }] } } },
@@ -199,7 +258,11 @@ export const openApiDocument = {
           pending: { type: 'array', items: statusTask },
           running_by_phase: { type: 'object', required: ['spec', 'impl', 'test', 'review'], properties: { spec: int, impl: int, test: int, review: int } },
           recent_completed: { type: 'array', items: statusTask },
-          latest_request: nullable({ type: 'object', required: ['task_id', 'status', 'direction', 'prompt_preview'], properties: { task_id: str, status: str, direction: str, prompt_preview: str } }),
+          latest_request: nullable({
+            type: 'object',
+            required: ['task_id', 'status', 'direction', 'prompt_preview'],
+            properties: { task_id: str, status: str, direction: { type: 'string', maxLength: 500, description: 'the first 500 characters; the whole in /api/agent/tasks/{id}' }, prompt_preview: { type: 'string', maxLength: 500 } },
+          }),
           latest_response: nullable({ type: 'object', required: ['task_id', 'status', 'output_preview', 'output_len'], properties: { task_id: str, status: str, output_preview: str, output_len: int } }),
           attention,
           pipeline: {
@@ -207,7 +270,22 @@ export const openApiDocument = {
             required: ['workflow_id', 'state', 'paused', 'items_by_state', 'items', 'started_at', 'continue_as_new_count', 'tasks_run'],
             properties: {
               workflow_id: str, state: str, paused: bool, items_by_state: { type: 'object', additionalProperties: int },
-              items: { type: 'array', items: { type: 'object', required: ['key', 'text', 'state', 'iteration'], properties: { key: str, text: str, source: str, state: str, phase: nullable(str), iteration: int } } },
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['key', 'text', 'text_truncated', 'state', 'iteration'],
+                  properties: {
+                    key: str,
+                    text: { type: 'string', maxLength: ITEM_TEXT_EXCERPT_CHARS, description: `the first ${ITEM_TEXT_EXCERPT_CHARS} characters; the whole text is at /api/agent/pipeline/items/{key}` },
+                    text_truncated: bool,
+                    source: str,
+                    state: str,
+                    phase: nullable(str),
+                    iteration: int,
+                  },
+                },
+              },
               started_at: nullable(str), run_started_at: nullable(str), deadline: nullable(str), continue_as_new_count: int, tasks_run: int,
               history_length: nullable(int), worker: nullable({ type: 'string', enum: ['ok', 'unavailable'] }), rate_limited_until: nullable(str),
             },

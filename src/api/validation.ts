@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { HttpError } from './errors';
 
 /** Parses with zod; on failure a 422 whose `detail` lists `{loc, msg, type}` per problem. */
@@ -9,4 +9,25 @@ export function parseOr422<T extends z.ZodTypeAny>(schema: T, value: unknown, wh
     422,
     r.error.issues.map((i) => ({ loc: [where, ...i.path], msg: i.message, type: i.code })),
   );
+}
+
+/**
+ * What String.prototype.trim() removes (ECMAScript white space and line terminators), spelled out so the
+ * OpenAPI pattern means the same in every regex dialect (a client's `\s` is not JavaScript's).
+ */
+const TRIMMED = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** The OpenAPI pattern of a text field: at least one character trim() keeps. */
+export const NON_BLANK_PATTERN = `[^${TRIMMED}]`;
+const nonBlank = new RegExp(NON_BLANK_PATTERN, 'u');
+
+/**
+ * A free-text body field as its OpenAPI schema states it: 1..max characters (Unicode code points, as JSON
+ * Schema counts them) with at least one that is not white space; the value used is trimmed.
+ */
+export function textField(name: string, max: number) {
+  return z
+    .string()
+    .refine((v) => [...v].length <= max, `${name} must be at most ${max} characters`)
+    .refine((v) => nonBlank.test(v), `${name} must not be empty or only white space`)
+    .transform((v) => v.trim());
 }

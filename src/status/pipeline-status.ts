@@ -1,5 +1,4 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import { readFile } from 'node:fs/promises';
 import { pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
 import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineResult, PipelineStatusView, TaskRecord } from '../shared/types';
@@ -9,6 +8,7 @@ import { attentionSnapshot, LIVENESS_READ_LIMIT_MS } from '../monitor/snapshot';
 import { readMonitorIssuesFile } from '../monitor/issues-file';
 import type { EnvConfig, ProjectPaths } from '../config';
 import { attentionThresholds } from '../pipeline/settings';
+import { readLogTail } from '../tasks/log-slices';
 import { taskLogPath } from '../tasks/paths';
 import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
@@ -40,7 +40,8 @@ export interface PipelineSection {
   state: string;
   paused: boolean;
   items_by_state: Record<string, number>;
-  items: { key: string; text: string; source: string; state: string; phase: string | null; iteration: number }[];
+  /** `text` is an excerpt of ITEM_TEXT_EXCERPT_CHARS at most; the whole text is at GET /api/agent/pipeline/items/{key}. */
+  items: { key: string; text: string; text_truncated: boolean; source: string; state: string; phase: string | null; iteration: number }[];
   started_at: string | null;
   run_started_at: string | null;
   deadline: string | null;
@@ -66,6 +67,20 @@ export interface PipelineStatusResponse {
   issues: MonitorIssue[];
 }
 
+/**
+ * How much of each item's text the status carries: a backlog item can be pages long, and the status is polled
+ * every few seconds by every open dashboard.
+ */
+export const ITEM_TEXT_EXCERPT_CHARS = 200;
+
+/** The first ITEM_TEXT_EXCERPT_CHARS UTF-16 units of a text, never ending in half a surrogate pair. */
+export function itemTextExcerpt(text: string): { text: string; text_truncated: boolean } {
+  if (text.length <= ITEM_TEXT_EXCERPT_CHARS) return { text, text_truncated: false };
+  const cut = text.slice(0, ITEM_TEXT_EXCERPT_CHARS);
+  const last = cut.charCodeAt(cut.length - 1);
+  return { text: last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut, text_truncated: true };
+}
+
 const secondsBetween = (from: string | null, to: number): number | null => (from ? Math.max(0, Math.round((to - Date.parse(from)) / 1000)) : null);
 
 function view(t: TaskRecord | (ItemStatusView['currentTask'] & object), now: number, extra: Partial<StatusTaskView> = {}): StatusTaskView {
@@ -85,10 +100,16 @@ function view(t: TaskRecord | (ItemStatusView['currentTask'] & object), now: num
   };
 }
 
+/** Enough of a log's end for its last 20 lines: the status is built every second, and a log can be megabytes. */
+const LIVE_TAIL_BYTES = 64 * 1024;
+
 async function liveTail(stateDir: string, taskId: string): Promise<string[] | null> {
   try {
-    const text = await readFile(taskLogPath(stateDir, taskId), 'utf8');
-    return text.split('\n').slice(-21).filter((l) => l.trim() !== '').slice(-20);
+    const slice = await readLogTail(taskLogPath(stateDir, taskId), LIVE_TAIL_BYTES);
+    if (!slice) return null;
+    const lines = slice.bytes.toString('utf8').split('\n');
+    // a tail that starts inside the file starts inside a line
+    return (slice.start > 0 ? lines.slice(1) : lines).slice(-21).filter((l) => l.trim() !== '').slice(-20);
   } catch {
     return null;
   }
@@ -141,7 +162,7 @@ async function pipelineSection(
       state: running ? status.state : closedState,
       paused: status.paused,
       items_by_state: status.itemsByState,
-      items: status.items.map((i) => ({ key: i.key, text: i.text, source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),
+      items: status.items.map((i) => ({ key: i.key, ...itemTextExcerpt(i.text), source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),
       started_at: status.startedAt,
       run_started_at: status.runStartedAt,
       deadline: status.deadline,
@@ -192,7 +213,8 @@ export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<Pipel
     pending,
     running_by_phase: byPhase,
     recent_completed: recent,
-    latest_request: requestFrom ? { task_id: requestFrom.id, status: requestFrom.status, direction: requestFrom.direction, prompt_preview: requestFrom.direction.slice(0, 500) } : null,
+    // A direction holds the item's text and earlier output: 500 characters here, the whole in GET /api/agent/tasks/{id}.
+    latest_request: requestFrom ? { task_id: requestFrom.id, status: requestFrom.status, direction: requestFrom.direction.slice(0, 500), prompt_preview: requestFrom.direction.slice(0, 500) } : null,
     latest_response: responseFrom
       ? { task_id: responseFrom.id, status: responseFrom.status, output_preview: (responseFrom.output ?? '').slice(0, 2000), output_len: responseFrom.output?.length ?? 0 }
       : null,

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -205,12 +205,21 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
     await waitInPage((sel) => document.querySelector(sel)?.getAttribute('data-phase') === 'spec', row(first), 'the first item in its spec phase');
     expect(await text(`${row(first)} .badge`)).toBe('running');
     expect(await page.getAttribute(`${row(first)} a`, 'href')).toBe(`${FAKE_WEB_UI}/namespaces/default/workflows/${itemWorkflowId(paths.projectId, first)}`);
-    // the running task's log, live
+    // the running task's log, live (a tail of it, never the whole log)
     await waitInPage(() => /\[agent\] spec task_[0-9a-f]{16}: (editing files|checking the result)/.test(document.querySelector('#running-list .tail')?.textContent ?? ''), null, 'a live tail of the running spec task');
     mkdirSync(OUTPUT_DIR, { recursive: true });
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'dashboard-running.png'), fullPage: true });
     await waitInPage((sel) => document.querySelector(sel)?.getAttribute('data-state') === 'passed', row(first), 'the first item to pass', 90_000);
     expect(await text('#items-by-state li[data-state="passed"] b')).toBe('1');
+
+    // pause and resume from the page while the second item runs: same-origin POSTs without a body, with the token
+    expect(await page.isHidden('#pipeline-resume')).toBe(true);
+    await page.click('#pipeline-pause');
+    await waitInPage(() => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'paused', null, 'the paused state');
+    expect(await page.isHidden('#pipeline-pause')).toBe(true);
+    await page.click('#pipeline-resume');
+    await waitInPage(() => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'running', null, 'the running state again');
+    expect(await text('#control-message')).toBe('Resume sent.');
 
     // the second item's impl fails twice: the repeated_failures flag goes up, with the monitor's issue
     await waitInPage(() => document.querySelector('#flags li[data-flag="repeated_failures"]')?.classList.contains('on'), null, 'the repeated_failures flag', 90_000);
@@ -237,7 +246,9 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
     }, 30_000, 'the task to leave needs_decision');
     expect(decided).toMatchObject({ decision: 'SQLite, keep it simple' });
     const posts = requests.filter((r) => r.method === 'POST');
-    expect(posts).toEqual([{ url: `${base}/api/agent/tasks/${waiting.id}/decision`, method: 'POST', authorization: `Bearer ${TOKEN}` }]);
+    expect(posts).toEqual(
+      ['pipeline/pause', 'pipeline/resume', `tasks/${waiting.id}/decision`].map((p) => ({ url: `${base}/api/agent/${p}`, method: 'POST', authorization: `Bearer ${TOKEN}` })),
+    );
 
     // the item goes on to pass, the flag clears, the pipeline ends
     await waitInPage((sel) => document.querySelector(sel)?.getAttribute('data-state') === 'passed', row(second), 'the second item to pass', 90_000);
@@ -283,6 +294,7 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
     expect(await page.locator('#task-rows tr').count()).toBe(25);
     expect(await page.evaluate(() => document.getElementsByTagName('*').length)).toBeLessThan(2500);
     expect(requests.some((r) => /[?&](limit=(?!25\b|100\b))/.test(r.url))).toBe(false);
+    expect(requests.filter((r) => /\/log(\?|$)/.test(r.url) && !/[?&]tail_bytes=\d+/.test(r.url))).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument: number }).__sameDocument)).toBe(42);
     expect(loads).toBe(1);
     // every request stayed on nightshift's own origin, and the token never went into a URL
@@ -338,6 +350,65 @@ describeInBrowser('dashboard in headless Chromium when reads need the token', ()
       await browser.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await t.close();
+    }
+  }, 120_000);
+});
+
+describeInBrowser('the loopback API and the web pages its user visits, in headless Chromium', () => {
+  test('when a page of another origin posts a form or a no-cors fetch to the API, or a rebinding name serves it, then the API refuses (403, 421), while its own page still works', async () => {
+    const project = makeProject(['Anything']);
+    // the default mode: loopback, no token — the one a page of any site can reach
+    const config = testConfig({});
+    const paths = projectPaths(config, project.root);
+    const t = testClient(config);
+    const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    const base = `http://127.0.0.1:${port}`;
+    // The attacker's site: its page POSTs to the API the way any page can without a preflight.
+    const attackPage = `<!doctype html><title>evil</title>
+      <form id="f" method="POST" action="${base}/api/agent/pipeline/pause" enctype="text/plain"><input name="a" value="b"></form>
+      <script>
+        fetch('${base}/api/agent/pipeline/stop', { method: 'POST', mode: 'no-cors', body: 'x' })
+          .catch(() => undefined)
+          .then(() => fetch('${base}/api/agent/pipeline/resume', { method: 'POST', mode: 'no-cors' }).catch(() => undefined))
+          .then(() => document.getElementById('f').submit());
+      </script>`;
+    const evil = createServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(attackPage));
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
+    const evilPort = (evil.address() as AddressInfo).port;
+    // evil.example resolves to 127.0.0.1, as a DNS-rebinding attacker makes it
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP evil.example 127.0.0.1'],
+    });
+    try {
+      const page = await browser.newPage();
+      const answers: string[] = [];
+      page.on('response', (r) => r.url().startsWith(base) && answers.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`));
+      await page.goto(`http://evil.example:${evilPort}/`);
+      await page.waitForURL(`${base}/api/agent/pipeline/pause`, { timeout: 30_000 });
+      expect(answers.sort()).toEqual(['POST /api/agent/pipeline/pause 403', 'POST /api/agent/pipeline/resume 403', 'POST /api/agent/pipeline/stop 403']);
+      expect(await page.textContent('body')).toContain('Cross-');
+
+      // the rebinding: the API under the attacker's name (its page, then a same-"origin" read from it)
+      const rebound = await page.goto(`http://evil.example:${port}/`);
+      expect(rebound?.status()).toBe(421);
+      expect(await page.evaluate(() => fetch('/api/agent/tasks').then((r) => r.status))).toBe(421);
+
+      // the dashboard itself, same origin: its reads and a POST pass the rules (no pipeline here: 409)
+      await page.goto(`${base}/`);
+      await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'live', null, { timeout: 30_000 });
+      // (a string: the test's compiler would turn a dynamic import() in a function into require())
+      const pause = await page.evaluate("import('/dashboard/api.js').then((m) => m.api('/api/agent/pipeline/pause', { method: 'POST' }).then(() => 202, (e) => e.status))");
+      expect(pause).toBe(409);
+    } finally {
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await new Promise((r) => evil.close(r));
       await t.close();
     }
   }, 120_000);

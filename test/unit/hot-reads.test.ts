@@ -6,6 +6,8 @@ import path from 'node:path';
 import { readRefusal } from '../../src/api/auth';
 import { JsonEncodings } from '../../src/api/encoded-json';
 import { hotReads, type HotReadDeps } from '../../src/api/hot-reads';
+import { hostRefusal } from '../../src/api/request-guard';
+import { gunzipSync } from 'node:zlib';
 import type { MetricsAggregates } from '../../src/metrics/aggregate';
 import { MetricsStore } from '../../src/metrics/store';
 import type { PipelineStatusResponse } from '../../src/status/pipeline-status';
@@ -40,6 +42,7 @@ describe('hot reads (pipeline-status and metrics before Express)', () => {
     status: { cache, compute, bodies: statusBodies },
     metrics: { store, bodies: metricsBodies },
     readRefusal: readRefusal({ token: undefined, host: '127.0.0.1', required: false }),
+    hostRefusal: hostRefusal({ bindHost: '127.0.0.1', allowedHosts: [] }),
     ...over,
   });
 
@@ -117,6 +120,41 @@ describe('hot reads (pipeline-status and metrics before Express)', () => {
       expect((await fetch(server.base + p, { headers: { authorization: 'Bearer wrong' } })).status).toBe(599);
       expect((await fetch(server.base + p, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
     }
+  });
+
+  test('when the Host names another site (DNS rebinding), then the request is left to Express (which answers 421)', async () => {
+    await cache.get(compute);
+    const port = new URL(server.base).port;
+    for (const p of ['/api/agent/pipeline-status', '/api/agent/metrics']) {
+      for (const host of [`evil.example:${port}`, 'localhost.evil.example', `127.0.0.1.nip.io:${port}`]) {
+        const status = await new Promise<number>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port, path: p, headers: { host }, agent: false }, (res) => resolve(res.resume().statusCode!)).on('error', reject);
+        });
+        expect({ p, host, status }).toEqual({ p, host, status: 599 });
+      }
+      expect((await fetch(server.base + p)).status).toBe(200);
+    }
+  });
+
+  test('when the client accepts gzip and the cached body is large, then the body gzipped once is sent, with the same ETag', async () => {
+    const big = { ...status, running: Array.from({ length: 50 }, (_, i) => ({ id: `task_${i}`, direction: 'a long direction '.repeat(10) })) } as unknown as PipelineStatusResponse;
+    await cache.get(async () => big);
+    const get = (encoding?: string) =>
+      new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        http.get(`${server.base}/api/agent/pipeline-status`, { headers: encoding ? { 'accept-encoding': encoding } : {}, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const [zipped, plain] = [await get('gzip, deflate'), await get()];
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('Accept-Encoding');
+    expect(Number(zipped.headers['content-length'])).toBe(zipped.body.length);
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.headers.etag).toBe(plain.headers.etag);
+    expect(statusBodies.encode(big).gzipped()).toBe(statusBodies.encode(big).gzipped()); // made once
   });
 
   test('when the metrics store fails, then the request is handed to Express before anything is written', async () => {

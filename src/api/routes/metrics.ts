@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { MetricsAggregates } from '../../metrics/aggregate';
 import type { MetricsStore } from '../../metrics/store';
-import type { JsonEncodings } from '../encoded-json';
+import { acceptsGzip } from '../compression';
+import { encodedVariant, type JsonEncodings } from '../encoded-json';
 import { parseOr422 } from '../validation';
 
 /** The `window_days` query parameter of the metrics endpoints. */
@@ -14,8 +15,9 @@ export function metricsRouter(metrics: MetricsStore, bodies: JsonEncodings<Metri
   const router = Router();
   router.get('/agent/metrics', async (req, res) => {
     const { window_days } = parseOr422(query, req.query, 'query');
-    const { body, etag } = bodies.encode(await metrics.aggregates(window_days));
-    res.set('ETag', etag).type('application/json').send(body);
+    const encoded = bodies.encode(await metrics.aggregates(window_days));
+    const { body, headers } = encodedVariant(encoded, acceptsGzip(req.headers['accept-encoding']));
+    res.set({ ...headers, ETag: encoded.etag }).type('application/json').send(body);
   });
   router.get('/agent/metrics/breakdown', async (req, res) => {
     const { window_days } = parseOr422(query, req.query, 'query');

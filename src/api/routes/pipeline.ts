@@ -1,8 +1,11 @@
 import { Router, type RequestHandler } from 'express';
+import { getPipelineItem } from '../../status/pipeline-item';
 import type { PipelineStatusDeps, PipelineStatusResponse } from '../../status/pipeline-status';
+import { HttpError } from '../errors';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
 import type { TtlCache } from '../../util/ttl-cache';
-import type { JsonEncodings } from '../encoded-json';
+import { acceptsGzip } from '../compression';
+import { encodedVariant, type JsonEncodings } from '../encoded-json';
 
 /** The `Age` header of a status: how old the answer is, in whole seconds. */
 export function statusAge(ageMs: number): string {
@@ -14,7 +17,8 @@ export function statusAge(ageMs: number): string {
  * serialised once per value (`bodies`); `Age` says how old the answer is.
  */
 export function pipelineRouter(
-  deps: Pick<PipelineStatusDeps, 'temporal' | 'projectId'> & {
+  deps: {
+    status: PipelineStatusDeps;
     mutate: RequestHandler;
     cache: TtlCache<PipelineStatusResponse>;
     /** Computes a fresh status (the hot path refreshes the cache with the same function). */
@@ -24,19 +28,26 @@ export function pipelineRouter(
 ): Router {
   const router = Router();
   const { cache } = deps;
-  router.get('/agent/pipeline-status', async (_req, res) => {
-    const { body, etag } = deps.bodies.encode(await cache.get(deps.compute));
+  const { temporal, projectId } = deps.status;
+  router.get('/agent/pipeline-status', async (req, res) => {
+    const encoded = deps.bodies.encode(await cache.get(deps.compute));
+    const { body, headers } = encodedVariant(encoded, acceptsGzip(req.headers['accept-encoding']));
     res
-      .set({ Age: statusAge(cache.ageMs() ?? 0), ETag: etag })
+      .set({ ...headers, Age: statusAge(cache.ageMs() ?? 0), ETag: encoded.etag })
       .type('application/json')
       .send(body);
   });
   for (const command of ['pause', 'resume', 'stop'] as PipelineCommand[]) {
     router.post(`/agent/pipeline/${command}`, deps.mutate, async (_req, res) => {
-      await signalPipeline(deps.temporal, deps.projectId, command);
+      await signalPipeline(temporal, projectId, command);
       cache.clear();
-      res.status(202).json({ accepted: command, workflow_id: `nightshift-${deps.projectId}` });
+      res.status(202).json({ accepted: command, workflow_id: `nightshift-${projectId}` });
     });
   }
+  router.get('/agent/pipeline/items/:key', async (req, res) => {
+    const item = await getPipelineItem(deps.status, String(req.params.key));
+    if (!item) throw new HttpError(404, 'Item not found');
+    res.json(item);
+  });
   return router;
 }

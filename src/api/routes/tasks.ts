@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { Router, type RequestHandler } from 'express';
+import { stat } from 'node:fs/promises';
+import { Router, type RequestHandler, type Response } from 'express';
 import type { EnvConfig, ProjectPaths } from '../../config';
 import { decideTask, enqueueTask } from '../../temporal/tasks-control';
 import type { TemporalClient } from '../../temporal/connection';
@@ -8,7 +8,9 @@ import { TASK_STATUSES, TASK_TYPES } from '../../shared/types';
 import { isTaskId, taskLogPath } from '../../tasks/paths';
 import type { TaskIndex } from '../../tasks/store';
 import { HttpError } from '../errors';
-import { parseOr422 } from '../validation';
+import { readLogRange, readLogTail } from '../../tasks/log-slices';
+import { parseByteRange } from '../byte-range';
+import { parseOr422, textField } from '../validation';
 
 const limit = z.coerce.number().int().min(1).max(100).default(20);
 const listQuery = z.object({
@@ -18,10 +20,11 @@ const listQuery = z.object({
   offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
 });
 const attentionQuery = z.object({ limit });
-const decisionBody = z.object({ decision: z.string().trim().min(1).max(5000) }).strict();
+const logQuery = z.object({ tail_bytes: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() });
+const decisionBody = z.object({ decision: textField('decision', 5000) }).strict();
 const newTaskBody = z
   .object({
-    direction: z.string().trim().min(1, 'direction must not be empty').max(5000, 'direction must be at most 5000 characters'),
+    direction: textField('direction', 5000),
     task_type: z.enum(TASK_TYPES, { errorMap: () => ({ message: `task_type must be one of ${JSON.stringify([...TASK_TYPES])}` }) }),
   })
   .strict();
@@ -33,6 +36,25 @@ export interface TasksRouterDeps {
   config: EnvConfig;
   paths: ProjectPaths;
   mutate: RequestHandler;
+}
+
+/**
+ * Answers a `Range` request for a log with its raw bytes (206) or 416; false when the header asks nothing this
+ * serves (malformed, several ranges), so the log is answered whole.
+ */
+async function sendLogRange(res: Response, file: string, header: string, unfinished: boolean): Promise<boolean> {
+  const size = await stat(file).then((s) => s.size, () => (unfinished ? 0 : null));
+  if (size === null) throw new HttpError(404, 'Task log not found');
+  const range = parseByteRange(header, size);
+  if (!range) return false;
+  const slice = range === 'unsatisfiable' ? null : await readLogRange(file, range);
+  if (!slice?.bytes.length) {
+    res.set('Content-Range', `bytes */${slice?.size ?? size}`);
+    throw new HttpError(416, `Range not satisfiable: the log has ${slice?.size ?? size} bytes`);
+  }
+  const end = slice.start + slice.bytes.length - 1;
+  res.status(206).set('Content-Range', `bytes ${slice.start}-${end}/${slice.size}`).type('text/plain; charset=utf-8').send(slice.bytes);
+  return true;
 }
 
 /** Lists omit the bulky fields, like the reference. */
@@ -80,15 +102,18 @@ export function tasksRouter(deps: TasksRouterDeps): Router {
     const id = String(req.params.id);
     // Validated before any file access: `../` never reaches the file system.
     if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
+    const q = parseOr422(logQuery, req.query, 'query');
     const task = await tasks.get(id);
     if (!task) throw new HttpError(404, 'Task not found');
-    let log: string;
-    try {
-      log = await readFile(taskLogPath(stateDir, id), 'utf8');
-    } catch {
-      throw new HttpError(404, 'Task log not found');
-    }
-    res.json({ task_id: id, log, command: task.direction, output: task.output });
+    const file = taskLogPath(stateDir, id);
+    // A task that has not finished may not have written its log yet: that is an empty log, not a missing one.
+    const unfinished = task.status === 'pending' || task.status === 'running';
+    res.set('Accept-Ranges', 'bytes');
+    const range = req.get('range');
+    if (range !== undefined && (await sendLogRange(res, file, range, unfinished))) return;
+    const slice = (await readLogTail(file, q.tail_bytes)) ?? (unfinished ? { bytes: Buffer.alloc(0), start: 0, size: 0 } : null);
+    if (!slice) throw new HttpError(404, 'Task log not found');
+    res.json({ task_id: id, log: slice.bytes.toString('utf8'), log_bytes: slice.size, log_offset: slice.start, command: task.direction, output: task.output });
   });
   return router;
 }
