@@ -45,7 +45,8 @@ export function agentCliPath(name: AgentCliName): string | null {
 /**
  * `describe` when the CLI is installed; otherwise a skipped describe whose title names the
  * reason (and the reason on stderr), so a missing CLI shows in the run instead of passing
- * silently. NIGHTSHIFT_REQUIRE_AGENT_CLIS=1 turns a missing CLI into a failure.
+ * silently. NIGHTSHIFT_REQUIRE_AGENT_CLIS=1, or CI=true (CI must not pass by skipping them), turns a
+ * missing CLI into a failure.
  */
 export function describeWithCli(name: AgentCliName, title: string, fn: (cliPath: string) => void): void {
   const cli = agentCli(name);
@@ -54,7 +55,7 @@ export function describeWithCli(name: AgentCliName, title: string, fn: (cliPath:
     describe(title, () => fn(cliPath));
     return;
   }
-  if (process.env.NIGHTSHIFT_REQUIRE_AGENT_CLIS === '1') {
+  if (process.env.NIGHTSHIFT_REQUIRE_AGENT_CLIS === '1' || process.env.CI === 'true') {
     describe(title, () => {
       test(`${name} CLI is installed`, () => {
         throw new Error(`${name} CLI not available: ${cli.reason}`);
