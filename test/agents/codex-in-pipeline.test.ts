@@ -26,7 +26,6 @@ describeWithCli('codex', 'Codex (the codex preset) in the pipeline', (cliPath) =
     const project = makeProject(['Add a greeting module']);
     srv = await startResponsesServer({ turns: Array.from({ length: 40 }, () => itemWork()) });
     const run = await runItemWithPreset('codex', envFor(srv.url), {}, project);
-    if (run.result.itemsPassed !== 1) console.log(JSON.stringify(run.tasks.map((t) => [t.task_type, t.status, t.output?.slice(-800)]), null, 1));
     expect(run.result).toMatchObject({ itemsPassed: 1, itemsFailed: 0, tasksRun: 4 });
     expect(run.commits.map((c) => [c.subject.split(' ')[1], c.files])).toEqual([
       ['spec', ['specs/greeting.md']],

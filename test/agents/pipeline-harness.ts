@@ -6,7 +6,7 @@ import { projectPaths, type EnvConfig } from '../../src/config';
 import type { PipelineResult, TaskRecord } from '../../src/shared/types';
 import type { TemporalClient } from '../../src/temporal/connection';
 import type { RecordedRequest } from '../helpers/model-servers/core';
-import { git, makeProject, readJsonl, type TempProject } from '../helpers/project';
+import { commitsOn, makeProject, readJsonl, type TempProject } from '../helpers/project';
 import { startTestWorker, testClient, testConfig } from '../helpers/temporal';
 
 export type Phase = 'spec' | 'impl' | 'test' | 'review';
@@ -58,15 +58,7 @@ export interface PipelineRun {
 
 /** Subjects and files of every commit after the initial one, oldest first. */
 export function commitsAfterInit(root: string): { subject: string; files: string[] }[] {
-  const raw = git(root, 'log', '--reverse', '--format=@@%s', '--name-only', 'HEAD').trim();
-  return raw
-    .split('@@')
-    .filter(Boolean)
-    .map((block) => {
-      const [subject, ...files] = block.trim().split('\n');
-      return { subject, files: files.filter(Boolean) };
-    })
-    .slice(1);
+  return commitsOn(root, 'HEAD').slice(1);
 }
 
 /** The last snapshot of each task in the task store. */

@@ -18,6 +18,18 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd, encoding: 'utf8' });
 }
 
+/** Subjects and files of every commit reachable from `ref`, oldest first (merges left out). */
+export function commitsOn(root: string, ref: string): { subject: string; files: string[] }[] {
+  const raw = git(root, 'log', '--reverse', '--no-merges', '--format=@@%s', '--name-only', ref).trim();
+  return raw
+    .split('@@')
+    .filter(Boolean)
+    .map((block) => {
+      const [subject, ...files] = block.trim().split('\n');
+      return { subject, files: files.filter(Boolean) };
+    });
+}
+
 /** A real git repository in a temp dir with a product backlog and a scripted agent plan. */
 export function makeProject(items: string[], plan: Record<string, unknown> = {}, opts: { meta?: string[] } = {}): TempProject {
   const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-project-'));

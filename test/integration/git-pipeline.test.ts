@@ -4,20 +4,8 @@ import { projectPaths, type EnvConfig } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { itemWorkflowId } from '../../src/shared/names';
 import type { TemporalClient } from '../../src/temporal/connection';
-import { git, makeProject, readJsonl, type TempProject } from '../helpers/project';
+import { commitsOn, git, makeProject, readJsonl, type TempProject } from '../helpers/project';
 import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
-
-/** Subjects and files of every commit on a branch since the initial one. */
-function commitsOn(root: string, ref: string): { subject: string; files: string[] }[] {
-  const raw = git(root, 'log', '--reverse', '--no-merges', '--format=@@%s', '--name-only', ref).trim();
-  return raw
-    .split('@@')
-    .filter(Boolean)
-    .map((block) => {
-      const [subject, ...files] = block.trim().split('\n');
-      return { subject, files: files.filter(Boolean) };
-    });
-}
 
 async function run(project: TempProject, overrides: Record<string, string>, keepClient = false) {
   const config: EnvConfig = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', ...overrides });
