@@ -16,6 +16,8 @@ import { treeFingerprint } from '../git/fingerprint';
 import { ARGV_DIRECTION_LIMIT_BYTES } from '../shared/limits';
 
 export const OUTPUT_LIMIT = 4000;
+/** Where a completed run's usage-limit message must stand: its closing lines. */
+const USAGE_LIMIT_TAIL_CHARS = 400;
 const NEEDS_DECISION_LINE = /^\s*NEEDS_DECISION:\s*(.+?)\s*$/;
 
 function decisionPromptOf(line: string): string | null {
@@ -184,9 +186,11 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     if (judged.note) output += `${output.endsWith('\n') || output === '' ? '' : '\n'}${judged.note}\n`;
     const status = judged.status;
     const exitCode = judged.exitCode;
-    const limitText = `${report.error ?? ''}\n${tail}`;
+    // A run that completed is usage-limited only when the limit is what it ended on (its closing lines), not
+    // when its work merely mentions a rate limit.
+    const limitText = `${report.error ?? ''}\n${status === 'completed' ? tail.slice(-USAGE_LIMIT_TAIL_CHARS) : tail}`;
     const cancelled = outcome.aborted && ctx.cancellationSignal.aborted;
-    const limitedUntil = input.rateLimit && !cancelled && !judged.credentialRejected && status !== 'completed' ? rateLimitedUntil(limitText, report.apiStatus, input.rateLimit) : null;
+    const limitedUntil = input.rateLimit && !cancelled && !judged.credentialRejected ? rateLimitedUntil(limitText, report.apiStatus, input.rateLimit) : null;
     if (limitedUntil) output += `\n[Pipeline] Usage limit reached: paused until ${limitedUntil.toISOString()}; the task runs again then (not a failure).`;
     const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
     const usage = report.usage;
