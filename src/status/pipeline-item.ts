@@ -1,3 +1,4 @@
+import { readItemText } from '../backlog/item-text';
 import { loadBacklog } from '../backlog/load';
 import { pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
@@ -24,9 +25,10 @@ export interface PipelineItemResponse {
 }
 
 /**
- * One backlog item with its whole text: from the running pipeline's status query, else from the backlog files
- * (where every text comes from). Null when neither knows the key. Throws TemporalUnreachableError when Temporal
- * does not answer.
+ * One backlog item with its whole text, and its state from the running pipeline's status query. The pipeline
+ * holds only an excerpt of a long item's text: the whole text is the one kept in the state dir at the backlog
+ * read (`item-texts/<key>.txt`), else the backlog files' (where every text comes from). Null when nothing knows
+ * the key. Throws TemporalUnreachableError when Temporal does not answer.
  */
 export async function getPipelineItem(deps: PipelineStatusDeps, key: string): Promise<PipelineItemResponse | null> {
   if (!itemKeyPattern.test(key)) return null;
@@ -35,9 +37,16 @@ export async function getPipelineItem(deps: PipelineStatusDeps, key: string): Pr
     const handle = deps.temporal.client.workflow.getHandle(pipelineWorkflowId(deps.projectId));
     const status = await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery)).catch(() => null);
     const item = status?.items.find((i) => i.key === key);
-    if (item) return { key, text: item.text, source: item.source, state: item.state, phase: item.phase, iteration: item.iteration };
+    if (item) {
+      const text = (await readItemText(deps.stateDir, key)) ?? (await fromBacklog(deps, key))?.text ?? item.text;
+      return { key, text, source: item.source, state: item.state, phase: item.phase, iteration: item.iteration };
+    }
   }
-  const backlog = await loadBacklog({ projectRoot: deps.projectRoot, ...deps.backlog });
-  const item = backlog.items.find((i) => i.key === key);
+  const item = await fromBacklog(deps, key);
   return item ? { key, text: item.text, source: item.source, state: null, phase: null, iteration: null } : null;
+}
+
+async function fromBacklog(deps: PipelineStatusDeps, key: string) {
+  const backlog = await loadBacklog({ projectRoot: deps.projectRoot, ...deps.backlog });
+  return backlog.items.find((i) => i.key === key) ?? null;
 }
