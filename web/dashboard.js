@@ -15,7 +15,7 @@ const MAX_ITEM_ROWS = 100;
 const METRICS_EVERY_TICKS = 3;
 const EXTRA_TAILS = 3;
 const LOG_DISPLAY_CHARS = 200_000;
-const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail'];
+const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail', 'blocked_step'];
 const ITEM_STATE_ORDER = ['running', 'pending', 'failed', 'passed'];
 const TASK_ID = /^task_[0-9a-f]{16}$/;
 

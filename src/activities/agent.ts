@@ -8,6 +8,7 @@ import { explicitVerdict } from '../shared/verdict';
 import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../shared/types';
 import { appendTaskSnapshot } from '../tasks/store';
 import { killGroup, runInProcessGroup } from '../util/process-group';
+import { prepareRetryTree } from './retry-tree';
 import { taskLogPath } from '../tasks/paths';
 
 export const OUTPUT_LIMIT = 4000;
@@ -79,6 +80,8 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       // The "running" snapshot is informative; a state dir that cannot take it must not stop the agent.
       appendTaskSnapshot(stateDir, running).catch((err: Error) => ctx.log.warn('task snapshot not writable', { taskId: task.id, error: err.message })),
     ]);
+    // After the kill: a retry starts from the tree the lost attempt started from (or records what it left there).
+    const retryNote = await prepareRetryTree({ projectRoot: input.projectRoot, ownsTree: input.ownsTree ?? false, attempt: ctx.info.attempt, stateDir, logFile });
 
     const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
     // A full disk or a read-only state dir must not crash the worker or lose the task:
@@ -145,6 +148,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
     log.end(`\n# duration_seconds=${durationSeconds} exit=${exitCode ?? outcome.signal ?? 'none'} status=${outcome.aborted ? 'cancelled' : status}\n`);
     await Promise.all([new Promise<void>((r) => (log.closed || log.destroyed ? r() : log.once('close', () => r()))), pidWritten.then(() => rm(pidFile, { force: true }))]);
+    if (retryNote) output += `\n${retryNote}`;
     if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
     if (outcome.aborted) throw new CancelledFailure('agent task cancelled');
     return {
