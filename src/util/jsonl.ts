@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync, readSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,7 +16,9 @@ const inFlight = new Map<string, Promise<void>>();
  * write, so it is never glued onto the fragment and the fragment stays one
  * line that readers skip and count. Appends of this process to one file run
  * one after another, so two of them never both repair the same fragment; two
- * processes that both see it leave one empty line, which readers skip too.
+ * processes that both see it (or one that sees another's write still in
+ * progress for longer than the settling looks) leave an empty line, which
+ * readers skip too.
  */
 export function appendLine(file: string, line: string): Promise<void> {
   const key = path.resolve(file);
@@ -30,24 +32,37 @@ export function appendLine(file: string, line: string): Promise<void> {
   return mine;
 }
 
+/** Looks at a line without its end again after this long, at most MAX_LOOKS times, before taking it for torn. */
+const SETTLE_MS = 5;
+const MAX_LOOKS = 4;
+
 async function appendNow(file: string, line: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  // a+ (O_RDWR | O_APPEND): the last byte can be read; every write still goes to the end.
-  const handle = await open(file, 'a+');
-  try {
-    const body = line.endsWith('\n') ? line : line + '\n';
-    const { size } = await handle.stat();
-    let torn = false;
-    if (size > 0) {
+  const body = line.endsWith('\n') ? line : line + '\n';
+  let seenSize = -1;
+  for (let look = 1; ; look++) {
+    // a+ (O_RDWR | O_APPEND): the last byte can be read; every write still goes to the end.
+    const handle = await open(file, 'a+');
+    try {
+      // Look and write in one go (synchronous, a few microseconds): the time between opening the file and
+      // writing to it stays as short as a plain append's, since a compaction may rename the file aside meanwhile.
+      const fd = handle.fd;
+      const { size } = fstatSync(fd);
       const last = Buffer.alloc(1);
-      const { bytesRead } = await handle.read(last, 0, 1, size - 1);
-      torn = bytesRead === 1 && last[0] !== 0x0a;
+      const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+      // Another process's write in progress also ends without its newline (the size grows page by page while
+      // it copies): only a line end that stays missing while the size stands still is a torn line.
+      if (!torn || size === seenSize || look >= MAX_LOOKS) {
+        const data = Buffer.from(torn ? '\n' + body : body);
+        const bytesWritten = writeSync(fd, data, 0, data.length);
+        if (bytesWritten !== data.length) throw new Error(`short write to ${file} (${bytesWritten} of ${data.length} bytes)`);
+        return;
+      }
+      seenSize = size;
+    } finally {
+      await handle.close();
     }
-    const data = Buffer.from(torn ? '\n' + body : body);
-    const { bytesWritten } = await handle.write(data, 0, data.length);
-    if (bytesWritten !== data.length) throw new Error(`short write to ${file} (${bytesWritten} of ${data.length} bytes)`);
-  } finally {
-    await handle.close();
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
   }
 }
 
