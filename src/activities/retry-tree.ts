@@ -46,8 +46,11 @@ export async function prepareRetryTree(input: RetryTreeInput): Promise<string | 
       const g = gitAt(input.projectRoot);
       const head = (await g.raw(['rev-parse', '--short', 'HEAD'])).trim();
       await g.raw(['reset', '--hard', '-q', 'HEAD']);
-      await g.raw(['clean', '-fdq', ...keep]);
-      const left = status.trim();
+      await g.raw(['clean', '-fdq', ...keep.flatMap((k) => ['-e', k])]);
+      const left = status
+        .split('\n')
+        .filter((l) => l.trim() && !keep.some((k) => `/${l.slice(3)}`.startsWith(k)))
+        .join('\n');
       note = `${lead}; the work tree was reset to the item branch's head ${head}${left ? ` (${left.split('\n').length} path(s) of the lost attempt discarded)` : ''}.`;
       logText = left ? `${note}\n# discarded (git status --porcelain before the reset):\n${left}` : note;
     } catch (err) {
@@ -59,11 +62,11 @@ export async function prepareRetryTree(input: RetryTreeInput): Promise<string | 
   return note;
 }
 
-/** `-e <path>` keeping the state dir when it lies inside the tree (git clean skips ignored files anyway). */
+/** The state dir as a `git clean -e` pattern when it lies inside the tree (git clean skips ignored files anyway). */
 function stateDirExclusion(projectRoot: string, stateDir: string | undefined): string[] {
   if (!stateDir) return [];
   const rel = path.relative(path.resolve(projectRoot), path.resolve(stateDir));
   if (!rel) throw new Error('the state dir is the work tree itself; not cleaning it');
   if (rel.startsWith('..') || path.isAbsolute(rel)) return [];
-  return ['-e', `/${rel.split(path.sep).join('/')}/`];
+  return [`/${rel.split(path.sep).join('/')}/`];
 }
