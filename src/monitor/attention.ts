@@ -41,7 +41,8 @@ export const BLOCKED_AFTER_ATTEMPTS = 3;
 
 function blockedStepDetail(steps: BlockedStep[]): string {
   const shown = steps.slice(0, 3).map((b) => {
-    const what = b.activityType === 'runAgentTask' ? 'runAgentTask (its worker keeps being lost)' : b.activityType;
+    // an agent step that timed out on its heartbeat lost its worker (the agent's own failures are results, not errors)
+    const what = b.activityType === 'runAgentTask' && /heartbeat|timed out|timeout/i.test(b.error) ? 'runAgentTask (its worker keeps being lost)' : b.activityType;
     return `${what} in ${b.workflowId} keeps failing (attempt ${b.attempt}): ${b.error.replace(/\s+/g, ' ').slice(0, 300)}`;
   });
   return `A step the pipeline cannot do without keeps failing; it is retried and the pipeline waits for it. ${shown.join('; ')}${steps.length > 3 ? `; and ${steps.length - 3} more` : ''}.`;

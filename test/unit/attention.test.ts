@@ -99,5 +99,7 @@ describe('attention rules', () => {
     expect(evaluateAttention(snap({ blockedSteps: [] }), th).attention.blocked_step).toBe(false);
     expect(evaluateAttention(snap(), th).attention.blocked_step).toBe(false);
     expect(healDirection('blocked_step', 'x', null)).toBeNull(); // recorded and shown, never auto-fixed
+    const lost = evaluateAttention(snap({ blockedSteps: [{ workflowId: 'w', activityType: 'runAgentTask', attempt: 3, error: 'activity Heartbeat timeout' }] }), th);
+    expect(lost.details.blocked_step).toContain('runAgentTask (its worker keeps being lost) in w keeps failing (attempt 3): activity Heartbeat timeout');
   });
 });
