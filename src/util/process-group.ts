@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { packageRoot } from './package-root';
 
 export interface RunOptions {
@@ -34,53 +34,77 @@ export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** The watchdog script (see watchdog.ts), built into lib/ whether nightshift runs from src/ (tests) or lib/. */
-export function watchdogScript(): string {
-  return path.join(packageRoot(), 'lib', 'util', 'watchdog.js');
+/** The guardian script (see guardian.ts), built into lib/ whether nightshift runs from src/ (tests) or lib/. */
+export function guardianScript(): string {
+  return path.join(packageRoot(), 'lib', 'util', 'guardian.js');
 }
 
-interface ControlMessage {
-  pid?: number;
-  spawnError?: { code: string | null; message: string };
-  exit?: number | null;
-  signal?: NodeJS.Signals | null;
+/** Marks every command this process starts (and their children), so its guardian can find them all. */
+export const GUARD_ENV = 'NIGHTSHIFT_GUARD';
+const guardToken = randomBytes(8).toString('hex');
+/** Process groups of the commands running now, registered with the guardian. */
+const liveGroups = new Set<number>();
+let guardian: ChildProcess | null = null;
+let guardianStartedAt = 0;
+
+/**
+ * The guardian of this process: started once, in a session of its own, holding a pipe to this process; when the
+ * pipe closes (this process exited or was killed, however) it kills every command this process started. It does
+ * not keep this process alive. Started again when it died (at most once a second), with the live groups.
+ */
+function ensureGuardian(): ChildProcess | null {
+  if (guardian && guardian.exitCode === null && guardian.signalCode === null) return guardian;
+  if (Date.now() - guardianStartedAt < 1000) return guardian;
+  guardianStartedAt = Date.now();
+  const g = spawn(process.execPath, [guardianScript(), guardToken], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], shell: false });
+  g.on('error', () => undefined);
+  g.stdin?.on('error', () => undefined);
+  g.on('exit', () => {
+    if (guardian === g) guardian = null;
+    if (liveGroups.size) ensureGuardian();
+  });
+  g.unref();
+  (g.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  guardian = g;
+  for (const pgid of liveGroups) g.stdin?.write(`+${pgid}\n`);
+  return g;
+}
+
+function guard(pgid: number, on: boolean): void {
+  if (on) liveGroups.add(pgid);
+  else liveGroups.delete(pgid);
+  const g = on ? ensureGuardian() : guardian;
+  if (g?.stdin?.writable) g.stdin.write(`${on ? '+' : '-'}${pgid}\n`);
 }
 
 /**
  * Runs argv (no shell) as the leader of a new process group, streams stdout
  * and stderr, and on timeout or abort stops the whole group: SIGTERM, then
  * SIGKILL after a grace period, so grandchildren never outlive the task.
- *
- * The command runs under a watchdog process (watchdog.ts) that holds a pipe
- * to this process and kills the group the moment the pipe closes: an agent
- * never outlives its worker, however the worker died. `onSpawn` gets the
- * command's pid (its process group's id), not the watchdog's.
+ * Nor do they outlive this process: its guardian (guardian.ts) kills them
+ * the moment this process is gone, however it died.
  */
 export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
   const started = process.hrtime.bigint();
   const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
+  // Started before the command, so a command is never without it (one found by its environment needs no registration).
+  ensureGuardian();
   return new Promise((resolve) => {
     let timedOut = false;
     let aborted = false;
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    let groupPid: number | undefined;
-    let reported: ControlMessage = {};
-    // Detached: a session of its own, so a kill of this process's group does not take the watchdog before the agent.
-    const watchdog = spawn(process.execPath, [watchdogScript(), ...opts.argv], {
+    const child = spawn(opts.argv[0], opts.argv.slice(1), {
       cwd: opts.cwd,
-      env: opts.env,
+      env: { ...opts.env, [GUARD_ENV]: guardToken },
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,
     });
-    const signalAll = (signal: NodeJS.Signals) => {
-      if (groupPid) killGroup(groupPid, signal);
-      else if (watchdog.exitCode === null && watchdog.signalCode === null) watchdog.kill(signal); // not started yet: the watchdog gives up
-    };
     const stop = () => {
-      signalAll('SIGTERM');
-      killTimer ??= setTimeout(() => signalAll('SIGKILL'), opts.killGraceMs ?? 5000);
+      if (!child.pid) return;
+      killGroup(child.pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), opts.killGraceMs ?? 5000);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -99,51 +123,25 @@ export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
       if (killTimer) clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       // Whatever the leader did, nothing of its group may outlive it.
-      if (groupPid) killGroup(groupPid, 'SIGKILL');
-      watchdog.stdin?.destroy();
+      if (child.pid) {
+        killGroup(child.pid, 'SIGKILL');
+        guard(child.pid, false);
+      }
       resolve({ ...outcome, timedOut, aborted, durationMs: elapsed() });
     };
-    const control = watchdog.stdio[3] as Readable;
-    let pending = '';
-    control.setEncoding('utf8');
-    control.on('data', (chunk: string) => {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        let m: ControlMessage;
-        try {
-          m = JSON.parse(line) as ControlMessage;
-        } catch {
-          continue;
-        }
-        reported = { ...reported, ...m };
-        if (m.pid && !groupPid) {
-          groupPid = m.pid;
-          // a stop asked for before the pid was known reaches the agent now
-          if (timedOut || aborted) killGroup(groupPid, 'SIGTERM');
-          opts.onSpawn?.(m.pid);
-        }
-      }
-    });
-    control.on('error', () => undefined);
-    watchdog.stdin?.on('error', () => undefined);
-    watchdog.stdout.setEncoding('utf8');
-    watchdog.stderr.setEncoding('utf8');
-    watchdog.stdout.on('data', (c: string) => opts.onOutput?.(c));
-    watchdog.stderr.on('data', (c: string) => opts.onOutput?.(c));
-    watchdog.on('error', (err: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: err }));
-    // When the watchdog exits (it normally does right after the agent), leftovers go too; otherwise a
-    // background grandchild holding the pipes open would keep 'close' from ever firing.
-    watchdog.on('exit', () => groupPid && killGroup(groupPid, 'SIGKILL'));
+    if (child.pid) {
+      guard(child.pid, true);
+      opts.onSpawn?.(child.pid);
+    }
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => opts.onOutput?.(c));
+    child.stderr.on('data', (c: string) => opts.onOutput?.(c));
+    child.on('error', (err: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: err }));
+    // When the leader exits, its leftovers go too; otherwise a background
+    // grandchild holding the pipes open would keep 'close' from ever firing.
+    child.on('exit', () => child.pid && killGroup(child.pid, 'SIGKILL'));
     // 'close' waits for the pipes, so every byte of output has been seen.
-    watchdog.on('close', (code, signal) => {
-      if (reported.spawnError) {
-        const err = Object.assign(new Error(reported.spawnError.message), { code: reported.spawnError.code ?? undefined }) as NodeJS.ErrnoException;
-        return finish({ exitCode: null, signal: null, spawnError: err });
-      }
-      if ('exit' in reported) return finish({ exitCode: reported.exit ?? null, signal: reported.signal ?? null, spawnError: null });
-      // the watchdog itself was killed: report how it ended
-      finish({ exitCode: code, signal, spawnError: null });
-    });
+    child.on('close', (code, signal) => finish({ exitCode: code, signal, spawnError: null }));
   });
 }

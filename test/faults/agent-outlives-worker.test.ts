@@ -39,7 +39,7 @@ describe('fault: the worker dies while an agent runs', () => {
     ['the worker process', false],
     ["the worker's whole process group", true],
   ])('when %s is killed -9 one second into the agent, then the agent and its grandchild die with it and the write due at 3 s never happens', async (_what, wholeGroup) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-watchdog-'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-guardian-'));
     const { child, agentPid } = startFakeWorker(dir, { detached: wholeGroup });
     const pid = await waitFor(() => agentPid() && existsSync(path.join(dir, 'grandchild.pid')) && agentPid(), 20_000, 'the agent to start');
     const grandchild = Number(readFileSync(path.join(dir, 'grandchild.pid'), 'utf8'));
@@ -55,8 +55,8 @@ describe('fault: the worker dies while an agent runs', () => {
     expect(existsSync(path.join(dir, 'grandchild-late.txt'))).toBe(false);
   });
 
-  test('when the agent exits with a code after writing to stdout and stderr, then the code and both streams come through the watchdog unchanged', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-watchdog-'));
+  test('when the agent exits with a code after writing to stdout and stderr, then the code and both streams come through unchanged', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-guardian-'));
     let output = '';
     const outcome = await runInProcessGroup({
       argv: [process.execPath, '-e', 'process.stdout.write("to stdout ünïcödé\\n"); process.stderr.write("to stderr\\n"); process.exit(7)', 'literal $(not a shell) arg'],
@@ -70,10 +70,38 @@ describe('fault: the worker dies while an agent runs', () => {
     expect(output).toContain('to stderr\n');
   });
 
-  test("when the agent kills its own process group, then the watchdog survives it and reports the agent's signal", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-watchdog-'));
+  test("when the agent kills its own process group, then its signal is reported (the guardian, in a session of its own, is not hit)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-guardian-'));
     const outcome = await runInProcessGroup({ argv: [process.execPath, '-e', 'console.log("bye"); process.kill(-process.pid, "SIGKILL")'], cwd: dir, env: process.env, timeoutMs: 30_000 });
     expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGKILL', spawnError: null });
+    // and the guardian still guards the next command
+    const { child, agentPid } = startFakeWorker(dir);
+    const pid = await waitFor(() => agentPid(), 20_000, 'the agent to start');
+    child.kill('SIGKILL');
+    await exited(child);
+    await waitFor(() => groupMembers(pid).length === 0, 20_000, "the agent's group to die");
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(existsSync(path.join(dir, 'late.txt'))).toBe(false);
+  });
+
+  test('when an agent moves its child into a process group of its own, then that child still dies with the worker (found by its environment)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-guardian-'));
+    const agent = `
+      const { spawn } = require('node:child_process');
+      const g = spawn(process.execPath, ['-e', 'setTimeout(() => require("fs").writeFileSync("escaped-late.txt", "x"), 3000)'], { stdio: 'ignore', detached: true });
+      require('fs').writeFileSync('escaped.pid', String(g.pid));
+      setTimeout(() => {}, 60000);`;
+    const worker = `
+      const { runInProcessGroup } = require(${JSON.stringify(LIB_PROCESS_GROUP)});
+      runInProcessGroup({ argv: [process.execPath, '-e', ${JSON.stringify(agent)}], cwd: ${JSON.stringify(dir)}, env: process.env, timeoutMs: 60000 });
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['-e', worker], { stdio: 'ignore' });
+    const escaped = await waitFor(() => existsSync(path.join(dir, 'escaped.pid')) && Number(readFileSync(path.join(dir, 'escaped.pid'), 'utf8')), 20_000, 'the escaped child');
+    child.kill('SIGKILL');
+    await exited(child);
+    await waitFor(() => !isAlive(escaped), 20_000, 'the escaped child to die');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(existsSync(path.join(dir, 'escaped-late.txt'))).toBe(false);
   });
 
   test('when the command does not exist, then the spawn error comes back with its code', async () => {

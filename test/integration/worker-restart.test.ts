@@ -32,7 +32,7 @@ describe('durability: a worker killed mid-task', () => {
       const agentPid = (impl as unknown as { pid: number }).pid;
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
-      // its watchdog saw the worker go and killed the agent's group: nothing edits the tree unsupervised
+      // the worker's guardian saw it go and killed the agent's group: nothing edits the tree unsupervised
       await waitFor(() => !isAlive(agentPid), 20_000, 'the agent to die with its worker');
 
       second = spawnCli(['worker', '--project', project.root], workerEnv);
