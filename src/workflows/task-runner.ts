@@ -90,10 +90,12 @@ export type TaskEnd =
   | { kind: 'stopped_waiting'; result: RunAgentTaskResult; record: TaskRecord }
   | { kind: 'rate_limited'; result: RunAgentTaskResult; record: TaskRecord; until: string };
 
-function failedRun(err: unknown): RunAgentTaskResult {
+function failedRun(err: unknown, attempts: number): RunAgentTaskResult {
   const now = new Date().toISOString();
   const message = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
-  return { status: 'failed', output: `[Pipeline] Task could not run: ${message}`, exitCode: null, durationSeconds: 0, startedAt: now, finishedAt: now, timedOut: false, verdict: null, outputChars: 0 };
+  // every attempt's worker was lost (a heartbeat or start-to-close timeout): say so, and which cap ran out
+  const lost = /timed out|timeout/i.test(message) ? ` (the worker was lost on all ${attempts} attempts; NIGHTSHIFT_WORKER_LOSS_RETRIES)` : '';
+  return { status: 'failed', output: `[Pipeline] Task could not run${lost}: ${message}`, exitCode: null, durationSeconds: 0, startedAt: now, finishedAt: now, timedOut: false, verdict: null, outputChars: 0 };
 }
 
 /**
@@ -118,7 +120,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
     });
   } catch (err) {
     if (isCancellation(err)) throw err;
-    result = failedRun(err); // worker-loss retries exhausted (NIGHTSHIFT_WORKER_LOSS_RETRIES), or the activity itself broke
+    result = failedRun(err, 1 + (s.workerLossRetries ?? DEFAULT_WORKER_LOSS_RETRIES)); // worker-loss retries exhausted, or the activity itself broke
   }
   const base: TaskRecord = {
     ...task,

@@ -7,7 +7,7 @@ import { getPipelineStatus, statusDeps } from '../../src/status/pipeline-status'
 import { TaskIndex } from '../../src/tasks/store';
 import { spawnCli } from '../helpers/cli';
 import { git, makeProject, waitFor } from '../helpers/project';
-import { testAddress, testClient, testConfig } from '../helpers/temporal';
+import { startTestWorker, testAddress, testClient, testConfig } from '../helpers/temporal';
 
 type Worker = ReturnType<typeof spawnCli>;
 
@@ -128,6 +128,32 @@ describe('fault: the worker is killed while its agent runs', () => {
     } finally {
       for (const w of workers) w.kill('SIGKILL');
       await Promise.all(workers.map(exited));
+      await t.close();
+    }
+  });
+
+  test('when the worker is lost on every attempt up to NIGHTSHIFT_WORKER_LOSS_RETRIES, then the agent step runs exactly that many more times and the task is recorded as failed saying why', async () => {
+    const project = makeProject(['Lose every worker'], {});
+    const config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2', NIGHTSHIFT_WORKER_LOSS_RETRIES: '1', PIPELINE_MAX_ITERATIONS: '1' });
+    const paths = projectPaths(config, project.root);
+    let attempts = 0;
+    // an agent step whose worker never answers again: no heartbeat, no result (as after a kill -9)
+    const runAgentTask = async () => {
+      attempts++;
+      await sleep(4000);
+      throw new Error('this attempt was given up on long ago');
+    };
+    const t = testClient(config);
+    const worker = await startTestWorker(config, { runAgentTask });
+    try {
+      const started = await startPipeline(t, config, paths, { once: true });
+      await t.client.workflow.getHandle(started.workflowId).result();
+      expect(attempts).toBe(2); // the first attempt and NIGHTSHIFT_WORKER_LOSS_RETRIES=1 retry
+      const spec = (await new TaskIndex(paths.stateDir).all()).find((r) => r.task_type === 'spec');
+      expect(spec?.status).toBe('failed');
+      expect(spec?.output).toMatch(/^\[Pipeline\] Task could not run \(the worker was lost on all 2 attempts; NIGHTSHIFT_WORKER_LOSS_RETRIES\): .*[Hh]eartbeat/);
+    } finally {
+      await worker.stop();
       await t.close();
     }
   });
