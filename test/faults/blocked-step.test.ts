@@ -72,6 +72,7 @@ describe('fault: a step the pipeline cannot do without keeps failing', () => {
       expect(issue.message).toMatch(/readBacklog in nightshift-.* keeps failing \(attempt \d+\): Complete result exceeds size limit/);
       const cli = await runCli(['status', '--attention', '--project', project.root], { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE });
       expect(cli.stdout).toContain('Attention: blocked_step');
+      expect(cli.stdout).toMatch(/^ {2}blocked_step: .*readBacklog in nightshift-\S+ keeps failing \(attempt \d+\): Complete result exceeds size limit/m);
       expect(cli.stdout).toMatch(/! blocked_step \(high\): .*readBacklog.*Complete result exceeds size limit/);
       expect(project.calls()).toHaveLength(0);
 
