@@ -42,6 +42,7 @@ export const envSchema = z.object({
   NIGHTSHIFT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('service log level'),
   NIGHTSHIFT_CONTINUE_AS_NEW_EVENTS: int(2000, 20).describe('history length after which the pipeline continues as new'),
   NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: int(30, 2).describe('agent activity heartbeat timeout (worker loss detection)'),
+  NIGHTSHIFT_WORKER_LOSS_RETRIES: int(20, 0, 1000).describe('times an agent step is retried after its worker was lost (killed, crashed); a lost worker does not count against the task'),
   NIGHTSHIFT_WORKER_METRICS_PORT: int(9464, 0, 65535).describe('port of the worker\'s Prometheus endpoint with the Temporal SDK metrics, on NIGHTSHIFT_API_HOST (0 = off; a busy port is skipped with a warning)'),
   PORT: int(8000, 0, 65535).describe('API port'),
   NIGHTSHIFT_API_HOST: z.string().min(1).default('127.0.0.1').describe('API bind address'),

@@ -18,7 +18,7 @@ const EXTRA_TAILS = 3;
 /** How much of a log the page asks for: the end of it (`tail_bytes`), never a whole multi-MB log. */
 const LOG_DISPLAY_BYTES = 256 * 1024;
 const TAIL_BYTES = 16 * 1024;
-const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail'];
+const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail', 'blocked_step'];
 const ITEM_STATE_ORDER = ['running', 'pending', 'failed', 'passed'];
 const TASK_ID = /^task_[0-9a-f]{16}$/;
 

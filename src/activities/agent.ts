@@ -8,6 +8,7 @@ import { explicitVerdict } from '../shared/verdict';
 import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../shared/types';
 import { appendTaskSnapshot } from '../tasks/store';
 import { killGroup, runInProcessGroup } from '../util/process-group';
+import { prepareRetryTree } from './retry-tree';
 import { taskLogPath } from '../tasks/paths';
 import { BoundedLog } from '../tasks/bounded-log';
 import { judgeRun } from '../agents/outcome';
@@ -103,13 +104,16 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     // Only an impl task is judged by whether it changed the tree; the fingerprint is taken before the agent starts.
     const watchTree = task.task_type === 'impl' && (input.agent.noChange ?? 'fail') !== 'allow';
     // Independent file steps run side by side: they sit between one task's end and the next one's start.
-    const [, , , before] = await Promise.all([
+    await Promise.all([
       killPreviousAttempt(pidFile, task.id),
       writeFile(promptFile, task.direction),
       // The "running" snapshot is informative; a state dir that cannot take it must not stop the agent.
       appendTaskSnapshot(stateDir, running).catch((err: Error) => ctx.log.warn('task snapshot not writable', { taskId: task.id, error: err.message })),
-      watchTree ? treeFingerprint(input.projectRoot, stateDir) : Promise.resolve(null),
     ]);
+    // After the kill: a retry starts from the tree the lost attempt started from (or records what it left there).
+    const retryNote = await prepareRetryTree({ projectRoot: input.projectRoot, ownsTree: input.ownsTree ?? false, attempt: ctx.info.attempt, stateDir, logFile });
+    // ...and is judged against that tree, not against what the lost attempt left.
+    const before = watchTree ? await treeFingerprint(input.projectRoot, stateDir) : null;
 
     const stream: WriteStream = createWriteStream(logFile, { flags: 'a' });
     const log = new BoundedLog(stream);
@@ -197,6 +201,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     const usageLine = usage ? ` tokens_in=${usage.tokensIn ?? '?'} tokens_out=${usage.tokensOut ?? '?'} cost_usd=${usage.costUsd ?? '?'}` : '';
     log.end(`\n# duration_seconds=${durationSeconds} exit=${outcome.exitCode ?? outcome.signal ?? 'none'} status=${cancelled ? 'cancelled' : status}${usageLine}\n`);
     await Promise.all([new Promise<void>((r) => (stream.closed || stream.destroyed ? r() : stream.once('close', () => r()))), pidWritten.then(() => rm(pidFile, { force: true }))]);
+    if (retryNote) output += `\n${retryNote}`;
     if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
     if (cancelled) throw new CancelledFailure('agent task cancelled');
     return {

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ItemOutcomeRecord } from '../shared/types';
-import { appendLine } from '../util/jsonl';
+import { appendLine, readJsonlRecords } from '../util/jsonl';
 
 /**
  * `<state dir>/items.jsonl`: how each item ended (passed, failed, or stopped with
@@ -12,25 +11,21 @@ export function itemsFile(stateDir: string): string {
   return path.join(stateDir, 'items.jsonl');
 }
 
+const isOutcome = (v: unknown): v is ItemOutcomeRecord => {
+  const r = v as ItemOutcomeRecord | null;
+  return typeof r === 'object' && r !== null && typeof r.key === 'string' && typeof r.outcome === 'string';
+};
+
 export async function readItemOutcomes(stateDir: string): Promise<Record<string, ItemOutcomeRecord>> {
-  let content: string;
-  try {
-    content = await readFile(itemsFile(stateDir), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
-  }
-  const out: Record<string, ItemOutcomeRecord> = {};
-  for (const line of content.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as ItemOutcomeRecord;
-      if (r && typeof r.key === 'string' && typeof r.outcome === 'string') out[r.key] = r;
-    } catch {
-      // skip a torn line
-    }
-  }
-  return out;
+  return (await readItemOutcomesCounted(stateDir)).outcomes;
+}
+
+/** The latest outcome per key, and how many lines were skipped (torn fragments, foreign lines). */
+export async function readItemOutcomesCounted(stateDir: string): Promise<{ outcomes: Record<string, ItemOutcomeRecord>; skippedLines: number }> {
+  const { records, skippedLines } = await readJsonlRecords(itemsFile(stateDir), isOutcome);
+  const outcomes: Record<string, ItemOutcomeRecord> = {};
+  for (const r of records) outcomes[r.key] = r;
+  return { outcomes, skippedLines };
 }
 
 export async function appendItemOutcome(stateDir: string, record: ItemOutcomeRecord): Promise<void> {

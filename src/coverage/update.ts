@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { appendLine } from '../util/jsonl';
+import { appendLine, readJsonlRecords } from '../util/jsonl';
 import { CoverageTableMissingError, parseSpecFileName, planCoverage, type CoverageChange, type SpecFile } from './table';
 
 export { specsReferencedIn, type CoverageChange } from './table';
@@ -39,26 +39,19 @@ export async function recordPassedSpecs(stateDir: string, specFileNames: string[
   }
 }
 
+const isCoverageRecord = (v: unknown): v is Partial<CoverageRecord> & { spec: string } => typeof v === 'object' && v !== null && typeof (v as CoverageRecord).spec === 'string';
+
 /** Spec file names with at least one record whose tests passed (torn or foreign lines are skipped). */
 export async function readPassedSpecs(stateDir: string): Promise<Set<string>> {
+  return (await readPassedSpecsCounted(stateDir)).passed;
+}
+
+/** readPassedSpecs, with how many lines were skipped (torn fragments, foreign lines). */
+export async function readPassedSpecsCounted(stateDir: string): Promise<{ passed: Set<string>; skippedLines: number }> {
+  const { records, skippedLines } = await readJsonlRecords(coverageRecordsFile(stateDir), isCoverageRecord);
   const passed = new Set<string>();
-  let content: string;
-  try {
-    content = await readFile(coverageRecordsFile(stateDir), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return passed;
-    throw err;
-  }
-  for (const line of content.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as Partial<CoverageRecord> | null;
-      if (r && typeof r.spec === 'string' && r.tests_passed === true) passed.add(path.basename(r.spec));
-    } catch {
-      // skip a torn line
-    }
-  }
-  return passed;
+  for (const r of records) if (r.tests_passed === true) passed.add(path.basename(r.spec));
+  return { passed, skippedLines };
 }
 
 /** `specs/NNN-slug.md` files of the project (none when specs/ does not exist). */

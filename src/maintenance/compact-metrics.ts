@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { appendFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseMetricLine } from '../metrics/aggregate';
@@ -50,7 +50,7 @@ export async function compactMetrics(o: { metricsFile: string; keepDays: number;
       // A malformed line is kept in the store (it was never ours to judge), not silently archived.
       (r && r.at < cutoff ? old : recent).push(line);
     }
-    if (old.length) await appendFile(archiveFile, old.join('\n') + '\n');
+    if (old.length) await appendLine(archiveFile, old.join('\n'));
     for (let i = 0; i < recent.length; i += 1000) await appendLine(o.metricsFile, recent.slice(i, i + 1000).join('\n'));
     await unlink(file);
     archived += old.length;

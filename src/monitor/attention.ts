@@ -21,6 +21,31 @@ export interface AttentionSnapshot {
    */
   livenessComplete: boolean;
   successRate: { total: number; rate: number };
+  /** Pending activities of the pipeline and its item/task workflows that keep failing (absent: none read). */
+  blockedSteps?: BlockedStep[];
+}
+
+/** A pending activity on its BLOCKED_AFTER_ATTEMPTS-th attempt or later, with the last failure's text. */
+export interface BlockedStep {
+  workflowId: string;
+  activityType: string;
+  attempt: number;
+  error: string;
+}
+
+/**
+ * From this attempt on a failing step is shown. Bookkeeping steps retry without a limit (a full disk delays a record,
+ * never loses it) and a lost worker retries the agent step, so without this a pipeline can wait forever, invisibly.
+ */
+export const BLOCKED_AFTER_ATTEMPTS = 3;
+
+function blockedStepDetail(steps: BlockedStep[]): string {
+  const shown = steps.slice(0, 3).map((b) => {
+    // an agent step that timed out on its heartbeat lost its worker (the agent's own failures are results, not errors)
+    const what = b.activityType === 'runAgentTask' && /heartbeat|timed out|timeout/i.test(b.error) ? 'runAgentTask (its worker keeps being lost)' : b.activityType;
+    return `${what} in ${b.workflowId} keeps failing (attempt ${b.attempt}): ${b.error.replace(/\s+/g, ' ').slice(0, 300)}`;
+  });
+  return `A step the pipeline cannot do without keeps failing; it is retried and the pipeline waits for it. ${shown.join('; ')}${steps.length > 3 ? `; and ${steps.length - 3} more` : ''}.`;
 }
 
 const PHASE_TYPES = new Set(['spec', 'impl', 'test', 'review']);
@@ -88,7 +113,15 @@ export function evaluateAttention(s: AttentionSnapshot, th: AttentionThresholds)
     details.executor_fail = `Recent failed task ${crashed.id} has 0 output (executor crash or command not found).`;
   }
 
-  const attention: Attention = { ...flags, flags: CONDITIONS.filter((c) => flags[c]) };
+  const blocked = s.blockedSteps ?? [];
+  if (blocked.length) {
+    flags.blocked_step = true;
+    details.blocked_step = blockedStepDetail(blocked);
+  }
+
+  // The contract's keys and `flags` first, in their order; keys added since come after them.
+  const { blocked_step, ...contractFlags } = flags;
+  const attention: Attention = { ...contractFlags, flags: CONDITIONS.filter((c) => flags[c]), blocked_step };
   return { attention, details, failingPhase, undetermined, pipelineRunning: s.pipelineRunning, checkedAt: new Date(s.now).toISOString() };
 }
 

@@ -16,7 +16,7 @@ export function healDirection(condition: Condition, detail: string, failingPhase
     case 'stuck':
       return `Monitor: the pipeline looks stuck. ${detail} Diagnose why from the task logs and the service logs (worker down? agent hung? Temporal unreachable?) and report what should be restarted or fixed.`;
     default:
-      return null; // output_empty / executor_fail are flagged and recorded, not auto-fixed
+      return null; // output_empty / executor_fail / blocked_step are flagged and recorded, not auto-fixed
   }
 }
 
@@ -26,6 +26,7 @@ export const SEVERITY: Record<Condition, 'high' | 'medium' | 'low'> = {
   low_success_rate: 'medium',
   output_empty: 'high',
   executor_fail: 'high',
+  blocked_step: 'high',
 };
 
 export const SUGGESTED_ACTION: Record<Condition, string> = {
@@ -34,4 +35,6 @@ export const SUGGESTED_ACTION: Record<Condition, string> = {
   low_success_rate: 'Review metrics (nightshift metrics); consider a prompt/model change.',
   output_empty: 'Check the agent command and its output capture (nightshift logs TASK_ID).',
   executor_fail: 'Check that the agent CLI is installed and on PATH (nightshift doctor).',
+  blocked_step:
+    'Fix what the error names (a full disk: free space; a read-only or missing state dir; an unreadable or oversized backlog; workers that keep dying: their logs and memory). The step is retried and the pipeline carries on by itself once it succeeds; nothing is lost meanwhile.',
 };

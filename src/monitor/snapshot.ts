@@ -6,7 +6,7 @@ import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
 import { describePipeline } from '../temporal/pipeline-control';
 import type { TaskRecord } from '../shared/types';
-import { lastTaskProgress, type AttentionSnapshot } from './attention';
+import { BLOCKED_AFTER_ATTEMPTS, lastTaskProgress, type AttentionSnapshot, type BlockedStep } from './attention';
 
 export interface SnapshotSources {
   temporal: TemporalClient | null;
@@ -43,21 +43,49 @@ const ms = (d: unknown): number => {
   return secs * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
 };
 
-/** What Temporal alone knows (answered by the server, no worker needed): is the pipeline running, and the latest heartbeat. */
-async function temporalLiveness(src: SnapshotSources, tasksRead: Promise<TaskRecord[]>): Promise<{ pipelineRunning: boolean; lastLiveness: number | null; complete: boolean }> {
-  if (!src.temporal) return { pipelineRunning: true, lastLiveness: null, complete: true };
+type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingActivities']>[number];
+
+/** The workflow's pending activities on their BLOCKED_AFTER_ATTEMPTS-th attempt or later that have failed. */
+function blockedStepsOf(workflowId: string, pending: PendingActivity[] | null | undefined): BlockedStep[] {
+  const out: BlockedStep[] = [];
+  for (const a of pending ?? []) {
+    const attempt = a.attempt ?? 0;
+    const error = a.lastFailure?.message;
+    if (attempt < BLOCKED_AFTER_ATTEMPTS || !error) continue;
+    const cause = a.lastFailure?.cause?.message;
+    out.push({ workflowId, activityType: a.activityType?.name ?? 'unknown', attempt, error: cause && cause !== error ? `${error}: ${cause}` : error });
+  }
+  return out;
+}
+
+interface TemporalView {
+  pipelineRunning: boolean;
+  lastLiveness: number | null;
+  complete: boolean;
+  blockedSteps: BlockedStep[];
+}
+
+/**
+ * What Temporal alone knows (answered by the server, no worker needed): is the pipeline running, the latest
+ * heartbeat, and the pending activities that keep failing. The item and task workflows are described on every read
+ * (a list and at most MAX_DESCRIBED describes): a record that cannot be written blocks an item however recently
+ * another one progressed.
+ */
+async function temporalLiveness(src: SnapshotSources, tasksRead: Promise<TaskRecord[]>): Promise<TemporalView> {
+  if (!src.temporal) return { pipelineRunning: true, lastLiveness: null, complete: true, blockedSteps: [] };
   const t = src.temporal;
   let pipelineRunning = false;
   let latest = 0;
   const d = src.pipeline !== undefined ? src.pipeline : await describePipeline(t, src.projectId, CALL_LIMIT_MS);
+  const blockedSteps: BlockedStep[] = [];
   if (d) {
     pipelineRunning = d.status.name === 'RUNNING';
     latest = Math.max(latest, d.startTime.getTime(), ms(d.raw.workflowExecutionInfo?.executionTime));
+    if (pipelineRunning) blockedSteps.push(...blockedStepsOf(d.workflowId, d.raw.pendingActivities));
   }
-  if (!pipelineRunning) return { pipelineRunning, lastLiveness: latest || null, complete: true };
-  if (src.stuckAfterMs !== undefined && Date.now() - Math.max(latest, lastTaskProgress(await tasksRead)) < src.stuckAfterMs / 2) {
-    return { pipelineRunning, lastLiveness: latest || null, complete: true };
-  }
+  if (!pipelineRunning) return { pipelineRunning, lastLiveness: latest || null, complete: true, blockedSteps };
+  // Progress this recent decides `stuck` alone: heartbeats only make the last sign of life later.
+  const progressed = src.stuckAfterMs !== undefined && Date.now() - Math.max(latest, lastTaskProgress(await tasksRead)) < src.stuckAfterMs / 2;
   let complete = true;
   const ids: string[] = [];
   const query = `ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'nightshift-${src.projectId}-'`;
@@ -81,8 +109,9 @@ async function temporalLiveness(src: SnapshotSources, tasksRead: Promise<TaskRec
   for (const d of described) {
     if (!d) continue;
     for (const a of d.raw.pendingActivities ?? []) latest = Math.max(latest, ms(a.lastHeartbeatTime), ms(a.lastStartedTime));
+    blockedSteps.push(...blockedStepsOf(d.workflowId, d.raw.pendingActivities));
   }
-  return { pipelineRunning, lastLiveness: latest || null, complete };
+  return { pipelineRunning, lastLiveness: latest || null, complete: complete || progressed, blockedSteps };
 }
 
 /** Gathers what the attention rules need. Throws TemporalUnreachableError when Temporal does not answer. */
@@ -108,6 +137,7 @@ export async function attentionSnapshot(src: SnapshotSources, windowDays = 7): P
     pipelineRunning: liveness.pipelineRunning,
     lastLiveness: liveness.lastLiveness,
     livenessComplete: liveness.complete,
+    blockedSteps: liveness.blockedSteps,
     successRate: { total: aggregates.success_rate.total, rate: aggregates.success_rate.rate },
   };
 }

@@ -48,6 +48,7 @@ export async function buildPipelineSettings(config: EnvConfig, paths: ProjectPat
     backlogPollSeconds: config.PIPELINE_BACKLOG_POLL_SECONDS,
     continueAsNewEvents: config.NIGHTSHIFT_CONTINUE_AS_NEW_EVENTS,
     heartbeatTimeoutSeconds: config.NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS,
+    workerLossRetries: config.NIGHTSHIFT_WORKER_LOSS_RETRIES,
     autoCommit: config.PIPELINE_AUTO_COMMIT,
     autoPush: config.PIPELINE_AUTO_PUSH,
     parallelItems: parallel,

@@ -64,6 +64,8 @@ export interface PipelineSettings {
   continueAsNewEvents: number;
   /** How long a silent agent activity may go unnoticed before it is retried elsewhere. */
   heartbeatTimeoutSeconds: number;
+  /** Retries of an agent step whose worker was lost (NIGHTSHIFT_WORKER_LOSS_RETRIES); absent in older histories (then 20). */
+  workerLossRetries?: number;
   /** Commit after each completed task (always done in item worktrees, whose commits are merged). */
   autoCommit: boolean;
   autoPush: boolean;
@@ -85,7 +87,8 @@ export interface PipelineSettings {
   searchAttributes?: boolean;
 }
 
-export const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail'] as const;
+/** Contract section 10's conditions, then `blocked_step` (a step the pipeline cannot do without keeps failing). */
+export const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail', 'blocked_step'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
 export interface AttentionThresholds {
@@ -286,6 +289,8 @@ export interface RunAgentTaskInput {
   agent: AgentSettings;
   timeoutSeconds: number;
   rateLimit?: { pattern: string; backoffMinutes: number };
+  /** The tree is the item's own worktree (nightshift's): a retry after a lost worker may reset it. Absent: the user's tree. */
+  ownsTree?: boolean;
 }
 
 export interface RunAgentTaskResult {

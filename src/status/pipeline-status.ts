@@ -1,7 +1,7 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
-import type { Attention, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineResult, PipelineStatusView, TaskRecord } from '../shared/types';
+import type { Attention, AttentionReport, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineResult, PipelineStatusView, TaskRecord } from '../shared/types';
 import type { MetricsStore } from '../metrics/store';
 import { evaluateAttention } from '../monitor/attention';
 import { attentionSnapshot, LIVENESS_READ_LIMIT_MS } from '../monitor/snapshot';
@@ -180,6 +180,11 @@ async function pipelineSection(
 
 /** GET /api/agent/pipeline-status: the reference's shape plus `pipeline` and `issues`. */
 export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<PipelineStatusResponse> {
+  return (await getPipelineStatusWithDetails(deps)).status;
+}
+
+/** The status and, per raised attention condition, its one-line evidence (what `nightshift status --attention` prints). */
+export async function getPipelineStatusWithDetails(deps: PipelineStatusDeps): Promise<{ status: PipelineStatusResponse; details: AttentionReport['details'] }> {
   // One describe; then the pipeline's queries and the attention rules' liveness read run side by side.
   const described = describePipeline(deps.temporal, deps.projectId, DESCRIBE_DEADLINE_MS);
   const [{ section, items }, snapshot, all, monitor] = await Promise.all([
@@ -208,7 +213,8 @@ export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<Pipel
   const recent = finished.slice(0, 10).map((t) => view(t, now, { output_len: t.output?.length ?? 0 }));
   const requestFrom = runningTasks[0] ?? finished[0];
   const responseFrom = finished[0];
-  return {
+  const report = evaluateAttention(snapshot, deps.thresholds);
+  const status: PipelineStatusResponse = {
     running,
     pending,
     running_by_phase: byPhase,
@@ -218,10 +224,11 @@ export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<Pipel
     latest_response: responseFrom
       ? { task_id: responseFrom.id, status: responseFrom.status, output_preview: (responseFrom.output ?? '').slice(0, 2000), output_len: responseFrom.output?.length ?? 0 }
       : null,
-    attention: evaluateAttention(snapshot, deps.thresholds).attention,
+    attention: report.attention,
     pipeline: section,
     issues: monitor.issues,
   };
+  return { status, details: report.details };
 }
 
 /** The status dependencies of one project, from its config (used by the API and the CLI). */

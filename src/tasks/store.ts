@@ -35,6 +35,8 @@ export class TaskIndex {
   private readonly reader: TailReader;
   private readonly byId = new Map<string, TaskRecord>();
   private sorted: TaskRecord[] | null = null;
+  /** Lines read so far that were not a task record: torn fragments (a crash or a full disk mid-write) and foreign lines. */
+  skippedLines = 0;
   /** Reads run one after another (they share the reader's offset), and concurrent callers share one. */
   private readonly reads = new SharedReads(() => this.readNew());
 
@@ -48,16 +50,22 @@ export class TaskIndex {
 
   private async readNew(): Promise<void> {
     const fresh: TaskRecord[] = [];
+    let skipped = 0;
     const { reset } = await this.reader.read((line) => {
       if (!line.trim()) return;
       try {
         const v: unknown = JSON.parse(line);
         if (isTaskRecord(v)) fresh.push(v);
+        else skipped++;
       } catch {
-        // a torn or foreign line is ignored; the next snapshot of that task supersedes it
+        skipped++; // a torn or foreign line; the next snapshot of that task supersedes it
       }
     });
-    if (reset) this.byId.clear();
+    if (reset) {
+      this.byId.clear();
+      this.skippedLines = 0;
+    }
+    this.skippedLines += skipped;
     if (reset || fresh.length) this.sorted = null;
     for (const t of fresh) this.byId.set(t.id, t);
   }

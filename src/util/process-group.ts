@@ -1,4 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { packageRoot } from './package-root';
 
 export interface RunOptions {
   argv: string[];
@@ -34,14 +37,61 @@ export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** The guardian script (see guardian.ts), built into lib/ whether nightshift runs from src/ (tests) or lib/. */
+export function guardianScript(): string {
+  return path.join(packageRoot(), 'lib', 'util', 'guardian.js');
+}
+
+/** Marks every command this process starts (and their children), so its guardian can find them all. */
+export const GUARD_ENV = 'NIGHTSHIFT_GUARD';
+const guardToken = randomBytes(8).toString('hex');
+/** Process groups of the commands running now, registered with the guardian. */
+const liveGroups = new Set<number>();
+let guardian: ChildProcess | null = null;
+let guardianStartedAt = 0;
+
+/**
+ * The guardian of this process: started once, in a session of its own, holding a pipe to this process; when the
+ * pipe closes (this process exited or was killed, however) it kills every command this process started. It does
+ * not keep this process alive. Started again when it died (at most once a second), with the live groups.
+ */
+function ensureGuardian(): ChildProcess | null {
+  if (guardian && guardian.exitCode === null && guardian.signalCode === null) return guardian;
+  if (Date.now() - guardianStartedAt < 1000) return guardian;
+  guardianStartedAt = Date.now();
+  const g = spawn(process.execPath, [guardianScript(), guardToken], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], shell: false });
+  g.on('error', () => undefined);
+  g.stdin?.on('error', () => undefined);
+  g.on('exit', () => {
+    if (guardian === g) guardian = null;
+    if (liveGroups.size) ensureGuardian();
+  });
+  g.unref();
+  (g.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  guardian = g;
+  for (const pgid of liveGroups) g.stdin?.write(`+${pgid}\n`);
+  return g;
+}
+
+function guard(pgid: number, on: boolean): void {
+  if (on) liveGroups.add(pgid);
+  else liveGroups.delete(pgid);
+  const g = on ? ensureGuardian() : guardian;
+  if (g?.stdin?.writable) g.stdin.write(`${on ? '+' : '-'}${pgid}\n`);
+}
+
 /**
  * Runs argv (no shell) as the leader of a new process group, streams stdout
  * and stderr, and on timeout or abort stops the whole group: SIGTERM, then
  * SIGKILL after a grace period, so grandchildren never outlive the task.
+ * Nor do they outlive this process: its guardian (guardian.ts) kills them
+ * the moment this process is gone, however it died.
  */
 export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
   const started = process.hrtime.bigint();
   const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
+  // Started before the command, so a command is never without it (one found by its environment needs no registration).
+  ensureGuardian();
   return new Promise((resolve) => {
     let timedOut = false;
     let aborted = false;
@@ -51,7 +101,7 @@ export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
     try {
       child = spawn(opts.argv[0], opts.argv.slice(1), {
         cwd: opts.cwd,
-        env: opts.env,
+        env: { ...opts.env, [GUARD_ENV]: guardToken },
         detached: true,
         stdio: [opts.stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         shell: false,
@@ -83,10 +133,16 @@ export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
       if (killTimer) clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       // Whatever the leader did, nothing of its group may outlive it.
-      if (child.pid) killGroup(child.pid, 'SIGKILL');
+      if (child.pid) {
+        killGroup(child.pid, 'SIGKILL');
+        guard(child.pid, false);
+      }
       resolve({ ...outcome, timedOut, aborted, durationMs: elapsed() });
     };
-    if (child.pid) opts.onSpawn?.(child.pid);
+    if (child.pid) {
+      guard(child.pid, true);
+      opts.onSpawn?.(child.pid);
+    }
     if (child.stdin && opts.stdinText !== undefined) {
       child.stdin.on('error', () => undefined); // an agent that exits without reading its stdin is not an error
       child.stdin.end(opts.stdinText);

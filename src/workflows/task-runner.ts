@@ -7,7 +7,8 @@ import type { CommitTaskInput, CommitTaskResult, PipelineSettings, RunAgentTaskR
 /**
  * Short local steps: task snapshots, metrics lines. Retried without a limit: a
  * full disk or a read-only state dir must delay the record, never lose it
- * (the failures are visible in the worker log and, after a while, as `stuck`).
+ * (the failures are visible in the worker log and, from the third attempt, as
+ * the `blocked_step` attention condition with the error's text).
  */
 function bookkeeping() {
   return proxyActivities<Activities>({
@@ -36,12 +37,20 @@ async function commitOrReport(s: PipelineSettings, input: CommitTaskInput): Prom
 /** Webhook delivery retries inside the activity; one attempt of the activity is enough. */
 const { notify } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
 
-/** The agent run: long, heartbeating; retried when its worker disappears, not when the agent fails. */
+/** Retries of the agent step after a lost worker when the settings predate NIGHTSHIFT_WORKER_LOSS_RETRIES. */
+const DEFAULT_WORKER_LOSS_RETRIES = 20;
+
+/**
+ * The agent run: long, heartbeating. The activity returns the agent's failures as its result, so a
+ * retry means the worker (or the infrastructure) failed, never the agent: those retries have their own,
+ * higher cap (NIGHTSHIFT_WORKER_LOSS_RETRIES) and do not count against the task. Workers that keep
+ * dying show as the `blocked_step` attention condition while the retries go on.
+ */
 function agentRunner(s: PipelineSettings, summary: string) {
   return proxyActivities<Activities>({
     startToCloseTimeout: `${s.taskTimeoutSeconds + 120} seconds`,
     heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 1 + (s.workerLossRetries ?? DEFAULT_WORKER_LOSS_RETRIES) },
     summary,
   });
 }
@@ -87,10 +96,12 @@ export type TaskEnd =
   | { kind: 'rate_limited'; result: RunAgentTaskResult; record: TaskRecord; until: string }
   | { kind: 'credential_rejected'; result: RunAgentTaskResult; record: TaskRecord; message: string };
 
-function failedRun(err: unknown): RunAgentTaskResult {
+function failedRun(err: unknown, attempts: number): RunAgentTaskResult {
   const now = new Date().toISOString();
   const message = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
-  return { status: 'failed', output: `[Pipeline] Task could not run: ${message}`, exitCode: null, durationSeconds: 0, startedAt: now, finishedAt: now, timedOut: false, verdict: null, outputChars: 0 };
+  // every attempt's worker was lost (a heartbeat or start-to-close timeout): say so, and which cap ran out
+  const lost = /timed out|timeout/i.test(message) ? ` (the worker was lost on all ${attempts} attempts; NIGHTSHIFT_WORKER_LOSS_RETRIES)` : '';
+  return { status: 'failed', output: `[Pipeline] Task could not run${lost}: ${message}`, exitCode: null, durationSeconds: 0, startedAt: now, finishedAt: now, timedOut: false, verdict: null, outputChars: 0 };
 }
 
 /**
@@ -109,11 +120,13 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
       stateDir: s.stateDir,
       agent: s.agent,
       timeoutSeconds: s.taskTimeoutSeconds,
+      // an item's own worktree is nightshift's to reset before a retry; the project root is the user's
+      ownsTree: ctx.workDir !== s.projectRoot,
       rateLimit: s.rateLimitPattern ? { pattern: s.rateLimitPattern, backoffMinutes: s.rateLimitBackoffMinutes ?? 30 } : undefined,
     });
   } catch (err) {
     if (isCancellation(err)) throw err;
-    result = failedRun(err); // retries exhausted: the worker kept dying, or the activity itself broke
+    result = failedRun(err, 1 + (s.workerLossRetries ?? DEFAULT_WORKER_LOSS_RETRIES)); // worker-loss retries exhausted, or the activity itself broke
   }
   const base: TaskRecord = {
     ...task,

@@ -89,7 +89,7 @@ describe('GET /metrics for Prometheus', () => {
       expect(of('nightshift_items', { state: 'passed' })[0].value).toBe(1);
       expect(of('nightshift_items', { state: 'failed' })[0].value).toBe(0);
       expect(of('nightshift_attention', { flag: 'stuck' })[0].value).toBe(0);
-      expect(of('nightshift_attention').map((s) => s.labels.flag).sort()).toEqual(['executor_fail', 'low_success_rate', 'output_empty', 'repeated_failures', 'stuck']);
+      expect(of('nightshift_attention').map((s) => s.labels.flag).sort()).toEqual(['blocked_step', 'executor_fail', 'low_success_rate', 'output_empty', 'repeated_failures', 'stuck']);
       expect(of('nightshift_heal_tasks_total', { condition: 'repeated_failures' })[0].value).toBe(2);
       expect(of('nightshift_heal_tasks_total', { condition: 'stuck' })[0].value).toBe(0);
       expect(of('nightshift_temporal_up')[0].value).toBe(1);

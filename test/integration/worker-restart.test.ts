@@ -32,12 +32,12 @@ describe('durability: a worker killed mid-task', () => {
       const agentPid = (impl as unknown as { pid: number }).pid;
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
-      expect(isAlive(agentPid)).toBe(true); // orphaned by the crash, still editing the tree
+      // the worker's guardian saw it go and killed the agent's group: nothing edits the tree unsupervised
+      await waitFor(() => !isAlive(agentPid), 20_000, 'the agent to die with its worker');
 
       second = spawnCli(['worker', '--project', project.root], workerEnv);
       const result = await t.client.workflow.getHandle(started.workflowId).result();
       expect(result).toMatchObject({ reason: 'once', itemsPassed: 2, itemsFailed: 0 });
-      // the retry killed the first attempt's agent instead of letting two agents edit the same tree
       expect(isAlive(agentPid)).toBe(false);
 
       const metrics = readJsonl<{ task_id: string; task_type: string; status: string }>(projectPaths(config, project.root).metricsFile);

@@ -86,4 +86,20 @@ describe('attention rules', () => {
     expect(healDirection('stuck', 'x', null)).toMatch(/stuck/);
     expect(healDirection('output_empty', 'x', null)).toBeNull();
   });
+
+  test('when a step keeps failing, then blocked_step is raised with its activity type and error, and the attention keys keep the contract order with the new key after flags', () => {
+    const blockedSteps = [{ workflowId: 'nightshift-p-item-a', activityType: 'finishTask', attempt: 4, error: "ENOSPC: no space left on device, write" }];
+    const r = evaluateAttention(snap({ blockedSteps }), th);
+    expect(r.attention.blocked_step).toBe(true);
+    expect(r.attention.flags).toEqual(['blocked_step']);
+    expect(r.details.blocked_step).toContain('finishTask in nightshift-p-item-a keeps failing (attempt 4): ENOSPC: no space left on device');
+    expect(Object.keys(r.attention)).toEqual(['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail', 'flags', 'blocked_step']);
+    const both = evaluateAttention(snap({ blockedSteps, pendingWork: true }), th);
+    expect(both.attention.flags).toEqual(['stuck', 'blocked_step']);
+    expect(evaluateAttention(snap({ blockedSteps: [] }), th).attention.blocked_step).toBe(false);
+    expect(evaluateAttention(snap(), th).attention.blocked_step).toBe(false);
+    expect(healDirection('blocked_step', 'x', null)).toBeNull(); // recorded and shown, never auto-fixed
+    const lost = evaluateAttention(snap({ blockedSteps: [{ workflowId: 'w', activityType: 'runAgentTask', attempt: 3, error: 'activity Heartbeat timeout' }] }), th);
+    expect(lost.details.blocked_step).toContain('runAgentTask (its worker keeps being lost) in w keeps failing (attempt 3): activity Heartbeat timeout');
+  });
 });

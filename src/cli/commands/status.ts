@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CLEAR_SCREEN, formatWatchFrame, terminalSafe } from '../watch-view';
-import { getPipelineStatus, statusDeps, type PipelineStatusResponse } from '../../status/pipeline-status';
+import { getPipelineStatus, getPipelineStatusWithDetails, statusDeps, type PipelineStatusResponse } from '../../status/pipeline-status';
 import { MetricsStore } from '../../metrics/store';
 import { attentionLine } from '../../monitor/attention';
 import { TaskIndex } from '../../tasks/store';
@@ -115,7 +115,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
       const deps = statusDeps(ctx.config, ctx.paths, t, new TaskIndex(ctx.paths.stateDir), new MetricsStore(ctx.paths.metricsFile));
       if (opts.watch) return watchStatus(() => getPipelineStatus(deps), { json: ctx.json, intervalMs: opts.interval * 1000, close: () => t.close() });
       try {
-        const status = await getPipelineStatus(deps);
+        const { status, details } = await getPipelineStatusWithDetails(deps);
         if (status.pipeline.state === 'not_started') {
           // Most often the wrong folder (`npm start`'s demo runs in its own temp dir): say which pipelines there are.
           const pipelines = await listPipelines(t);
@@ -126,6 +126,8 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
         if (ctx.json) return printJson(status);
         if (opts.attention) {
           print(attentionLine(status.attention));
+          // the evidence too, so a condition is explained even before the monitor records its issue
+          for (const c of status.attention.flags) if (details[c]) print(`  ${c}: ${terminalSafe(details[c]!)}`);
           print();
         }
         for (const line of formatStatus(status)) print(line);
