@@ -7,7 +7,7 @@ import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, Pipeli
 import { judgeValidation } from './item-validation';
 import { newTaskId } from './task-id';
 import { projectSteps } from './project-steps';
-import { handleDecisions, runTaskToEnd, withDecision, type DecisionWait } from './task-runner';
+import { handleDecisions, runTaskToEnd, withDecision, workerLossAttempts, type DecisionWait } from './task-runner';
 
 const NEXT_PHASE: Record<Phase, Phase | 'validate'> = { spec: 'impl', impl: 'test', test: 'review', review: 'validate' };
 
@@ -20,12 +20,12 @@ const { readItemText } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
-/** The validation command: bounded like an agent task. */
+/** The validation command: bounded like an agent task; retried only when its worker is lost (a failing test is a result). */
 function testRunner(s: PipelineSettings) {
   return proxyActivities<Activities>({
     startToCloseTimeout: `${s.taskTimeoutSeconds + 60} seconds`,
     heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '5s', maximumAttempts: 2 },
+    retry: { initialInterval: '5s', maximumAttempts: workerLossAttempts(s) },
   });
 }
 

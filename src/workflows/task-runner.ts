@@ -40,6 +40,11 @@ const { notify } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute'
 /** Retries of the agent step after a lost worker when the settings predate NIGHTSHIFT_WORKER_LOSS_RETRIES. */
 const DEFAULT_WORKER_LOSS_RETRIES = 20;
 
+/** Attempts of a step whose only retries are for a lost worker (its own failures come back as results). */
+export function workerLossAttempts(s: PipelineSettings): number {
+  return 1 + (s.workerLossRetries ?? DEFAULT_WORKER_LOSS_RETRIES);
+}
+
 /**
  * The agent run: long, heartbeating. The activity returns the agent's failures as its result, so a
  * retry means the worker (or the infrastructure) failed, never the agent: those retries have their own,
@@ -50,7 +55,7 @@ function agentRunner(s: PipelineSettings, summary: string) {
   return proxyActivities<Activities>({
     startToCloseTimeout: `${s.taskTimeoutSeconds + 120} seconds`,
     heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 1 + (s.workerLossRetries ?? DEFAULT_WORKER_LOSS_RETRIES) },
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: workerLossAttempts(s) },
     summary,
   });
 }
@@ -126,7 +131,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
     });
   } catch (err) {
     if (isCancellation(err)) throw err;
-    result = failedRun(err, 1 + (s.workerLossRetries ?? DEFAULT_WORKER_LOSS_RETRIES)); // worker-loss retries exhausted, or the activity itself broke
+    result = failedRun(err, workerLossAttempts(s)); // worker-loss retries exhausted, or the activity itself broke
   }
   const base: TaskRecord = {
     ...task,
