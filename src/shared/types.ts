@@ -187,6 +187,8 @@ export interface PipelineCarriedState {
   rateLimitedUntil?: string | null;
   /** Why the pipeline paused itself (the agent's credential was refused); cleared by resume. */
   pauseReason?: string | null;
+  /** Items of a long backlog that the last read did not list, by state (see ReadBacklogResult.unlisted). */
+  unlisted?: { pending: number; passed: number; failed: number } | null;
 }
 
 export interface PipelineInput {
@@ -366,6 +368,11 @@ export interface ReadBacklogResult {
   warnings: string[];
   /** Latest recorded outcome per item key, from earlier pipeline runs. */
   outcomes: Record<string, ItemOutcomeRecord>;
+  /**
+   * A backlog too long for one payload lists only its first unfinished items (`items`); these count the rest
+   * by state, for the status. Absent when every item is listed.
+   */
+  unlisted?: { pending: number; passed: number; failed: number };
 }
 
 export interface RunTestCommandInput {

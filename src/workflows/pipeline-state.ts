@@ -36,6 +36,7 @@ export function mergeBacklog(state: PipelineCarriedState, backlog: ReadBacklogRe
     }
   }
   state.order = backlog.items.map((i) => i.key);
+  state.unlisted = backlog.unlisted ?? null;
 }
 
 /** The first item in run order that is still pending and not running. */
@@ -73,6 +74,8 @@ export function countByState(state: PipelineCarriedState): Record<ItemState, num
     const item = state.items[key];
     if (item) counts[item.state]++;
   }
+  // A long backlog's read lists only its first unfinished items; the rest are counted where they stand.
+  if (state.unlisted) for (const s of ['pending', 'passed', 'failed'] as const) counts[s] += state.unlisted[s];
   return counts;
 }
 
