@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AgentSettings } from '../shared/types';
 import { runInProcessGroup } from '../util/process-group';
 import { renderArgv } from './argv';
-import { judgeRun } from './outcome';
+import { judgeRun, MIN_OUTPUT_CHARS } from './outcome';
 import { outputReader } from './output';
 import { PRESETS } from './presets';
 
@@ -75,7 +75,7 @@ export async function probeAgent(agent: AgentSettings, env: NodeJS.ProcessEnv): 
       timeoutSeconds: PROBE_TIMEOUT_MS / 1000,
       exitCode: outcome.exitCode,
       decisionPrompt: null,
-      outputChars: tail.replace(/\s+/g, '').length + 10, // the probe's answer is short by design
+      outputChars: MIN_OUTPUT_CHARS, // the probe asks for a one-word answer: the task rule on short output does not apply
       report,
       tail,
       changedFiles: null,

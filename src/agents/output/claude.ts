@@ -25,7 +25,6 @@ export function claudeStreamReader(): OutputReader {
   const lines = new LineSplitter();
   const report = emptyReport();
   let sawText = false;
-  let sawResult = false;
 
   const render = (line: string): string => {
     const event = parseJsonLine(line);
@@ -53,7 +52,6 @@ export function claudeStreamReader(): OutputReader {
       case 'tool_call': // Cursor: a started/completed tool call
         return event.subtype === 'started' ? `> ${brief(event.tool_call)}\n` : '';
       case 'result':
-        sawResult = true;
         return readResult(event);
       default:
         return '';
@@ -95,7 +93,6 @@ export function claudeStreamReader(): OutputReader {
     stdout: (chunk) => lines.push(chunk).map(render).join(''),
     finish: () => {
       const text = lines.flush().map(render).join('');
-      if (!sawResult && !report.error) report.error = null;
       return { text, report };
     },
   };
