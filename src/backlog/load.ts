@@ -28,6 +28,21 @@ async function readIfExists(file: string): Promise<string | null> {
   }
 }
 
+/**
+ * The last parse of each backlog file, by path: a status computed every second reads the same text each time, and
+ * parsing it (markdown, a hash per item) cost more than the rest of the status together.
+ */
+const parsed = new Map<string, { content: string; source: string; file: string; doc: ReturnType<typeof analyseBacklog>; items: BacklogItem[] }>();
+
+function parseBacklog(abs: string, content: string, source: 'product' | 'meta', file: string): { doc: ReturnType<typeof analyseBacklog>; items: BacklogItem[] } {
+  const known = parsed.get(abs);
+  if (known && known.content === content && known.source === source && known.file === file) return known;
+  const doc = analyseBacklog(content);
+  const entry = { content, source, file, doc, items: toBacklogItems(doc.items, source, file) };
+  parsed.set(abs, entry);
+  return entry;
+}
+
 /** Reads both backlogs and returns their items in combined run order. A missing file is an empty backlog. */
 export async function loadBacklog(paths: BacklogPaths): Promise<LoadedBacklog> {
   const warnings: string[] = [];
@@ -40,10 +55,10 @@ export async function loadBacklog(paths: BacklogPaths): Promise<LoadedBacklog> {
       if (!optional) warnings.push(`backlog not found: ${file} (treated as empty)`);
       return [];
     }
-    const doc = analyseBacklog(content);
+    const { doc, items } = parseBacklog(abs, content, source, file);
     if (doc.malformed.length) malformed.push({ file, lines: doc.malformed });
     if (doc.ignored.length) ignored.push({ file, lines: doc.ignored });
-    return toBacklogItems(doc.items, source, file);
+    return items.map((i) => ({ ...i })); // callers own what they get
   };
   const product = await read(paths.productBacklog, 'product', false);
   const meta = paths.metaRatio > 0 ? await read(paths.metaBacklog, 'meta', true) : [];

@@ -12,7 +12,8 @@ import { readLogTail } from '../tasks/log-slices';
 import { taskLogPath } from '../tasks/paths';
 import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
-import { describePipeline, queryRunningItem } from '../temporal/pipeline-control';
+import { describePipeline, queryOpenPipeline, queryRunningItem } from '../temporal/pipeline-control';
+import { LruMap } from '../util/lru-map';
 
 /** How long Temporal gets to answer before the API says 503 (contract: within 2 s). */
 const DESCRIBE_DEADLINE_MS = 1500;
@@ -126,14 +127,34 @@ export interface PipelineStatusDeps {
   thresholds: AttentionThresholds;
 }
 
-/** The pipeline section: from the workflow's status query, or from describe() when no worker answers. */
+/**
+ * The pipeline sections of ended runs, by run id: an ended run's answer never changes, and asking for it again
+ * would make a worker replay the run's whole history (and needs a worker at all). Per process (the API, a `status --watch`).
+ */
+const endedSections = new LruMap<string, PipelineSection>(64);
+
+/**
+ * What the item's running task record tells: its phase and iteration are the item's own while that task runs,
+ * and the task is no pending one. Records of an earlier pipeline (one that died with tasks running) do not count.
+ */
+function runningTaskOf(tasks: TaskRecord[], pipelineStartedAt: string): Map<string, TaskRecord> {
+  const byItem = new Map<string, TaskRecord>();
+  for (const t of tasks) if (t.status === 'running' && t.item_key && t.created_at >= pipelineStartedAt && !byItem.has(t.item_key)) byItem.set(t.item_key, t);
+  return byItem;
+}
+
+/**
+ * The pipeline section: from the workflow's status query, or from describe() when no worker answers. `query` is the
+ * status query of an open run, started beside the describe; it is rejected by the server once the run has ended.
+ */
 async function pipelineSection(
   deps: PipelineStatusDeps,
   description: WorkflowExecutionDescription | null,
+  query: Promise<PipelineStatusView>,
+  tasksRead: Promise<TaskRecord[]>,
 ): Promise<{ section: PipelineSection; status: PipelineStatusView | null; items: ItemStatusView[] }> {
   const workflowId = pipelineWorkflowId(deps.projectId);
   const { client } = deps.temporal;
-  const handle = client.workflow.getHandle(workflowId);
   const empty: PipelineSection = {
     workflow_id: workflowId, state: 'not_started', paused: false, items_by_state: { pending: 0, running: 0, passed: 0, failed: 0 }, items: [],
     started_at: null, run_started_at: null, deadline: null, continue_as_new_count: 0, tasks_run: 0, history_length: null, worker: null, rate_limited_until: null,
@@ -141,41 +162,49 @@ async function pipelineSection(
   if (!description) return { section: empty, status: null, items: [] };
   const running = description.status.name === 'RUNNING';
   const closedState = description.status.name.toLowerCase();
+  const runKey = `${workflowId}/${description.runId}`;
+  const known = running ? undefined : endedSections.get(runKey);
+  if (known) return { section: known, status: null, items: [] };
+  const handle = client.workflow.getHandle(workflowId, description.runId);
   // A query on an ended pipeline replays its whole history on a worker (slow on a busy machine, impossible with none running);
   // its result, read beside the query, still gives the final counts.
   const ended = running ? null : withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.result() as Promise<PipelineResult>).catch(() => null);
   let status: PipelineStatusView;
   try {
-    status = await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
+    status = running ? await query : await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
   } catch {
     const result = await ended;
     const counts = result && { items_by_state: { pending: 0, running: 0, passed: result.itemsPassed, failed: result.itemsFailed }, tasks_run: result.tasksRun };
     const section = { ...empty, ...counts, state: running ? 'running' : closedState, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: running ? ('unavailable' as const) : null };
     return { section, status: null, items: [] };
   }
-  const runningItems = status.items.filter((i) => i.workflowId);
-  const items = (await Promise.all(runningItems.map((i) => queryRunningItem(deps.temporal, i.workflowId!, ITEM_QUERY_DEADLINE_MS)))).filter((v): v is ItemStatusView => v !== null);
-  const byKey = new Map(items.map((i) => [i.itemKey, i]));
-  return {
-    section: {
-      workflow_id: workflowId,
-      state: running ? status.state : closedState,
-      paused: status.paused,
-      items_by_state: status.itemsByState,
-      items: status.items.map((i) => ({ key: i.key, ...itemTextExcerpt(i.text), source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),
-      started_at: status.startedAt,
-      run_started_at: status.runStartedAt,
-      deadline: status.deadline,
-      continue_as_new_count: status.continueAsNewCount,
-      tasks_run: status.tasksRun,
-      history_length: status.historyLength,
-      worker: 'ok',
-      rate_limited_until: status.rateLimitedUntil ?? null,
-      pause_reason: status.pauseReason ?? null,
-    },
-    status,
-    items,
+  // An item running a task recorded in the task index needs no query: the record has its phase and iteration.
+  const recorded = runningTaskOf(await tasksRead, status.startedAt);
+  const toQuery = status.items.filter((i) => i.workflowId && !recorded.has(i.key));
+  const items = (await Promise.all(toQuery.map((i) => queryRunningItem(deps.temporal, i.workflowId!, ITEM_QUERY_DEADLINE_MS)))).filter((v): v is ItemStatusView => v !== null);
+  const byKey = new Map<string, { phase: string; iteration: number }>(items.map((i) => [i.itemKey, i]));
+  for (const i of status.items) {
+    const task = i.workflowId ? recorded.get(i.key) : undefined;
+    if (task) byKey.set(i.key, { phase: task.task_type, iteration: task.iteration });
+  }
+  const section: PipelineSection = {
+    workflow_id: workflowId,
+    state: running ? status.state : closedState,
+    paused: status.paused,
+    items_by_state: status.itemsByState,
+    items: status.items.map((i) => ({ key: i.key, ...itemTextExcerpt(i.text), source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),
+    started_at: status.startedAt,
+    run_started_at: status.runStartedAt,
+    deadline: status.deadline,
+    continue_as_new_count: status.continueAsNewCount,
+    tasks_run: status.tasksRun,
+    history_length: status.historyLength,
+    worker: 'ok',
+    rate_limited_until: status.rateLimitedUntil ?? null,
+    pause_reason: status.pauseReason ?? null,
   };
+  if (!running) endedSections.set(runKey, section);
+  return { section, status, items };
 }
 
 /** GET /api/agent/pipeline-status: the reference's shape plus `pipeline` and `issues`. */
@@ -185,14 +214,18 @@ export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<Pipel
 
 /** The status and, per raised attention condition, its one-line evidence (what `nightshift status --attention` prints). */
 export async function getPipelineStatusWithDetails(deps: PipelineStatusDeps): Promise<{ status: PipelineStatusResponse; details: AttentionReport['details'] }> {
-  // One describe; then the pipeline's queries and the attention rules' liveness read run side by side.
+  // The describe, the status query of an open run and the files side by side; then the item queries the task
+  // index cannot answer, beside the attention rules' liveness read.
   const described = describePipeline(deps.temporal, deps.projectId, DESCRIBE_DEADLINE_MS);
+  const query = queryOpenPipeline(deps.temporal, deps.projectId, QUERY_DEADLINE_MS);
+  query.catch(() => undefined); // unused when the describe says the run has ended
+  const tasksRead = deps.tasks.all();
   const [{ section, items }, snapshot, all, monitor] = await Promise.all([
-    described.then((description) => pipelineSection(deps, description)),
+    described.then((description) => pipelineSection(deps, description, query, tasksRead)),
     described.then((description) =>
       attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog, pipeline: description, stuckAfterMs: deps.thresholds.stuckMinutes * 60_000 }),
     ),
-    deps.tasks.all(),
+    tasksRead,
     readMonitorIssuesFile(deps.stateDir),
   ]);
   const now = Date.now();

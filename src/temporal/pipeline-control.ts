@@ -1,7 +1,7 @@
 import { WorkflowClient, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
-import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
+import { itemStatusQuery, pauseSignal, pipelineStatusQuery, resumeSignal, stopSignal } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
-import type { ItemStatusView } from '../shared/types';
+import type { ItemStatusView, PipelineStatusView } from '../shared/types';
 import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from './connection';
 
 export type PipelineCommand = 'pause' | 'resume' | 'stop';
@@ -58,4 +58,13 @@ function openOnlyClient(t: TemporalClient): WorkflowClient {
 export async function queryRunningItem(t: TemporalClient, workflowId: string, limitMs: number): Promise<ItemStatusView | null> {
   const client = openOnlyClient(t);
   return withTimeLimit(t, limitMs, () => client.getHandle(workflowId).query(itemStatusQuery)).catch(() => null);
+}
+
+/**
+ * The open pipeline's status view. Rejected (with no worker involved) once the pipeline has ended, so it can be
+ * asked beside the describe that tells whether it still runs.
+ */
+export function queryOpenPipeline(t: TemporalClient, projectId: string, limitMs: number): Promise<PipelineStatusView> {
+  const client = openOnlyClient(t);
+  return withTimeLimit(t, limitMs, () => client.getHandle(pipelineWorkflowId(projectId)).query(pipelineStatusQuery));
 }
