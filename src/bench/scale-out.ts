@@ -1,7 +1,10 @@
 import path from 'node:path';
 import type { BenchSection } from './report';
-import { benchProject, endProject, readJsonlFile, startBenchPipeline, startWorkerProcess, waitUntil, type BenchContext, type ChildService } from './env';
+import { benchProject, endProject, itemOfTask, readJsonlFile, startBenchPipeline, startWorkerProcess, waitUntil, type BenchContext, type ChildService } from './env';
 import { commandLine, num, table, verdict } from './markdown';
+import { projectHistories } from './histories';
+import { describeActivities, historyProfile } from './profile';
+import { summarize } from './report';
 import { auditScaleRun, readScaleRecords, scaleAgentCommand, writeScaleAgent, type ScaleAudit, type ScaleRecord } from './scale-agent';
 
 const TASKS_PER_ITEM = 4;
@@ -23,6 +26,26 @@ interface ScaleRun {
   shares: { worker: string; tasks: number }[];
   killed: { worker: string; at: number; doneBefore: number } | null;
   failure: string | null;
+  /** Within each item, one agent's side effect → the next agent's start (ms). */
+  handoffs: { median: number; p95: number; n: number };
+  /** Where the items' time went (their histories' activities, scheduled → completed). */
+  itemSteps: string;
+}
+
+/** Within each item, ordered by start: the gaps from one task's side effect to the next task's agent start. */
+function itemHandoffs(records: ScaleRecord[], itemOf: Map<string, string>): number[] {
+  const byItem = new Map<string, ScaleRecord[]>();
+  for (const r of records) {
+    const item = itemOf.get(r.task_id);
+    if (r.event !== 'done' || item === undefined) continue;
+    byItem.set(item, [...(byItem.get(item) ?? []), r]);
+  }
+  const out: number[] = [];
+  for (const rs of byItem.values()) {
+    rs.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+    for (let i = 1; i < rs.length; i++) out.push((rs[i].start ?? 0) - (rs[i - 1].end ?? 0));
+  }
+  return out;
 }
 
 /** Tasks per second: distinct completed side effects over first agent start → last side effect. */
@@ -43,13 +66,15 @@ async function scaleRun(ctx: BenchContext, agentFile: string, items: number, wor
   const project = benchProject(ctx, `scale-${label}`, items, {
     parallel: PARALLEL,
     recordFile: null,
-    extra: { PIPELINE_AGENT_COMMAND: scaleAgentCommand(agentFile, recordFile, AGENT_SECONDS), ...(kill ? { NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: String(KILL_HEARTBEAT_SECONDS) } : {}) },
+    // Workers started together would race for the SDK metrics port (the probe sees it free, the bind fails); the figure does not read it.
+    extra: { PIPELINE_AGENT_COMMAND: scaleAgentCommand(agentFile, recordFile, AGENT_SECONDS), NIGHTSHIFT_WORKER_METRICS_PORT: '0', ...(kill ? { NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: String(KILL_HEARTBEAT_SECONDS) } : {}) },
   });
   const procs = await Promise.all(Array.from({ length: workers }, (_, i) => startWorkerProcess(ctx, project, `scale-${label}-w${i + 1}`)));
   const pipeline = await startBenchPipeline(project);
   const started = Date.now();
   let killed: ScaleRun['killed'] = null;
   let failure: string | null = null;
+  let itemSteps = '';
   try {
     if (kill) {
       // The last worker dies by SIGKILL once a third of the tasks are done, while it has an agent running.
@@ -72,6 +97,7 @@ async function scaleRun(ctx: BenchContext, agentFile: string, items: number, wor
     }
     const result = await pipeline.result();
     if (result.itemsPassed !== items || result.tasksRun !== items * TASKS_PER_ITEM) failure = `expected ${items} passed items and ${items * TASKS_PER_ITEM} tasks, got ${JSON.stringify(result)}`;
+    itemSteps = describeActivities(await historyProfile(pipeline.t.client, (await projectHistories(pipeline.t.client, project.paths.projectId)).items), 4);
   } catch (err) {
     failure = err instanceof Error ? err.message : String(err);
   } finally {
@@ -86,7 +112,8 @@ async function scaleRun(ctx: BenchContext, agentFile: string, items: number, wor
     const id = `${w.process.pid}@${hostOf(records, w)}`;
     return { worker: id, tasks: audit.shares.get(id) ?? 0 };
   });
-  return { label, workers, rate: rateOf(records), wallMs, audit, shares, killed, failure };
+  const handoffs = summarize(itemHandoffs(records, itemOfTask(project.paths.stateDir)));
+  return { label, workers, rate: rateOf(records), wallMs, audit, shares, killed, failure, handoffs, itemSteps };
 }
 
 const integrityOk = (r: ScaleRun, tasks: number) => !r.failure && r.audit.completed.size === tasks && r.audit.metricLines === tasks && r.audit.lost.length === 0 && r.audit.unexplained.length === 0;
@@ -124,11 +151,12 @@ export async function scaleOutSection(ctx: BenchContext): Promise<BenchSection> 
       `\`<pid>@<host>\`, which is also the worker's Temporal identity). Every worker runs up to 16 activities at once.`,
     '',
     table(
-      ['workers', 'tasks/s', '÷ ideal', 'wall time (s)', 'each worker\'s tasks', 'completed tasks (metrics lines)', 'lost side effects', 'repeated side effects (unexplained)'],
+      ['workers', 'tasks/s', '÷ ideal', 'hand-off in an item, median / p95 (ms)', 'wall time (s)', 'each worker\'s tasks', 'completed tasks (metrics lines)', 'lost side effects', 'repeated side effects (unexplained)'],
       runs.map((r) => [
         r.killed ? `${r.workers}, one SIGKILLed after ${r.killed.doneBefore} tasks` : r.workers,
         num(r.rate, 2),
         num(r.rate / IDEAL, 2),
+        `${num(r.handoffs.median, 0)} / ${num(r.handoffs.p95, 0)}`,
         num(r.wallMs / 1000),
         r.shares.map((s) => `${s.tasks}${r.killed?.worker === s.worker ? ' (killed)' : ''}`).join(' / '),
         `${r.audit.completed.size} (${r.audit.metricLines})`,
@@ -141,6 +169,12 @@ export async function scaleOutSection(ctx: BenchContext): Promise<BenchSection> 
     `Targets: 4 workers ≥ ${TARGET} × the ideal (${num(TARGET * IDEAL, 1)} tasks/s): ${verdict(rateMet)}. In every run, each of the ${tasks} tasks ` +
       `completed once in \`metrics.jsonl\`, none without its side effect, and a side effect repeated only for a task that was running on the killed worker: ` +
       `${verdict(intactMet)}.`,
+    '',
+    `The ideal leaves no time between one task's end and the next task's start in an item; the hand-off column is that time ` +
+      `(one agent's side effect → the next agent's start, within an item), which with a file changed per task includes the task's commit on the item's branch. ` +
+      `Where the items' time went (activities in their histories, means scheduled → completed): ` +
+      runs.map((r) => `${r.label} worker(s): ${r.itemSteps || '—'}`).join('; ') +
+      '.',
     '',
     `With one worker killed, its running agent tasks were retried by the others after their heartbeat timeout (activities are at-least-once): ` +
       `${killRun.audit.duplicated.length} task(s) wrote their side effect twice, each one that had been running on the killed worker. The rate of that run ` +
