@@ -33,6 +33,7 @@ const FIGURES = {
     (await import('./metrics-bench')).metricsSection({ workDir: path.join(ctx.workDir, 'metrics'), log: ctx.log, sizes: ctx.quick ? [10_000] : undefined, temporalAddress: ctx.address }),
   api: async (ctx: BenchContext) => (await import('./api-load')).apiLoadSection(ctx),
   'long-run': async (ctx: BenchContext) => (await import('./long-run')).longRunSection(ctx),
+  'scale-out': async (ctx: BenchContext) => (await import('./scale-out')).scaleOutSection(ctx),
 } satisfies Record<string, (ctx: BenchContext) => Promise<BenchSection>>;
 type Figure = keyof typeof FIGURES;
 
