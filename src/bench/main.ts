@@ -77,7 +77,7 @@ function render(machine: MachineInfo, command: string, sections: BenchSection[],
       `Medians and p95 are nearest-rank over the samples named in each section.${quick ? ' **This is a `--quick` run: small sizes, not the figures of record.**' : ''}`,
     '',
     `\`npm run bench\` writes this file (about 25 minutes on 2 cores). \`node lib/bench/main.js --quick\` (small sizes) and ` +
-      `\`--only handoff,throughput,metrics,api,long-run\` (any of them) write their report into the bench's temp dir instead, ` +
+      `\`--only handoff,throughput,metrics,api,long-run,scale-out\` (any of them) write their report into the bench's temp dir instead, ` +
       `unless \`--out FILE\` is given; \`--profile\` adds CPU profiles of the worker and API child processes; \`--keep\` keeps the temp dir.`,
     '',
     table(
