@@ -49,7 +49,7 @@ describe('security: secrets stay out of logs, output and the agent environment',
   test('when PIPELINE_API_TOKEN is set for the worker, then no log, task record, metrics line or agent environment contains it', async () => {
     const secret = 'nightshift-test-secret-0f3c9a';
     const project = makeProject(['Print the environment'], { default: [{ output: 'printed my environment to the task log' }], review: [{ output: 'VERDICT: pass' }] });
-    const env = { TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT_COMMAND: JSON.stringify([process.execPath, '-e', 'console.log(JSON.stringify(process.env)); console.log("VERDICT: pass")', '{task_id}']), PIPELINE_META_RATIO: '0', PIPELINE_API_TOKEN: secret, NIGHTSHIFT_LOG_LEVEL: 'debug' };
+    const env = { TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT_COMMAND: JSON.stringify([process.execPath, '-e', 'console.log(JSON.stringify(process.env)); console.log("VERDICT: pass")', '{task_id}']), PIPELINE_META_RATIO: '0', PIPELINE_API_TOKEN: secret, NIGHTSHIFT_LOG_LEVEL: 'debug', PIPELINE_IMPL_NO_CHANGE: 'allow' }; // this agent only prints: its impl tasks are completions here
     const config = testConfig(env);
     const t = testClient(config);
     const worker = spawnCli(['worker', '--project', project.root], { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE });
