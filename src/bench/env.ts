@@ -63,6 +63,8 @@ export function pipelineEnv(
     PIPELINE_AGENT_COMMAND: noopAgentCommand(ctx.agentFile, o.recordFile, o.failReviews ?? null),
     PIPELINE_META_RATIO: '0',
     PIPELINE_AUTO_COMMIT: '0',
+    // The no-op agent changes no file by design: its impl tasks are completions, as they were before the tree was judged.
+    PIPELINE_IMPL_NO_CHANGE: 'allow',
     PIPELINE_PARALLEL_ITEMS: String(o.parallel),
     NIGHTSHIFT_LOG_LEVEL: 'warn',
     ...o.extra,

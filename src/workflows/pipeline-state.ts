@@ -48,6 +48,17 @@ export function nextPendingItem(state: PipelineCarriedState): ItemRecord | null 
   return null;
 }
 
+/** Up to `n` items in run order that are still pending and not running: the items one loop pass starts together. */
+export function pendingItems(state: PipelineCarriedState, n: number): ItemRecord[] {
+  const out: ItemRecord[] = [];
+  for (const key of state.order) {
+    if (out.length >= n) break;
+    const item = state.items[key];
+    if (item && item.state === 'pending') out.push(item);
+  }
+  return out;
+}
+
 export function applyItemResult(item: ItemRecord, result: ItemResult, now: string): void {
   item.iteration = result.iteration;
   item.phase = result.position?.phase ?? item.phase;

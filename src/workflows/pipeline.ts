@@ -18,7 +18,7 @@ import { workflowSearchAttributes } from '../shared/search-attributes';
 import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, PipelineResult } from '../shared/types';
 import { itemWorkflow } from './item';
 import { projectSteps } from './project-steps';
-import { applyItemResult, compactForContinueAsNew, initialState, mergeBacklog, nextPendingItem, statusView } from './pipeline-state';
+import { applyItemResult, compactForContinueAsNew, initialState, mergeBacklog, nextPendingItem, pendingItems, statusView } from './pipeline-state';
 
 /** Backlog reads and outcome records: short file operations, retried until the disk lets them through. */
 const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
@@ -37,6 +37,9 @@ const SETTLE_BESIDE_NEW_ITEMS = 'settle-beside-new-items';
 
 /** Patch id: runs recorded before a recent backlog read was reused read the backlog before every start when replayed. */
 const REUSE_RECENT_BACKLOG_READ = 'reuse-recent-backlog-read';
+
+/** Patch id: runs recorded before free slots were filled together start one item per loop pass when replayed. */
+const START_FREE_SLOTS_TOGETHER = 'start-free-slots-together';
 
 /**
  * Slots free up in bursts when items run side by side: a backlog read this recent still starts the next
@@ -188,7 +191,13 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       }
       const next = nextPendingItem(state);
       if (next) {
-        // The loop is the pipeline's one serial path: an item's worktree is prepared by the item itself.
+        // Slots free up in bursts: every free slot takes its item in this one pass (one backlog read, the
+        // child starts sent in one workflow task) instead of one workflow task round trip per start.
+        const free = parallel - busy();
+        if (free > 1 && patched(START_FREE_SLOTS_TOGETHER)) {
+          await Promise.all(pendingItems(state, free).map(async (item) => startItem(input, item, await placeItem(input, item, useWorktrees), state.paused, running, finished)));
+          continue;
+        }
         const ownWorktree = useWorktrees && patched(WORKTREE_IN_ITEM);
         const where = ownWorktree
           ? { ownWorktree }
@@ -242,6 +251,16 @@ async function updateCoverageIfPassed(input: PipelineInput, item: ItemRecord, re
     testsPassed: result.testsPassed ?? false,
     commit: s.autoCommit || useWorktrees,
   });
+}
+
+/** Where an item of a pass that starts several runs: in its own worktree, which the item prepares itself, or in the project root. */
+async function placeItem(input: PipelineInput, item: ItemRecord, useWorktrees: boolean): Promise<{ workDir?: string; ownWorktree: boolean }> {
+  const s = input.settings;
+  const ownWorktree = useWorktrees && patched(WORKTREE_IN_ITEM);
+  if (ownWorktree || !useWorktrees) return ownWorktree ? { ownWorktree } : { ownWorktree, workDir: s.projectRoot };
+  // A run from before items prepared their own worktrees (the patch is known absent only while it replays).
+  const prepared = await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: item.key, baseBranch: s.baseBranch! });
+  return { ownWorktree, workDir: prepared.path };
 }
 
 async function startItem(

@@ -82,6 +82,40 @@ describe('git: parallel items in worktrees', () => {
     expect(git(project.root, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');
   });
 
+  test('when four items start together and finish together, then each is merged into main once, one after another in the order they ended, and recorded once', async () => {
+    const texts = ['Together item one', 'Together item two', 'Together item three', 'Together item four', 'Together item five'];
+    const project = makeProject(texts, { default: [{ sleepMs: 200, output: 'did the work for this task' }], review: [{ output: 'VERDICT: pass' }] });
+    const { result, paths, pipelineId } = await run(project, { PIPELINE_PARALLEL_ITEMS: '4' }, true);
+    expect(result).toMatchObject({ itemsPassed: 5, itemsFailed: 0, tasksRun: 20 });
+    const t = clients[clients.length - 1];
+    const events = (await t.client.workflow.getHandle(pipelineId).fetchHistory()).events ?? [];
+    const starts = events.flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [String(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowTaskCompletedEventId)] : []));
+    expect(starts).toHaveLength(5); // nothing started twice
+    expect(starts.filter((task) => task === starts[0])).toHaveLength(4); // the four free slots filled by one workflow task
+    // The merges, in the order the pipeline ran them, are the items in the order their workflows ended: each once.
+    const ended = events.flatMap((e) => e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ?? []);
+    const closes = events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === 'closeWorktree' ? [e] : []));
+    const closedKeys = closes.map((e) => (JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0].data!).toString()) as { itemKey: string }).itemKey);
+    expect(closedKeys.map((k) => itemWorkflowId(paths.projectId, k))).toEqual(ended);
+    const merges = git(project.root, 'log', '--reverse', '--first-parent', '--format=%s', 'main').trim().split('\n').filter((m) => m.startsWith('[pipeline] merge '));
+    // a fast-forward leaves no merge commit: every branch that needed one got exactly one, in the order of the closes
+    const mergedBranches = merges.map((m) => m.replace('[pipeline] merge nightshift/', ''));
+    expect(new Set(mergedBranches).size).toBe(mergedBranches.length);
+    expect(closedKeys.filter((k) => mergedBranches.includes(k))).toEqual(mergedBranches);
+    const outcomes = readJsonl<{ key: string; outcome: string }>(path.join(paths.stateDir, 'items.jsonl'));
+    expect(outcomes.map((o) => o.key).sort()).toEqual([...closedKeys].sort());
+    expect(outcomes.every((o) => o.outcome === 'passed')).toBe(true);
+    // every task's own file is on main, each commit once: no lost merge, nothing merged twice
+    const tasks = readJsonl<{ task_id: string; item_key: string }>(paths.metricsFile);
+    expect(tasks).toHaveLength(20);
+    const commits = commitsOn(project.root, 'main').slice(1);
+    expect(commits.map((c) => c.files[0]).sort()).toEqual(tasks.map((m) => `work/${m.task_id}.txt`).sort());
+    for (const m of tasks) expect(existsSync(path.join(project.root, 'work', `${m.task_id}.txt`))).toBe(true);
+    expect(git(project.root, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(git(project.root, 'branch', '--list', 'nightshift/*').trim()).toBe('');
+    expect(git(project.root, 'status', '--porcelain')).toBe('');
+  });
+
   test('when two parallel items change the same file differently, then the second merge fails that item, keeps its branch and records why', async () => {
     const project = makeProject(['Conflict item one', 'Conflict item two'], {
       impl: [

@@ -31,7 +31,8 @@ describe('a long unattended run', () => {
   const agentDir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-noop-agent-'));
   const project = makeProject(Array.from({ length: ITEMS }, (_, i) => `Long run item ${String(i + 1).padStart(4, '0')}: a small change`));
   const agent = noopAgentCommand(writeNoopAgent(agentDir), null, { failReviews: FAILED_REVIEWS, stateDir: agentDir });
-  const config = testConfig({ PIPELINE_AGENT_COMMAND: agent, PIPELINE_META_RATIO: '0', PIPELINE_PARALLEL_ITEMS: String(PARALLEL) });
+  // The no-op agent changes no file: its impl tasks are completions here, or every item would fail its fix loop.
+  const config = testConfig({ PIPELINE_AGENT_COMMAND: agent, PIPELINE_META_RATIO: '0', PIPELINE_PARALLEL_ITEMS: String(PARALLEL), PIPELINE_IMPL_NO_CHANGE: 'allow' });
   const paths = projectPaths(config, project.root);
   const temporal = useTestWorker(config);
   let result: PipelineResult;

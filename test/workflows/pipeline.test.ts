@@ -237,6 +237,33 @@ describe('pipelineWorkflow', () => {
     expect(p.sequence[p.sequence.length - 1]).toBe('read'); // nothing pending: read once more before ending
   });
 
+  test('when every slot is free at once in worktrees, then one workflow task starts them all, and items that finish together are each merged once, one merge at a time, in the order they finished', async () => {
+    const p = project({ settings: { parallelItems: 4, baseBranch: 'main' } });
+    p.closeMs = 200;
+    const backlog = items(p, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i');
+    p.backlog = () => backlog;
+    const handle = await start(p, { once: true });
+    const result = (await handle.result()) as PipelineResult;
+
+    expect(result).toEqual({ reason: 'once', itemsPassed: 9, itemsFailed: 0, tasksRun: 36 });
+    const events = (await fixture.client().client.workflow.getHandle(handle.workflowId).fetchHistory()).events ?? [];
+    // The first pass fills the four slots: four child starts sent by one workflow task, not one per loop pass.
+    const starts = events.flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [{ task: String(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowTaskCompletedEventId), id: e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId! }] : []));
+    expect(starts.filter((x) => x.task === starts[0].task).map((x) => x.id)).toEqual(backlog.slice(0, 4).map((i) => itemWorkflowId(p.id, i.key)));
+    // Nothing started twice, every item ran its tasks once.
+    expect(starts.map((x) => x.id).sort()).toEqual(backlog.map((i) => itemWorkflowId(p.id, i.key)).sort());
+    for (const i of backlog) expect(tasksOf(p, i.key)).toEqual(FULL);
+    // Merges: each item once, never two at a time, in the order the items' workflows completed.
+    const completed = events.flatMap((e) => e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ?? []);
+    const merges = p.steps.filter((x) => x.name === 'closeWorktree').sort((x, y) => x.start - y.start);
+    expect(merges.map((m) => itemWorkflowId(p.id, m.key))).toEqual(completed);
+    for (let i = 1; i < merges.length; i++) expect(merges[i].start).toBeGreaterThanOrEqual(merges[i - 1].end);
+    // Each outcome recorded once, after its own merge; coverage after its own merge.
+    expect(p.recorded.map((r) => r.key).sort()).toEqual(backlog.map((i) => i.key).sort());
+    expect(p.recorded.every((r) => r.outcome === 'passed')).toBe(true);
+    for (const m of merges) expect(p.steps.find((x) => x.name === 'updateCoverage' && x.key === m.key)!.start).toBeGreaterThanOrEqual(m.end);
+  });
+
   test('when an item fails all its iterations, then it is recorded failed and the next item still runs', async () => {
     const p = project({ settings: { maxIterations: 1 } });
     const [bad, good] = items(p, 'bad', 'good');
