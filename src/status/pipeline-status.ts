@@ -164,7 +164,8 @@ async function pipelineSection(
   const closedState = description.status.name.toLowerCase();
   const runKey = `${workflowId}/${description.runId}`;
   const known = running ? undefined : endedSections.get(runKey);
-  if (known) return { section: known, status: null, items: [] };
+  // kept from an earlier answer: no worker was asked this time
+  if (known) return { section: { ...known, worker: null }, status: null, items: [] };
   const handle = client.workflow.getHandle(workflowId, description.runId);
   // A query on an ended pipeline replays its whole history on a worker (slow on a busy machine, impossible with none running);
   // its result, read beside the query, still gives the final counts.
