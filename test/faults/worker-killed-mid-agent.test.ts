@@ -24,24 +24,20 @@ function commitsOf(root: string, taskId: string): string[] {
   return git(root, 'log', '--all', '--format=%(trailers:key=Pipeline-Task,valueonly)').split('\n').filter((t) => t.trim() === taskId);
 }
 
+/** The settings both cases share: the scripted agent, a 2 s heartbeat timeout (a dead worker is noticed fast), worker processes on the test's queue. */
+function killedWorkerRun(project: ReturnType<typeof makeProject>, extra: Record<string, string>) {
+  const env = { TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2', NIGHTSHIFT_LOG_LEVEL: 'warn', ...extra };
+  const config = testConfig(env);
+  return { config, paths: projectPaths(config, project.root), workerEnv: { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE }, t: testClient(config) };
+}
+
 describe('fault: the worker is killed while its agent runs', () => {
   test('when the worker is killed -9 one second into three attempts in a row in the user’s tree, then no lost attempt writes after its worker died, the task still completes on the fourth, blocked_step shows meanwhile, and the task is committed once', async () => {
     const project = makeProject(['Survive workers that keep dying'], {
       impl: [LOST_ATTEMPT, LOST_ATTEMPT, LOST_ATTEMPT, { output: 'impl done by the fourth attempt' }],
       review: [{ output: 'VERDICT: pass' }],
     });
-    const env = {
-      TEMPORAL_ADDRESS: testAddress(),
-      PIPELINE_AGENT_COMMAND: project.agentCommand,
-      PIPELINE_META_RATIO: '0',
-      PIPELINE_AUTO_COMMIT: '1',
-      NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2',
-      NIGHTSHIFT_LOG_LEVEL: 'warn',
-    };
-    const config = testConfig(env);
-    const paths = projectPaths(config, project.root);
-    const workerEnv = { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE };
-    const t = testClient(config);
+    const { config, paths, workerEnv, t } = killedWorkerRun(project, { PIPELINE_AUTO_COMMIT: '1' });
     const workers: Worker[] = [];
     try {
       const started = await startPipeline(t, config, paths, { once: true });
@@ -90,18 +86,7 @@ describe('fault: the worker is killed while its agent runs', () => {
       impl: [LOST_ATTEMPT, { output: 'impl done on the second worker' }],
       review: [{ output: 'VERDICT: pass' }],
     });
-    const env = {
-      TEMPORAL_ADDRESS: testAddress(),
-      PIPELINE_AGENT_COMMAND: project.agentCommand,
-      PIPELINE_META_RATIO: '0',
-      PIPELINE_PARALLEL_ITEMS: '2',
-      NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2',
-      NIGHTSHIFT_LOG_LEVEL: 'warn',
-    };
-    const config = testConfig(env);
-    const paths = projectPaths(config, project.root);
-    const workerEnv = { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE };
-    const t = testClient(config);
+    const { config, paths, workerEnv, t } = killedWorkerRun(project, { PIPELINE_PARALLEL_ITEMS: '2' });
     const workers: Worker[] = [spawnCli(['worker', '--project', project.root], workerEnv)];
     try {
       const started = await startPipeline(t, config, paths, { once: true });
