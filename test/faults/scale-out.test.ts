@@ -6,7 +6,7 @@ import { startPipeline } from '../../src/cli/commands/start';
 import { auditScaleRun, readScaleRecords, scaleAgentCommand, workerOf, writeScaleAgent } from '../../src/bench/scale-agent';
 import { spawnCli } from '../helpers/cli';
 import { makeProject, readJsonl, waitFor } from '../helpers/project';
-import { testAddress, testClient, testConfig } from '../helpers/temporal';
+import { testAddress, testClient, testConfig, waitForPollers } from '../helpers/temporal';
 
 const ITEMS = 10;
 const TASKS = ITEMS * 4;
@@ -36,6 +36,8 @@ describe('fault: scale-out, three worker processes on one task queue, one SIGKIL
     const victim = workers[2];
     try {
       const paths = projectPaths(config, project.root);
+      // A worker still starting gets no task: on a loaded machine the first one up would run the whole pipeline.
+      await waitForPollers(t, config.TEMPORAL_TASK_QUEUE, workers.map((w) => `${w.pid}@${os.hostname()}`));
       const started = await startPipeline(t, config, paths, { once: true });
       // Kill the victim once every worker has run an agent and it has one running now.
       await waitFor(

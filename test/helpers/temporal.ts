@@ -81,3 +81,27 @@ export function useTestWorker(config: EnvConfig, activities?: Partial<Activities
   });
   return { client: () => t! };
 }
+
+/**
+ * Waits until a worker with each of `identities` polls the task queue for both
+ * workflow and activity tasks. A worker process that is still starting (bundling,
+ * connecting) gets no task: a test about several workers starts its run only when
+ * all of them can take one.
+ */
+export async function waitForPollers(t: TemporalClient, taskQueue: string, identities: string[], timeoutMs = 120_000): Promise<void> {
+  const { temporal } = await import('@temporalio/proto');
+  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const polling = await Promise.all(
+      types.map(async (taskQueueType) => {
+        const r = await t.connection.workflowService.describeTaskQueue({ namespace: t.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+        return new Set((r.pollers ?? []).map((p) => p.identity ?? ''));
+      }),
+    );
+    const missing = identities.filter((id) => !polling.every((s) => s.has(id)));
+    if (missing.length === 0) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for workers ${missing.join(', ')} to poll ${taskQueue}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
