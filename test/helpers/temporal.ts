@@ -6,6 +6,7 @@ import { agentEnvironment, loadEnvConfig, type EnvConfig } from '../../src/confi
 import { createTemporalClient, type TemporalClient } from '../../src/temporal/connection';
 import { installRuntime } from '../../src/worker/run';
 import { createLogger } from '../../src/logger';
+import { waitFor } from './project';
 
 export function testAddress(): string {
   const a = process.env.NIGHTSHIFT_TEST_TEMPORAL_ADDRESS;
@@ -82,6 +83,9 @@ export function useTestWorker(config: EnvConfig, activities?: Partial<Activities
   return { client: () => t! };
 }
 
+/** temporal.api.enums.v1.TaskQueueType WORKFLOW and ACTIVITY (@temporalio/proto is no direct dependency). */
+const TASK_QUEUE_TYPES = [1, 2];
+
 /**
  * Waits until a worker with each of `identities` polls the task queue for both
  * workflow and activity tasks. A worker process that is still starting (bundling,
@@ -89,19 +93,11 @@ export function useTestWorker(config: EnvConfig, activities?: Partial<Activities
  * all of them can take one.
  */
 export async function waitForPollers(t: TemporalClient, taskQueue: string, identities: string[], timeoutMs = 120_000): Promise<void> {
-  const { temporal } = await import('@temporalio/proto');
-  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const polling = await Promise.all(
-      types.map(async (taskQueueType) => {
-        const r = await t.connection.workflowService.describeTaskQueue({ namespace: t.namespace, taskQueue: { name: taskQueue }, taskQueueType });
-        return new Set((r.pollers ?? []).map((p) => p.identity ?? ''));
-      }),
+  const polling = async () => {
+    const pollers = await Promise.all(
+      TASK_QUEUE_TYPES.map((taskQueueType) => t.connection.workflowService.describeTaskQueue({ namespace: t.namespace, taskQueue: { name: taskQueue }, taskQueueType })),
     );
-    const missing = identities.filter((id) => !polling.every((s) => s.has(id)));
-    if (missing.length === 0) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for workers ${missing.join(', ')} to poll ${taskQueue}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return identities.every((id) => pollers.every((r) => (r.pollers ?? []).some((p) => p.identity === id)));
+  };
+  await waitFor(polling, timeoutMs, `workers ${identities.join(', ')} to poll ${taskQueue}`);
 }
