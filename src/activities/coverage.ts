@@ -22,13 +22,25 @@ async function update(input: UpdateCoverageInput): Promise<UpdateCoverageResult>
   if (specs.length) await recordPassedSpecs(input.stateDir, specs, input.itemKey, input.testsPassed);
   const file = path.resolve(input.projectRoot, input.coveragePath);
   if (!existsSync(file)) return { changes: 0, skipped: 'no-coverage-file', commitSha: null };
-  const r = await updateCoverageFile({ projectRoot: input.projectRoot, coveragePath: input.coveragePath, stateDir: input.stateDir, dryRun: false, testsPassed: true });
+  const r = await updateCoverageFile({
+    projectRoot: input.projectRoot,
+    coveragePath: input.coveragePath,
+    stateDir: input.stateDir,
+    dryRun: false,
+    testsPassed: true,
+  });
   let commitSha: string | null = null;
   if (r.written && input.commit && (await isWorkTree(input.projectRoot))) {
     try {
       const g = await git(input.projectRoot);
       await g.raw(['add', '--', file]);
-      await g.raw(['commit', '-m', `[pipeline] coverage: ${r.changes.length} change(s) after ${input.itemKey}\n\nPipeline-Item: ${input.itemKey}\n`, '--', file]);
+      await g.raw([
+        'commit',
+        '-m',
+        `[pipeline] coverage: ${r.changes.length} change(s) after ${input.itemKey}\n\nPipeline-Item: ${input.itemKey}\n`,
+        '--',
+        file,
+      ]);
       commitSha = (await g.raw(['rev-parse', 'HEAD'])).trim();
     } catch (err) {
       log.warn('coverage commit failed', { error: (err as Error).message.split('\n')[0] });

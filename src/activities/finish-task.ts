@@ -16,7 +16,14 @@ export function createFinishTask() {
     await appendTaskSnapshot(input.stateDir, input.task);
     const attempt = Context.current().info.attempt;
     const id = input.task.id;
-    if (attempt > 1 && (await fileHasRecord(input.metricsFile, `"task_id":${JSON.stringify(id)}`, (r) => (r as { task_id?: unknown } | null)?.task_id === id))) {
+    if (
+      attempt > 1 &&
+      (await fileHasRecord(
+        input.metricsFile,
+        `"task_id":${JSON.stringify(id)}`,
+        (r) => (r as { task_id?: unknown } | null)?.task_id === id,
+      ))
+    ) {
       return { metricsLineWritten: false };
     }
     await appendLine(input.metricsFile, metricLine(input.task, input.durationSeconds, new Date()));

@@ -4,13 +4,22 @@ import { commitTask } from '../git/commit';
 import { gitFailure } from '../git/repo';
 import { itemBranch } from '../git/message';
 import { ensureWorktree, mergeItemBranch, removeWorktree, worktreePath } from '../git/worktree';
-import type { CloseWorktreeInput, CloseWorktreeResult, CommitTaskInput, CommitTaskResult, PrepareWorktreeInput, PrepareWorktreeResult } from '../shared/types';
+import type {
+  CloseWorktreeInput,
+  CloseWorktreeResult,
+  CommitTaskInput,
+  CommitTaskResult,
+  PrepareWorktreeInput,
+  PrepareWorktreeResult,
+} from '../shared/types';
 
 /** Auto-commit of one task; a push or commit failure is recorded, never thrown (the task stays completed). */
 export function createCommitTask() {
   return async function commitTaskActivity(input: CommitTaskInput): Promise<CommitTaskResult> {
     try {
-      const r = await whileHeartbeating(() => commitTask({ ...input, firstAttempt: Context.current().info.attempt === 1 }));
+      const r = await whileHeartbeating(() =>
+        commitTask({ ...input, firstAttempt: Context.current().info.attempt === 1 }),
+      );
       if (r.pushError) log.warn('auto-push failed', { taskId: input.taskId, error: r.pushError });
       return { ...r, error: null };
     } catch (err) {
@@ -25,7 +34,9 @@ export function createPrepareWorktree() {
   return async function prepareWorktree(input: PrepareWorktreeInput): Promise<PrepareWorktreeResult> {
     const path = worktreePath(input.stateDir, input.itemKey);
     const branch = itemBranch(input.itemKey);
-    const { created } = await whileHeartbeating(() => ensureWorktree({ projectRoot: input.projectRoot, path, branch, baseBranch: input.baseBranch }));
+    const { created } = await whileHeartbeating(() =>
+      ensureWorktree({ projectRoot: input.projectRoot, path, branch, baseBranch: input.baseBranch }),
+    );
     return { path, branch, created };
   };
 }
@@ -38,8 +49,14 @@ export function createCloseWorktree() {
   return async function closeWorktree(input: CloseWorktreeInput): Promise<CloseWorktreeResult> {
     const branch = itemBranch(input.itemKey);
     return whileHeartbeating(async () => {
-      const result: CloseWorktreeResult = input.merge ? await mergeItemBranch({ projectRoot: input.projectRoot, branch, baseBranch: input.baseBranch }) : { merged: false, fastForward: false, reason: null };
-      await removeWorktree({ projectRoot: input.projectRoot, path: worktreePath(input.stateDir, input.itemKey), deleteBranch: result.merged ? branch : null });
+      const result: CloseWorktreeResult = input.merge
+        ? await mergeItemBranch({ projectRoot: input.projectRoot, branch, baseBranch: input.baseBranch })
+        : { merged: false, fastForward: false, reason: null };
+      await removeWorktree({
+        projectRoot: input.projectRoot,
+        path: worktreePath(input.stateDir, input.itemKey),
+        deleteBranch: result.merged ? branch : null,
+      });
       return result;
     });
   };

@@ -8,7 +8,10 @@ import { whileHeartbeating } from './heartbeat';
 export function createMaintain() {
   return async function maintain(input: MaintenanceInput): Promise<MaintenanceResult> {
     return whileHeartbeating(async () => {
-      const logs = input.logKeepDays > 0 ? await cleanupTaskLogs({ stateDir: input.stateDir, keepDays: input.logKeepDays }) : { removed: [] };
+      const logs =
+        input.logKeepDays > 0
+          ? await cleanupTaskLogs({ stateDir: input.stateDir, keepDays: input.logKeepDays })
+          : { removed: [] };
       const metrics = await compactMetrics({ metricsFile: input.metricsFile, keepDays: input.metricsKeepDays });
       log.info('maintenance', { logsRemoved: logs.removed.length, metricsArchived: metrics.archived });
       return { logsRemoved: logs.removed.length, metricsArchived: metrics.archived };

@@ -13,8 +13,23 @@ export function createCheckAttention(deps: { temporal: TemporalClient | null }) 
   const readers = new Map<string, { tasks: TaskIndex; metrics: MetricsStore }>();
   return async function checkAttention(input: CheckAttentionInput): Promise<AttentionReport> {
     let r = readers.get(input.stateDir);
-    if (!r) readers.set(input.stateDir, (r = { tasks: new TaskIndex(input.stateDir), metrics: new MetricsStore(input.metricsFile) }));
-    const sources = { temporal: deps.temporal, projectId: input.projectId, projectRoot: input.projectRoot, productBacklog: input.productBacklog, metaBacklog: input.metaBacklog, metaRatio: input.metaRatio, stateDir: input.stateDir, tasks: r.tasks, metrics: r.metrics, stuckAfterMs: input.thresholds.stuckMinutes * 60_000 };
+    if (!r)
+      readers.set(
+        input.stateDir,
+        (r = { tasks: new TaskIndex(input.stateDir), metrics: new MetricsStore(input.metricsFile) }),
+      );
+    const sources = {
+      temporal: deps.temporal,
+      projectId: input.projectId,
+      projectRoot: input.projectRoot,
+      productBacklog: input.productBacklog,
+      metaBacklog: input.metaBacklog,
+      metaRatio: input.metaRatio,
+      stateDir: input.stateDir,
+      tasks: r.tasks,
+      metrics: r.metrics,
+      stuckAfterMs: input.thresholds.stuckMinutes * 60_000,
+    };
     return whileHeartbeating(async () => evaluateAttention(await attentionSnapshot(sources), input.thresholds));
   };
 }

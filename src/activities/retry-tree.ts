@@ -38,7 +38,9 @@ export async function prepareRetryTree(input: RetryTreeInput): Promise<string | 
     logText = note;
   } else if (!input.ownsTree) {
     const left = status.trim();
-    note = left ? `${lead}; it left ${left.split('\n').length} changed path(s) in the work tree, kept as they are (see the task log).` : `${lead}; it left the work tree clean.`;
+    note = left
+      ? `${lead}; it left ${left.split('\n').length} changed path(s) in the work tree, kept as they are (see the task log).`
+      : `${lead}; it left the work tree clean.`;
     logText = left ? `${note}\n# git status --porcelain before this attempt:\n${left}` : note;
   } else {
     try {
@@ -58,7 +60,8 @@ export async function prepareRetryTree(input: RetryTreeInput): Promise<string | 
       logText = note;
     }
   }
-  if (input.logFile) await appendFile(input.logFile, `# ${logText.replace(/\n(?!#)/g, '\n#   ')}\n`).catch(() => undefined);
+  if (input.logFile)
+    await appendFile(input.logFile, `# ${logText.replace(/\n(?!#)/g, '\n#   ')}\n`).catch(() => undefined);
   return note;
 }
 

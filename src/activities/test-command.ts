@@ -18,8 +18,13 @@ export function createRunTestCommand(deps: { agentEnv: NodeJS.ProcessEnv }) {
       signal: ctx.cancellationSignal,
       onOutput: (c) => (output = (output + c).slice(-KEEP_OUTPUT)),
     }).finally(() => clearInterval(beat));
-    if (outcome.spawnError) output += `\ntest command could not be started: ${input.argv[0]}: ${outcome.spawnError.code ?? outcome.spawnError.message}`;
+    if (outcome.spawnError)
+      output += `\ntest command could not be started: ${input.argv[0]}: ${outcome.spawnError.code ?? outcome.spawnError.message}`;
     if (outcome.timedOut) output += `\n[Timeout ${input.timeoutSeconds}s]`;
-    return { ok: outcome.exitCode === 0 && !outcome.timedOut, exitCode: outcome.exitCode, output: output.slice(-KEEP_OUTPUT) };
+    return {
+      ok: outcome.exitCode === 0 && !outcome.timedOut,
+      exitCode: outcome.exitCode,
+      output: output.slice(-KEEP_OUTPUT),
+    };
   };
 }

@@ -6,8 +6,17 @@ import type { WindowInput, WindowResult } from '../shared/types';
 /** Opens a scheduled window: starts the pipeline for `hours`, or attaches to the one that runs. */
 export function createOpenWindow(deps: { temporal: TemporalClient | null }) {
   return async function openWindow(input: WindowInput): Promise<WindowResult> {
-    if (!deps.temporal) throw ApplicationFailure.nonRetryable('the worker has no Temporal client for scheduled windows', 'NoTemporalClient');
-    const r = await launchPipeline(deps.temporal, { projectId: input.projectId, taskQueue: input.taskQueue, settings: input.settings, hours: input.hours });
+    if (!deps.temporal)
+      throw ApplicationFailure.nonRetryable(
+        'the worker has no Temporal client for scheduled windows',
+        'NoTemporalClient',
+      );
+    const r = await launchPipeline(deps.temporal, {
+      projectId: input.projectId,
+      taskQueue: input.taskQueue,
+      settings: input.settings,
+      hours: input.hours,
+    });
     return { workflowId: r.workflowId, attached: r.attached };
   };
 }

@@ -68,5 +68,9 @@ export function parseArgvTemplate(template: string): string[] {
 }
 
 export function renderArgv(template: string[], values: PlaceholderValues): string[] {
-  return template.map((word) => word.replace(/\{(\w+)\}/g, (whole, name: string) => ((PLACEHOLDERS as readonly string[]).includes(name) ? values[name as Placeholder] : whole)));
+  return template.map((word) =>
+    word.replace(/\{(\w+)\}/g, (whole, name: string) =>
+      (PLACEHOLDERS as readonly string[]).includes(name) ? values[name as Placeholder] : whole,
+    ),
+  );
 }

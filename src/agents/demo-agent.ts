@@ -73,13 +73,18 @@ function run(args: Args): number {
   const name = slug(item);
   console.log(`demo agent: ${args.taskType} task ${args.taskId}`);
   if (unitInterval(args.taskId) < args.failRate) {
-    console.log(`Simulated failure for ${args.taskType} on "${item.slice(0, 80)}" (DEMO_AGENT_FAIL_RATE=${args.failRate}).`);
+    console.log(
+      `Simulated failure for ${args.taskType} on "${item.slice(0, 80)}" (DEMO_AGENT_FAIL_RATE=${args.failRate}).`,
+    );
     return 1;
   }
   const fn = `item_${name.replace(/-/g, '_')}`;
   switch (args.taskType) {
     case 'spec':
-      write(path.join('specs', `${name}.md`), `# Spec: ${item}\n\n## Requirements\n\n- \`${fn}()\` returns the item's title.\n`);
+      write(
+        path.join('specs', `${name}.md`),
+        `# Spec: ${item}\n\n## Requirements\n\n- \`${fn}()\` returns the item's title.\n`,
+      );
       console.log(`Spec written: specs/${name}.md`);
       break;
     case 'impl': {
@@ -99,7 +104,9 @@ function run(args: Args): number {
       console.log(`Tests written: test/${name}.test.js (1 test)`);
       break;
     case 'review':
-      console.log(`Reviewed src/${name}.js against specs/${name}.md: spec compliance, security and correctness checked.`);
+      console.log(
+        `Reviewed src/${name}.js against specs/${name}.md: spec compliance, security and correctness checked.`,
+      );
       console.log('VERDICT: pass');
       break;
     default:

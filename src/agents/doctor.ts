@@ -25,24 +25,35 @@ function cliVersion(exe: string, env: NodeJS.ProcessEnv): string | null {
 }
 
 /** The CLI's version beside the one nightshift is tested with, for a preset agent (null for others). */
-export function versionNote(agent: AgentSettings, exe: string, env: NodeJS.ProcessEnv): { ok: boolean; note: string } | null {
+export function versionNote(
+  agent: AgentSettings,
+  exe: string,
+  env: NodeJS.ProcessEnv,
+): { ok: boolean; note: string } | null {
   const preset = agent.name in PRESETS ? PRESETS[agent.name as keyof typeof PRESETS] : null;
   if (!preset) return null;
   const version = cliVersion(exe, env);
   const tested = preset.cli.tested;
   const same = tested !== null && version !== null && version.includes(tested);
-  const against = tested ? `; tested with ${tested}${same ? '' : ': other versions may have renamed flags'}` : '; no tested version';
+  const against = tested
+    ? `; tested with ${tested}${same ? '' : ': other versions may have renamed flags'}`
+    : '; no tested version';
   return { ok: version !== null, note: `${version ?? 'no --version answer'}${against}` };
 }
 
-/** Whether one of the variables the CLI takes its credential from is set (a stored login may do instead: a note, never a failure). */
+/**
+ * Whether one of the variables the CLI takes its credential from is set (a stored login may do instead: a note, never a
+ * failure).
+ */
 export function credentialCheck(agent: AgentSettings, env: NodeJS.ProcessEnv): AgentCheck | null {
   if (!agent.credentialEnv?.length) return null;
   const set = agent.credentialEnv.filter((v) => (env[v] ?? '').trim() !== '');
   return {
     name: 'agent-credential',
     ok: true,
-    detail: set.length ? `${set.join(', ')} set` : `none of ${agent.credentialEnv.join(', ')} is set: the CLI needs one, or its own stored login`,
+    detail: set.length
+      ? `${set.join(', ')} set`
+      : `none of ${agent.credentialEnv.join(', ')} is set: the CLI needs one, or its own stored login`,
   };
 }
 
@@ -51,11 +62,19 @@ export function installHint(agent: AgentSettings): string {
   return agent.name in PRESETS ? ` (install: ${PRESETS[agent.name as keyof typeof PRESETS].cli.install})` : '';
 }
 
-/** `doctor --probe`: one tiny real call through the agent, in a scratch directory, with the answer or the exact error. */
+/**
+ * `doctor --probe`: one tiny real call through the agent, in a scratch directory, with the answer or the exact error.
+ */
 export async function probeAgent(agent: AgentSettings, env: NodeJS.ProcessEnv): Promise<AgentCheck> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-probe-'));
   try {
-    const argv = renderArgv(agent.argvTemplate, { direction: PROBE_DIRECTION, task_type: 'review', task_id: 'task_0000000000000000', model: agent.modelByType.review, prompt_file: path.join(dir, 'probe.md') });
+    const argv = renderArgv(agent.argvTemplate, {
+      direction: PROBE_DIRECTION,
+      task_type: 'review',
+      task_id: 'task_0000000000000000',
+      model: agent.modelByType.review,
+      prompt_file: path.join(dir, 'probe.md'),
+    });
     const reader = outputReader(agent.output);
     let tail = '';
     const outcome = await runInProcessGroup({

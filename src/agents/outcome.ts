@@ -4,7 +4,16 @@ import type { AgentReport } from './output';
 export const MIN_OUTPUT_CHARS = 10;
 
 /** Errors no retry can change: the same argv, binary and files fail the same way again. */
-const FATAL_SPAWN_ERRORS = new Set(['E2BIG', 'ENOENT', 'EACCES', 'ENOEXEC', 'ENOTDIR', 'EISDIR', 'ELOOP', 'ENAMETOOLONG']);
+const FATAL_SPAWN_ERRORS = new Set([
+  'E2BIG',
+  'ENOENT',
+  'EACCES',
+  'ENOEXEC',
+  'ENOTDIR',
+  'EISDIR',
+  'ELOOP',
+  'ENAMETOOLONG',
+]);
 
 /** What model APIs and the CLIs print when the credential is refused (never a usage limit). */
 const CREDENTIAL_REFUSED =
@@ -40,13 +49,18 @@ export interface Judgement {
   fatal: string | null;
 }
 
-export const NO_CHANGE_PROMPT = 'The agent changed no file for this impl task. What should it do? (PIPELINE_IMPL_NO_CHANGE=decide)';
+export const NO_CHANGE_PROMPT =
+  'The agent changed no file for this impl task. What should it do? (PIPELINE_IMPL_NO_CHANGE=decide)';
 
 function credentialMessage(facts: RunFacts): string | null {
   const text = `${facts.report.error ?? ''}\n${facts.tail}`;
   const m = CREDENTIAL_REFUSED.exec(text);
   if (!m) return null;
-  const line = text.slice(Math.max(0, text.lastIndexOf('\n', m.index) + 1)).split('\n')[0].trim().slice(0, 300);
+  const line = text
+    .slice(Math.max(0, text.lastIndexOf('\n', m.index) + 1))
+    .split('\n')[0]
+    .trim()
+    .slice(0, 300);
   const vars = facts.credentialEnv.length ? facts.credentialEnv.join(' or ') : 'its API key';
   return `the model API refused the agent's credential (${vars}): ${line}`;
 }
@@ -59,27 +73,55 @@ export function judgeRun(facts: RunFacts): Judgement {
   const base = { note: null, decisionPrompt: null, exitCode: facts.exitCode, credentialRejected: null, fatal: null };
   if (facts.spawnError) {
     const code = facts.spawnError.code ?? '';
-    const why = code === 'ENOENT' ? 'command not found' : code === 'E2BIG' ? 'its arguments or environment are over the system limit (E2BIG)' : facts.spawnError.message;
+    const why =
+      code === 'ENOENT'
+        ? 'command not found'
+        : code === 'E2BIG'
+          ? 'its arguments or environment are over the system limit (E2BIG)'
+          : facts.spawnError.message;
     const note = `[Pipeline] Agent could not be started: ${facts.argv0}: ${why}`;
-    return { ...base, status: 'failed', note, fatal: FATAL_SPAWN_ERRORS.has(code) ? note.replace('[Pipeline] ', '') : null };
+    return {
+      ...base,
+      status: 'failed',
+      note,
+      fatal: FATAL_SPAWN_ERRORS.has(code) ? note.replace('[Pipeline] ', '') : null,
+    };
   }
   if (facts.timedOut) return { ...base, status: 'failed', note: `[Timeout ${facts.timeoutSeconds}s]`, exitCode: -9 };
   const failedRun = facts.exitCode !== 0 || facts.report.error !== null;
   const credential = failedRun ? credentialMessage(facts) : null;
-  if (credential) return { ...base, status: 'failed', note: `[Pipeline] ${credential}`, credentialRejected: credential };
+  if (credential)
+    return { ...base, status: 'failed', note: `[Pipeline] ${credential}`, credentialRejected: credential };
   if (facts.decisionPrompt) return { ...base, status: 'needs_decision', decisionPrompt: facts.decisionPrompt };
   if (facts.exitCode !== 0) return { ...base, status: 'failed' };
-  if (facts.report.error !== null) return { ...base, status: 'failed', note: `[Pipeline] Marked failed: the agent reported an error: ${facts.report.error.slice(0, 500)}` };
+  if (facts.report.error !== null)
+    return {
+      ...base,
+      status: 'failed',
+      note: `[Pipeline] Marked failed: the agent reported an error: ${facts.report.error.slice(0, 500)}`,
+    };
   if (facts.report.denied.length) {
     const list = facts.report.denied.slice(0, 5).join('; ');
-    return { ...base, status: 'failed', note: `[Pipeline] Marked failed: ${facts.report.denied.length} tool call(s) were refused, so the agent could not act: ${list}. Grant them in the agent command (README: agent presets).` };
+    return {
+      ...base,
+      status: 'failed',
+      note: `[Pipeline] Marked failed: ${facts.report.denied.length} tool call(s) were refused, so the agent could not act: ${list}. Grant them in the agent command (README: agent presets).`,
+    };
   }
   if (facts.outputChars < MIN_OUTPUT_CHARS) {
-    return { ...base, status: 'failed', note: `[Pipeline] Marked failed: completed with ${facts.outputChars} chars output (expected >10). Possible capture failure or silent crash.` };
+    return {
+      ...base,
+      status: 'failed',
+      note: `[Pipeline] Marked failed: completed with ${facts.outputChars} chars output (expected >10). Possible capture failure or silent crash.`,
+    };
   }
   if (facts.taskType === 'impl' && facts.changedFiles === false && facts.noChange !== 'allow') {
     if (facts.noChange === 'decide') return { ...base, status: 'needs_decision', decisionPrompt: NO_CHANGE_PROMPT };
-    return { ...base, status: 'failed', note: '[Pipeline] Marked failed: the impl task changed no file (PIPELINE_IMPL_NO_CHANGE=fail).' };
+    return {
+      ...base,
+      status: 'failed',
+      note: '[Pipeline] Marked failed: the impl task changed no file (PIPELINE_IMPL_NO_CHANGE=fail).',
+    };
   }
   return { ...base, status: 'completed' };
 }

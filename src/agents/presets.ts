@@ -43,7 +43,17 @@ export const CLAUDE_ALLOWED_TOOLS = [
   'Bash(python -m pytest:*)',
 ].join(',');
 
-const claudeArgs = ['--model', '{model}', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--allowedTools', '{allowed_tools}'];
+const claudeArgs = [
+  '--model',
+  '{model}',
+  '--output-format',
+  'stream-json',
+  '--verbose',
+  '--permission-mode',
+  'acceptEdits',
+  '--allowedTools',
+  '{allowed_tools}',
+];
 const codexArgs = ['exec', '--sandbox', 'workspace-write', '--json', '--skip-git-repo-check', '--model', '{model}'];
 // aider's chat and input histories go to the state dir, not into the project; it leaves .gitignore alone.
 // `--yes-always` answers its own questions; with shell commands off, that never means running one
@@ -144,10 +154,22 @@ function modelsFor(config: EnvConfig, fallback: string): Record<TaskType, string
 export function resolveAgentSettings(config: EnvConfig): AgentSettings {
   const name: AgentName | undefined = config.PIPELINE_AGENT ?? (config.PIPELINE_AGENT_COMMAND ? 'command' : undefined);
   if (!name) throw new AgentConfigError(NO_AGENT_MESSAGE);
-  if (name === 'demo') return { name, argvTemplate: demoAgentArgv(config), modelByType: modelsFor(config, 'demo-1'), noChange: config.PIPELINE_IMPL_NO_CHANGE };
+  if (name === 'demo')
+    return {
+      name,
+      argvTemplate: demoAgentArgv(config),
+      modelByType: modelsFor(config, 'demo-1'),
+      noChange: config.PIPELINE_IMPL_NO_CHANGE,
+    };
   if (name === 'command') {
-    if (!config.PIPELINE_AGENT_COMMAND) throw new AgentConfigError('PIPELINE_AGENT=command needs PIPELINE_AGENT_COMMAND');
-    return { name, argvTemplate: parseArgvTemplate(config.PIPELINE_AGENT_COMMAND), modelByType: modelsFor(config, 'default'), noChange: config.PIPELINE_IMPL_NO_CHANGE };
+    if (!config.PIPELINE_AGENT_COMMAND)
+      throw new AgentConfigError('PIPELINE_AGENT=command needs PIPELINE_AGENT_COMMAND');
+    return {
+      name,
+      argvTemplate: parseArgvTemplate(config.PIPELINE_AGENT_COMMAND),
+      modelByType: modelsFor(config, 'default'),
+      noChange: config.PIPELINE_IMPL_NO_CHANGE,
+    };
   }
   const preset = PRESETS[name];
   const own = config.PIPELINE_AGENT_COMMAND ? parseArgvTemplate(config.PIPELINE_AGENT_COMMAND) : null;
@@ -157,7 +179,9 @@ export function resolveAgentSettings(config: EnvConfig): AgentSettings {
     argvTemplate: own ?? fill(preset.argv),
     modelByType: modelsFor(config, preset.model),
     output: preset.output,
-    ...(own || !preset.longArgv ? {} : { longArgvTemplate: fill(preset.longArgv), stdinPrompt: preset.stdinPrompt ?? false }),
+    ...(own || !preset.longArgv
+      ? {}
+      : { longArgvTemplate: fill(preset.longArgv), stdinPrompt: preset.stdinPrompt ?? false }),
     credentialEnv: preset.credentialEnv,
     noChange: config.PIPELINE_IMPL_NO_CHANGE,
     ...(preset.leftovers ? { leftovers: preset.leftovers } : {}),

@@ -3,10 +3,19 @@
  * not a failure, the pipeline waits until the limit resets. The reset time is
  * read from the message when it says one, else PIPELINE_RATE_LIMIT_BACKOFF_MINUTES.
  */
-export const DEFAULT_RATE_LIMIT_PATTERN =
-  String.raw`usage limit (?:reached|exceeded|hit)|hit (?:your|the) usage limit|(?:5-hour|weekly|daily) limit reached|rate limit(?:ed)? (?:reached|exceeded)|quota exceeded|limit reached[^\n]{0,60}resets|last status: 429\b|Request rejected \(429\)|\b429 Too Many Requests|rate_limit_error|RateLimitError`;
+export const DEFAULT_RATE_LIMIT_PATTERN = String.raw`usage limit (?:reached|exceeded|hit)|hit (?:your|the) usage limit|(?:5-hour|weekly|daily) limit reached|rate limit(?:ed)? (?:reached|exceeded)|quota exceeded|limit reached[^\n]{0,60}resets|last status: 429\b|Request rejected \(429\)|\b429 Too Many Requests|rate_limit_error|RateLimitError`;
 
-const UNIT_MS: Record<string, number> = { s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hr: 3_600_000, hour: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  sec: 1000,
+  second: 1000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hour: 3_600_000,
+};
 
 function unitMs(unit: string): number {
   const u = unit.toLowerCase();
@@ -23,7 +32,10 @@ export function parseResetTime(text: string, now: Date): Date | null {
     const d = new Date(iso[1]);
     if (!Number.isNaN(d.getTime())) return d;
   }
-  const rel = /(?:try again|retry|resets?|available again)\s+in\s+((?:\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b[\s,and]*)+)/i.exec(text);
+  const rel =
+    /(?:try again|retry|resets?|available again)\s+in\s+((?:\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b[\s,and]*)+)/i.exec(
+      text,
+    );
   if (rel) {
     let ms = 0;
     for (const m of rel[1].matchAll(/(\d+(?:\.\d+)?)\s*([a-z]+)/gi)) ms += Number(m[1]) * unitMs(m[2]);

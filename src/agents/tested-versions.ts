@@ -10,7 +10,9 @@ let pinned: Partial<Record<CliName, { version?: string }>> | null = null;
 export function testedVersion(name: CliName): string | null {
   if (!pinned) {
     try {
-      pinned = JSON.parse(readFileSync(path.join(packageRoot(), 'scripts', 'agent-clis.json'), 'utf8')) as typeof pinned;
+      pinned = JSON.parse(
+        readFileSync(path.join(packageRoot(), 'scripts', 'agent-clis.json'), 'utf8'),
+      ) as typeof pinned;
     } catch {
       pinned = {};
     }

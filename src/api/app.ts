@@ -20,7 +20,12 @@ import { pipelineRouter } from './routes/pipeline';
 import { tasksRouter } from './routes/tasks';
 import { monitorRouter } from './routes/monitor';
 import { dashboardConfigRouter, dashboardRouter } from './routes/dashboard';
-import { getPipelineStatus, STATUS_COMPUTE_LIMIT_MS, statusDeps, type PipelineStatusResponse } from '../status/pipeline-status';
+import {
+  getPipelineStatus,
+  STATUS_COMPUTE_LIMIT_MS,
+  statusDeps,
+  type PipelineStatusResponse,
+} from '../status/pipeline-status';
 import { TtlCache } from '../util/ttl-cache';
 import { prometheusRouter } from './routes/prometheus';
 
@@ -71,11 +76,20 @@ export function createApp(deps: AppDeps): Express {
   app.use(methodGuard(openApiDocument));
   app.use(compressJson);
   // A mutation's rights, then its content type, are checked before its body is read.
-  const mutate = inOrder(requireMutationRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host }), requireJsonBody, express.json({ limit: '64kb' }));
-  const readRules = { token: deps.config.PIPELINE_API_TOKEN, host: deps.host, required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED };
+  const mutate = inOrder(
+    requireMutationRights({ token: deps.config.PIPELINE_API_TOKEN, host: deps.host }),
+    requireJsonBody,
+    express.json({ limit: '64kb' }),
+  );
+  const readRules = {
+    token: deps.config.PIPELINE_API_TOKEN,
+    host: deps.host,
+    required: deps.config.PIPELINE_API_READ_TOKEN_REQUIRED,
+  };
   const readRights = requireReadRights(readRules);
   const status = statusDeps(deps.config, deps.paths, deps.temporal, deps.tasks, deps.metrics);
-  // Status is cached briefly so a polling dashboard or a Prometheus scrape costs Temporal one query a second, not one per request.
+  // Status is cached briefly so a polling dashboard or a Prometheus scrape costs Temporal one query a second, not one
+  // per request.
   // Past a second, the last answer is served while one refresh runs: a slow worker answering the item queries
   // never makes callers queue. A failed refresh drops it, so Temporal going away still shows as 503.
   const statusCache = new TtlCache<PipelineStatusResponse>({ ttlMs: STATUS_FRESH_MS, staleMs: STATUS_STALE_MS });
@@ -87,11 +101,27 @@ export function createApp(deps: AppDeps): Express {
   api.use(healthRouter(deps.temporal));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
   api.use(metricsRouter(deps.metrics, metricsBodies));
-  api.use(tasksRouter({ tasks: deps.tasks, stateDir: deps.paths.stateDir, temporal: deps.temporal, config: deps.config, paths: deps.paths, mutate }));
+  api.use(
+    tasksRouter({
+      tasks: deps.tasks,
+      stateDir: deps.paths.stateDir,
+      temporal: deps.temporal,
+      config: deps.config,
+      paths: deps.paths,
+      mutate,
+    }),
+  );
   api.use(monitorRouter(deps.paths.stateDir));
   api.use(dashboardConfigRouter(deps.config, deps.paths));
   api.use(pipelineRouter({ status, mutate, cache: statusCache, compute: computeStatus, bodies: statusBodies }));
-  app.use(prometheusRouter({ metrics: deps.metrics, stateDir: deps.paths.stateDir, readRights, status: () => statusCache.get(computeStatus) }));
+  app.use(
+    prometheusRouter({
+      metrics: deps.metrics,
+      stateDir: deps.paths.stateDir,
+      readRights,
+      status: () => statusCache.get(computeStatus),
+    }),
+  );
   app.use(dashboardRouter());
   app.use('/api', api);
   app.use(notFound);

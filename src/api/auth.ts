@@ -31,20 +31,33 @@ export interface ReadRequest {
  * token configured they are refused. /api/health and /api/openapi.json stay open.
  * Returns why a read is refused, or undefined when it is allowed.
  */
-export function readRefusal(opts: { token: string | undefined; host: string; required: boolean }): (req: ReadRequest) => HttpError | undefined {
+export function readRefusal(opts: {
+  token: string | undefined;
+  host: string;
+  required: boolean;
+}): (req: ReadRequest) => HttpError | undefined {
   const needed = opts.required || !isLoopbackHost(opts.host);
   return (req) => {
     if (!needed || req.method !== 'GET' || req.path === '/health' || req.path === '/openapi.json') return undefined;
-    if (!opts.token) return new HttpError(403, 'Reads are disabled: the API is not bound to loopback (or PIPELINE_API_READ_TOKEN_REQUIRED=1) and PIPELINE_API_TOKEN is not set');
+    if (!opts.token)
+      return new HttpError(
+        403,
+        'Reads are disabled: the API is not bound to loopback (or PIPELINE_API_READ_TOKEN_REQUIRED=1) and PIPELINE_API_TOKEN is not set',
+      );
     if (!bearerMatches(req.authorization, opts.token)) return new HttpError(401, 'Missing or invalid bearer token');
     return undefined;
   };
 }
 
 /** Express middleware for readRefusal. */
-export function requireReadRights(opts: { token: string | undefined; host: string; required: boolean }): RequestHandler {
+export function requireReadRights(opts: {
+  token: string | undefined;
+  host: string;
+  required: boolean;
+}): RequestHandler {
   const refusal = readRefusal(opts);
-  return (req, _res, next) => next(refusal({ method: req.method, path: req.path, authorization: req.get('authorization') }));
+  return (req, _res, next) =>
+    next(refusal({ method: req.method, path: req.path, authorization: req.get('authorization') }));
 }
 
 /**
@@ -54,11 +67,17 @@ export function requireReadRights(opts: { token: string | undefined; host: strin
 export function requireMutationRights(opts: { token: string | undefined; host: string }): RequestHandler {
   return (req, _res, next) => {
     if (opts.token) {
-      if (!bearerMatches(req.get('authorization'), opts.token)) return next(new HttpError(401, 'Missing or invalid bearer token'));
+      if (!bearerMatches(req.get('authorization'), opts.token))
+        return next(new HttpError(401, 'Missing or invalid bearer token'));
       return next();
     }
     if (!isLoopbackHost(opts.host)) {
-      return next(new HttpError(403, 'Mutating endpoints are disabled: the API is bound to a non-loopback address and PIPELINE_API_TOKEN is not set'));
+      return next(
+        new HttpError(
+          403,
+          'Mutating endpoints are disabled: the API is bound to a non-loopback address and PIPELINE_API_TOKEN is not set',
+        ),
+      );
     }
     next();
   };

@@ -31,7 +31,8 @@ export const compressJson: RequestHandler = (req, res, next) => {
   res.send = (body?: unknown) => {
     const type = String(res.getHeader('Content-Type') ?? '');
     const size = typeof body === 'string' ? Buffer.byteLength(body) : Buffer.isBuffer(body) ? body.length : 0;
-    if (size < COMPRESS_MIN_BYTES || !JSON_TYPE.test(type) || res.getHeader('Content-Encoding') !== undefined) return send(body);
+    if (size < COMPRESS_MIN_BYTES || !JSON_TYPE.test(type) || res.getHeader('Content-Encoding') !== undefined)
+      return send(body);
     res.vary('Accept-Encoding');
     if (!acceptsGzip(req.headers['accept-encoding'])) return send(body);
     if (typeof body === 'string' && !/charset=/i.test(type)) res.set('Content-Type', `${type}; charset=utf-8`);

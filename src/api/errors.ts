@@ -22,10 +22,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof HttpError) return void res.status(err.status).json({ detail: err.detail });
     if (err instanceof TemporalUnreachableError) return void res.status(503).json({ detail: err.message });
     const e = err as { type?: string; status?: number; statusCode?: number };
-    if (e?.type === 'entity.parse.failed') return void res.status(400).json({ detail: 'Request body is not valid JSON' });
+    if (e?.type === 'entity.parse.failed')
+      return void res.status(400).json({ detail: 'Request body is not valid JSON' });
     if (e?.type === 'entity.too.large') return void res.status(413).json({ detail: 'Request body too large' });
     const status = e?.status ?? e?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ detail: String((err as Error).message) });
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return void res.status(status).json({ detail: String((err as Error).message) });
     logger.error('request failed', { error: err instanceof Error ? err.message : String(err) });
     res.status(500).json({ detail: 'Internal server error' });
   };

@@ -15,7 +15,11 @@ const METRICS_PATH = '/api/agent/metrics';
 const WINDOW_QUERY = /^window_days=([0-9]{1,4})$/;
 
 export interface HotReadDeps {
-  status: { cache: TtlCache<PipelineStatusResponse>; compute: () => Promise<PipelineStatusResponse>; bodies: JsonEncodings<PipelineStatusResponse> };
+  status: {
+    cache: TtlCache<PipelineStatusResponse>;
+    compute: () => Promise<PipelineStatusResponse>;
+    bodies: JsonEncodings<PipelineStatusResponse>;
+  };
   metrics: { store: MetricsStore; bodies: JsonEncodings<MetricsAggregates> };
   readRefusal: (req: ReadRequest) => HttpError | undefined;
   /** The Host rule of request-guard.ts: a refused Host goes to Express, which answers 421. */
@@ -40,17 +44,25 @@ export type HotReads = (req: IncomingMessage, res: ServerResponse, fallback: () 
 export function hotReads(deps: HotReadDeps): HotReads {
   const { status, metrics } = deps;
   return (req, res, fallback) => {
-    if (req.method !== 'GET' || req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) return false;
+    if (
+      req.method !== 'GET' ||
+      req.headers['if-none-match'] !== undefined ||
+      req.headers['if-modified-since'] !== undefined
+    )
+      return false;
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (path !== STATUS_PATH && path !== METRICS_PATH) return false;
     if (deps.hostRefusal(req.headers.host)) return false;
-    if (deps.readRefusal({ method: 'GET', path: path.slice('/api'.length), authorization: req.headers.authorization })) return false;
+    if (deps.readRefusal({ method: 'GET', path: path.slice('/api'.length), authorization: req.headers.authorization }))
+      return false;
     if (path === STATUS_PATH) {
       const ready = q < 0 ? status.cache.ready(status.compute) : null;
       if (!ready) return false;
-      writeEncodedJson(res, status.bodies.encode(ready.value), acceptsGzip(req.headers['accept-encoding']), { Age: statusAge(ready.ageMs) });
+      writeEncodedJson(res, status.bodies.encode(ready.value), acceptsGzip(req.headers['accept-encoding']), {
+        Age: statusAge(ready.ageMs),
+      });
       return true;
     }
     const windowDays = q < 0 ? WINDOW_DAYS.default : windowOf(url.slice(q + 1));

@@ -10,7 +10,11 @@ import { NON_BLANK_PATTERN } from './validation';
  * responses match these schemas).
  */
 /** OpenAPI 3.0: `nullable` does not admit null past an `enum` unless null is one of its values. */
-const nullable = (schema: Record<string, unknown>) => ({ ...schema, ...(Array.isArray(schema.enum) && { enum: [...schema.enum, null] }), nullable: true });
+const nullable = (schema: Record<string, unknown>) => ({
+  ...schema,
+  ...(Array.isArray(schema.enum) && { enum: [...schema.enum, null] }),
+  nullable: true,
+});
 const str = { type: 'string' };
 const int = { type: 'integer' };
 const num = { type: 'number' };
@@ -18,15 +22,26 @@ const bool = { type: 'boolean' };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const err = (description: string) => ({ description, content: json(ref('Error')) });
-const taskId = { name: 'id', in: 'path', required: true, description: 'task_ + 16 lowercase hex', schema: { type: 'string', pattern: '^task_[0-9a-f]{16}$' } };
+const taskId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'task_ + 16 lowercase hex',
+  schema: { type: 'string', pattern: '^task_[0-9a-f]{16}$' },
+};
 const authErrors = {
   '401': err('Missing or invalid bearer token'),
-  '403': err('Refused: from another origin (`Origin` not this API\'s, or `Sec-Fetch-Site: cross-site`), or no token configured and not bound to loopback'),
+  '403': err(
+    "Refused: from another origin (`Origin` not this API's, or `Sec-Fetch-Site: cross-site`), or no token configured and not bound to loopback",
+  ),
   '415': err('A body (or a content type) that is not application/json'),
 };
 /** A free-text field: 1..max characters, at least one that is not white space (the value is trimmed). */
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: NON_BLANK_PATTERN });
-const readErrors = { '401': err('Missing or invalid bearer token (reads off loopback)'), '403': err('Reads refused: not bound to loopback and no token configured') };
+const readErrors = {
+  '401': err('Missing or invalid bearer token (reads off loopback)'),
+  '403': err('Reads refused: not bound to loopback and no token configured'),
+};
 
 const taskProps = {
   id: str,
@@ -50,24 +65,52 @@ const taskProps = {
 };
 const statusTask = {
   type: 'object',
-  required: ['id', 'task_type', 'model', 'direction', 'created_at', 'updated_at', 'wait_seconds', 'running_seconds', 'duration_seconds'],
+  required: [
+    'id',
+    'task_type',
+    'model',
+    'direction',
+    'created_at',
+    'updated_at',
+    'wait_seconds',
+    'running_seconds',
+    'duration_seconds',
+  ],
   properties: {
-    id: str, task_type: str, model: str, direction: str, created_at: str, updated_at: nullable(str),
-    wait_seconds: nullable(int), running_seconds: nullable(int), duration_seconds: nullable(int), output_len: int,
+    id: str,
+    task_type: str,
+    model: str,
+    direction: str,
+    created_at: str,
+    updated_at: nullable(str),
+    wait_seconds: nullable(int),
+    running_seconds: nullable(int),
+    duration_seconds: nullable(int),
+    output_len: int,
     live_tail: nullable({ type: 'array', items: str }),
   },
 };
 const attention = {
   type: 'object',
   required: [...CONDITIONS, 'flags'],
-  properties: { ...Object.fromEntries(CONDITIONS.map((c) => [c, bool])), flags: { type: 'array', items: { type: 'string', enum: [...CONDITIONS] } } },
+  properties: {
+    ...Object.fromEntries(CONDITIONS.map((c) => [c, bool])),
+    flags: { type: 'array', items: { type: 'string', enum: [...CONDITIONS] } },
+  },
 };
 const issue = {
   type: 'object',
   required: ['id', 'condition', 'severity', 'message', 'suggested_action', 'created_at', 'resolved_at', 'heal_task_id'],
   properties: {
-    id: str, condition: { type: 'string', enum: [...CONDITIONS] }, severity: { type: 'string', enum: ['high', 'medium', 'low'] }, message: str, suggested_action: str,
-    created_at: str, resolved_at: nullable(str), heal_task_id: nullable(str), actions: { type: 'array', items: { type: 'object' } },
+    id: str,
+    condition: { type: 'string', enum: [...CONDITIONS] },
+    severity: { type: 'string', enum: ['high', 'medium', 'low'] },
+    message: str,
+    suggested_action: str,
+    created_at: str,
+    resolved_at: nullable(str),
+    heal_task_id: nullable(str),
+    actions: { type: 'array', items: { type: 'object' } },
   },
 };
 
@@ -75,35 +118,71 @@ type Operations = Record<string, { responses: Record<string, unknown> }>;
 
 /** Every operation also answers 421 when the request's `Host` is not this API (the DNS-rebinding rule). */
 function withHostRule<P extends Record<string, Operations>>(paths: P): P {
-  const misdirected = err('`Host` is not this API: its bind address, a loopback name or one of PIPELINE_API_ALLOWED_HOSTS');
+  const misdirected = err(
+    '`Host` is not this API: its bind address, a loopback name or one of PIPELINE_API_ALLOWED_HOSTS',
+  );
   for (const ops of Object.values(paths)) for (const op of Object.values(ops)) op.responses['421'] = misdirected;
   return paths;
 }
 
 export const openApiDocument = {
   openapi: '3.0.3',
-  info: { title: 'nightshift', version: VERSION, description: 'Autonomous development pipeline on Temporal. Errors are `{"detail": string | list}`.' },
+  info: {
+    title: 'nightshift',
+    version: VERSION,
+    description: 'Autonomous development pipeline on Temporal. Errors are `{"detail": string | list}`.',
+  },
   paths: withHostRule({
-    '/api/health': { get: { summary: 'Liveness, with whether Temporal answers', responses: { '200': { description: 'OK', content: json(ref('Health')) } } } },
-    '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3 document', content: json({ type: 'object' }) } } } },
+    '/api/health': {
+      get: {
+        summary: 'Liveness, with whether Temporal answers',
+        responses: { '200': { description: 'OK', content: json(ref('Health')) } },
+      },
+    },
+    '/api/openapi.json': {
+      get: {
+        summary: 'This document',
+        responses: { '200': { description: 'OpenAPI 3 document', content: json({ type: 'object' }) } },
+      },
+    },
     '/api/agent/metrics': {
       get: {
         summary: 'Task metrics: the reference aggregation over a window',
-        parameters: [{ name: 'window_days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 3650, default: 7 } }],
-        responses: { '200': { description: 'Aggregates (zeroed when there is no data)', content: json(ref('Metrics')) }, '422': err('Invalid parameter'), ...readErrors },
+        parameters: [
+          { name: 'window_days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 3650, default: 7 } },
+        ],
+        responses: {
+          '200': { description: 'Aggregates (zeroed when there is no data)', content: json(ref('Metrics')) },
+          '422': err('Invalid parameter'),
+          ...readErrors,
+        },
       },
     },
     '/api/agent/metrics/breakdown': {
       get: {
-        summary: 'Task metrics per UTC day and per task type and model (counts, p50/p95, reported tokens and cost) over a window, for the dashboard',
-        parameters: [{ name: 'window_days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 3650, default: 7 } }],
-        responses: { '200': { description: 'Breakdown (every day of the window listed, zeros included)', content: json(ref('MetricsBreakdown')) }, '422': err('Invalid parameter'), ...readErrors },
+        summary:
+          'Task metrics per UTC day and per task type and model (counts, p50/p95, reported tokens and cost) over a window, for the dashboard',
+        parameters: [
+          { name: 'window_days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 3650, default: 7 } },
+        ],
+        responses: {
+          '200': {
+            description: 'Breakdown (every day of the window listed, zeros included)',
+            content: json(ref('MetricsBreakdown')),
+          },
+          '422': err('Invalid parameter'),
+          ...readErrors,
+        },
       },
     },
     '/api/agent/pipeline-status': {
       get: {
         summary: 'Running/pending/recent tasks, attention flags, the pipeline and its issues',
-        responses: { '200': { description: 'Status', content: json(ref('PipelineStatus')) }, '503': err('Temporal not reachable'), ...readErrors },
+        responses: {
+          '200': { description: 'Status', content: json(ref('PipelineStatus')) },
+          '503': err('Temporal not reachable'),
+          ...readErrors,
+        },
       },
     },
     '/api/agent/tasks': {
@@ -113,51 +192,119 @@ export const openApiDocument = {
           { name: 'status', in: 'query', schema: { type: 'string', enum: [...TASK_STATUSES] } },
           { name: 'task_type', in: 'query', schema: { type: 'string', enum: [...TASK_TYPES] } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } },
+          {
+            name: 'offset',
+            in: 'query',
+            schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
+          },
         ],
-        responses: { '200': { description: 'A page of tasks (without output)', content: json(ref('TaskList')) }, '422': err('Invalid parameter'), ...readErrors },
+        responses: {
+          '200': { description: 'A page of tasks (without output)', content: json(ref('TaskList')) },
+          '422': err('Invalid parameter'),
+          ...readErrors,
+        },
       },
       post: {
         summary: 'Run an ad-hoc task',
-        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['direction', 'task_type'], properties: { direction: text(5000), task_type: { type: 'string', enum: [...TASK_TYPES] } } }) },
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            additionalProperties: false,
+            required: ['direction', 'task_type'],
+            properties: { direction: text(5000), task_type: { type: 'string', enum: [...TASK_TYPES] } },
+          }),
+        },
         responses: {
           '201': {
             description: 'The pending task',
             content: json(ref('Task')),
             links: {
               task: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}/get', parameters: { id: '$response.body#/id' } },
-              log: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}~1log/get', parameters: { id: '$response.body#/id' } },
-              decision: { operationRef: '#/paths/~1api~1agent~1tasks~1{id}~1decision/post', parameters: { id: '$response.body#/id' } },
+              log: {
+                operationRef: '#/paths/~1api~1agent~1tasks~1{id}~1log/get',
+                parameters: { id: '$response.body#/id' },
+              },
+              decision: {
+                operationRef: '#/paths/~1api~1agent~1tasks~1{id}~1decision/post',
+                parameters: { id: '$response.body#/id' },
+              },
             },
           },
-          '400': err('Body is not JSON'), '413': err('Body too large'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors,
+          '400': err('Body is not JSON'),
+          '413': err('Body too large'),
+          '422': err('Invalid body'),
+          '503': err('Temporal not reachable'),
+          ...authErrors,
         },
       },
     },
-    '/api/agent/tasks/count': { get: { summary: 'Task counts by status', responses: { '200': { description: 'Counts', content: json(ref('TaskCount')) }, ...readErrors } } },
+    '/api/agent/tasks/count': {
+      get: {
+        summary: 'Task counts by status',
+        responses: { '200': { description: 'Counts', content: json(ref('TaskCount')) }, ...readErrors },
+      },
+    },
     '/api/agent/tasks/attention': {
       get: {
         summary: 'Tasks that failed or wait for a decision, newest first',
-        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }],
-        responses: { '200': { description: 'Tasks with output', content: json(ref('TaskList')) }, '422': err('Invalid parameter'), ...readErrors },
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        ],
+        responses: {
+          '200': { description: 'Tasks with output', content: json(ref('TaskList')) },
+          '422': err('Invalid parameter'),
+          ...readErrors,
+        },
       },
     },
-    '/api/agent/tasks/{id}': { get: { summary: 'One task', parameters: [taskId], responses: { '200': { description: 'The task', content: json(ref('Task')) }, '404': err('Task not found'), ...readErrors } } },
+    '/api/agent/tasks/{id}': {
+      get: {
+        summary: 'One task',
+        parameters: [taskId],
+        responses: {
+          '200': { description: 'The task', content: json(ref('Task')) },
+          '404': err('Task not found'),
+          ...readErrors,
+        },
+      },
+    },
     '/api/agent/tasks/{id}/log': {
       get: {
         summary: "One task's log: whole, or its last `tail_bytes` bytes",
         // Range is HTTP's own header, like Accept-Encoding: described here, not a parameter of the operation.
-        description: 'With a `Range` header of one range (`bytes=a-b`, `bytes=a-` or `bytes=-n`), the answer is 206 with those bytes of the raw log as text/plain and `Content-Range`, or 416 when the range starts past its end; any other `Range` is ignored.',
+        description:
+          'With a `Range` header of one range (`bytes=a-b`, `bytes=a-` or `bytes=-n`), the answer is 206 with those bytes of the raw log as text/plain and `Content-Range`, or 416 when the range starts past its end; any other `Range` is ignored.',
         parameters: [
           taskId,
-          { name: 'tail_bytes', in: 'query', description: 'only the last N bytes of the log (from a character boundary)', schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+          {
+            name: 'tail_bytes',
+            in: 'query',
+            description: 'only the last N bytes of the log (from a character boundary)',
+            schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+          },
         ],
         responses: {
           '200': {
-            description: 'The log (empty while an unfinished task has written none); `log_offset` is the byte the text starts at, of `log_bytes`',
-            content: json({ type: 'object', required: ['task_id', 'log', 'log_bytes', 'log_offset', 'command', 'output'], properties: { task_id: str, log: str, log_bytes: int, log_offset: int, command: str, output: nullable(str) } }),
+            description:
+              'The log (empty while an unfinished task has written none); `log_offset` is the byte the text starts at, of `log_bytes`',
+            content: json({
+              type: 'object',
+              required: ['task_id', 'log', 'log_bytes', 'log_offset', 'command', 'output'],
+              properties: {
+                task_id: str,
+                log: str,
+                log_bytes: int,
+                log_offset: int,
+                command: str,
+                output: nullable(str),
+              },
+            }),
           },
-          '206': { description: 'The range asked, raw bytes of the log, with `Content-Range`', content: { 'text/plain': { schema: { type: 'string' } } } },
+          '206': {
+            description: 'The range asked, raw bytes of the log, with `Content-Range`',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
           '404': err('Task not found, or the log of a finished task is gone'),
           '416': err('The range starts past the end of the log (`Content-Range: bytes */<size>`)'),
           '422': err('Invalid parameter'),
@@ -169,21 +316,61 @@ export const openApiDocument = {
       post: {
         summary: 'Answer a task waiting in needs_decision',
         parameters: [taskId],
-        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['decision'], properties: { decision: text(5000) } }) },
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            additionalProperties: false,
+            required: ['decision'],
+            properties: { decision: text(5000) },
+          }),
+        },
         responses: {
-          '200': { description: 'Accepted', content: json({ type: 'object', required: ['task_id', 'decision', 'status'], properties: { task_id: str, decision: str, status: { type: 'string', enum: ['accepted'] } } }) },
-          '400': err('Body is not JSON'), '404': err('Task not found'), '409': err('The task is not waiting for a decision'), '422': err('Invalid body'), '503': err('Temporal not reachable'), ...authErrors,
+          '200': {
+            description: 'Accepted',
+            content: json({
+              type: 'object',
+              required: ['task_id', 'decision', 'status'],
+              properties: { task_id: str, decision: str, status: { type: 'string', enum: ['accepted'] } },
+            }),
+          },
+          '400': err('Body is not JSON'),
+          '404': err('Task not found'),
+          '409': err('The task is not waiting for a decision'),
+          '422': err('Invalid body'),
+          '503': err('Temporal not reachable'),
+          ...authErrors,
         },
       },
     },
     '/api/agent/pipeline/items/{key}': {
       get: {
-        summary: 'One backlog item with its whole text (pipeline-status carries excerpts): from the running pipeline, else from the backlog files',
-        parameters: [{ name: 'key', in: 'path', required: true, description: 'the item key (spec 001)', schema: { type: 'string', pattern: ITEM_KEY_PATTERN } }],
+        summary:
+          'One backlog item with its whole text (pipeline-status carries excerpts): from the running pipeline, else from the backlog files',
+        parameters: [
+          {
+            name: 'key',
+            in: 'path',
+            required: true,
+            description: 'the item key (spec 001)',
+            schema: { type: 'string', pattern: ITEM_KEY_PATTERN },
+          },
+        ],
         responses: {
           '200': {
             description: 'The item; `state`, `phase` and `iteration` are null when only the backlog knows it',
-            content: json({ type: 'object', required: ['key', 'text', 'source', 'state', 'phase', 'iteration'], properties: { key: str, text: str, source: str, state: nullable(str), phase: nullable(str), iteration: nullable(int) } }),
+            content: json({
+              type: 'object',
+              required: ['key', 'text', 'source', 'state', 'phase', 'iteration'],
+              properties: {
+                key: str,
+                text: str,
+                source: str,
+                state: nullable(str),
+                phase: nullable(str),
+                iteration: nullable(int),
+              },
+            }),
           },
           '404': err('Item not found'),
           '503': err('Temporal not reachable'),
@@ -192,31 +379,114 @@ export const openApiDocument = {
       },
     },
     '/api/dashboard/config': {
-      get: { summary: 'What the dashboard (GET /) needs: project, namespace, Temporal Web UI base URL (null when unknown), whether mutations need the token', responses: { '200': { description: 'Dashboard settings', content: json(ref('DashboardConfig')) }, ...readErrors } },
+      get: {
+        summary:
+          'What the dashboard (GET /) needs: project, namespace, Temporal Web UI base URL (null when unknown), whether mutations need the token',
+        responses: {
+          '200': { description: 'Dashboard settings', content: json(ref('DashboardConfig')) },
+          ...readErrors,
+        },
+      },
     },
-    '/api/agent/monitor-issues': { get: { summary: "The monitor's recorded conditions", responses: { '200': { description: 'Issues', content: json(ref('MonitorIssues')) }, ...readErrors } } },
+    '/api/agent/monitor-issues': {
+      get: {
+        summary: "The monitor's recorded conditions",
+        responses: { '200': { description: 'Issues', content: json(ref('MonitorIssues')) }, ...readErrors },
+      },
+    },
     ...Object.fromEntries(
       ['pause', 'resume', 'stop'].map((c) => [
         `/api/agent/pipeline/${c}`,
-        { post: { summary: `${c} the pipeline (a signal; no body)`, responses: { '400': err('Body is not JSON'), '202': { description: 'Accepted', content: json({ type: 'object', required: ['accepted', 'workflow_id'], properties: { accepted: str, workflow_id: str } }) }, '409': err('No running pipeline'), '503': err('Temporal not reachable'), ...authErrors } } },
+        {
+          post: {
+            summary: `${c} the pipeline (a signal; no body)`,
+            responses: {
+              '400': err('Body is not JSON'),
+              '202': {
+                description: 'Accepted',
+                content: json({
+                  type: 'object',
+                  required: ['accepted', 'workflow_id'],
+                  properties: { accepted: str, workflow_id: str },
+                }),
+              },
+              '409': err('No running pipeline'),
+              '503': err('Temporal not reachable'),
+              ...authErrors,
+            },
+          },
+        },
       ]),
     ),
   }),
   components: {
     schemas: {
-      Error: { type: 'object', required: ['detail'], properties: { detail: { oneOf: [str, { type: 'array', items: { type: 'object' } }] } } },
-      Health: { type: 'object', required: ['status', 'version', 'timestamp', 'temporal'], properties: { status: { type: 'string', enum: ['ok'] }, version: str, timestamp: str, temporal: { type: 'string', enum: ['ok', 'unreachable'] } } },
-      Task: { type: 'object', required: ['id', 'task_type', 'status', 'direction', 'model', 'created_at'], properties: taskProps },
-      TaskList: { type: 'object', required: ['tasks', 'total'], properties: { tasks: { type: 'array', items: { type: 'object', required: ['id', 'task_type', 'status'], properties: taskProps } }, total: int } },
-      TaskCount: { type: 'object', required: ['total', 'by_status'], properties: { total: int, by_status: { type: 'object', additionalProperties: int } } },
+      Error: {
+        type: 'object',
+        required: ['detail'],
+        properties: { detail: { oneOf: [str, { type: 'array', items: { type: 'object' } }] } },
+      },
+      Health: {
+        type: 'object',
+        required: ['status', 'version', 'timestamp', 'temporal'],
+        properties: {
+          status: { type: 'string', enum: ['ok'] },
+          version: str,
+          timestamp: str,
+          temporal: { type: 'string', enum: ['ok', 'unreachable'] },
+        },
+      },
+      Task: {
+        type: 'object',
+        required: ['id', 'task_type', 'status', 'direction', 'model', 'created_at'],
+        properties: taskProps,
+      },
+      TaskList: {
+        type: 'object',
+        required: ['tasks', 'total'],
+        properties: {
+          tasks: {
+            type: 'array',
+            items: { type: 'object', required: ['id', 'task_type', 'status'], properties: taskProps },
+          },
+          total: int,
+        },
+      },
+      TaskCount: {
+        type: 'object',
+        required: ['total', 'by_status'],
+        properties: { total: int, by_status: { type: 'object', additionalProperties: int } },
+      },
       Metrics: {
         type: 'object',
         required: ['success_rate', 'execution_time', 'by_task_type', 'by_model', 'skipped_lines', 'window_days'],
         properties: {
-          success_rate: { type: 'object', required: ['completed', 'failed', 'total', 'rate'], properties: { completed: int, failed: int, total: int, rate: num } },
-          execution_time: { type: 'object', required: ['p50_seconds', 'p95_seconds'], properties: { p50_seconds: num, p95_seconds: num } },
-          by_task_type: { type: 'object', additionalProperties: { type: 'object', required: ['count', 'completed', 'failed', 'success_rate'], properties: { count: int, completed: int, failed: int, success_rate: num } } },
-          by_model: { type: 'object', additionalProperties: { type: 'object', required: ['count', 'avg_duration'], properties: { count: int, avg_duration: num } } },
+          success_rate: {
+            type: 'object',
+            required: ['completed', 'failed', 'total', 'rate'],
+            properties: { completed: int, failed: int, total: int, rate: num },
+          },
+          execution_time: {
+            type: 'object',
+            required: ['p50_seconds', 'p95_seconds'],
+            properties: { p50_seconds: num, p95_seconds: num },
+          },
+          by_task_type: {
+            type: 'object',
+            additionalProperties: {
+              type: 'object',
+              required: ['count', 'completed', 'failed', 'success_rate'],
+              properties: { count: int, completed: int, failed: int, success_rate: num },
+            },
+          },
+          by_model: {
+            type: 'object',
+            additionalProperties: {
+              type: 'object',
+              required: ['count', 'avg_duration'],
+              properties: { count: int, avg_duration: num },
+            },
+          },
           skipped_lines: int,
           window_days: int,
         },
@@ -236,7 +506,13 @@ export const openApiDocument = {
             items: {
               type: 'object',
               required: ['date', 'completed', 'failed', 'total', 'rate'],
-              properties: { date: { type: 'string', format: 'date' }, completed: int, failed: int, total: int, rate: num },
+              properties: {
+                date: { type: 'string', format: 'date' },
+                completed: int,
+                failed: int,
+                total: int,
+                rate: num,
+              },
             },
           },
           by_task_type: { type: 'object', additionalProperties: ref('GroupDurations') },
@@ -245,31 +521,83 @@ export const openApiDocument = {
       },
       GroupDurations: {
         type: 'object',
-        description: 'Records of the group, their duration percentiles, and the sums of the token and cost figures the agent CLIs reported (usage_count: records that reported any; a sum is null when no record reported that figure; implausible values are left out)',
+        description:
+          'Records of the group, their duration percentiles, and the sums of the token and cost figures the agent CLIs reported (usage_count: records that reported any; a sum is null when no record reported that figure; implausible values are left out)',
         required: ['count', 'p50_seconds', 'p95_seconds', 'usage_count', 'tokens_in', 'tokens_out', 'cost_usd'],
-        properties: { count: int, p50_seconds: num, p95_seconds: num, usage_count: int, tokens_in: nullable(int), tokens_out: nullable(int), cost_usd: nullable(num) },
+        properties: {
+          count: int,
+          p50_seconds: num,
+          p95_seconds: num,
+          usage_count: int,
+          tokens_in: nullable(int),
+          tokens_out: nullable(int),
+          cost_usd: nullable(num),
+        },
       },
-      MonitorIssues: { type: 'object', required: ['issues', 'last_check'], properties: { issues: { type: 'array', items: issue }, last_check: nullable(str) } },
+      MonitorIssues: {
+        type: 'object',
+        required: ['issues', 'last_check'],
+        properties: { issues: { type: 'array', items: issue }, last_check: nullable(str) },
+      },
       PipelineStatus: {
         type: 'object',
-        required: ['running', 'pending', 'running_by_phase', 'recent_completed', 'latest_request', 'latest_response', 'attention', 'pipeline', 'issues'],
+        required: [
+          'running',
+          'pending',
+          'running_by_phase',
+          'recent_completed',
+          'latest_request',
+          'latest_response',
+          'attention',
+          'pipeline',
+          'issues',
+        ],
         properties: {
           running: { type: 'array', items: statusTask },
           pending: { type: 'array', items: statusTask },
-          running_by_phase: { type: 'object', required: ['spec', 'impl', 'test', 'review'], properties: { spec: int, impl: int, test: int, review: int } },
+          running_by_phase: {
+            type: 'object',
+            required: ['spec', 'impl', 'test', 'review'],
+            properties: { spec: int, impl: int, test: int, review: int },
+          },
           recent_completed: { type: 'array', items: statusTask },
           latest_request: nullable({
             type: 'object',
             required: ['task_id', 'status', 'direction', 'prompt_preview'],
-            properties: { task_id: str, status: str, direction: { type: 'string', maxLength: 500, description: 'the first 500 characters; the whole in /api/agent/tasks/{id}' }, prompt_preview: { type: 'string', maxLength: 500 } },
+            properties: {
+              task_id: str,
+              status: str,
+              direction: {
+                type: 'string',
+                maxLength: 500,
+                description: 'the first 500 characters; the whole in /api/agent/tasks/{id}',
+              },
+              prompt_preview: { type: 'string', maxLength: 500 },
+            },
           }),
-          latest_response: nullable({ type: 'object', required: ['task_id', 'status', 'output_preview', 'output_len'], properties: { task_id: str, status: str, output_preview: str, output_len: int } }),
+          latest_response: nullable({
+            type: 'object',
+            required: ['task_id', 'status', 'output_preview', 'output_len'],
+            properties: { task_id: str, status: str, output_preview: str, output_len: int },
+          }),
           attention,
           pipeline: {
             type: 'object',
-            required: ['workflow_id', 'state', 'paused', 'items_by_state', 'items', 'started_at', 'continue_as_new_count', 'tasks_run'],
+            required: [
+              'workflow_id',
+              'state',
+              'paused',
+              'items_by_state',
+              'items',
+              'started_at',
+              'continue_as_new_count',
+              'tasks_run',
+            ],
             properties: {
-              workflow_id: str, state: str, paused: bool, items_by_state: { type: 'object', additionalProperties: int },
+              workflow_id: str,
+              state: str,
+              paused: bool,
+              items_by_state: { type: 'object', additionalProperties: int },
               items: {
                 type: 'array',
                 items: {
@@ -277,7 +605,11 @@ export const openApiDocument = {
                   required: ['key', 'text', 'text_truncated', 'state', 'iteration'],
                   properties: {
                     key: str,
-                    text: { type: 'string', maxLength: ITEM_TEXT_EXCERPT_CHARS, description: `the first ${ITEM_TEXT_EXCERPT_CHARS} characters; the whole text is at /api/agent/pipeline/items/{key}` },
+                    text: {
+                      type: 'string',
+                      maxLength: ITEM_TEXT_EXCERPT_CHARS,
+                      description: `the first ${ITEM_TEXT_EXCERPT_CHARS} characters; the whole text is at /api/agent/pipeline/items/{key}`,
+                    },
                     text_truncated: bool,
                     source: str,
                     state: str,
@@ -286,8 +618,14 @@ export const openApiDocument = {
                   },
                 },
               },
-              started_at: nullable(str), run_started_at: nullable(str), deadline: nullable(str), continue_as_new_count: int, tasks_run: int,
-              history_length: nullable(int), worker: nullable({ type: 'string', enum: ['ok', 'unavailable'] }), rate_limited_until: nullable(str),
+              started_at: nullable(str),
+              run_started_at: nullable(str),
+              deadline: nullable(str),
+              continue_as_new_count: int,
+              tasks_run: int,
+              history_length: nullable(int),
+              worker: nullable({ type: 'string', enum: ['ok', 'unavailable'] }),
+              rate_limited_until: nullable(str),
             },
           },
           issues: { type: 'array', items: issue },

@@ -23,7 +23,9 @@ const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::(\d{1,5}))?$/;
 
 const unbracket = (name: string): string => (name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name);
 
-/** Why a request's `Host` is refused (421), or undefined when it names this API. A request without one is no browser's. */
+/**
+ * Why a request's `Host` is refused (421), or undefined when it names this API. A request without one is no browser's.
+ */
 export function hostRefusal(rules: GuardRules): (host: string | undefined) => HttpError | undefined {
   const bind = unbracket(rules.bindHost.toLowerCase());
   const allowed = new Set(rules.allowedHosts.flatMap((h) => [h, unbracket(h)]));
@@ -32,8 +34,12 @@ export function hostRefusal(rules: GuardRules): (host: string | undefined) => Ht
     const value = host.trim().toLowerCase();
     const m = HOST_HEADER.exec(value);
     const name = m ? unbracket(m[1]).replace(/\.$/, '') : null;
-    if (name !== null && (isLoopbackHost(name) || name === bind || allowed.has(name) || allowed.has(value))) return undefined;
-    return new HttpError(421, `Misdirected request: Host ${JSON.stringify(host.slice(0, 200))} is not this API (its bind address, a loopback name or one of PIPELINE_API_ALLOWED_HOSTS)`);
+    if (name !== null && (isLoopbackHost(name) || name === bind || allowed.has(name) || allowed.has(value)))
+      return undefined;
+    return new HttpError(
+      421,
+      `Misdirected request: Host ${JSON.stringify(host.slice(0, 200))} is not this API (its bind address, a loopback name or one of PIPELINE_API_ALLOWED_HOSTS)`,
+    );
   };
 }
 
@@ -49,9 +55,14 @@ function originHost(host: string, scheme: string): string {
  * API's own origin is the one its `Host` names, or one of PIPELINE_API_ALLOWED_HOSTS (a proxy may pass its upstream's
  * address as `Host`).
  */
-export function originRefusal(method: string, headers: IncomingHttpHeaders, allowedHosts: readonly string[] = []): HttpError | undefined {
+export function originRefusal(
+  method: string,
+  headers: IncomingHttpHeaders,
+  allowedHosts: readonly string[] = [],
+): HttpError | undefined {
   if (SAFE_METHODS.has(method)) return undefined;
-  if (headers['sec-fetch-site'] === 'cross-site') return new HttpError(403, 'Cross-site request refused (Sec-Fetch-Site: cross-site)');
+  if (headers['sec-fetch-site'] === 'cross-site')
+    return new HttpError(403, 'Cross-site request refused (Sec-Fetch-Site: cross-site)');
   const origin = headers.origin;
   if (origin === undefined) return undefined;
   let url: URL | null = null;
@@ -60,15 +71,24 @@ export function originRefusal(method: string, headers: IncomingHttpHeaders, allo
   } catch {
     url = null;
   }
-  const own = url && url.origin !== 'null' && ((headers.host !== undefined && url.host === originHost(headers.host, url.protocol)) || allowedHosts.includes(url.hostname) || allowedHosts.includes(url.host));
+  const own =
+    url &&
+    url.origin !== 'null' &&
+    ((headers.host !== undefined && url.host === originHost(headers.host, url.protocol)) ||
+      allowedHosts.includes(url.hostname) ||
+      allowedHosts.includes(url.host));
   if (own) return undefined;
-  return new HttpError(403, `Cross-origin request refused: Origin ${JSON.stringify(origin.slice(0, 200))} is not this API's origin`);
+  return new HttpError(
+    403,
+    `Cross-origin request refused: Origin ${JSON.stringify(origin.slice(0, 200))} is not this API's origin`,
+  );
 }
 
 /** Express middleware for both rules, first in the app: nothing else runs for a refused request. */
 export function requestGuard(rules: GuardRules): RequestHandler {
   const host = hostRefusal(rules);
-  return (req, _res, next) => next(host(req.headers.host) ?? originRefusal(req.method, req.headers, rules.allowedHosts));
+  return (req, _res, next) =>
+    next(host(req.headers.host) ?? originRefusal(req.method, req.headers, rules.allowedHosts));
 }
 
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
@@ -80,6 +100,7 @@ const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
   const type = req.headers['content-type'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (type === undefined ? hasBody : !JSON_TYPE.test(type)) return next(new HttpError(415, 'Request body must be application/json'));
+  if (type === undefined ? hasBody : !JSON_TYPE.test(type))
+    return next(new HttpError(415, 'Request body must be application/json'));
   next();
 };

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EnvConfig, ProjectPaths } from '../config';
 import type { Logger } from '../logger';
@@ -14,7 +15,13 @@ export interface ApiServer {
 }
 
 /** Composition root of the API process: one Temporal client, one metrics store, one task index. */
-export async function startApiServer(o: { config: EnvConfig; paths: ProjectPaths; logger: Logger; host: string; port: number }): Promise<ApiServer> {
+export async function startApiServer(o: {
+  config: EnvConfig;
+  paths: ProjectPaths;
+  logger: Logger;
+  host: string;
+  port: number;
+}): Promise<ApiServer> {
   const temporal = createTemporalClient(o.config);
   const app = createApp({
     config: o.config,
@@ -25,7 +32,7 @@ export async function startApiServer(o: { config: EnvConfig; paths: ProjectPaths
     logger: o.logger,
     host: o.host,
   });
-  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+  const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(o.port, o.host, () => resolve(s));
     s.once('error', reject);
   });

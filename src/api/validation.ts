@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { HttpError } from './errors';
 
 /** Parses with zod; on failure a 422 whose `detail` lists `{loc, msg, type}` per problem. */
-export function parseOr422<T extends z.ZodTypeAny>(schema: T, value: unknown, where: 'query' | 'body' | 'path'): z.infer<T> {
+export function parseOr422<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  where: 'query' | 'body' | 'path',
+): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new HttpError(

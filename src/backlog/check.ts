@@ -18,7 +18,9 @@ export function checkBacklog(loaded: LoadedBacklog): BacklogCheck {
   for (const item of loaded.items) {
     const bytes = Buffer.byteLength(item.text, 'utf8');
     if (bytes > ARGV_DIRECTION_LIMIT_BYTES) {
-      long.push(`${item.file}:${item.line}: item is ${bytes} bytes: over ${ARGV_DIRECTION_LIMIT_BYTES}, its direction goes to the agent through the prompt file`);
+      long.push(
+        `${item.file}:${item.line}: item is ${bytes} bytes: over ${ARGV_DIRECTION_LIMIT_BYTES}, its direction goes to the agent through the prompt file`,
+      );
     }
   }
   return { problems, ignored, long };

@@ -15,7 +15,9 @@ export interface LoadedBacklog {
   items: BacklogItem[];
   warnings: string[];
   malformed: { file: string; lines: MalformedLine[] }[];
-  /** Numbered (or digit-first) lines that markdown puts out of the backlog: in code, a comment, a quote, under an item. */
+  /**
+   * Numbered (or digit-first) lines that markdown puts out of the backlog: in code, a comment, a quote, under an item.
+   */
   ignored: { file: string; lines: IgnoredLine[] }[];
 }
 
@@ -32,9 +34,17 @@ async function readIfExists(file: string): Promise<string | null> {
  * The last parse of each backlog file, by path: a status computed every second reads the same text each time, and
  * parsing it (markdown, a hash per item) cost more than the rest of the status together.
  */
-const parsed = new Map<string, { content: string; source: string; file: string; doc: ReturnType<typeof analyseBacklog>; items: BacklogItem[] }>();
+const parsed = new Map<
+  string,
+  { content: string; source: string; file: string; doc: ReturnType<typeof analyseBacklog>; items: BacklogItem[] }
+>();
 
-function parseBacklog(abs: string, content: string, source: 'product' | 'meta', file: string): { doc: ReturnType<typeof analyseBacklog>; items: BacklogItem[] } {
+function parseBacklog(
+  abs: string,
+  content: string,
+  source: 'product' | 'meta',
+  file: string,
+): { doc: ReturnType<typeof analyseBacklog>; items: BacklogItem[] } {
   const known = parsed.get(abs);
   if (known && known.content === content && known.source === source && known.file === file) return known;
   const doc = analyseBacklog(content);

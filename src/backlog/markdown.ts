@@ -78,7 +78,10 @@ function contentColumn(raw: string): number {
   return !m[4] || gap >= 5 || gap === 0 ? markerEnd + 1 : markerEnd + gap;
 }
 
-/** Why a line is not work, from where it is (later, inner blocks overwrite outer ones); a lazy line stands at the top level. */
+/**
+ * Why a line is not work, from where it is (later, inner blocks overwrite outer ones); a lazy line stands at the top
+ * level.
+ */
 type Where = { reason: string; lazy: boolean };
 
 export function analyseBacklog(content: string): AnalysedBacklog {
@@ -97,7 +100,8 @@ export function analyseBacklog(content: string): AnalysedBacklog {
     const [start, end] = t.map;
     if (t.type === 'fence') mark(start, end, 'inside a code block');
     else if (t.type === 'code_block') mark(start, end, 'inside an indented code block');
-    else if (t.type === 'html_block') mark(start, end, t.content.trimStart().startsWith('<!--') ? 'inside an HTML comment' : 'inside an HTML block');
+    else if (t.type === 'html_block')
+      mark(start, end, t.content.trimStart().startsWith('<!--') ? 'inside an HTML comment' : 'inside an HTML block');
     else if (t.type === 'blockquote_open') {
       // A line without `>` is a lazy continuation: it stands at the level it is written at.
       for (let i = start; i < end; i++) {
@@ -105,7 +109,8 @@ export function analyseBacklog(content: string): AnalysedBacklog {
         else if (!where[i]) where[i] = { reason: 'continuation of a block quote', lazy: true };
       }
     } else if (t.type === 'paragraph_open' && t.level === 0) {
-      for (let i = start + 1; i < end; i++) where[i] = { reason: `continuation of the paragraph on line ${start + 1}`, lazy: true };
+      for (let i = start + 1; i < end; i++)
+        where[i] = { reason: `continuation of the paragraph on line ${start + 1}`, lazy: true };
     } else if (t.type === 'list_item_open' && t.level === 1) {
       if (t.markup === '.' && itemText(lines[start])) itemLines.add(start);
       const inside = contentColumn(rewritten[start]);

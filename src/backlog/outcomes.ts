@@ -21,7 +21,9 @@ export async function readItemOutcomes(stateDir: string): Promise<Record<string,
 }
 
 /** The latest outcome per key, and how many lines were skipped (torn fragments, foreign lines). */
-export async function readItemOutcomesCounted(stateDir: string): Promise<{ outcomes: Record<string, ItemOutcomeRecord>; skippedLines: number }> {
+export async function readItemOutcomesCounted(
+  stateDir: string,
+): Promise<{ outcomes: Record<string, ItemOutcomeRecord>; skippedLines: number }> {
   const { records, skippedLines } = await readJsonlRecords(itemsFile(stateDir), isOutcome);
   const outcomes: Record<string, ItemOutcomeRecord> = {};
   for (const r of records) outcomes[r.key] = r;

@@ -10,7 +10,10 @@ export function parseBacklog(content: string): ParsedLine[] {
   return analyseBacklog(content).items;
 }
 
-/** Lines that start with a digit, are not `N. text` and are not out of reach in code, a quote, … (what `backlog --check` fails on). */
+/**
+ * Lines that start with a digit, are not `N. text` and are not out of reach in code, a quote, … (what `backlog --check`
+ * fails on).
+ */
 export function findMalformedLines(content: string): MalformedLine[] {
   return analyseBacklog(content).malformed;
 }

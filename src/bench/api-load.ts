@@ -35,8 +35,13 @@ interface LoadResult {
   timeouts: number;
   non2xx: number;
 }
-type Autocannon = (opts: { url: string; connections: number; duration?: number; amount?: number; timeout?: number }) => Promise<LoadResult>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+type Autocannon = (opts: {
+  url: string;
+  connections: number;
+  duration?: number;
+  amount?: number;
+  timeout?: number;
+}) => Promise<LoadResult>;
 const autocannon = require('autocannon') as Autocannon;
 
 const CONNECTIONS = 50;
@@ -49,16 +54,30 @@ const NOT_SLOWED_SHARE = 0.9;
 /** Requests counted per endpoint for the API's CPU time per request (its CPU clock ticks every 10 ms). */
 const COUNTED_REQUESTS = { quick: 2_000, full: 10_000 };
 const COUNTED_CONNECTIONS = 4;
-/** Tasks the pipeline runs before the first window: its first ones run while the worker is still warming up (JIT, caches, worktrees). */
+/**
+ * Tasks the pipeline runs before the first window: its first ones run while the worker is still warming up (JIT,
+ * caches, worktrees).
+ */
 const WARM_UP_TASKS = 100;
-/** The API serves a cached status up to STATUS_STALE_MS old; a probe a little slower than that always waits for a fresh one. */
+/**
+ * The API serves a cached status up to STATUS_STALE_MS old; a probe a little slower than that always waits for a fresh
+ * one.
+ */
 const PROBE_EVERY_MS = STATUS_STALE_MS + 100;
 const CONTROL_LABEL = 'bare node HTTP server';
 
-async function startServices(ctx: BenchContext, project: BenchProject): Promise<{ worker: ChildService; api: ChildService; base: string }> {
+async function startServices(
+  ctx: BenchContext,
+  project: BenchProject,
+): Promise<{ worker: ChildService; api: ChildService; base: string }> {
   const worker = await startWorkerProcess(ctx, project, 'api-load');
   const port = await freePort();
-  const api = spawnNightshift(['api', '--project', project.root, '--port', String(port)], project.env, path.join(ctx.workDir, 'api-load-api.log'), profileArgs(ctx, 'api-load-api'));
+  const api = spawnNightshift(
+    ['api', '--project', project.root, '--port', String(port)],
+    project.env,
+    path.join(ctx.workDir, 'api-load-api.log'),
+    profileArgs(ctx, 'api-load-api'),
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitUntil(
     () =>
@@ -93,13 +112,27 @@ interface Window {
 }
 
 /** Runs `body` and measures the window it took: wall time and the CPU each process used. */
-async function measured(label: string, pids: { api: number; worker: number }, body: () => Promise<LoadResult | null>): Promise<Window> {
+async function measured(
+  label: string,
+  pids: { api: number; worker: number },
+  body: () => Promise<LoadResult | null>,
+): Promise<Window> {
   const cpu0 = { api: cpuSeconds(pids.api) ?? 0, worker: cpuSeconds(pids.worker) ?? 0, bench: process.cpuUsage() };
   const from = Date.now();
   const load = await body();
   const to = Date.now();
   const bench = process.cpuUsage(cpu0.bench);
-  return { label, from, to, load, cpu: { api: (cpuSeconds(pids.api) ?? 0) - cpu0.api, worker: (cpuSeconds(pids.worker) ?? 0) - cpu0.worker, bench: (bench.user + bench.system) / 1e6 } };
+  return {
+    label,
+    from,
+    to,
+    load,
+    cpu: {
+      api: (cpuSeconds(pids.api) ?? 0) - cpu0.api,
+      worker: (cpuSeconds(pids.worker) ?? 0) - cpu0.worker,
+      bench: (bench.user + bench.system) / 1e6,
+    },
+  };
 }
 
 /**
@@ -145,7 +178,8 @@ async function pacedLoad(url: string, rate: number, seconds: number): Promise<Pa
       const req = http.get(url, { agent }, (res) => {
         res.on('data', () => undefined);
         res.on('end', () => {
-          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - t0);
+          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300)
+            latencies.push(performance.now() - t0);
           else errors++;
           resolve();
         });
@@ -169,8 +203,14 @@ async function pacedLoad(url: string, rate: number, seconds: number): Promise<Pa
   await Promise.all(inFlight);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? NaN;
-  return { sent, ok: latencies.length, errors, latency: { p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? NaN } };
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? NaN;
+  return {
+    sent,
+    ok: latencies.length,
+    errors,
+    latency: { p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? NaN },
+  };
 }
 
 /** The API process's CPU time per request, in µs: its user + system time over `requests` requests to `url`. */
@@ -192,21 +232,36 @@ const COLD_STATUS_SAMPLES = { quick: 10, full: 30 };
  * end (`sleep`): every item is running, the case a dashboard shows most of a night.
  */
 async function slowAgentStatus(ctx: BenchContext): Promise<{ samples: number[]; items: number }> {
-  const project = benchProject(ctx, 'api-status-slow', PARALLEL * 2, { parallel: PARALLEL, recordFile: null, extra: { PIPELINE_AGENT_COMMAND: JSON.stringify(['sleep', '3600']) } });
+  const project = benchProject(ctx, 'api-status-slow', PARALLEL * 2, {
+    parallel: PARALLEL,
+    recordFile: null,
+    extra: { PIPELINE_AGENT_COMMAND: JSON.stringify(['sleep', '3600']) },
+  });
   const worker = await startWorkerProcess(ctx, project, 'api-status-slow');
   const pipeline = await startBenchPipeline(project);
   const tasks = new TaskIndex(project.paths.stateDir);
   const samples: number[] = [];
   try {
-    await waitUntil(async () => (await tasks.all()).filter((t) => t.status === 'running').length >= PARALLEL, 120_000, `${PARALLEL} slow tasks to run`);
-    const deps = statusDeps(project.config, project.paths, pipeline.t, tasks, new MetricsStore(project.paths.metricsFile));
+    await waitUntil(
+      async () => (await tasks.all()).filter((t) => t.status === 'running').length >= PARALLEL,
+      120_000,
+      `${PARALLEL} slow tasks to run`,
+    );
+    const deps = statusDeps(
+      project.config,
+      project.paths,
+      pipeline.t,
+      tasks,
+      new MetricsStore(project.paths.metricsFile),
+    );
     await getPipelineStatus(deps); // the first one opens the connection's channels
     for (let i = 0; i < (ctx.quick ? COLD_STATUS_SAMPLES.quick : COLD_STATUS_SAMPLES.full); i++) {
       await sleepMs(200);
       const t0 = performance.now();
       const status = await getPipelineStatus(deps);
       samples.push(performance.now() - t0);
-      if (status.pipeline.items_by_state.running !== PARALLEL) throw new Error(`expected ${PARALLEL} running items, got ${JSON.stringify(status.pipeline.items_by_state)}`);
+      if (status.pipeline.items_by_state.running !== PARALLEL)
+        throw new Error(`expected ${PARALLEL} running items, got ${JSON.stringify(status.pipeline.items_by_state)}`);
     }
   } finally {
     await endProject(pipeline.t, project.paths.projectId);
@@ -253,20 +308,31 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
   const perRequest: { endpoint: string; us: number; errors: number }[] = [];
   let control: { server: ChildService; url: string } | null = null;
   try {
-    await waitUntil(() => readAgentRecords(recordFile).length >= (ctx.quick ? 2 * PARALLEL : WARM_UP_TASKS), 180_000, 'the pipeline to warm up');
-    const idle = async (label: string) => windows.push(await measured(label, pids, () => probeStatus(base, seconds, fresh)));
+    await waitUntil(
+      () => readAgentRecords(recordFile).length >= (ctx.quick ? 2 * PARALLEL : WARM_UP_TASKS),
+      180_000,
+      'the pipeline to warm up',
+    );
+    const idle = async (label: string) =>
+      windows.push(await measured(label, pids, () => probeStatus(base, seconds, fresh)));
     /** A load window on `url`; `control` is the process serving it when that is not the API. */
     const load = async (label: string, url: string, control?: { pid: number }) => {
-      const w = await measured(label, control ? { ...pids, api: control.pid } : pids, () => autocannon({ url, connections: CONNECTIONS, duration: seconds, timeout: 10 }));
+      const w = await measured(label, control ? { ...pids, api: control.pid } : pids, () =>
+        autocannon({ url, connections: CONNECTIONS, duration: seconds, timeout: 10 }),
+      );
       windows.push({ ...w, control: !!control });
-      ctx.log(`api: ${label}: ${num(w.load!.requests.average, 0)} req/s, p50 ${w.load!.latency.p50} ms, p99 ${w.load!.latency.p99} ms, errors ${w.load!.errors + w.load!.timeouts + w.load!.non2xx}`);
+      ctx.log(
+        `api: ${label}: ${num(w.load!.requests.average, 0)} req/s, p50 ${w.load!.latency.p50} ms, p99 ${w.load!.latency.p99} ms, errors ${w.load!.errors + w.load!.timeouts + w.load!.non2xx}`,
+      );
     };
     /** An open-loop window: PACED_RATE requests a second on `url`. */
     const paced = async (label: string, url: string) => {
       let result: PacedResult | undefined;
       const w = await measured(label, pids, async () => ((result = await pacedLoad(url, PACED_RATE, seconds)), null));
       windows.push({ ...w, paced: result });
-      ctx.log(`api: ${label} at ${PACED_RATE}/s: ${result!.ok}/${result!.sent} answered, p50 ${num(result!.latency.p50)} ms, p99 ${num(result!.latency.p99)} ms, errors ${result!.errors}`);
+      ctx.log(
+        `api: ${label} at ${PACED_RATE}/s: ${result!.ok}/${result!.sent} answered, p50 ${num(result!.latency.p50)} ms, p99 ${num(result!.latency.p99)} ms, errors ${result!.errors}`,
+      );
     };
     ctx.log(`api: alternating ${seconds} s windows without and with load`);
     await idle('no load (1)');
@@ -284,7 +350,8 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
     await idle('no load (6)');
     const requests = ctx.quick ? COUNTED_REQUESTS.quick : COUNTED_REQUESTS.full;
     ctx.log(`api: CPU time per request over ${requests} requests to each endpoint`);
-    for (const endpoint of ['/api/agent/pipeline-status', '/api/agent/metrics']) perRequest.push({ endpoint, ...(await cpuPerRequest(`${base}${endpoint}`, pids.api, requests)) });
+    for (const endpoint of ['/api/agent/pipeline-status', '/api/agent/metrics'])
+      perRequest.push({ endpoint, ...(await cpuPerRequest(`${base}${endpoint}`, pids.api, requests)) });
   } finally {
     await control?.server.stop();
     await endProject(pipeline.t, project.paths.projectId);
@@ -301,7 +368,9 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
   const rates = windows.map((w) => ({ ...w, rate: rateBetween(records, w.from, w.to) }));
   // The pipeline's own rate drifts as items move through their phases: each load window is compared with the
   // idle windows on either side of it (the windows alternate, starting and ending idle).
-  const compared = rates.flatMap((w, i) => (w.load || w.paced ? [{ ...w, noLoad: (rates[i - 1].rate + rates[i + 1].rate) / 2 }] : []));
+  const compared = rates.flatMap((w, i) =>
+    w.load || w.paced ? [{ ...w, noLoad: (rates[i - 1].rate + rates[i + 1].rate) / 2 }] : [],
+  );
   const loaded = compared.filter((w) => w.load);
   const pacedWindows = compared.filter((w) => w.paced);
   const errorsMet = pacedWindows.every((w) => w.paced!.errors === 0 && w.paced!.ok === w.paced!.sent);
@@ -309,7 +378,14 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
   const probe = summarize(fresh);
   const cores = (w: Window) => (w.cpu.api + w.cpu.worker + w.cpu.bench) / ((w.to - w.from) / 1000);
   const requests = ctx.quick ? COUNTED_REQUESTS.quick : COUNTED_REQUESTS.full;
-  const windowLabel = (w: Window & { control?: boolean }) => (w.control ? `load on the ${w.label} (control)` : w.paced ? `${PACED_RATE}/s on \`${w.label}\`` : w.load ? `${CONNECTIONS} connections on \`${w.label}\`` : w.label);
+  const windowLabel = (w: Window & { control?: boolean }) =>
+    w.control
+      ? `load on the ${w.label} (control)`
+      : w.paced
+        ? `${PACED_RATE}/s on \`${w.label}\``
+        : w.load
+          ? `${CONNECTIONS} connections on \`${w.label}\``
+          : w.label;
 
   const body = [
     `\`nightshift api\` and \`nightshift worker\` as child processes, a pipeline running ${PARALLEL} items at once with the no-op agent, ` +
@@ -325,8 +401,30 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
       `answered (keep-alive sockets, from the bench process): a fixed load that does not adapt to the server, as dashboards and scrapers poll.`,
     '',
     table(
-      ['endpoint', 'sent', 'answered 2xx', 'errors + non-2xx', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'pipeline tasks/s under load', 'without load (mean of the idle windows either side)', '÷ without load'],
-      pacedWindows.map((w) => [`\`${w.label}\``, w.paced!.sent, w.paced!.ok, w.paced!.errors, num(w.paced!.latency.p50), num(w.paced!.latency.p99), num(w.paced!.latency.max), num(w.rate, 2), num(w.noLoad, 2), num(w.rate / w.noLoad, 2)]),
+      [
+        'endpoint',
+        'sent',
+        'answered 2xx',
+        'errors + non-2xx',
+        'p50 (ms)',
+        'p99 (ms)',
+        'max (ms)',
+        'pipeline tasks/s under load',
+        'without load (mean of the idle windows either side)',
+        '÷ without load',
+      ],
+      pacedWindows.map((w) => [
+        `\`${w.label}\``,
+        w.paced!.sent,
+        w.paced!.ok,
+        w.paced!.errors,
+        num(w.paced!.latency.p50),
+        num(w.paced!.latency.p99),
+        num(w.paced!.latency.max),
+        num(w.rate, 2),
+        num(w.noLoad, 2),
+        num(w.rate / w.noLoad, 2),
+      ]),
     ),
     '',
     `Targets: the pipeline not slowed by ${PACED_RATE} requests/s (task rate ≥ ${NOT_SLOWED_SHARE} × without load) on both endpoints: ${verdict(slowMet)}; ` +
@@ -348,7 +446,19 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
       `the load generator, the API and the worker compete for the same CPU, so this shows the machine's limit more than the API's.`,
     '',
     table(
-      ['endpoint', 'requests/s', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'max (ms)', 'requests', 'errors + timeouts + non-2xx', 'pipeline tasks/s under load', 'without load (mean of the idle windows either side)', '÷ without load'],
+      [
+        'endpoint',
+        'requests/s',
+        'p50 (ms)',
+        'p90 (ms)',
+        'p99 (ms)',
+        'max (ms)',
+        'requests',
+        'errors + timeouts + non-2xx',
+        'pipeline tasks/s under load',
+        'without load (mean of the idle windows either side)',
+        '÷ without load',
+      ],
       loaded.map((w) => [
         w.control ? `${w.label} (control)` : `\`${w.label}\``,
         num(w.load!.requests.average, 0),

@@ -37,8 +37,15 @@ export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms
 /** A real git repository with a product backlog of `items` lines (no meta backlog). */
 export function makeGitProject(dir: string, items: string[]): string {
   mkdirSync(path.join(dir, 'specs'), { recursive: true });
-  writeFileSync(path.join(dir, 'specs', '006-overnight-backlog.md'), `# Backlog\n\n${items.map((t, i) => `${i + 1}. ${t}`).join('\n')}\n`);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@nightshift.invalid', ...args], { cwd: dir, stdio: 'ignore' });
+  writeFileSync(
+    path.join(dir, 'specs', '006-overnight-backlog.md'),
+    `# Backlog\n\n${items.map((t, i) => `${i + 1}. ${t}`).join('\n')}\n`,
+  );
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@nightshift.invalid', ...args], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'init');
@@ -47,13 +54,22 @@ export function makeGitProject(dir: string, items: string[]): string {
 
 /** `n` distinct backlog items (distinct text = distinct item keys). */
 export function benchItems(n: number, label: string): string[] {
-  return Array.from({ length: n }, (_, i) => `Bench ${label} item ${String(i + 1).padStart(4, '0')}: make the no-op change`);
+  return Array.from(
+    { length: n },
+    (_, i) => `Bench ${label} item ${String(i + 1).padStart(4, '0')}: make the no-op change`,
+  );
 }
 
 /** The environment of a pipeline under test: the bench server, its own task queue, the no-op agent. */
 export function pipelineEnv(
   ctx: BenchContext,
-  o: { taskQueue: string; recordFile: string | null; parallel: number; failReviews?: { failReviews: number; stateDir: string }; extra?: Record<string, string> },
+  o: {
+    taskQueue: string;
+    recordFile: string | null;
+    parallel: number;
+    failReviews?: { failReviews: number; stateDir: string };
+    extra?: Record<string, string>;
+  },
 ): Record<string, string> {
   return {
     PATH: loadEnvConfig().PATH,
@@ -63,7 +79,8 @@ export function pipelineEnv(
     PIPELINE_AGENT_COMMAND: noopAgentCommand(ctx.agentFile, o.recordFile, o.failReviews ?? null),
     PIPELINE_META_RATIO: '0',
     PIPELINE_AUTO_COMMIT: '0',
-    // The no-op agent changes no file by design: its impl tasks are completions, as they were before the tree was judged.
+    // The no-op agent changes no file by design: its impl tasks are completions, as they were before the tree was
+    // judged.
     PIPELINE_IMPL_NO_CHANGE: 'allow',
     PIPELINE_PARALLEL_ITEMS: String(o.parallel),
     NIGHTSHIFT_LOG_LEVEL: 'warn',
@@ -82,12 +99,23 @@ export interface BenchProject {
  * A fresh git project of `items` backlog items and the environment of its pipeline. With `failReviews`,
  * the first N reviews of every item fail, so each item runs 4 + 3·N tasks (N ≤ PIPELINE_MAX_ITERATIONS − 1).
  */
-export function benchProject(ctx: BenchContext, name: string, items: number, o: { parallel: number; recordFile: string | null; failReviews?: number; extra?: Record<string, string> }): BenchProject {
+export function benchProject(
+  ctx: BenchContext,
+  name: string,
+  items: number,
+  o: { parallel: number; recordFile: string | null; failReviews?: number; extra?: Record<string, string> },
+): BenchProject {
   const root = makeGitProject(path.join(ctx.workDir, name), benchItems(items, name));
   const agentState = path.join(ctx.workDir, `${name}-agent-state`);
   mkdirSync(agentState, { recursive: true });
   const failReviews = o.failReviews ? { failReviews: o.failReviews, stateDir: agentState } : undefined;
-  const env = pipelineEnv(ctx, { taskQueue: `bench-${name}`, recordFile: o.recordFile, parallel: o.parallel, failReviews, extra: o.extra });
+  const env = pipelineEnv(ctx, {
+    taskQueue: `bench-${name}`,
+    recordFile: o.recordFile,
+    parallel: o.parallel,
+    failReviews,
+    extra: o.extra,
+  });
   const config = loadEnvConfig(env);
   return { root, config, paths: projectPaths(config, root), env };
 }
@@ -107,8 +135,15 @@ function quietLogger(): Logger {
 }
 
 /** nightshift's own worker (the same composition as `nightshift worker`) inside the bench process. */
-export async function inProcessWorker(project: BenchProject, address: string): Promise<{ handle: WorkerHandle; running: Promise<void>; stop(): Promise<void> }> {
-  const handle = await createNightshiftWorker({ config: project.config, address, workflowBundle: await nightshiftBundle() });
+export async function inProcessWorker(
+  project: BenchProject,
+  address: string,
+): Promise<{ handle: WorkerHandle; running: Promise<void>; stop(): Promise<void> }> {
+  const handle = await createNightshiftWorker({
+    config: project.config,
+    address,
+    workflowBundle: await nightshiftBundle(),
+  });
   const running = handle.run();
   return {
     handle,
@@ -149,7 +184,9 @@ export async function runInProcess<T>(
   }
 }
 
-export async function startBenchPipeline(project: BenchProject): Promise<{ t: TemporalClient; workflowId: string; result: () => Promise<PipelineResult> }> {
+export async function startBenchPipeline(
+  project: BenchProject,
+): Promise<{ t: TemporalClient; workflowId: string; result: () => Promise<PipelineResult> }> {
   const t = createTemporalClient(project.config);
   const started = await startPipeline(t, project.config, project.paths, { once: true });
   return { t, workflowId: started.workflowId, result: () => awaitPipelineResult(t, started.workflowId) };
@@ -186,7 +223,8 @@ export function readAgentRecords(file: string): AgentRecord[] {
 /** task id → item key, from the project's task store. */
 export function itemOfTask(stateDir: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const t of readJsonlFile<TaskRecord>(path.join(stateDir, 'tasks.jsonl'))) if (t.item_key) map.set(t.id, t.item_key);
+  for (const t of readJsonlFile<TaskRecord>(path.join(stateDir, 'tasks.jsonl')))
+    if (t.item_key) map.set(t.id, t.item_key);
   return map;
 }
 
@@ -232,7 +270,12 @@ export interface ChildService {
 }
 
 /** `node bin/nightshift.js <args>` as a real child process, its output in a log file. */
-export function spawnNightshift(args: string[], env: Record<string, string>, logFile: string, nodeArgs: string[] = []): ChildService {
+export function spawnNightshift(
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+  nodeArgs: string[] = [],
+): ChildService {
   return spawnNode([...nodeArgs, path.join(packageRoot(), 'bin', 'nightshift.js'), ...args], env, logFile);
 }
 
@@ -259,7 +302,9 @@ export function spawnNode(args: string[], env: Record<string, string>, logFile: 
   };
 }
 
-/** CPU time (user + system) a process has used, in seconds (Linux /proc; clock ticks of 10 ms), or null when it is gone. */
+/**
+ * CPU time (user + system) a process has used, in seconds (Linux /proc; clock ticks of 10 ms), or null when it is gone.
+ */
 export function cpuSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -281,7 +326,12 @@ export function rssKb(pid: number): number | null {
 }
 
 /** Polls until `check` is truthy or the time is up. */
-export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs: number, what: string, everyMs = 200): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 200,
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -295,7 +345,8 @@ export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs: numbe
 export async function waitForLog(service: ChildService, text: string, timeoutMs: number, what: string): Promise<void> {
   await waitUntil(
     () => {
-      if (service.process.exitCode !== null) throw new Error(`${what}: the process exited (${service.process.exitCode}); see ${service.logFile}`);
+      if (service.process.exitCode !== null)
+        throw new Error(`${what}: the process exited (${service.process.exitCode}); see ${service.logFile}`);
       try {
         return readFileSync(service.logFile, 'utf8').includes(text);
       } catch {
@@ -309,28 +360,53 @@ export async function waitForLog(service: ChildService, text: string, timeoutMs:
 
 /** Node options of a child service: a CPU profile `<name>.cpuprofile` with `--profile`, written when it exits. */
 export function profileArgs(ctx: BenchContext, name: string): string[] {
-  return ctx.profileDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  return ctx.profileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir, '--cpu-prof-name', `${name}.cpuprofile`]
+    : [];
 }
 
 /**
  * `nightshift worker` for a project as a child process, once it has logged that it polls. With `memoryFile`,
- * it runs with the GC probe preloaded: `memoryAfterGc(worker, memoryFile)` then reads its memory after a full collection.
+ * it runs with the GC probe preloaded: `memoryAfterGc(worker, memoryFile)` then reads its memory after a full
+ * collection.
  */
-export async function startWorkerProcess(ctx: BenchContext, project: BenchProject, name: string, memoryFile?: string): Promise<ChildService> {
+export async function startWorkerProcess(
+  ctx: BenchContext,
+  project: BenchProject,
+  name: string,
+  memoryFile?: string,
+): Promise<ChildService> {
   const probe = memoryFile ? ['--expose-gc', '--require', writeGcProbe(ctx.workDir)] : [];
   // The environment `nightshift up` starts its worker with.
-  const env = { ...workerProcessEnvironment(project.env), NIGHTSHIFT_LOG_LEVEL: 'info', ...(memoryFile ? { NIGHTSHIFT_BENCH_MEMORY_FILE: memoryFile } : {}) };
-  const worker = spawnNightshift(['worker', '--project', project.root], env, path.join(ctx.workDir, `${name}-worker.log`), [...profileArgs(ctx, `${name}-worker`), ...probe]);
+  const env = {
+    ...workerProcessEnvironment(project.env),
+    NIGHTSHIFT_LOG_LEVEL: 'info',
+    ...(memoryFile ? { NIGHTSHIFT_BENCH_MEMORY_FILE: memoryFile } : {}),
+  };
+  const worker = spawnNightshift(
+    ['worker', '--project', project.root],
+    env,
+    path.join(ctx.workDir, `${name}-worker.log`),
+    [...profileArgs(ctx, `${name}-worker`), ...probe],
+  );
   await waitForLog(worker, '"worker started"', 120_000, 'the worker to start');
   return worker;
 }
 
-/** Asks a worker started with a memory file for its memory right after a full GC of its main thread (null if it does not answer). */
+/**
+ * Asks a worker started with a memory file for its memory right after a full GC of its main thread (null if it does not
+ * answer).
+ */
 export async function memoryAfterGc(service: ChildService, memoryFile: string): Promise<MemorySample | null> {
   const before = readJsonlFile<MemorySample>(memoryFile).length;
   service.process.kill('SIGUSR2');
   try {
-    return await waitUntil(() => readJsonlFile<MemorySample>(memoryFile)[before] ?? null, 10_000, 'the memory sample', 50);
+    return await waitUntil(
+      () => readJsonlFile<MemorySample>(memoryFile)[before] ?? null,
+      10_000,
+      'the memory sample',
+      50,
+    );
   } catch {
     return null;
   }

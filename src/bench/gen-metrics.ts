@@ -220,7 +220,10 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  await generateMetrics(lines, out, { seed: flags.seed ? Number(flags.seed) : 42, days: flags.days ? Number(flags.days) : 14 });
+  await generateMetrics(lines, out, {
+    seed: flags.seed ? Number(flags.seed) : 42,
+    days: flags.days ? Number(flags.days) : 14,
+  });
 }
 
 if (require.main === module) {

@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { summarize, type BenchSection } from './report';
 import { baselineGroup, runBaseline } from './baseline/run';
-import { benchProject, handoffsByGroup, itemOfTask, readAgentRecords, runInProcess, type BenchContext, type BenchProject } from './env';
+import {
+  benchProject,
+  handoffsByGroup,
+  itemOfTask,
+  readAgentRecords,
+  runInProcess,
+  type BenchContext,
+  type BenchProject,
+} from './env';
 import { projectHistories } from './histories';
 import { commandLine, num, table, verdict } from './markdown';
 import type { AgentRecord } from './noop-agent';
@@ -14,17 +22,27 @@ function itemGaps(records: AgentRecord[], itemOf: Map<string, string>): number[]
   const sorted = [...records].sort((a, b) => a.start - b.start);
   const gaps: number[] = [];
   for (let i = 1; i < sorted.length; i++) {
-    if (itemOf.get(sorted[i].task_id) !== itemOf.get(sorted[i - 1].task_id)) gaps.push(sorted[i].start - sorted[i - 1].end);
+    if (itemOf.get(sorted[i].task_id) !== itemOf.get(sorted[i - 1].task_id))
+      gaps.push(sorted[i].start - sorted[i - 1].end);
   }
   return gaps;
 }
 
 /** Runs the pipeline over the project with nightshift's worker in this process; profiles the item runs. */
-async function runNightshift(ctx: BenchContext, project: BenchProject, items: number): Promise<{ wallMs: number; items: HistoryProfile }> {
-  return runInProcess(ctx.address, project, { label: 'handoff', items, tasksPerItem: TASKS_PER_ITEM }, async (t, wallMs) => ({
-    wallMs,
-    items: await historyProfile(t.client, (await projectHistories(t.client, project.paths.projectId)).items),
-  }));
+async function runNightshift(
+  ctx: BenchContext,
+  project: BenchProject,
+  items: number,
+): Promise<{ wallMs: number; items: HistoryProfile }> {
+  return runInProcess(
+    ctx.address,
+    project,
+    { label: 'handoff', items, tasksPerItem: TASKS_PER_ITEM },
+    async (t, wallMs) => ({
+      wallMs,
+      items: await historyProfile(t.client, (await projectHistories(t.client, project.paths.projectId)).items),
+    }),
+  );
 }
 
 const meanMs = (a: { count: number; totalMs: number } | undefined) => (a && a.count ? a.totalMs / a.count : NaN);
@@ -49,14 +67,22 @@ export async function handoffSection(ctx: BenchContext): Promise<BenchSection> {
 
   ctx.log(`handoff: baseline, one workflow with ${tasks} sequential activities`);
   const blRecords = path.join(ctx.workDir, 'handoff-baseline.jsonl');
-  const bl = await runBaseline(ctx.address, { workflows: 1, tasksEach: tasks, agentFile: ctx.agentFile, recordFile: blRecords, label: 'handoff' });
+  const bl = await runBaseline(ctx.address, {
+    workflows: 1,
+    tasksEach: tasks,
+    agentFile: ctx.agentFile,
+    recordFile: blRecords,
+    label: 'handoff',
+  });
   const blHandoffs = handoffsByGroup(readAgentRecords(blRecords), (r) => baselineGroup(r.task_id));
 
   const n = summarize(nsHandoffs);
   const b = summarize(blHandoffs);
   const agentRun = summarize(nsAgents.map((r) => r.end - r.start));
   const met = n.median <= 2 * b.median;
-  ctx.log(`handoff: nightshift median ${num(n.median)} ms p95 ${num(n.p95)} ms; baseline median ${num(b.median)} ms p95 ${num(b.p95)} ms`);
+  ctx.log(
+    `handoff: nightshift median ${num(n.median)} ms p95 ${num(n.p95)} ms; baseline median ${num(b.median)} ms p95 ${num(b.p95)} ms`,
+  );
 
   const body = [
     `${items} backlog items in a row through one pipeline (\`PIPELINE_PARALLEL_ITEMS=1\`, \`PIPELINE_AUTO_COMMIT=0\`, ` +

@@ -20,8 +20,16 @@ export async function listRuns(client: Client, query: string): Promise<RunHistor
   const runs: RunHistory[] = [];
   for await (const w of client.workflow.list({ query })) {
     let historyLength = w.historyLength;
-    if (w.status.name === 'RUNNING') historyLength = (await client.workflow.getHandle(w.workflowId, w.runId).describe()).historyLength;
-    runs.push({ workflowId: w.workflowId, runId: w.runId, status: w.status.name, historyLength, parentRunId: w.parentExecution?.runId ?? null, startTime: w.startTime.getTime() });
+    if (w.status.name === 'RUNNING')
+      historyLength = (await client.workflow.getHandle(w.workflowId, w.runId).describe()).historyLength;
+    runs.push({
+      workflowId: w.workflowId,
+      runId: w.runId,
+      status: w.status.name,
+      historyLength,
+      parentRunId: w.parentExecution?.runId ?? null,
+      startTime: w.startTime.getTime(),
+    });
   }
   return runs.sort((a, b) => a.startTime - b.startTime);
 }
@@ -47,5 +55,8 @@ export async function projectHistories(client: Client, projectId: string): Promi
 
 /** The longest run of a set (undefined for none). */
 export function longest(runs: RunHistory[]): RunHistory | undefined {
-  return runs.reduce<RunHistory | undefined>((max, r) => (!max || r.historyLength > max.historyLength ? r : max), undefined);
+  return runs.reduce<RunHistory | undefined>(
+    (max, r) => (!max || r.historyLength > max.historyLength ? r : max),
+    undefined,
+  );
 }

@@ -1,6 +1,16 @@
 import path from 'node:path';
 import type { BenchSection } from './report';
-import { benchProject, endProject, memoryAfterGc, readAgentRecords, sleepMs, startBenchPipeline, startWorkerProcess, taskRate, type BenchContext } from './env';
+import {
+  benchProject,
+  endProject,
+  memoryAfterGc,
+  readAgentRecords,
+  sleepMs,
+  startBenchPipeline,
+  startWorkerProcess,
+  taskRate,
+  type BenchContext,
+} from './env';
 import type { MemorySample } from './gc-probe';
 import { longest, projectHistories, type ProjectHistories, type RunHistory } from './histories';
 import { commandLine, num, table, verdict } from './markdown';
@@ -24,8 +34,12 @@ function everyTenth<T>(xs: T[]): T[] {
 
 const mb = (kb: number | null) => (kb === null ? NaN : kb / 1024);
 const bytesMb = (b: number | undefined) => (b === undefined ? NaN : b / 1024 / 1024);
-const heaps = (m: MemorySample | null) => ({ used: m ? m.threads.reduce((t, h) => t + h.heapUsed, 0) : NaN, total: m ? m.threads.reduce((t, h) => t + h.heapTotal, 0) : NaN });
-const heapsCell = (m: MemorySample | null) => (m ? `${num(bytesMb(heaps(m).used), 0)} / ${num(bytesMb(heaps(m).total), 0)} (${m.threads.length})` : '—');
+const heaps = (m: MemorySample | null) => ({
+  used: m ? m.threads.reduce((t, h) => t + h.heapUsed, 0) : NaN,
+  total: m ? m.threads.reduce((t, h) => t + h.heapTotal, 0) : NaN,
+});
+const heapsCell = (m: MemorySample | null) =>
+  m ? `${num(bytesMb(heaps(m).used), 0)} / ${num(bytesMb(heaps(m).total), 0)} (${m.threads.length})` : '—';
 /** Memory outside the V8 heaps: native (the Rust core, buffers, malloc arenas), code, stacks. */
 const outsideHeaps = (m: MemorySample | null) => (m ? bytesMb(m.rss - heaps(m).total) : NaN);
 
@@ -40,7 +54,10 @@ function fifths(records: AgentRecord[]): { first: number; last: number } {
   const k = Math.floor(ends.length / 5);
   if (k < 2) return { first: NaN, last: NaN };
   const start = Math.min(...records.map((r) => r.start));
-  return { first: k / ((ends[k - 1] - start) / 1000), last: k / ((ends[ends.length - 1] - ends[ends.length - 1 - k]) / 1000) };
+  return {
+    first: k / ((ends[k - 1] - start) / 1000),
+    last: k / ((ends[ends.length - 1] - ends[ends.length - 1 - k]) / 1000),
+  };
 }
 
 const meanOf = (p: HistoryProfile, activity: string) => {
@@ -52,7 +69,12 @@ interface RunOutcome {
   failure: string | null;
   summary: string;
   wallMs: number;
-  rss: { start: number | null; end: number | null; peak: number; warm: { tasks: number; rssKb: number | null } | undefined };
+  rss: {
+    start: number | null;
+    end: number | null;
+    peak: number;
+    warm: { tasks: number; rssKb: number | null } | undefined;
+  };
   /** Right after a full GC of the worker's main thread, at start and at the end. */
   gc: { start: MemorySample | null; end: MemorySample | null };
   /** RSS as sampled, at about every tenth of the run. */
@@ -78,7 +100,8 @@ async function runLong(ctx: BenchContext, items: number, recordFile: string): Pr
     while (!done) {
       samples.push({ tasks: readAgentRecords(recordFile).length, rssKb: worker.rssKb() });
       const last = samples[samples.length - 1];
-      if (samples.length % 15 === 0) ctx.log(`long-run: ${last.tasks}/${tasks} tasks, worker RSS ${num(mb(last.rssKb), 0)} MB`);
+      if (samples.length % 15 === 0)
+        ctx.log(`long-run: ${last.tasks}/${tasks} tasks, worker RSS ${num(mb(last.rssKb), 0)} MB`);
       await sleepMs(2000);
     }
   })();
@@ -88,7 +111,10 @@ async function runLong(ctx: BenchContext, items: number, recordFile: string): Pr
     const r = await pipeline.result();
     summary = `${r.itemsPassed} items passed, ${r.itemsFailed} failed, ${r.tasksRun} tasks`;
   } catch (err) {
-    failure = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
+    failure =
+      err instanceof Error
+        ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}`
+        : String(err);
     ctx.log(`long-run: the pipeline did not complete: ${failure}`);
   }
   const wallMs = Date.now() - started;
@@ -103,7 +129,12 @@ async function runLong(ctx: BenchContext, items: number, recordFile: string): Pr
       failure,
       summary,
       wallMs,
-      rss: { start: rssStart, end: rssEnd, peak: Math.max(...samples.map((s) => s.rssKb ?? 0)), warm: samples.find((s) => s.tasks >= Math.min(200, tasks / 10)) },
+      rss: {
+        start: rssStart,
+        end: rssEnd,
+        peak: Math.max(...samples.map((s) => s.rssKb ?? 0)),
+        warm: samples.find((s) => s.tasks >= Math.min(200, tasks / 10)),
+      },
       gc: { start: gcStart, end: gcEnd },
       series: everyTenth(samples),
       histories,
@@ -129,7 +160,9 @@ export async function longRunSection(ctx: BenchContext): Promise<BenchSection> {
   const items = ctx.quick ? 25 : 313;
   const tasks = items * TASKS_PER_ITEM;
   const recordFile = path.join(ctx.workDir, 'long-run.jsonl');
-  ctx.log(`long-run: ${items} items × ${TASKS_PER_ITEM} tasks (${tasks}), PIPELINE_PARALLEL_ITEMS=${PARALLEL}, worker as a child process`);
+  ctx.log(
+    `long-run: ${items} items × ${TASKS_PER_ITEM} tasks (${tasks}), PIPELINE_PARALLEL_ITEMS=${PARALLEL}, worker as a child process`,
+  );
   const o = await runLong(ctx, items, recordFile);
   const { histories, rss } = o;
   const records = readAgentRecords(recordFile);
@@ -142,7 +175,9 @@ export async function longRunSection(ctx: BenchContext): Promise<BenchSection> {
   const gcRssMet = gcGrowthMb <= RSS_GROWTH_LIMIT_MB;
   const canRuns = histories.pipeline.filter((r) => r.status === 'CONTINUED_AS_NEW').length;
   const rate = fifths(records);
-  ctx.log(`long-run: ${records.length} tasks in ${num(o.wallMs / 1000)} s; longest run ${max?.historyLength} events (${max?.workflowId}); RSS ${num(mb(rss.start), 0)} → ${num(mb(rss.end), 0)} MB`);
+  ctx.log(
+    `long-run: ${records.length} tasks in ${num(o.wallMs / 1000)} s; longest run ${max?.historyLength} events (${max?.workflowId}); RSS ${num(mb(rss.start), 0)} → ${num(mb(rss.end), 0)} MB`,
+  );
 
   const itemsStartedBy = (runId: string) => histories.items.filter((i) => i.parentRunId === runId).length;
   const pipelineRuns = histories.pipeline.map((r) => `${r.historyLength} (${itemsStartedBy(r.runId)} items)`);
@@ -160,20 +195,54 @@ export async function longRunSection(ctx: BenchContext): Promise<BenchSection> {
     table(
       ['workflow runs', 'runs', 'longest history (events)', 'each run: events (items it started)'],
       [
-        ['pipeline (continue-as-new chain)', histories.pipeline.length, longest(histories.pipeline)?.historyLength ?? '—', pipelineRuns.length <= 12 ? pipelineRuns.join(', ') : `${pipelineRuns.slice(0, 12).join(', ')}, …`],
+        [
+          'pipeline (continue-as-new chain)',
+          histories.pipeline.length,
+          longest(histories.pipeline)?.historyLength ?? '—',
+          pipelineRuns.length <= 12 ? pipelineRuns.join(', ') : `${pipelineRuns.slice(0, 12).join(', ')}, …`,
+        ],
         ['items', histories.items.length, longest(histories.items)?.historyLength ?? '—', ''],
-        ['monitor', histories.monitor.length, longest(histories.monitor)?.historyLength ?? '—', histories.monitor.map((r) => r.historyLength).join(', ')],
+        [
+          'monitor',
+          histories.monitor.length,
+          longest(histories.monitor)?.historyLength ?? '—',
+          histories.monitor.map((r) => r.historyLength).join(', '),
+        ],
       ],
     ),
     '',
     table(
-      ['worker memory (MB)', 'RSS as sampled', 'after a full GC: RSS', 'V8 heaps, all threads: used / allocated', 'RSS − V8 heaps'],
       [
-        ['at start (worker polling, before the pipeline)', num(mb(rss.start), 0), num(bytesMb(o.gc.start?.rss), 0), heapsCell(o.gc.start), num(outsideHeaps(o.gc.start), 0)],
+        'worker memory (MB)',
+        'RSS as sampled',
+        'after a full GC: RSS',
+        'V8 heaps, all threads: used / allocated',
+        'RSS − V8 heaps',
+      ],
+      [
+        [
+          'at start (worker polling, before the pipeline)',
+          num(mb(rss.start), 0),
+          num(bytesMb(o.gc.start?.rss), 0),
+          heapsCell(o.gc.start),
+          num(outsideHeaps(o.gc.start), 0),
+        ],
         [`after warm-up (${rss.warm?.tasks ?? '—'} tasks)`, num(mb(rss.warm?.rssKb ?? null), 0), '', '', ''],
         ['peak', num(mb(rss.peak), 0), '', '', ''],
-        ['at the end', num(mb(rss.end), 0), num(bytesMb(o.gc.end?.rss), 0), heapsCell(o.gc.end), num(outsideHeaps(o.gc.end), 0)],
-        ['growth start → end', num(growthMb, 0), num(gcGrowthMb, 0), '', num(outsideHeaps(o.gc.end) - outsideHeaps(o.gc.start), 0)],
+        [
+          'at the end',
+          num(mb(rss.end), 0),
+          num(bytesMb(o.gc.end?.rss), 0),
+          heapsCell(o.gc.end),
+          num(outsideHeaps(o.gc.end), 0),
+        ],
+        [
+          'growth start → end',
+          num(growthMb, 0),
+          num(gcGrowthMb, 0),
+          '',
+          num(outsideHeaps(o.gc.end) - outsideHeaps(o.gc.start), 0),
+        ],
       ],
     ),
     '',

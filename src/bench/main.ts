@@ -30,7 +30,12 @@ const FIGURES = {
   handoff: async (ctx: BenchContext) => (await import('./handoff')).handoffSection(ctx),
   throughput: async (ctx: BenchContext) => (await import('./throughput')).throughputSection(ctx),
   metrics: async (ctx: BenchContext) =>
-    (await import('./metrics-bench')).metricsSection({ workDir: path.join(ctx.workDir, 'metrics'), log: ctx.log, sizes: ctx.quick ? [10_000] : undefined, temporalAddress: ctx.address }),
+    (await import('./metrics-bench')).metricsSection({
+      workDir: path.join(ctx.workDir, 'metrics'),
+      log: ctx.log,
+      sizes: ctx.quick ? [10_000] : undefined,
+      temporalAddress: ctx.address,
+    }),
   api: async (ctx: BenchContext) => (await import('./api-load')).apiLoadSection(ctx),
   'long-run': async (ctx: BenchContext) => (await import('./long-run')).longRunSection(ctx),
   'scale-out': async (ctx: BenchContext) => (await import('./scale-out')).scaleOutSection(ctx),
@@ -56,7 +61,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') {
       const names = (argv[++i] ?? '').split(',').filter(Boolean);
       const bad = names.filter((n) => !(n in FIGURES));
-      if (names.length === 0 || bad.length) throw new UsageError(`--only takes one or more of ${Object.keys(FIGURES).join(', ')} (comma-separated)`);
+      if (names.length === 0 || bad.length)
+        throw new UsageError(`--only takes one or more of ${Object.keys(FIGURES).join(', ')} (comma-separated)`);
       o.only = names as Figure[];
     } else throw new UsageError(`unknown argument ${a}`);
   }
@@ -68,7 +74,13 @@ class UsageError extends Error {
   readonly type = 'UsageError';
 }
 
-function render(machine: MachineInfo, command: string, sections: BenchSection[], wallSeconds: number, quick: boolean): string {
+function render(
+  machine: MachineInfo,
+  command: string,
+  sections: BenchSection[],
+  wallSeconds: number,
+  quick: boolean,
+): string {
   return [
     '# Performance',
     '',
@@ -96,10 +108,15 @@ function render(machine: MachineInfo, command: string, sections: BenchSection[],
     '',
     table(
       ['figure', 'targets met', 'targets missed', 'machine CPU while measured: busy / idle / stolen by the host'],
-      sections.map((s) => [s.title, count(s.body, '**met**'), count(s.body, '**missed**'), s.cpu ? [s.cpu.busy, s.cpu.idle, s.cpu.steal].map((x) => `${Math.round(x * 100)}%`).join(' / ') : 'n/a']),
+      sections.map((s) => [
+        s.title,
+        count(s.body, '**met**'),
+        count(s.body, '**missed**'),
+        s.cpu ? [s.cpu.busy, s.cpu.idle, s.cpu.steal].map((x) => `${Math.round(x * 100)}%`).join(' / ') : 'n/a',
+      ]),
     ),
     '',
-    'Busy is all work on the machine, the bench\'s own included; stolen is CPU time the hypervisor gave to other guests. ' +
+    "Busy is all work on the machine, the bench's own included; stolen is CPU time the hypervisor gave to other guests. " +
       'Figures measured while a large share was stolen ran on less CPU than the machine has.',
     '',
     ...sections.flatMap((s) => [`## ${s.title}`, '', s.body.trim(), '']),
@@ -114,7 +131,13 @@ async function startServer(workDir: string): Promise<DevServer> {
   const config = loadEnvConfig();
   const cli = resolveTemporalCli(config.TEMPORAL_CLI_PATH, config.PATH);
   if (!cli) throw new Error(TEMPORAL_CLI_HELP);
-  const server = await startDevServer({ cliPath: cli, port: await freePort(), uiPort: null, dbFile: path.join(workDir, 'temporal.db'), logFile: path.join(workDir, 'temporal-server.log') });
+  const server = await startDevServer({
+    cliPath: cli,
+    port: await freePort(),
+    uiPort: null,
+    dbFile: path.join(workDir, 'temporal.db'),
+    logFile: path.join(workDir, 'temporal-server.log'),
+  });
   const t = createTemporalClient(config, server.address);
   await waitForTemporal(t, 60).finally(() => t.close());
   return server;
@@ -126,14 +149,23 @@ export async function main(argv: string[]): Promise<void> {
   const machine = machineInfo();
   const started = Date.now();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-bench-'));
-  const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+  const log = (line: string) =>
+    process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
   log(`work dir ${workDir}`);
-  installRuntime(createLogger('bench', 'warn'));
+  await installRuntime(createLogger('bench', 'warn'));
   const server = await startServer(workDir);
   const stopAll = async () => server.stop();
   process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   const profileDir = opts.profile ? path.join(workDir, 'profiles') : null;
-  const ctx: BenchContext = { workDir, address: server.address, agentFile: writeNoopAgent(workDir), quick: opts.quick, command, log, profileDir };
+  const ctx: BenchContext = {
+    workDir,
+    address: server.address,
+    agentFile: writeNoopAgent(workDir),
+    quick: opts.quick,
+    command,
+    log,
+    profileDir,
+  };
 
   const sections: BenchSection[] = [];
   let failures = 0;
@@ -146,7 +178,10 @@ export async function main(argv: string[]): Promise<void> {
       } catch (err) {
         failures++;
         log(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        sections.push({ title: name, body: `**Not measured:** the benchmark failed: \`${err instanceof Error ? err.message : String(err)}\`.` });
+        sections.push({
+          title: name,
+          body: `**Not measured:** the benchmark failed: \`${err instanceof Error ? err.message : String(err)}\`.`,
+        });
       }
       log(`${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
@@ -154,7 +189,11 @@ export async function main(argv: string[]): Promise<void> {
     await stopAll();
   }
   const smoke = opts.quick || opts.only !== null;
-  const out = opts.out ? path.resolve(opts.out) : smoke ? path.join(workDir, 'PERFORMANCE.md') : path.join(packageRoot(), 'docs', 'PERFORMANCE.md');
+  const out = opts.out
+    ? path.resolve(opts.out)
+    : smoke
+      ? path.join(workDir, 'PERFORMANCE.md')
+      : path.join(packageRoot(), 'docs', 'PERFORMANCE.md');
   writeFileSync(out, render(machine, command, sections, (Date.now() - started) / 1000, opts.quick));
   log(`wrote ${out}`);
   if (profileDir) log(`CPU profiles in ${profileDir}`);

@@ -46,28 +46,46 @@ function peakRssMb(pid: number): number {
 }
 
 /** The built CLI's `api` command over `metricsFile`, in its own process; resolves once it listens. */
-async function startApi(o: { metricsFile: string; projectDir: string; temporalAddress?: string }): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
+async function startApi(o: {
+  metricsFile: string;
+  projectDir: string;
+  temporalAddress?: string;
+}): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
   const port = await freePort();
   mkdirSync(o.projectDir, { recursive: true });
-  const child = spawn(process.execPath, [path.join(packageRoot(), 'bin', 'nightshift.js'), '--project', o.projectDir, 'api', '--host', '127.0.0.1', '--port', String(port)], {
-    cwd: o.projectDir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? o.projectDir,
-      PIPELINE_METRICS_FILE: o.metricsFile,
-      NIGHTSHIFT_LOG_LEVEL: 'warn',
-      // the metrics routes never call Temporal and the client connects lazily, so no server is needed
-      TEMPORAL_ADDRESS: o.temporalAddress ?? '127.0.0.1:7233',
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(packageRoot(), 'bin', 'nightshift.js'),
+      '--project',
+      o.projectDir,
+      'api',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ],
+    {
+      cwd: o.projectDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? o.projectDir,
+        PIPELINE_METRICS_FILE: o.metricsFile,
+        NIGHTSHIFT_LOG_LEVEL: 'warn',
+        // the metrics routes never call Temporal and the client connects lazily, so no server is needed
+        TEMPORAL_ADDRESS: o.temporalAddress ?? '127.0.0.1:7233',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`nightshift api exited with ${child.exitCode}: ${output.slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`nightshift api exited with ${child.exitCode}: ${output.slice(-2000)}`);
     if (/API: http/.test(output)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -99,8 +117,14 @@ async function timedGet(url: string): Promise<{ ms: number; body: string; before
 class NaiveBaseline {
   private constructor(private readonly child: ChildProcess) {}
 
-  static async start(file: string, reps: number): Promise<{ baseline: NaiveBaseline; samples: number[]; peakMb: number }> {
-    const child = fork(__filename, ['--naive-baseline', file, String(reps)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(
+    file: string,
+    reps: number,
+  ): Promise<{ baseline: NaiveBaseline; samples: number[]; peakMb: number }> {
+    const child = fork(__filename, ['--naive-baseline', file, String(reps)], {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const baseline = new NaiveBaseline(child);
     const first = (await baseline.next()) as { samples: number[]; peakMb: number };
     return { baseline, ...first };
@@ -161,7 +185,11 @@ function naiveChild(file: string, reps: number): void {
       loadedSize = statSync(file).size;
       data = load();
     }
-    process.send!({ results: m.nows.map((now) => JSON.stringify(aggregate(data.records, { now, windowDays: m.windowDays, skipped: data.skipped }))) });
+    process.send!({
+      results: m.nows.map((now) =>
+        JSON.stringify(aggregate(data.records, { now, windowDays: m.windowDays, skipped: data.skipped })),
+      ),
+    });
   });
 }
 
@@ -179,7 +207,10 @@ async function checkEqual(url: string, windowDays: number, naive: NaiveBaseline)
   throw new Error('records kept crossing the window edge during every check');
 }
 
-async function measureSize(ctx: { workDir: string; log: (line: string) => void; temporalAddress?: string }, lines: number): Promise<SizeResult> {
+async function measureSize(
+  ctx: { workDir: string; log: (line: string) => void; temporalAddress?: string },
+  lines: number,
+): Promise<SizeResult> {
   const file = path.join(ctx.workDir, `metrics-${lines}.jsonl`);
   ctx.log(`metrics: generating ${lines} lines`);
   const generatedAt = new Date();
@@ -187,13 +218,21 @@ async function measureSize(ctx: { workDir: string; log: (line: string) => void; 
   // later appends: the same recipe, stamped after the file's last line (as a writer appends), in 1,000-line blocks
   const appendFile = path.join(ctx.workDir, `append-${lines}.jsonl`);
   const appendAt = new Date(Math.max(Date.now(), generatedAt.getTime() + 1000));
-  await generateMetrics(APPENDS * APPEND_LINES, appendFile, { seed: 7, days: (appendAt.getTime() - generatedAt.getTime()) / 86_400_000, now: appendAt });
+  await generateMetrics(APPENDS * APPEND_LINES, appendFile, {
+    seed: 7,
+    days: (appendAt.getTime() - generatedAt.getTime()) / 86_400_000,
+    now: appendAt,
+  });
   const appendLines = readFileSync(appendFile, 'utf8').split('\n');
   const fileMb = statSync(file).size / 1e6;
 
   // the API first, alone on the machine (after the generator's writes settle); the naive baseline only afterwards
   await new Promise((r) => setTimeout(r, 3000));
-  const api = await startApi({ metricsFile: file, projectDir: path.join(ctx.workDir, `project-${lines}`), temporalAddress: ctx.temporalAddress });
+  const api = await startApi({
+    metricsFile: file,
+    projectDir: path.join(ctx.workDir, `project-${lines}`),
+    temporalAddress: ctx.temporalAddress,
+  });
   let naive: NaiveBaseline | undefined;
   try {
     const url = (windowDays: number) => `${api.url}/api/agent/metrics?window_days=${windowDays}`;
@@ -216,7 +255,17 @@ async function measureSize(ctx: { workDir: string; log: (line: string) => void; 
       equal.checked++;
       if (await checkEqual(url(windowDays), windowDays, naive)) equal.equal++;
     }
-    return { lines, fileMb, firstMs: first.ms, repeated, afterAppend, apiPeakMb, naive: started.samples, naivePeakMb: started.peakMb, equal };
+    return {
+      lines,
+      fileMb,
+      firstMs: first.ms,
+      repeated,
+      afterAppend,
+      apiPeakMb,
+      naive: started.samples,
+      naivePeakMb: started.peakMb,
+      equal,
+    };
   } finally {
     await api.stop();
     await naive?.stop();
@@ -249,7 +298,17 @@ function render(results: SizeResult[]): string {
       `Equality: at the end (after the appends), for window_days ${CHECKED_WINDOWS.join(', ')}, the API's JSON is compared with the baseline's \`aggregate()\` over a fresh re-parse at the instants just before and after the request (repeated if a record crossed the window edge in between). ` +
       'The API is measured first, with the baseline process not yet started, so they never compete for the CPU.',
   ].join('');
-  const header = ['lines', 'file (MB)', 'first call (ms)', 'repeated median / p95 (ms)', 'after +1,000 lines median / p95 (ms)', 'API peak RSS (MB)', 'naive re-parse per call median / p95 (ms)', 'naive peak RSS (MB)', 'equal to naive'];
+  const header = [
+    'lines',
+    'file (MB)',
+    'first call (ms)',
+    'repeated median / p95 (ms)',
+    'after +1,000 lines median / p95 (ms)',
+    'API peak RSS (MB)',
+    'naive re-parse per call median / p95 (ms)',
+    'naive peak RSS (MB)',
+    'equal to naive',
+  ];
   const target = results.find((r) => r.lines === TARGET_LINES);
   const verdicts = target
     ? (() => {
@@ -280,7 +339,12 @@ function render(results: SizeResult[]): string {
   ].join('\n');
 }
 
-export async function metricsSection(ctx: { workDir: string; log: (line: string) => void; sizes?: number[]; temporalAddress?: string }): Promise<BenchSection> {
+export async function metricsSection(ctx: {
+  workDir: string;
+  log: (line: string) => void;
+  sizes?: number[];
+  temporalAddress?: string;
+}): Promise<BenchSection> {
   mkdirSync(ctx.workDir, { recursive: true });
   const results: SizeResult[] = [];
   for (const lines of ctx.sizes ?? [100_000, TARGET_LINES]) results.push(await measureSize(ctx, lines));

@@ -50,7 +50,11 @@ export function writeNoopAgent(dir: string): string {
  * PIPELINE_AGENT_COMMAND running the no-op agent (a JSON argv, no shell);
  * `failReviews` first reviews of each item fail, counted in `stateDir`.
  */
-export function noopAgentCommand(agentFile: string, recordFile: string | null, o: { failReviews: number; stateDir: string } | null = null): string {
+export function noopAgentCommand(
+  agentFile: string,
+  recordFile: string | null,
+  o: { failReviews: number; stateDir: string } | null = null,
+): string {
   const argv = [process.execPath, agentFile, recordFile ?? '-', '{task_type}', '{task_id}'];
   if (o && o.failReviews > 0) argv.push('{prompt_file}', String(o.failReviews), o.stateDir);
   return JSON.stringify(argv);

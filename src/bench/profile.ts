@@ -13,13 +13,17 @@ export interface HistoryProfile {
   activities: Map<string, { count: number; totalMs: number }>;
   /** Scheduled → completed of the workflow tasks. */
   workflowTasks: { count: number; totalMs: number };
-  /** Each activity's and workflow task's scheduled → completed, named by activity type (`WORKFLOW_TASK` for a workflow task). */
+  /**
+   * Each activity's and workflow task's scheduled → completed, named by activity type (`WORKFLOW_TASK` for a workflow
+   * task).
+   */
   intervals: { name: string; from: number; to: number }[];
 }
 
 export const WORKFLOW_TASK = 'WORKFLOW_TASK';
 
-const timeOf = (e: HistoryEvent) => (e.eventTime ? Number(e.eventTime.seconds ?? 0) * 1000 + (e.eventTime.nanos ?? 0) / 1e6 : NaN);
+const timeOf = (e: HistoryEvent) =>
+  e.eventTime ? Number(e.eventTime.seconds ?? 0) * 1000 + (e.eventTime.nanos ?? 0) / 1e6 : NaN;
 
 function addRun(profile: HistoryProfile, events: HistoryEvent[]): void {
   if (events.length === 0) return;
@@ -69,8 +73,18 @@ function unionLength(intervals: [number, number][]): number {
 }
 
 /** Profiles the given runs (workflow id + run id) from their histories. */
-export async function historyProfile(client: Client, runs: { workflowId: string; runId: string }[]): Promise<HistoryProfile> {
-  const profile: HistoryProfile = { runs: 0, spanMs: 0, busyMs: 0, activities: new Map(), workflowTasks: { count: 0, totalMs: 0 }, intervals: [] };
+export async function historyProfile(
+  client: Client,
+  runs: { workflowId: string; runId: string }[],
+): Promise<HistoryProfile> {
+  const profile: HistoryProfile = {
+    runs: 0,
+    spanMs: 0,
+    busyMs: 0,
+    activities: new Map(),
+    workflowTasks: { count: 0, totalMs: 0 },
+    intervals: [],
+  };
   for (const r of runs) {
     const history = await client.workflow.getHandle(r.workflowId, r.runId).fetchHistory();
     addRun(profile, history.events ?? []);
@@ -87,7 +101,10 @@ export function serialShare(p: HistoryProfile): number {
   return p.spanMs > 0 ? p.busyMs / p.spanMs : NaN;
 }
 
-/** The share of the workflow's lifetime covered by the named steps (activity types, or WORKFLOW_TASK), overlaps counted once. */
+/**
+ * The share of the workflow's lifetime covered by the named steps (activity types, or WORKFLOW_TASK), overlaps counted
+ * once.
+ */
 export function shareOf(p: HistoryProfile, names: string[]): number {
   const picked = p.intervals.filter((i) => names.includes(i.name)).map((i): [number, number] => [i.from, i.to]);
   return p.spanMs > 0 ? unionLength(picked) / p.spanMs : NaN;

@@ -3,7 +3,9 @@ import type { CpuShares } from './machine';
 /** One section of docs/PERFORMANCE.md, produced by one benchmark. */
 export interface BenchSection {
   title: string;
-  /** Markdown body: the method, a table of median and p95 with the baseline beside it, and the verdict on the target. */
+  /**
+   * Markdown body: the method, a table of median and p95 with the baseline beside it, and the verdict on the target.
+   */
   body: string;
   /** How the machine's CPU time went while it was measured (filled in by the runner). */
   cpu?: CpuShares | null;

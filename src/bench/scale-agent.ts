@@ -84,13 +84,21 @@ export interface ScaleAudit {
  * completed task has its side effect, and a side effect done twice belongs to a
  * task that was running on the killed worker (an at-least-once retry).
  */
-export function auditScaleRun(records: ScaleRecord[], metrics: { task_id: string; status?: string }[], killed: { worker: string; at: number } | null): ScaleAudit {
-  const completed = new Set(metrics.filter((m) => m.status === undefined || m.status === 'completed').map((m) => m.task_id));
+export function auditScaleRun(
+  records: ScaleRecord[],
+  metrics: { task_id: string; status?: string }[],
+  killed: { worker: string; at: number } | null,
+): ScaleAudit {
+  const completed = new Set(
+    metrics.filter((m) => m.status === undefined || m.status === 'completed').map((m) => m.task_id),
+  );
   const done = new Map<string, ScaleRecord[]>();
   for (const r of records.filter((x) => x.event === 'done')) done.set(r.task_id, [...(done.get(r.task_id) ?? []), r]);
   const starts = records.filter((x) => x.event === 'start');
   const duplicated = [...done.entries()].filter(([, rs]) => rs.length > 1).map(([id]) => id);
-  const ranOnKilled = (id: string) => !!killed && starts.some((s) => s.task_id === id && workerOf(s) === killed.worker && (s.at ?? Infinity) <= killed.at);
+  const ranOnKilled = (id: string) =>
+    !!killed &&
+    starts.some((s) => s.task_id === id && workerOf(s) === killed.worker && (s.at ?? Infinity) <= killed.at);
   const shares = new Map<string, number>();
   for (const rs of done.values()) shares.set(workerOf(rs[0]), (shares.get(workerOf(rs[0])) ?? 0) + 1);
   return {

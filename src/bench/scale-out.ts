@@ -1,11 +1,28 @@
 import path from 'node:path';
 import type { BenchSection } from './report';
-import { benchProject, endProject, itemOfTask, readJsonlFile, startBenchPipeline, startWorkerProcess, waitUntil, type BenchContext, type ChildService } from './env';
+import {
+  benchProject,
+  endProject,
+  itemOfTask,
+  readJsonlFile,
+  startBenchPipeline,
+  startWorkerProcess,
+  waitUntil,
+  type BenchContext,
+  type ChildService,
+} from './env';
 import { commandLine, num, table, verdict } from './markdown';
 import { projectHistories } from './histories';
 import { describeActivities, historyProfile } from './profile';
 import { summarize } from './report';
-import { auditScaleRun, readScaleRecords, scaleAgentCommand, writeScaleAgent, type ScaleAudit, type ScaleRecord } from './scale-agent';
+import {
+  auditScaleRun,
+  readScaleRecords,
+  scaleAgentCommand,
+  writeScaleAgent,
+  type ScaleAudit,
+  type ScaleRecord,
+} from './scale-agent';
 
 const TASKS_PER_ITEM = 4;
 const PARALLEL = 16;
@@ -58,18 +75,32 @@ function rateOf(records: ScaleRecord[]): number {
 }
 
 /** The host a worker process's agents reported (its Temporal identity is `<pid>@<host>`). */
-const hostOf = (records: ScaleRecord[], w: ChildService) => records.find((r) => r.ppid === w.process.pid && r.event === 'start')?.host ?? null;
+const hostOf = (records: ScaleRecord[], w: ChildService) =>
+  records.find((r) => r.ppid === w.process.pid && r.event === 'start')?.host ?? null;
 
-async function scaleRun(ctx: BenchContext, agentFile: string, items: number, workers: number, kill: boolean): Promise<ScaleRun> {
+async function scaleRun(
+  ctx: BenchContext,
+  agentFile: string,
+  items: number,
+  workers: number,
+  kill: boolean,
+): Promise<ScaleRun> {
   const label = kill ? `${workers}-kill` : String(workers);
   const recordFile = path.join(ctx.workDir, `scale-${label}.jsonl`);
   const project = benchProject(ctx, `scale-${label}`, items, {
     parallel: PARALLEL,
     recordFile: null,
-    // Workers started together would race for the SDK metrics port (the probe sees it free, the bind fails); the figure does not read it.
-    extra: { PIPELINE_AGENT_COMMAND: scaleAgentCommand(agentFile, recordFile, AGENT_SECONDS), NIGHTSHIFT_WORKER_METRICS_PORT: '0', ...(kill ? { NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: String(KILL_HEARTBEAT_SECONDS) } : {}) },
+    // Workers started together would race for the SDK metrics port (the probe sees it free, the bind fails); the figure
+    // does not read it.
+    extra: {
+      PIPELINE_AGENT_COMMAND: scaleAgentCommand(agentFile, recordFile, AGENT_SECONDS),
+      NIGHTSHIFT_WORKER_METRICS_PORT: '0',
+      ...(kill ? { NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: String(KILL_HEARTBEAT_SECONDS) } : {}),
+    },
   });
-  const procs = await Promise.all(Array.from({ length: workers }, (_, i) => startWorkerProcess(ctx, project, `scale-${label}-w${i + 1}`)));
+  const procs = await Promise.all(
+    Array.from({ length: workers }, (_, i) => startWorkerProcess(ctx, project, `scale-${label}-w${i + 1}`)),
+  );
   const pipeline = await startBenchPipeline(project);
   const started = Date.now();
   let killed: ScaleRun['killed'] = null;
@@ -83,7 +114,12 @@ async function scaleRun(ctx: BenchContext, agentFile: string, items: number, wor
         () => {
           const rs = readScaleRecords(recordFile);
           const done = rs.filter((r) => r.event === 'done');
-          const open = rs.some((r) => r.event === 'start' && r.ppid === victim.process.pid && !done.some((d) => d.pid === r.pid && d.task_id === r.task_id));
+          const open = rs.some(
+            (r) =>
+              r.event === 'start' &&
+              r.ppid === victim.process.pid &&
+              !done.some((d) => d.pid === r.pid && d.task_id === r.task_id),
+          );
           return done.length >= (items * TASKS_PER_ITEM) / 3 && open ? done.length : 0;
         },
         300_000,
@@ -96,8 +132,15 @@ async function scaleRun(ctx: BenchContext, agentFile: string, items: number, wor
       ctx.log(`scale-out: SIGKILLed worker ${killed.worker} after ${doneBefore} tasks`);
     }
     const result = await pipeline.result();
-    if (result.itemsPassed !== items || result.tasksRun !== items * TASKS_PER_ITEM) failure = `expected ${items} passed items and ${items * TASKS_PER_ITEM} tasks, got ${JSON.stringify(result)}`;
-    itemSteps = describeActivities(await historyProfile(pipeline.t.client, (await projectHistories(pipeline.t.client, project.paths.projectId)).items), 4);
+    if (result.itemsPassed !== items || result.tasksRun !== items * TASKS_PER_ITEM)
+      failure = `expected ${items} passed items and ${items * TASKS_PER_ITEM} tasks, got ${JSON.stringify(result)}`;
+    itemSteps = describeActivities(
+      await historyProfile(
+        pipeline.t.client,
+        (await projectHistories(pipeline.t.client, project.paths.projectId)).items,
+      ),
+      4,
+    );
   } catch (err) {
     failure = err instanceof Error ? err.message : String(err);
   } finally {
@@ -116,7 +159,12 @@ async function scaleRun(ctx: BenchContext, agentFile: string, items: number, wor
   return { label, workers, rate: rateOf(records), wallMs, audit, shares, killed, failure, handoffs, itemSteps };
 }
 
-const integrityOk = (r: ScaleRun, tasks: number) => !r.failure && r.audit.completed.size === tasks && r.audit.metricLines === tasks && r.audit.lost.length === 0 && r.audit.unexplained.length === 0;
+const integrityOk = (r: ScaleRun, tasks: number) =>
+  !r.failure &&
+  r.audit.completed.size === tasks &&
+  r.audit.metricLines === tasks &&
+  r.audit.lost.length === 0 &&
+  r.audit.unexplained.length === 0;
 
 /**
  * Figure: scale-out. 1, 2 and 4 `nightshift worker` processes on one task
@@ -131,9 +179,13 @@ export async function scaleOutSection(ctx: BenchContext): Promise<BenchSection> 
   const agentFile = writeScaleAgent(ctx.workDir);
   const runs: ScaleRun[] = [];
   for (const [workers, kill] of [...WORKER_COUNTS.map((n) => [n, false] as const), [4, true] as const]) {
-    ctx.log(`scale-out: ${workers} worker process(es)${kill ? ', one SIGKILLed mid-run' : ''}, ${items} items, PIPELINE_PARALLEL_ITEMS=${PARALLEL}, ${AGENT_SECONDS} s agent`);
+    ctx.log(
+      `scale-out: ${workers} worker process(es)${kill ? ', one SIGKILLed mid-run' : ''}, ${items} items, PIPELINE_PARALLEL_ITEMS=${PARALLEL}, ${AGENT_SECONDS} s agent`,
+    );
     const r = await scaleRun(ctx, agentFile, items, workers, kill);
-    ctx.log(`scale-out: ${r.label}: ${num(r.rate, 2)} tasks/s (${num(r.rate / IDEAL, 2)} of ideal), shares ${r.shares.map((s) => s.tasks).join('/')}${r.failure ? `; FAILED: ${r.failure}` : ''}`);
+    ctx.log(
+      `scale-out: ${r.label}: ${num(r.rate, 2)} tasks/s (${num(r.rate / IDEAL, 2)} of ideal), shares ${r.shares.map((s) => s.tasks).join('/')}${r.failure ? `; FAILED: ${r.failure}` : ''}`,
+    );
     runs.push(r);
   }
   const four = runs.find((r) => r.workers === 4 && !r.killed)!;
@@ -151,7 +203,17 @@ export async function scaleOutSection(ctx: BenchContext): Promise<BenchSection> 
       `\`<pid>@<host>\`, which is also the worker's Temporal identity). Every worker runs up to 16 activities at once.`,
     '',
     table(
-      ['workers', 'tasks/s', '÷ ideal', 'hand-off in an item, median / p95 (ms)', 'wall time (s)', 'each worker\'s tasks', 'completed tasks (metrics lines)', 'lost side effects', 'repeated side effects (unexplained)'],
+      [
+        'workers',
+        'tasks/s',
+        '÷ ideal',
+        'hand-off in an item, median / p95 (ms)',
+        'wall time (s)',
+        "each worker's tasks",
+        'completed tasks (metrics lines)',
+        'lost side effects',
+        'repeated side effects (unexplained)',
+      ],
       runs.map((r) => [
         r.killed ? `${r.workers}, one SIGKILLed after ${r.killed.doneBefore} tasks` : r.workers,
         num(r.rate, 2),

@@ -5,7 +5,14 @@ import { benchProject, readAgentRecords, runInProcess, taskRate, type BenchConte
 import { projectHistories } from './histories';
 import { commandLine, num, table, verdict } from './markdown';
 import type { AgentRecord } from './noop-agent';
-import { describeActivities, historyProfile, serialShare, shareOf, WORKFLOW_TASK, type HistoryProfile } from './profile';
+import {
+  describeActivities,
+  historyProfile,
+  serialShare,
+  shareOf,
+  WORKFLOW_TASK,
+  type HistoryProfile,
+} from './profile';
 
 const TASKS_PER_ITEM = 4;
 /** The pipeline loop's own steps, and those of the chain that settles finished items beside it. */
@@ -33,16 +40,27 @@ interface Run {
 async function nightshiftRun(ctx: BenchContext, items: number, run: number): Promise<Run & { loop: HistoryProfile }> {
   const recordFile = path.join(ctx.workDir, `throughput-nightshift-${run}.jsonl`);
   const project = benchProject(ctx, `throughput-${run}`, items, { parallel: PARALLEL, recordFile });
-  return runInProcess(ctx.address, project, { label: 'throughput', items, tasksPerItem: TASKS_PER_ITEM }, async (t, wallMs) => {
-    const loop = await historyProfile(t.client, (await projectHistories(t.client, project.paths.projectId)).pipeline);
-    const records = readAgentRecords(recordFile);
-    return { rate: taskRate(records), windows: windowRates(records, WINDOW), wallMs, loop };
-  });
+  return runInProcess(
+    ctx.address,
+    project,
+    { label: 'throughput', items, tasksPerItem: TASKS_PER_ITEM },
+    async (t, wallMs) => {
+      const loop = await historyProfile(t.client, (await projectHistories(t.client, project.paths.projectId)).pipeline);
+      const records = readAgentRecords(recordFile);
+      return { rate: taskRate(records), windows: windowRates(records, WINDOW), wallMs, loop };
+    },
+  );
 }
 
 async function baselineRun(ctx: BenchContext, tasks: number, run: number): Promise<Run> {
   const recordFile = path.join(ctx.workDir, `throughput-baseline-${run}.jsonl`);
-  const { wallMs } = await runBaseline(ctx.address, { workflows: PARALLEL, tasksEach: tasks / PARALLEL, agentFile: ctx.agentFile, recordFile, label: `throughput-${run}` });
+  const { wallMs } = await runBaseline(ctx.address, {
+    workflows: PARALLEL,
+    tasksEach: tasks / PARALLEL,
+    agentFile: ctx.agentFile,
+    recordFile,
+    label: `throughput-${run}`,
+  });
   const records = readAgentRecords(recordFile);
   return { rate: taskRate(records), windows: windowRates(records, WINDOW), wallMs };
 }
@@ -61,7 +79,9 @@ export async function throughputSection(ctx: BenchContext): Promise<BenchSection
   for (let run = 1; run <= runs; run++) {
     ctx.log(`throughput: run ${run}/${runs}: nightshift, ${items} items, PIPELINE_PARALLEL_ITEMS=${PARALLEL}`);
     ns.push(await nightshiftRun(ctx, items, run));
-    ctx.log(`throughput: run ${run}/${runs}: nightshift ${num(ns[ns.length - 1].rate, 2)} tasks/s; baseline, ${PARALLEL} workflows × ${tasks / PARALLEL} activities`);
+    ctx.log(
+      `throughput: run ${run}/${runs}: nightshift ${num(ns[ns.length - 1].rate, 2)} tasks/s; baseline, ${PARALLEL} workflows × ${tasks / PARALLEL} activities`,
+    );
     bl.push(await baselineRun(ctx, tasks, run));
     ctx.log(`throughput: run ${run}/${runs}: baseline ${num(bl[bl.length - 1].rate, 2)} tasks/s`);
   }
@@ -83,11 +103,21 @@ export async function throughputSection(ctx: BenchContext): Promise<BenchSection
     table(
       ['tasks per second', 'nightshift', 'baseline', 'nightshift ÷ baseline'],
       [
-        [`whole run${runs > 1 ? ' (median of runs)' : ''}`, num(n.median, 2), num(b.median, 2), num(n.median / b.median, 2)],
+        [
+          `whole run${runs > 1 ? ' (median of runs)' : ''}`,
+          num(n.median, 2),
+          num(b.median, 2),
+          num(n.median / b.median, 2),
+        ],
         [`${WINDOW}-task windows: median`, num(nw.median, 2), num(bw.median, 2), num(nw.median / bw.median, 2)],
         [`${WINDOW}-task windows: p95`, num(nw.p95, 2), num(bw.p95, 2), ''],
         ['windows', nw.n, bw.n, ''],
-        ['wall time (s)', ns.map((r) => num(r.wallMs / 1000)).join(', '), bl.map((r) => num(r.wallMs / 1000)).join(', '), ''],
+        [
+          'wall time (s)',
+          ns.map((r) => num(r.wallMs / 1000)).join(', '),
+          bl.map((r) => num(r.wallMs / 1000)).join(', '),
+          '',
+        ],
       ],
     ),
     '',

@@ -19,7 +19,8 @@ export interface CliContext {
 }
 
 /** After `Temporal not reachable at <address>` (the contract's text): the ways out, on the same line. */
-export const UNREACHABLE_HINT = ' — start it with `nightshift up` (server, worker, API and pipeline) or `nightshift server` (the server alone), or set TEMPORAL_ADDRESS to the server you use';
+export const UNREACHABLE_HINT =
+  ' — start it with `nightshift up` (server, worker, API and pipeline) or `nightshift server` (the server alone), or set TEMPORAL_ADDRESS to the server you use';
 
 /** A user-facing failure: one line on stderr, exit 1. */
 export class CliError extends Error {

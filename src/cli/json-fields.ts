@@ -13,7 +13,8 @@ export function isFieldList(token: string): boolean {
 }
 
 export function parseFieldList(token: string): string[] {
-  if (!isFieldList(token)) throw new CliError(`--json expects field names separated by commas (e.g. --json state,items), not: ${token}`, 2);
+  if (!isFieldList(token))
+    throw new CliError(`--json expects field names separated by commas (e.g. --json state,items), not: ${token}`, 2);
   return [...new Set(token.split(','))];
 }
 
@@ -49,7 +50,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function pick(value: Record<string, unknown>, pathParts: string[], out: Record<string, unknown>, available: string[]): boolean {
+function pick(
+  value: Record<string, unknown>,
+  pathParts: string[],
+  out: Record<string, unknown>,
+  available: string[],
+): boolean {
   const [head, ...rest] = pathParts;
   if (!Object.prototype.hasOwnProperty.call(value, head)) {
     available.push(...Object.keys(value));
@@ -76,7 +82,8 @@ export function selectFields(value: unknown, fields: JsonFields): unknown {
   const out: Record<string, unknown> = {};
   for (const f of fields) {
     const available: string[] = [];
-    if (!pick(value, f.split('.'), out, available)) throw new CliError(`unknown JSON field: ${f} (available: ${[...new Set(available)].join(', ')})`, 2);
+    if (!pick(value, f.split('.'), out, available))
+      throw new CliError(`unknown JSON field: ${f} (available: ${[...new Set(available)].join(', ')})`, 2);
   }
   return out;
 }

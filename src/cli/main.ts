@@ -21,7 +21,9 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('nightshift')
-    .description('Autonomous development pipeline on Temporal: backlog items go spec → impl → test → review, run by an AI coding-agent CLI.')
+    .description(
+      'Autonomous development pipeline on Temporal: backlog items go spec → impl → test → review, run by an AI coding-agent CLI.',
+    )
     .version(VERSION)
     .option('--project <DIR>', 'target repository (default: current directory)')
     .option('--json', 'print data as JSON; `--json a,b.c` keeps only those fields (like gh)')
@@ -67,10 +69,14 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
-    await program.parseAsync(splitJsonFieldsArgv(argv, (token) => commands.has(token) || isTaskId(token)), { from: 'user' });
+    await program.parseAsync(
+      splitJsonFieldsArgv(argv, (token) => commands.has(token) || isTaskId(token)),
+      { from: 'user' },
+    );
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        process.exit(0);
       process.exit(2);
     }
     const e = err as Error & { exitCode?: number; type?: string };

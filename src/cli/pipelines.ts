@@ -20,12 +20,17 @@ const CALL_MS = 3000;
 export async function pipelineStartInput(t: TemporalClient, workflowId: string): Promise<PipelineInput | null> {
   try {
     const history = await withTimeLimit(t, CALL_MS, () =>
-      t.connection.workflowService.getWorkflowExecutionHistory({ namespace: t.namespace, execution: { workflowId }, maximumPageSize: 1 }),
+      t.connection.workflowService.getWorkflowExecutionHistory({
+        namespace: t.namespace,
+        execution: { workflowId },
+        maximumPageSize: 1,
+      }),
     );
     const payload = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     return payload ? defaultPayloadConverter.fromPayload<PipelineInput>(payload) : null;
   } catch (err) {
-    if ((err as { code?: number }).code === 5 /* NOT_FOUND */ || /not found/i.test(String((err as Error).message))) return null;
+    if ((err as { code?: number }).code === 5 /* NOT_FOUND */ || /not found/i.test(String((err as Error).message)))
+      return null;
     throw err;
   }
 }
@@ -34,9 +39,17 @@ export async function pipelineStartInput(t: TemporalClient, workflowId: string):
 export async function listPipelines(t: TemporalClient, limit = 20): Promise<PipelineListing[]> {
   const seen = new Map<string, PipelineListing>();
   await withTimeLimit(t, CALL_MS * 2, async () => {
-    for await (const w of t.client.workflow.list({ query: `WorkflowType = '${PIPELINE_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'`, pageSize: limit })) {
+    for await (const w of t.client.workflow.list({
+      query: `WorkflowType = '${PIPELINE_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'`,
+      pageSize: limit,
+    })) {
       if (seen.has(w.workflowId)) continue;
-      seen.set(w.workflowId, { workflow_id: w.workflowId, project: null, state: w.status.name.toLowerCase(), started_at: w.startTime.toISOString() });
+      seen.set(w.workflowId, {
+        workflow_id: w.workflowId,
+        project: null,
+        state: w.status.name.toLowerCase(),
+        started_at: w.startTime.toISOString(),
+      });
       if (seen.size >= limit) break;
     }
   });

@@ -32,7 +32,12 @@ export function soFarLine(s: ProgressSoFar): string | null {
  * state dir. What is already there when it opens is only counted: re-attaching
  * to a pipeline must not replay its history as if it ran again.
  */
-export async function openProgress(config: EnvConfig, paths: ProjectPaths, print: (line: string) => void, everyMs = 500): Promise<ProgressWatch> {
+export async function openProgress(
+  config: EnvConfig,
+  paths: ProjectPaths,
+  print: (line: string) => void,
+  everyMs = 500,
+): Promise<ProgressWatch> {
   const tasks = new TailReader(tasksFile(paths.stateDir));
   const items = new TailReader(itemsFile(paths.stateDir));
   const finished = new Set<string>();
@@ -54,7 +59,11 @@ export async function openProgress(config: EnvConfig, paths: ProjectPaths, print
     }
   });
   const outcomes = [...latest.values()];
-  const soFar = { itemsPassed: outcomes.filter((o) => o === 'passed').length, itemsFailed: outcomes.filter((o) => o === 'failed').length, tasksFinished: finished.size };
+  const soFar = {
+    itemsPassed: outcomes.filter((o) => o === 'passed').length,
+    itemsFailed: outcomes.filter((o) => o === 'failed').length,
+    tasksFinished: finished.size,
+  };
 
   const texts = new Map<string, string>();
   let busy = false;
@@ -64,8 +73,13 @@ export async function openProgress(config: EnvConfig, paths: ProjectPaths, print
     try {
       await tasks.read((line) => {
         const t = JSON.parse(line) as TaskRecord;
-        const secs = t.started_at && t.finished_at ? ` ${((Date.parse(t.finished_at) - Date.parse(t.started_at)) / 1000).toFixed(1)}s` : '';
-        print(`  ${MARK[t.status] ?? '·'} ${t.task_type.padEnd(6)} ${t.status.padEnd(9)} ${t.id}${secs}  ${t.direction.replace(/\s+/g, ' ').slice(0, 70)}`);
+        const secs =
+          t.started_at && t.finished_at
+            ? ` ${((Date.parse(t.finished_at) - Date.parse(t.started_at)) / 1000).toFixed(1)}s`
+            : '';
+        print(
+          `  ${MARK[t.status] ?? '·'} ${t.task_type.padEnd(6)} ${t.status.padEnd(9)} ${t.id}${secs}  ${t.direction.replace(/\s+/g, ' ').slice(0, 70)}`,
+        );
       });
       let needTexts = false;
       const fresh: ItemOutcomeRecord[] = [];
@@ -75,7 +89,12 @@ export async function openProgress(config: EnvConfig, paths: ProjectPaths, print
         if (!texts.has(o.key)) needTexts = true;
       });
       if (needTexts) {
-        const b = await loadBacklog({ projectRoot: paths.projectRoot, productBacklog: config.PIPELINE_BACKLOG, metaBacklog: config.PIPELINE_META_BACKLOG, metaRatio: config.PIPELINE_META_RATIO });
+        const b = await loadBacklog({
+          projectRoot: paths.projectRoot,
+          productBacklog: config.PIPELINE_BACKLOG,
+          metaBacklog: config.PIPELINE_META_BACKLOG,
+          metaRatio: config.PIPELINE_META_RATIO,
+        });
         for (const i of b.items) texts.set(i.key, i.text);
       }
       for (const o of fresh) print(`Item ${o.outcome}: ${texts.get(o.key) ?? o.key}`);

@@ -14,7 +14,8 @@ const REPEAT_IGNORED_MS = 2000;
  * Hidden: `npm start` (scripts/start.js) and `up` (for its worker and API) pass it, so a
  * process also stops when the one that started it is gone without passing a signal on.
  */
-export const exitWithParentOption = () => new Option('--exit-with-parent', 'stop when the parent process exits').hideHelp();
+export const exitWithParentOption = () =>
+  new Option('--exit-with-parent', 'stop when the parent process exits').hideHelp();
 
 /**
  * Runs `stop` once on SIGINT/SIGTERM/SIGHUP (and, with `exitWithParent`, when
@@ -32,7 +33,10 @@ export function outputClosed(): void {
   else process.exit(0);
 }
 
-export function onShutdownSignal(stop: () => Promise<void> | void, o: { exitWithParent?: boolean; force?: () => void } = {}): void {
+export function onShutdownSignal(
+  stop: () => Promise<void> | void,
+  o: { exitWithParent?: boolean; force?: () => void } = {},
+): void {
   let firstAt = 0;
   const begin = (why: string) => {
     if (firstAt) return;

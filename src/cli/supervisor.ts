@@ -14,7 +14,15 @@ export interface SupervisedProcess {
  * with backoff when it crashes; `stop()` ends it with SIGTERM (SIGKILL after
  * a grace period) and stops restarting.
  */
-export async function supervise(o: { name: string; args: string[]; env: NodeJS.ProcessEnv; logFile: string; logMaxBytes: number; logger: Logger; cwd: string }): Promise<SupervisedProcess> {
+export async function supervise(o: {
+  name: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  logMaxBytes: number;
+  logger: Logger;
+  cwd: string;
+}): Promise<SupervisedProcess> {
   const log = new RotatingFile(o.logFile, o.logMaxBytes);
   let child: ChildProcess | null = null;
   let stopping = false;
@@ -23,7 +31,11 @@ export async function supervise(o: { name: string; args: string[]; env: NodeJS.P
   const script = path.resolve(__dirname, '..', '..', 'bin', 'nightshift.js');
   const launch = () => {
     const startedAt = Date.now();
-    const c = spawn(process.execPath, [script, ...o.args], { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [script, ...o.args], {
+      cwd: o.cwd,
+      env: o.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = c;
     c.stdout?.on('data', lineSink(log));
     c.stderr?.on('data', lineSink(log));

@@ -41,12 +41,15 @@ export function formatWatchFrame(r: PipelineStatusResponse, at: Date, width = 10
   if (p.rate_limited_until) lines.push(`Paused for a usage limit until ${p.rate_limited_until}`);
   lines.push(r.running.length ? 'Running' : 'Running  —');
   for (const t of r.running) {
-    lines.push(`  ${formatDuration(t.running_seconds).padStart(7)}  ${t.task_type.padEnd(6)} ${t.id}  ${clip(t.direction, Math.max(20, width - 40))}`);
+    lines.push(
+      `  ${formatDuration(t.running_seconds).padStart(7)}  ${t.task_type.padEnd(6)} ${t.id}  ${clip(t.direction, Math.max(20, width - 40))}`,
+    );
   }
   const waiting = r.pending.length;
   if (waiting) lines.push(`Pending  ${waiting} task${waiting === 1 ? '' : 's'}`);
   const open = r.issues.filter((i) => !i.resolved_at);
-  for (const i of open.slice(0, 5)) lines.push(`  ! ${i.condition}: ${clip(i.message, width - 8 - i.condition.length)}`);
+  for (const i of open.slice(0, 5))
+    lines.push(`  ! ${i.condition}: ${clip(i.message, width - 8 - i.condition.length)}`);
   const last = r.recent_completed[0];
   if (last) lines.push(`Last     ${last.task_type} ${last.id} ${formatDuration(last.duration_seconds)}`);
   lines.push('', 'Ctrl-C to quit');

@@ -27,7 +27,10 @@ export interface SpecFile {
 
 export interface CoverageChange {
   kind: 'add' | 'mark';
-  /** For `add`: the added row as it is templated (`| NNN Title | ? | ? | ? | Pending |`); for `mark`: the row's label (`NNN Title`). */
+  /**
+   * For `add`: the added row as it is templated (`| NNN Title | ? | ? | ? | Pending |`); for `mark`: the row's label
+   * (`NNN Title`).
+   */
   row: string;
   /** For `mark`: the column upgraded to ✓. */
   column?: MarkColumn;
@@ -58,7 +61,10 @@ const SLUG = String.raw`[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*`;
 const SPEC_FILE_RE = new RegExp(`^(\\d{3})-(${SLUG})\\.md$`);
 const SPEC_REF_RE = new RegExp(`(?<![A-Za-z0-9_.-])(\\d{3}-${SLUG}\\.md)(?![A-Za-z0-9_])`, 'g');
 
-/** `047-heal-completion-issue-resolution` → `Heal Completion Issue Resolution` (each word's first letter upper-cased, the rest kept, never cut). */
+/**
+ * `047-heal-completion-issue-resolution` → `Heal Completion Issue Resolution` (each word's first letter upper-cased,
+ * the rest kept, never cut).
+ */
 export function titleFromSlug(slug: string): string {
   return slug
     .split('-')
@@ -81,7 +87,10 @@ export function parseSpecFileName(name: string): SpecFile | null {
   return { file: name, number: m[1], title: titleFromSlug(m[2]) };
 }
 
-/** Spec file names (`NNN-slug.md`, backlogs and placeholders excluded) mentioned anywhere in `text`, first mention first, each once. */
+/**
+ * Spec file names (`NNN-slug.md`, backlogs and placeholders excluded) mentioned anywhere in `text`, first mention
+ * first, each once.
+ */
 export function specsReferencedIn(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(SPEC_REF_RE)) {
@@ -180,7 +189,9 @@ export interface CoverageTable {
   columns: Record<MarkColumn | 'Spec', number>;
   /** The line after which new rows go: the last row of the first contiguous block (or the separator). */
   insertAfter: number;
-  /** Rows of the first block, then rows of blocks that continue the table after blank lines (the seed's split table). */
+  /**
+   * Rows of the first block, then rows of blocks that continue the table after blank lines (the seed's split table).
+   */
   rows: TableRow[];
 }
 

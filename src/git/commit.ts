@@ -17,8 +17,21 @@ export interface TaskCommitResult {
  * commit. The state dir is excluded through .git/info/exclude. A first attempt
  * for a task that changed nothing costs one git process (status).
  */
-export async function commitTask(o: { cwd: string; taskId: string; taskType: string; direction: string; push: boolean; firstAttempt?: boolean }): Promise<TaskCommitResult> {
-  const none = (skipped: string, sha: string | null = null): TaskCommitResult => ({ committed: false, sha, skipped, pushed: false, pushError: null });
+export async function commitTask(o: {
+  cwd: string;
+  taskId: string;
+  taskType: string;
+  direction: string;
+  push: boolean;
+  firstAttempt?: boolean;
+}): Promise<TaskCommitResult> {
+  const none = (skipped: string, sha: string | null = null): TaskCommitResult => ({
+    committed: false,
+    sha,
+    skipped,
+    pushed: false,
+    pushError: null,
+  });
   if (o.taskType === 'heal') return none('heal-task'); // heal tasks are never auto-committed
   const status = await workTreeStatus(o.cwd);
   if (status === null) return none('not-a-work-tree');

@@ -9,7 +9,8 @@ import { gitAt } from './repo';
  */
 export async function treeFingerprint(dir: string, stateDir: string): Promise<string | null> {
   const state = path.relative(dir, stateDir);
-  const inState = (file: string) => state !== '' && !state.startsWith('..') && (file === state || file.startsWith(`${state}/`));
+  const inState = (file: string) =>
+    state !== '' && !state.startsWith('..') && (file === state || file.startsWith(`${state}/`));
   try {
     const g = gitAt(dir);
     const [head, status] = await Promise.all([

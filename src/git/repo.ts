@@ -28,13 +28,16 @@ const USER_GIT_SETTINGS: SimpleGitOptions['unsafe'] = {
 
 /** What made a git call fail, for a task record or a log line: git's last lines, or the stall that stopped it. */
 export function gitFailure(err: unknown): string {
-  if (err instanceof GitPluginError && err.plugin === 'timeout') return `git printed nothing for ${GIT_STALL_MS / 1000} s and was stopped`;
+  if (err instanceof GitPluginError && err.plugin === 'timeout')
+    return `git printed nothing for ${GIT_STALL_MS / 1000} s and was stopped`;
   return (err instanceof Error ? err.message : String(err)).trim().split('\n').slice(-3).join(' ').slice(0, 500);
 }
 
 /** Every git call nightshift makes: bounded in time, without nightshift's secrets in its environment. */
 export function gitAt(dir: string, config: string[] = []): SimpleGit {
-  return simpleGit({ baseDir: dir, config, timeout: { block: GIT_STALL_MS }, unsafe: USER_GIT_SETTINGS }).env(gitEnvironment());
+  return simpleGit({ baseDir: dir, config, timeout: { block: GIT_STALL_MS }, unsafe: USER_GIT_SETTINGS }).env(
+    gitEnvironment(),
+  );
 }
 
 /** Used only when the repository has no identity of its own, so commits never fail for lack of one. */

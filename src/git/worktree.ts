@@ -14,7 +14,12 @@ async function branchExists(projectRoot: string, branch: string): Promise<boolea
 }
 
 /** Creates (or reuses, after a restart) the item's worktree on its own branch, cut from the base branch. */
-export async function ensureWorktree(o: { projectRoot: string; path: string; branch: string; baseBranch: string }): Promise<{ created: boolean }> {
+export async function ensureWorktree(o: {
+  projectRoot: string;
+  path: string;
+  branch: string;
+  baseBranch: string;
+}): Promise<{ created: boolean }> {
   if (existsSync(path.join(o.path, '.git'))) return { created: false };
   await mkdir(path.dirname(o.path), { recursive: true });
   const g = await git(o.projectRoot);
@@ -42,10 +47,15 @@ export interface MergeResult {
  * fast-forward when possible, else a merge commit; a conflict is aborted,
  * leaving the base branch as it was and the item's branch untouched.
  */
-export async function mergeItemBranch(o: { projectRoot: string; branch: string; baseBranch: string }): Promise<MergeResult> {
+export async function mergeItemBranch(o: {
+  projectRoot: string;
+  branch: string;
+  baseBranch: string;
+}): Promise<MergeResult> {
   const g = await git(o.projectRoot);
   const head = (await g.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
-  if (head !== o.baseBranch) return { merged: false, fastForward: false, reason: `the project root is on ${head}, not on ${o.baseBranch}` };
+  if (head !== o.baseBranch)
+    return { merged: false, fastForward: false, reason: `the project root is on ${head}, not on ${o.baseBranch}` };
   // One merge: git fast-forwards when it can, else commits a merge with this message.
   let failure: string | null = null;
   let said = '';
@@ -59,12 +69,25 @@ export async function mergeItemBranch(o: { projectRoot: string; branch: string; 
   // when it has no commit HEAD lacks.
   const contained = !failure && (await g.raw(['rev-list', '-1', o.branch, '^HEAD'])).trim() === '';
   if (contained) return { merged: true, fastForward: /Fast-forward/.test(said), reason: null };
-  const conflicted = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).trim().split('\n').filter(Boolean);
+  const conflicted = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => ''))
+    .trim()
+    .split('\n')
+    .filter(Boolean);
   await g.raw(['merge', '--abort']).catch(() => undefined);
-  return { merged: false, fastForward: false, reason: conflicted.length ? `merge conflict in ${conflicted.join(', ')}` : `merge failed: ${failure ?? 'branch not merged'}` };
+  return {
+    merged: false,
+    fastForward: false,
+    reason: conflicted.length
+      ? `merge conflict in ${conflicted.join(', ')}`
+      : `merge failed: ${failure ?? 'branch not merged'}`,
+  };
 }
 
-export async function removeWorktree(o: { projectRoot: string; path: string; deleteBranch: string | null }): Promise<void> {
+export async function removeWorktree(o: {
+  projectRoot: string;
+  path: string;
+  deleteBranch: string | null;
+}): Promise<void> {
   const g = await git(o.projectRoot);
   // `worktree remove` drops the worktree's metadata too; prune only when the folder was already gone.
   if (existsSync(o.path)) await g.raw(['worktree', 'remove', '--force', o.path]);

@@ -21,7 +21,11 @@ export async function cleanupTaskLogs(o: { stateDir: string; keepDays: number; n
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { removed: [], kept: 0 };
     throw err;
   }
-  const live = new Set((await new TaskIndex(o.stateDir).all()).filter((t) => t.status === 'running' || t.status === 'pending' || t.status === 'needs_decision').map((t) => t.id));
+  const live = new Set(
+    (await new TaskIndex(o.stateDir).all())
+      .filter((t) => t.status === 'running' || t.status === 'pending' || t.status === 'needs_decision')
+      .map((t) => t.id),
+  );
   const cutoff = (o.now ?? Date.now()) - o.keepDays * 86_400_000;
   const removed: string[] = [];
   let kept = 0;

@@ -20,11 +20,18 @@ const SUFFIX = '.compacting';
  * lines are appended back, its old ones go to the archive, and a compaction
  * interrupted half-way is finished by the next one (the `.compacting` file stays).
  */
-export async function compactMetrics(o: { metricsFile: string; keepDays: number; now?: number }): Promise<CompactionResult> {
+export async function compactMetrics(o: {
+  metricsFile: string;
+  keepDays: number;
+  now?: number;
+}): Promise<CompactionResult> {
   const now = o.now ?? Date.now();
   const dir = path.dirname(o.metricsFile);
   const base = path.basename(o.metricsFile);
-  const archiveFile = path.join(dir, `${base.replace(/\.jsonl$/, '')}-archive-${new Date(now).toISOString().slice(0, 10)}.jsonl`);
+  const archiveFile = path.join(
+    dir,
+    `${base.replace(/\.jsonl$/, '')}-archive-${new Date(now).toISOString().slice(0, 10)}.jsonl`,
+  );
   const aside = `${o.metricsFile}.${process.pid}.${now}${SUFFIX}`;
   // Only a regular file is compacted; anything else in its place is left for the appends to report.
   const info = await stat(o.metricsFile).catch(() => null);
@@ -34,7 +41,9 @@ export async function compactMetrics(o: { metricsFile: string; keepDays: number;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const pending = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.startsWith(`${base}.`) && f.endsWith(SUFFIX)).map((f) => path.join(dir, f));
+  const pending = (await readdir(dir).catch(() => [] as string[]))
+    .filter((f) => f.startsWith(`${base}.`) && f.endsWith(SUFFIX))
+    .map((f) => path.join(dir, f));
   const cutoff = now - o.keepDays * 86_400_000;
   let archived = 0;
   let kept = 0;
@@ -62,7 +71,11 @@ export async function compactMetrics(o: { metricsFile: string; keepDays: number;
 async function linesOf(file: string): Promise<Set<string>> {
   const out = new Set<string>();
   try {
-    for await (const line of createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })) out.add(line);
+    for await (const line of createInterface({
+      input: createReadStream(file, { encoding: 'utf8' }),
+      crlfDelay: Infinity,
+    }))
+      out.add(line);
   } catch {
     // no store yet
   }

@@ -14,7 +14,10 @@ export interface MetricRecord {
   model: string;
   duration: number | null; // null when not a JSON number
   status: string | null;
-  /** Token and cost figures (usage.ts): NaN when the line has none or an implausible one. The reference aggregation ignores them. */
+  /**
+   * Token and cost figures (usage.ts): NaN when the line has none or an implausible one. The reference aggregation
+   * ignores them.
+   */
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
@@ -100,7 +103,10 @@ export function percentiles(durations: number[]): { p50: number; p95: number } {
   return { p50: pyRound(p50), p95: pyRound(p95) };
 }
 
-export function aggregate(records: Iterable<MetricRecord>, opts: { now: number; windowDays?: number; skipped?: number }): MetricsAggregates {
+export function aggregate(
+  records: Iterable<MetricRecord>,
+  opts: { now: number; windowDays?: number; skipped?: number },
+): MetricsAggregates {
   const windowDays = opts.windowDays ?? 7;
   const cutoff = opts.now - windowDays * 86_400_000;
   const out = emptyAggregates(windowDays, opts.skipped ?? 0);
@@ -138,7 +144,9 @@ export function aggregate(records: Iterable<MetricRecord>, opts: { now: number; 
     t.success_rate = finished ? pyRound(t.completed / finished, 2) : 0.0;
   }
   out.by_task_type = Object.fromEntries(types);
-  out.by_model = Object.fromEntries([...models].map(([model, m]) => [model, { count: m.count, avg_duration: m.n ? pyRound(m.sum / m.n, 1) : 0 }]));
+  out.by_model = Object.fromEntries(
+    [...models].map(([model, m]) => [model, { count: m.count, avg_duration: m.n ? pyRound(m.sum / m.n, 1) : 0 }]),
+  );
   const { p50, p95 } = percentiles(durations);
   out.execution_time = { p50_seconds: p50, p95_seconds: p95 };
   return out;

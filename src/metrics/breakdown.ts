@@ -34,7 +34,10 @@ export interface DayCounts {
 /** Per-day and per-group breakdown over the window, for the dashboard. */
 export interface MetricsBreakdown {
   window_days: number;
-  /** One entry per UTC calendar day from the window's first day to today's, oldest first, days with no records included with zeros. */
+  /**
+   * One entry per UTC calendar day from the window's first day to today's, oldest first, days with no records included
+   * with zeros.
+   */
   days: DayCounts[];
   by_task_type: Record<string, GroupBreakdown>;
   by_model: Record<string, GroupBreakdown>;
@@ -53,7 +56,10 @@ export interface MetricsTotalsRow {
   durationCount: number;
   durationSum: number;
   bucketCounts: number[];
-  /** Records of the row that reported token or cost figures, and the sums of those (unrounded; NaN while none reported that figure). */
+  /**
+   * Records of the row that reported token or cost figures, and the sums of those (unrounded; NaN while none reported
+   * that figure).
+   */
   usageCount: number;
   tokensIn: number;
   tokensOut: number;

@@ -66,7 +66,11 @@ function matches(dv: DataView, p: number, end: number, seg: Segment): boolean {
 function plainWord(w: number): boolean {
   const quote = w ^ 0x22222222;
   const backslash = w ^ 0x5c5c5c5c;
-  return ((((w - 0x20202020) & ~w) | w | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) === 0;
+  return (
+    ((((w - 0x20202020) & ~w) | w | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) &
+      0x80808080) ===
+    0
+  );
 }
 
 const plainByte = (c: number) => c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c;
@@ -108,7 +112,13 @@ const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
  * appends its record; returns the start of the next line, or -1 when the line
  * is not canonical (nothing was appended then).
  */
-export function readCanonicalLine(cols: MetricColumns, buf: Uint8Array, dv: DataView, start: number, end: number): number {
+export function readCanonicalLine(
+  cols: MetricColumns,
+  buf: Uint8Array,
+  dv: DataView,
+  start: number,
+  end: number,
+): number {
   const s = buf[start + 11] === 0x20 ? SPACED : COMPACT;
   let p = start;
   if (!matches(dv, p, end, s.open)) return -1;

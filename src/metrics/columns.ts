@@ -15,7 +15,8 @@ export const fnvStep = (hash: number, chunk: number) => Math.imul(hash ^ chunk, 
 export function hashBytes(buf: Uint8Array, start: number, end: number): number {
   let hash = FNV_OFFSET;
   let i = start;
-  for (; i + 4 <= end; i += 4) hash = fnvStep(hash, buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
+  for (; i + 4 <= end; i += 4)
+    hash = fnvStep(hash, buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
   for (; i < end; i++) hash = fnvStep(hash, buf[i]);
   return hash;
 }
@@ -129,8 +130,11 @@ export class DurationTable {
   private sort(): void {
     if (this.sortedSize === this.size) return;
     const v = this.values;
-    const before = (a: number, b: number) => v[a] < v[b] || (v[a] === v[b] && Object.is(v[a], -0) && !Object.is(v[b], -0));
-    const added = Array.from({ length: this.size - this.sortedSize }, (_, i) => this.sortedSize + i).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    const before = (a: number, b: number) =>
+      v[a] < v[b] || (v[a] === v[b] && Object.is(v[a], -0) && !Object.is(v[b], -0));
+    const added = Array.from({ length: this.size - this.sortedSize }, (_, i) => this.sortedSize + i).sort((a, b) =>
+      before(a, b) ? -1 : before(b, a) ? 1 : 0,
+    );
     const old = this.order;
     const order = new Int32Array(this.size);
     let i = 0;

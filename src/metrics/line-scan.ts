@@ -200,9 +200,11 @@ function numberAt(buf: Uint8Array, start: number, end: number): number {
   return Number(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'));
 }
 
-const latin1 = (buf: Uint8Array, start: number, end: number) => Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+const latin1 = (buf: Uint8Array, start: number, end: number) =>
+  Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
 
-const intern = (table: StringTable, buf: Uint8Array, key: Key) => table.idOfAscii(buf, starts[key], ends[key], hashBytes(buf, starts[key], ends[key]));
+const intern = (table: StringTable, buf: Uint8Array, key: Key) =>
+  table.idOfAscii(buf, starts[key], ends[key], hashBytes(buf, starts[key], ends[key]));
 
 /** Appends the record of one line found by the fast path; false when the reference would skip it. */
 function pushScanned(cols: MetricColumns, buf: Uint8Array, dv: DataView): boolean {
@@ -212,7 +214,11 @@ function pushScanned(cols: MetricColumns, buf: Uint8Array, dv: DataView): boolea
   if (at === null) return false;
   const typeKind = kinds[Key.TaskType];
   const modelKind = kinds[Key.Model];
-  if ((typeKind !== Kind.Absent && typeKind !== Kind.String) || (modelKind !== Kind.Absent && modelKind !== Kind.String)) return false;
+  if (
+    (typeKind !== Kind.Absent && typeKind !== Kind.String) ||
+    (modelKind !== Kind.Absent && modelKind !== Kind.String)
+  )
+    return false;
   const type = typeKind === Kind.String ? intern(cols.types, buf, Key.TaskType) : cols.types.id('unknown');
   const model = modelKind === Kind.String ? intern(cols.models, buf, Key.Model) : cols.models.id('unknown');
   const status = kinds[Key.Status] === Kind.String ? intern(cols.statuses, buf, Key.Status) : NO_VALUE;
@@ -225,13 +231,18 @@ function pushScanned(cols: MetricColumns, buf: Uint8Array, dv: DataView): boolea
   else if (durationKind === Kind.False) duration = cols.durations.id(0);
   cols.push(at, type, model, status, duration);
   if (kinds[Key.TokensIn] === Kind.Number || kinds[Key.TokensOut] === Kind.Number || kinds[Key.Cost] === Kind.Number) {
-    cols.pushUsage(tokenCount(numberOf(buf, Key.TokensIn)), tokenCount(numberOf(buf, Key.TokensOut)), costUsd(numberOf(buf, Key.Cost)));
+    cols.pushUsage(
+      tokenCount(numberOf(buf, Key.TokensIn)),
+      tokenCount(numberOf(buf, Key.TokensOut)),
+      costUsd(numberOf(buf, Key.Cost)),
+    );
   }
   return true;
 }
 
 /** The value of a key whose value is a JSON number; NaN for any other value or none. */
-const numberOf = (buf: Uint8Array, key: Key): number => (kinds[key] === Kind.Number ? numberAt(buf, starts[key], ends[key]) : NaN);
+const numberOf = (buf: Uint8Array, key: Key): number =>
+  kinds[key] === Kind.Number ? numberAt(buf, starts[key], ends[key]) : NaN;
 
 /** Appends the record of one line through the reference parser; false when it is skipped, null when blank. */
 function pushParsed(cols: MetricColumns, line: string): boolean | null {

@@ -1,7 +1,8 @@
 import type { TaskRecord } from '../shared/types';
 
 /** A figure worth a key: JSON.stringify would write NaN or Infinity as null, which says nothing. */
-const known = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
+const known = (value: number | null | undefined): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
 
 /**
  * The metrics line of a finished task: the contract's key order first, extra keys after.

@@ -37,14 +37,19 @@ export class MetricsStore {
   private version = 0;
   private readonly reads = new SharedReads(() => this.refresh());
   private windows = new Map<number, WindowAggregate>();
-  private breakdowns = new Map<number, { version: number; validity: Validity; days: string; value: MetricsBreakdown }>();
+  private breakdowns = new Map<
+    number,
+    { version: number; validity: Validity; days: string; value: MetricsBreakdown }
+  >();
   private runningTotals: RunningTotals | undefined;
 
   constructor(readonly file: string) {
     this.reader = new TailReader(file);
   }
 
-  /** Runs `fn` after a read of what was appended since the last one (shared with concurrent callers, see SharedReads). */
+  /**
+   * Runs `fn` after a read of what was appended since the last one (shared with concurrent callers, see SharedReads).
+   */
   private serial<T>(fn: () => T): Promise<T> {
     return this.reads.next().then(fn);
   }
@@ -83,7 +88,12 @@ export class MetricsStore {
       const cutoff = now - windowDays * DAY_MS;
       const days = `${Math.floor(cutoff / DAY_MS)}-${Math.floor(now / DAY_MS)}`;
       let c = this.breakdowns.get(windowDays);
-      if (!c || c.version !== this.version || c.days !== days || !(c.validity.maxOut < cutoff && cutoff <= c.validity.minIn)) {
+      if (
+        !c ||
+        c.version !== this.version ||
+        c.days !== days ||
+        !(c.validity.maxOut < cutoff && cutoff <= c.validity.minIn)
+      ) {
         const { value, validity } = breakdownColumns(this.columns, { windowDays, now });
         c = { version: this.version, validity, days, value };
       }
@@ -101,7 +111,8 @@ export class MetricsStore {
   async totals(bounds: readonly number[]): Promise<MetricsTotalsRow[]> {
     return this.serial(() => {
       let t = this.runningTotals;
-      if (!t || t.bounds.length !== bounds.length || t.bounds.some((b, i) => !Object.is(b, bounds[i]))) t = this.runningTotals = new RunningTotals(this.columns, [...bounds]);
+      if (!t || t.bounds.length !== bounds.length || t.bounds.some((b, i) => !Object.is(b, bounds[i])))
+        t = this.runningTotals = new RunningTotals(this.columns, [...bounds]);
       t.extend();
       return t.value();
     });

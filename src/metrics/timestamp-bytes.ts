@@ -3,7 +3,10 @@
  * result of parseAwareTimestamp (aggregate.ts) for it.
  */
 
-/** The last valid `YYYY-MM-DDTHH` seen (its first 13 bytes as words) and its epoch ms: lines come in time order, so it mostly repeats. */
+/**
+ * The last valid `YYYY-MM-DDTHH` seen (its first 13 bytes as words) and its epoch ms: lines come in time order, so it
+ * mostly repeats.
+ */
 const hour = { w0: 0, w1: 0, w2: 0, b12: -1, ms: 0 };
 
 /** The digit value of a byte, or a number above 9 when it is not a digit. */
@@ -39,7 +42,17 @@ export function timestampAt(buf: Uint8Array, dv: DataView, start: number, end: n
     const mo = two(buf, p + 5);
     const d = two(buf, p + 8);
     const h = two(buf, p + 11);
-    if (yHi < 0 || yLo < 0 || mo < 0 || d < 0 || h < 0 || buf[p + 4] !== 0x2d || buf[p + 7] !== 0x2d || buf[p + 10] !== 0x54) return undefined;
+    if (
+      yHi < 0 ||
+      yLo < 0 ||
+      mo < 0 ||
+      d < 0 ||
+      h < 0 ||
+      buf[p + 4] !== 0x2d ||
+      buf[p + 7] !== 0x2d ||
+      buf[p + 10] !== 0x54
+    )
+      return undefined;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23) return null;
     const day = Date.UTC(yHi * 100 + yLo, mo - 1, d); // years 0-99 map to 19xx, as in parseAwareTimestamp
     if (new Date(day).getUTCDate() !== d) return null; // e.g. 02-30

@@ -20,8 +20,12 @@ export function costUsd(value: unknown): number {
   return typeof value === 'number' && value >= 0 && value <= MAX_TASK_COST_USD ? value : NaN;
 }
 
-/** A running sum of one figure: NaN while no record reported it (so "nobody said" is not "zero"), then the sum of those that did. */
-export const addFigure = (sum: number, value: number): number => (Number.isNaN(value) ? sum : Number.isNaN(sum) ? value : sum + value);
+/**
+ * A running sum of one figure: NaN while no record reported it (so "nobody said" is not "zero"), then the sum of those
+ * that did.
+ */
+export const addFigure = (sum: number, value: number): number =>
+  Number.isNaN(value) ? sum : Number.isNaN(sum) ? value : sum + value;
 
 /** Sums are reported to the micro-dollar: float addition would otherwise show 0.30000000000000004. */
 export const roundUsd = (value: number): number => Math.round(value * 1e6) / 1e6;

@@ -91,7 +91,8 @@ export class WindowAggregate {
 
   /** Subtracts the records [start, end), which were all in the window. */
   private leave(start: number, end: number): void {
-    const { cols, typeCount, typeCompleted, typeFailed, modelCount, modelSum, modelN, modelError, durationCount } = this;
+    const { cols, typeCount, typeCompleted, typeFailed, modelCount, modelSum, modelN, modelError, durationCount } =
+      this;
     const values = cols.durations.values;
     const maxAbs = cols.durations.maxAbs;
     for (let i = start; i < end; i++) {
@@ -145,7 +146,20 @@ export class WindowAggregate {
     const cols = this.cols;
     const { at, type, model, status, duration } = cols;
     const values = cols.durations.values;
-    const { typeCount, typeCompleted, typeFailed, typeOrder, modelCount, modelSum, modelN, modelError, modelOrder, completedId, failedId, cutoff } = this;
+    const {
+      typeCount,
+      typeCompleted,
+      typeFailed,
+      typeOrder,
+      modelCount,
+      modelSum,
+      modelN,
+      modelError,
+      modelOrder,
+      completedId,
+      failedId,
+      cutoff,
+    } = this;
     grown(typeCount, cols.types.values.length);
     grown(typeCompleted, typeCount.length);
     grown(typeFailed, typeCount.length);
@@ -236,14 +250,26 @@ export class WindowAggregate {
 
   private compute(skipped: number): MetricsAggregates {
     const { cols, completed, failed, typeCount, typeCompleted, typeFailed, modelCount } = this;
-    const [p50, p95] = this.durations ? valuesAtPositions(cols, this.durationCount, percentilePositions(this.durations)) : [0, 0];
+    const [p50, p95] = this.durations
+      ? valuesAtPositions(cols, this.durationCount, percentilePositions(this.durations))
+      : [0, 0];
     return {
       success_rate: { completed, failed, total: completed + failed, rate: rate(completed, failed) },
       execution_time: { p50_seconds: pyRound(p50), p95_seconds: pyRound(p95) },
       by_task_type: Object.fromEntries(
-        this.typeOrder.map((t) => [cols.types.values[t], { count: typeCount[t], completed: typeCompleted[t], failed: typeFailed[t], success_rate: rate(typeCompleted[t], typeFailed[t]) }]),
+        this.typeOrder.map((t) => [
+          cols.types.values[t],
+          {
+            count: typeCount[t],
+            completed: typeCompleted[t],
+            failed: typeFailed[t],
+            success_rate: rate(typeCompleted[t], typeFailed[t]),
+          },
+        ]),
       ),
-      by_model: Object.fromEntries(this.modelOrder.map((m) => [cols.models.values[m], { count: modelCount[m], avg_duration: this.average(m) }])),
+      by_model: Object.fromEntries(
+        this.modelOrder.map((m) => [cols.models.values[m], { count: modelCount[m], avg_duration: this.average(m) }]),
+      ),
       skipped_lines: skipped,
       window_days: this.windowDays,
     };
@@ -258,7 +284,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Bound on how far a float sum of n terms, each at most maxAbs in size, added one by one, is from the exact sum (γ_n · n · maxAbs). */
+/**
+ * Bound on how far a float sum of n terms, each at most maxAbs in size, added one by one, is from the exact sum (γ_n ·
+ * n · maxAbs).
+ */
 function sumErrorBound(n: number, maxAbs: number): number {
   return ((n * U) / (1 - n * U)) * n * maxAbs;
 }

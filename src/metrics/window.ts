@@ -24,7 +24,11 @@ export interface Validity {
 export function windowStart(cols: MetricColumns, cutoff: number): Validity & { from: number } {
   if (!cols.chronological) return { from: 0, maxOut: -Infinity, minIn: Infinity };
   const from = cols.lowerBound(cutoff);
-  return { from, maxOut: from > 0 ? cols.at[from - 1] : -Infinity, minIn: from < cols.length ? cols.at[from] : Infinity };
+  return {
+    from,
+    maxOut: from > 0 ? cols.at[from - 1] : -Infinity,
+    minIn: from < cols.length ? cols.at[from] : Infinity,
+  };
 }
 
 /** The values at sorted positions `positions` of a multiset given as a count per duration id. */
@@ -91,7 +95,7 @@ function groupPercentiles(
     const keys = new Float64Array(sample.n);
     for (let i = 0; i < sample.n; i++) keys[i] = sample.groupOf[i] * span + rank[sample.durationOf[i]];
     keys.sort();
-    for (let i = 0; i < sample.n; ) {
+    for (let i = 0; i < sample.n;) {
       const g = Math.floor(keys[i] / span);
       let j = i;
       while (j < sample.n && Math.floor(keys[j] / span) === g) j++;
@@ -106,7 +110,15 @@ function groupPercentiles(
       const u = groups.usage;
       return [
         groups.names[g],
-        { count: groups.counts[g], p50_seconds: pyRound(p50), p95_seconds: pyRound(p95), usage_count: u.count[g], tokens_in: figureOrNull(u.tokensIn[g]), tokens_out: figureOrNull(u.tokensOut[g]), cost_usd: figureOrNull(roundUsd(u.costUsd[g])) },
+        {
+          count: groups.counts[g],
+          p50_seconds: pyRound(p50),
+          p95_seconds: pyRound(p95),
+          usage_count: u.count[g],
+          tokens_in: figureOrNull(u.tokensIn[g]),
+          tokens_out: figureOrNull(u.tokensOut[g]),
+          cost_usd: figureOrNull(roundUsd(u.costUsd[g])),
+        },
       ];
     }),
   );
@@ -138,7 +150,11 @@ function addUsage(sums: UsageSums, g: number, cols: MetricColumns, k: number): v
 const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
 /** Per-day counts and per-group percentiles over the window (see MetricsBreakdown). */
-export function breakdownColumns(cols: MetricColumns, o: { windowDays: number; now: number }, maxCells = MAX_COUNT_CELLS): { value: MetricsBreakdown; validity: Validity } {
+export function breakdownColumns(
+  cols: MetricColumns,
+  o: { windowDays: number; now: number },
+  maxCells = MAX_COUNT_CELLS,
+): { value: MetricsBreakdown; validity: Validity } {
   const cutoff = o.now - o.windowDays * DAY_MS;
   const firstDay = Math.floor(cutoff / DAY_MS);
   const dayCount = Math.max(0, Math.floor(o.now / DAY_MS) - firstDay + 1);
@@ -156,7 +172,9 @@ export function breakdownColumns(cols: MetricColumns, o: { windowDays: number; n
   const modelOf = new Int32Array(cols.length);
   const durationOf = new Int32Array(cols.length);
   let keyed = 0;
-  let { from, maxOut, minIn } = windowStart(cols, cutoff);
+  const windowed = windowStart(cols, cutoff);
+  const { from } = windowed;
+  let { maxOut, minIn } = windowed;
   for (let i = from; i < cols.length; i++) {
     const a = at[i];
     if (a < cutoff) {
@@ -200,8 +218,18 @@ export function breakdownColumns(cols: MetricColumns, o: { windowDays: number; n
   const value: MetricsBreakdown = {
     window_days: o.windowDays,
     days,
-    by_task_type: groupPercentiles(cols, { groupOf: typeOf, durationOf, n: keyed }, { order: typeOrder, counts: typeCount, names: cols.types.values, usage: typeUsage }, maxCells),
-    by_model: groupPercentiles(cols, { groupOf: modelOf, durationOf, n: keyed }, { order: modelOrder, counts: modelCount, names: cols.models.values, usage: modelUsage }, maxCells),
+    by_task_type: groupPercentiles(
+      cols,
+      { groupOf: typeOf, durationOf, n: keyed },
+      { order: typeOrder, counts: typeCount, names: cols.types.values, usage: typeUsage },
+      maxCells,
+    ),
+    by_model: groupPercentiles(
+      cols,
+      { groupOf: modelOf, durationOf, n: keyed },
+      { order: modelOrder, counts: modelCount, names: cols.models.values, usage: modelUsage },
+      maxCells,
+    ),
   };
   return { value, validity: { maxOut, minIn } };
 }
@@ -239,13 +267,27 @@ export class RunningTotals {
     const key = (status + 1) * 2 ** 32 + cols.model[i];
     let r = ofType.get(key);
     if (r !== undefined) return r;
-    const labels = { task_type: cols.types.values[cols.type[i]], status: status === NO_VALUE ? 'unknown' : cols.statuses.values[status], model: cols.models.values[cols.model[i]] };
+    const labels = {
+      task_type: cols.types.values[cols.type[i]],
+      status: status === NO_VALUE ? 'unknown' : cols.statuses.values[status],
+      model: cols.models.values[cols.model[i]],
+    };
     // a literal "unknown" status and no status share a row
     const name = JSON.stringify([labels.task_type, labels.status, labels.model]);
     r = this.rowOfName.get(name);
     if (r === undefined) {
       r = this.rows.length;
-      this.rows.push({ ...labels, count: 0, durationCount: 0, durationSum: 0, usageCount: 0, tokensIn: NaN, tokensOut: NaN, costUsd: NaN, slots: new Array<number>(this.bounds.length + 1).fill(0) });
+      this.rows.push({
+        ...labels,
+        count: 0,
+        durationCount: 0,
+        durationSum: 0,
+        usageCount: 0,
+        tokensIn: NaN,
+        tokensOut: NaN,
+        costUsd: NaN,
+        slots: new Array<number>(this.bounds.length + 1).fill(0),
+      });
       this.rowOfName.set(name, r);
     }
     ofType.set(key, r);

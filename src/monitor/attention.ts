@@ -1,4 +1,11 @@
-import { CONDITIONS, type Attention, type AttentionReport, type AttentionThresholds, type Condition, type TaskRecord } from '../shared/types';
+import {
+  CONDITIONS,
+  type Attention,
+  type AttentionReport,
+  type AttentionThresholds,
+  type Condition,
+  type TaskRecord,
+} from '../shared/types';
 
 /**
  * The attention rules (contract section 10), pure: everything they need is in
@@ -42,7 +49,10 @@ export const BLOCKED_AFTER_ATTEMPTS = 3;
 function blockedStepDetail(steps: BlockedStep[]): string {
   const shown = steps.slice(0, 3).map((b) => {
     // an agent step that timed out on its heartbeat lost its worker (the agent's own failures are results, not errors)
-    const what = b.activityType === 'runAgentTask' && /heartbeat|timed out|timeout/i.test(b.error) ? 'runAgentTask (its worker keeps being lost)' : b.activityType;
+    const what =
+      b.activityType === 'runAgentTask' && /heartbeat|timed out|timeout/i.test(b.error)
+        ? 'runAgentTask (its worker keeps being lost)'
+        : b.activityType;
     return `${what} in ${b.workflowId} keeps failing (attempt ${b.attempt}): ${b.error.replace(/\s+/g, ' ').slice(0, 300)}`;
   });
   return `A step the pipeline cannot do without keeps failing; it is retried and the pipeline waits for it. ${shown.join('; ')}${steps.length > 3 ? `; and ${steps.length - 3} more` : ''}.`;
@@ -122,7 +132,14 @@ export function evaluateAttention(s: AttentionSnapshot, th: AttentionThresholds)
   // The contract's keys and `flags` first, in their order; keys added since come after them.
   const { blocked_step, ...contractFlags } = flags;
   const attention: Attention = { ...contractFlags, flags: CONDITIONS.filter((c) => flags[c]), blocked_step };
-  return { attention, details, failingPhase, undetermined, pipelineRunning: s.pipelineRunning, checkedAt: new Date(s.now).toISOString() };
+  return {
+    attention,
+    details,
+    failingPhase,
+    undetermined,
+    pipelineRunning: s.pipelineRunning,
+    checkedAt: new Date(s.now).toISOString(),
+  };
 }
 
 /** `Attention: stuck, repeated_failures` or `Attention: —`. */

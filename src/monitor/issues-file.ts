@@ -25,7 +25,10 @@ export async function writeMonitorIssuesFile(stateDir: string, content: MonitorI
 export async function readMonitorIssuesFile(stateDir: string): Promise<MonitorIssuesFile> {
   try {
     const parsed = JSON.parse(await readFile(monitorIssuesFile(stateDir), 'utf8')) as Partial<MonitorIssuesFile>;
-    return { issues: Array.isArray(parsed.issues) ? parsed.issues : [], last_check: typeof parsed.last_check === 'string' ? parsed.last_check : null };
+    return {
+      issues: Array.isArray(parsed.issues) ? parsed.issues : [],
+      last_check: typeof parsed.last_check === 'string' ? parsed.last_check : null,
+    };
   } catch {
     return { issues: [], last_check: null };
   }

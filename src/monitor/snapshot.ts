@@ -29,7 +29,9 @@ export interface SnapshotSources {
 }
 
 const CALL_LIMIT_MS = 1500;
-/** The longest the liveness read takes with the pipeline's description given: the list, then the describes side by side. */
+/**
+ * The longest the liveness read takes with the pipeline's description given: the list, then the describes side by side.
+ */
 export const LIVENESS_READ_LIMIT_MS = 2 * CALL_LIMIT_MS;
 /** Running item/task workflows whose activity heartbeats are read, at most. */
 const MAX_DESCRIBED = 20;
@@ -53,7 +55,12 @@ function blockedStepsOf(workflowId: string, pending: PendingActivity[] | null | 
     const error = a.lastFailure?.message;
     if (attempt < BLOCKED_AFTER_ATTEMPTS || !error) continue;
     const cause = a.lastFailure?.cause?.message;
-    out.push({ workflowId, activityType: a.activityType?.name ?? 'unknown', attempt, error: cause && cause !== error ? `${error}: ${cause}` : error });
+    out.push({
+      workflowId,
+      activityType: a.activityType?.name ?? 'unknown',
+      attempt,
+      error: cause && cause !== error ? `${error}: ${cause}` : error,
+    });
   }
   return out;
 }
@@ -85,7 +92,9 @@ async function temporalLiveness(src: SnapshotSources, tasksRead: Promise<TaskRec
   }
   if (!pipelineRunning) return { pipelineRunning, lastLiveness: latest || null, complete: true, blockedSteps };
   // Progress this recent decides `stuck` alone: heartbeats only make the last sign of life later.
-  const progressed = src.stuckAfterMs !== undefined && Date.now() - Math.max(latest, lastTaskProgress(await tasksRead)) < src.stuckAfterMs / 2;
+  const progressed =
+    src.stuckAfterMs !== undefined &&
+    Date.now() - Math.max(latest, lastTaskProgress(await tasksRead)) < src.stuckAfterMs / 2;
   let complete = true;
   const ids: string[] = [];
   const query = `ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'nightshift-${src.projectId}-'`;
@@ -108,7 +117,8 @@ async function temporalLiveness(src: SnapshotSources, tasksRead: Promise<TaskRec
   );
   for (const d of described) {
     if (!d) continue;
-    for (const a of d.raw.pendingActivities ?? []) latest = Math.max(latest, ms(a.lastHeartbeatTime), ms(a.lastStartedTime));
+    for (const a of d.raw.pendingActivities ?? [])
+      latest = Math.max(latest, ms(a.lastHeartbeatTime), ms(a.lastStartedTime));
     blockedSteps.push(...blockedStepsOf(d.workflowId, d.raw.pendingActivities));
   }
   return { pipelineRunning, lastLiveness: latest || null, complete: complete || progressed, blockedSteps };
@@ -121,7 +131,12 @@ export async function attentionSnapshot(src: SnapshotSources, windowDays = 7): P
     temporalLiveness(src, tasksRead),
     tasksRead,
     src.metrics.aggregates(windowDays),
-    loadBacklog({ projectRoot: src.projectRoot, productBacklog: src.productBacklog, metaBacklog: src.metaBacklog, metaRatio: src.metaRatio }),
+    loadBacklog({
+      projectRoot: src.projectRoot,
+      productBacklog: src.productBacklog,
+      metaBacklog: src.metaBacklog,
+      metaRatio: src.metaRatio,
+    }),
     readItemOutcomes(src.stateDir),
   ]);
   const waitingItems = new Set(tasks.filter((t) => t.status === 'needs_decision' && t.item_key).map((t) => t.item_key));

@@ -32,7 +32,9 @@ export async function buildPipelineSettings(config: EnvConfig, paths: ProjectPat
   const parallel = config.PIPELINE_PARALLEL_ITEMS;
   const baseBranch = (await isWorkTree(paths.projectRoot)) ? await currentBranch(paths.projectRoot) : null;
   if (parallel > 1 && !baseBranch) {
-    throw new SettingsError(`PIPELINE_PARALLEL_ITEMS=${parallel} needs ${paths.projectRoot} to be a git work tree on a branch (items run in worktrees)`);
+    throw new SettingsError(
+      `PIPELINE_PARALLEL_ITEMS=${parallel} needs ${paths.projectRoot} to be a git work tree on a branch (items run in worktrees)`,
+    );
   }
   return {
     projectRoot: paths.projectRoot,

@@ -15,7 +15,11 @@ async function gitDir(projectRoot: string): Promise<string | null> {
  * Creates the state dir and keeps it out of git through `.git/info/exclude` (never committed), with any
  * other paths the agent CLI leaves in the project (aider's caches): never part of a task's commit.
  */
-export async function ensureStateDir(projectRoot: string, stateDir: string, agentLeftovers: string[] = []): Promise<void> {
+export async function ensureStateDir(
+  projectRoot: string,
+  stateDir: string,
+  agentLeftovers: string[] = [],
+): Promise<void> {
   await mkdir(path.join(stateDir, 'logs', 'tasks'), { recursive: true });
   const rel = path.relative(projectRoot, stateDir);
   const inside = !(rel.startsWith('..') || path.isAbsolute(rel));
@@ -24,7 +28,9 @@ export async function ensureStateDir(projectRoot: string, stateDir: string, agen
   const dir = await gitDir(projectRoot);
   if (!dir) return;
   // A worktree's own git dir points at the common one, whose info/exclude every worktree reads.
-  const common = existsSync(path.join(dir, 'commondir')) ? path.resolve(dir, (await readFile(path.join(dir, 'commondir'), 'utf8')).trim()) : dir;
+  const common = existsSync(path.join(dir, 'commondir'))
+    ? path.resolve(dir, (await readFile(path.join(dir, 'commondir'), 'utf8')).trim())
+    : dir;
   const excludeFile = path.join(common, 'info', 'exclude');
   const current = existsSync(excludeFile) ? await readFile(excludeFile, 'utf8') : '';
   const have = new Set(current.split(/\r?\n/));

@@ -1,6 +1,24 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { QUERY_ISSUES, QUERY_STATUS, SIGNAL_CREDENTIAL_REJECTED, SIGNAL_ITEM_WAITING, SIGNAL_PAUSE, SIGNAL_RATE_LIMITED, SIGNAL_RESUME, SIGNAL_STOP, UPDATE_DECIDE } from './names';
-import type { CredentialNotice, DecideInput, DecideResult, ItemStatusView, MonitorCarriedState, PipelineStatusView, RateLimitNotice } from './types';
+import {
+  QUERY_ISSUES,
+  QUERY_STATUS,
+  SIGNAL_CREDENTIAL_REJECTED,
+  SIGNAL_ITEM_WAITING,
+  SIGNAL_PAUSE,
+  SIGNAL_RATE_LIMITED,
+  SIGNAL_RESUME,
+  SIGNAL_STOP,
+  UPDATE_DECIDE,
+} from './names';
+import type {
+  CredentialNotice,
+  DecideInput,
+  DecideResult,
+  ItemStatusView,
+  MonitorCarriedState,
+  PipelineStatusView,
+  RateLimitNotice,
+} from './types';
 
 /** Message definitions shared by the workflows, the API and the CLI (plain objects, sandbox-safe). */
 export const pauseSignal = defineSignal(SIGNAL_PAUSE);

@@ -18,7 +18,10 @@ export function devServerSearchAttributeArgs(): string[] {
 }
 
 /** The attributes a workflow starts with; empty when the namespace lacks them (see ensureSearchAttributes). */
-export function workflowSearchAttributes(enabled: boolean | undefined, o: { projectId: string; itemKey?: string | null; phase?: string | null }): SearchAttributePair[] {
+export function workflowSearchAttributes(
+  enabled: boolean | undefined,
+  o: { projectId: string; itemKey?: string | null; phase?: string | null },
+): SearchAttributePair[] {
   if (!enabled) return [];
   const pairs: SearchAttributePair[] = [{ key: PROJECT_ATTRIBUTE, value: o.projectId }];
   if (o.itemKey) pairs.push({ key: ITEM_ATTRIBUTE, value: o.itemKey });

@@ -64,7 +64,10 @@ export interface PipelineSettings {
   continueAsNewEvents: number;
   /** How long a silent agent activity may go unnoticed before it is retried elsewhere. */
   heartbeatTimeoutSeconds: number;
-  /** Retries of an agent step whose worker was lost (NIGHTSHIFT_WORKER_LOSS_RETRIES); absent in older histories (then 20). */
+  /**
+   * Retries of an agent step whose worker was lost (NIGHTSHIFT_WORKER_LOSS_RETRIES); absent in older histories (then
+   * 20).
+   */
   workerLossRetries?: number;
   /** Commit after each completed task (always done in item worktrees, whose commits are merged). */
   autoCommit: boolean;
@@ -88,7 +91,14 @@ export interface PipelineSettings {
 }
 
 /** Contract section 10's conditions, then `blocked_step` (a step the pipeline cannot do without keeps failing). */
-export const CONDITIONS = ['stuck', 'repeated_failures', 'low_success_rate', 'output_empty', 'executor_fail', 'blocked_step'] as const;
+export const CONDITIONS = [
+  'stuck',
+  'repeated_failures',
+  'low_success_rate',
+  'output_empty',
+  'executor_fail',
+  'blocked_step',
+] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
 export interface AttentionThresholds {
@@ -114,7 +124,10 @@ export interface AttentionReport {
   details: Partial<Record<Condition, string>>;
   /** For repeated_failures: the phase whose last tasks all failed. */
   failingPhase: string | null;
-  /** Conditions this check could not judge (evidence missing): an open issue for one stays open. Absent in older histories. */
+  /**
+   * Conditions this check could not judge (evidence missing): an open issue for one stays open. Absent in older
+   * histories.
+   */
   undetermined?: Condition[];
   pipelineRunning: boolean;
   checkedAt: string;
@@ -291,7 +304,10 @@ export interface RunAgentTaskInput {
   agent: AgentSettings;
   timeoutSeconds: number;
   rateLimit?: { pattern: string; backoffMinutes: number };
-  /** The tree is the item's own worktree (nightshift's): a retry after a lost worker may reset it. Absent: the user's tree. */
+  /**
+   * The tree is the item's own worktree (nightshift's): a retry after a lost worker may reset it. Absent: the user's
+   * tree.
+   */
   ownsTree?: boolean;
 }
 
@@ -540,7 +556,10 @@ export interface NotifyResult {
   error: string | null;
 }
 
-export interface CheckAttentionInput extends Pick<PipelineSettings, 'projectRoot' | 'stateDir' | 'metricsFile' | 'productBacklog' | 'metaBacklog' | 'metaRatio'> {
+export interface CheckAttentionInput extends Pick<
+  PipelineSettings,
+  'projectRoot' | 'stateDir' | 'metricsFile' | 'productBacklog' | 'metaBacklog' | 'metaRatio'
+> {
   projectId: string;
   thresholds: AttentionThresholds;
 }

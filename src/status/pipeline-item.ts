@@ -35,7 +35,9 @@ export async function getPipelineItem(deps: PipelineStatusDeps, key: string): Pr
   const description = await describePipeline(deps.temporal, deps.projectId, DESCRIBE_DEADLINE_MS);
   if (description?.status.name === 'RUNNING') {
     const handle = deps.temporal.client.workflow.getHandle(pipelineWorkflowId(deps.projectId));
-    const status = await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery)).catch(() => null);
+    const status = await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery)).catch(
+      () => null,
+    );
     const item = status?.items.find((i) => i.key === key);
     if (item) {
       const text = (await readItemText(deps.stateDir, key)) ?? (await fromBacklog(deps, key))?.text ?? item.text;

@@ -1,7 +1,16 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
-import type { Attention, AttentionReport, AttentionThresholds, ItemStatusView, MonitorIssue, PipelineResult, PipelineStatusView, TaskRecord } from '../shared/types';
+import type {
+  Attention,
+  AttentionReport,
+  AttentionThresholds,
+  ItemStatusView,
+  MonitorIssue,
+  PipelineResult,
+  PipelineStatusView,
+  TaskRecord,
+} from '../shared/types';
 import type { MetricsStore } from '../metrics/store';
 import { evaluateAttention } from '../monitor/attention';
 import { attentionSnapshot, LIVENESS_READ_LIMIT_MS } from '../monitor/snapshot';
@@ -19,8 +28,12 @@ import { LruMap } from '../util/lru-map';
 const DESCRIBE_DEADLINE_MS = 1500;
 const QUERY_DEADLINE_MS = 1500;
 const ITEM_QUERY_DEADLINE_MS = 800;
-/** The longest a status takes to compute when Temporal answers late: the describe, then the queries beside the liveness read. */
-export const STATUS_COMPUTE_LIMIT_MS = DESCRIBE_DEADLINE_MS + Math.max(QUERY_DEADLINE_MS + ITEM_QUERY_DEADLINE_MS, LIVENESS_READ_LIMIT_MS);
+/**
+ * The longest a status takes to compute when Temporal answers late: the describe, then the queries beside the liveness
+ * read.
+ */
+export const STATUS_COMPUTE_LIMIT_MS =
+  DESCRIBE_DEADLINE_MS + Math.max(QUERY_DEADLINE_MS + ITEM_QUERY_DEADLINE_MS, LIVENESS_READ_LIMIT_MS);
 
 export interface StatusTaskView {
   id: string;
@@ -41,8 +54,18 @@ export interface PipelineSection {
   state: string;
   paused: boolean;
   items_by_state: Record<string, number>;
-  /** `text` is an excerpt of ITEM_TEXT_EXCERPT_CHARS at most; the whole text is at GET /api/agent/pipeline/items/{key}. */
-  items: { key: string; text: string; text_truncated: boolean; source: string; state: string; phase: string | null; iteration: number }[];
+  /**
+   * `text` is an excerpt of ITEM_TEXT_EXCERPT_CHARS at most; the whole text is at GET /api/agent/pipeline/items/{key}.
+   */
+  items: {
+    key: string;
+    text: string;
+    text_truncated: boolean;
+    source: string;
+    state: string;
+    phase: string | null;
+    iteration: number;
+  }[];
   started_at: string | null;
   run_started_at: string | null;
   deadline: string | null;
@@ -82,9 +105,14 @@ export function itemTextExcerpt(text: string): { text: string; text_truncated: b
   return { text: last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut, text_truncated: true };
 }
 
-const secondsBetween = (from: string | null, to: number): number | null => (from ? Math.max(0, Math.round((to - Date.parse(from)) / 1000)) : null);
+const secondsBetween = (from: string | null, to: number): number | null =>
+  from ? Math.max(0, Math.round((to - Date.parse(from)) / 1000)) : null;
 
-function view(t: TaskRecord | (ItemStatusView['currentTask'] & object), now: number, extra: Partial<StatusTaskView> = {}): StatusTaskView {
+function view(
+  t: TaskRecord | (ItemStatusView['currentTask'] & object),
+  now: number,
+  extra: Partial<StatusTaskView> = {},
+): StatusTaskView {
   const finished = 'finished_at' in t ? t.finished_at : null;
   const started = t.started_at;
   return {
@@ -96,7 +124,8 @@ function view(t: TaskRecord | (ItemStatusView['currentTask'] & object), now: num
     updated_at: finished ?? started ?? null,
     wait_seconds: t.status === 'pending' ? secondsBetween(t.created_at, now) : null,
     running_seconds: t.status === 'running' ? secondsBetween(started, now) : null,
-    duration_seconds: finished && started ? Math.max(0, Math.round((Date.parse(finished) - Date.parse(started)) / 1000)) : null,
+    duration_seconds:
+      finished && started ? Math.max(0, Math.round((Date.parse(finished) - Date.parse(started)) / 1000)) : null,
     ...extra,
   };
 }
@@ -110,7 +139,10 @@ async function liveTail(stateDir: string, taskId: string): Promise<string[] | nu
     if (!slice) return null;
     const lines = slice.bytes.toString('utf8').split('\n');
     // a tail that starts inside the file starts inside a line
-    return (slice.start > 0 ? lines.slice(1) : lines).slice(-21).filter((l) => l.trim() !== '').slice(-20);
+    return (slice.start > 0 ? lines.slice(1) : lines)
+      .slice(-21)
+      .filter((l) => l.trim() !== '')
+      .slice(-20);
   } catch {
     return null;
   }
@@ -129,7 +161,8 @@ export interface PipelineStatusDeps {
 
 /**
  * The pipeline sections of ended runs, by run id: an ended run's answer never changes, and asking for it again
- * would make a worker replay the run's whole history (and needs a worker at all). Per process (the API, a `status --watch`).
+ * would make a worker replay the run's whole history (and needs a worker at all). Per process (the API, a `status
+ * --watch`).
  */
 const endedSections = new LruMap<string, PipelineSection>(64);
 
@@ -139,7 +172,9 @@ const endedSections = new LruMap<string, PipelineSection>(64);
  */
 function runningTaskOf(tasks: TaskRecord[], pipelineStartedAt: string): Map<string, TaskRecord> {
   const byItem = new Map<string, TaskRecord>();
-  for (const t of tasks) if (t.status === 'running' && t.item_key && t.created_at >= pipelineStartedAt && !byItem.has(t.item_key)) byItem.set(t.item_key, t);
+  for (const t of tasks)
+    if (t.status === 'running' && t.item_key && t.created_at >= pipelineStartedAt && !byItem.has(t.item_key))
+      byItem.set(t.item_key, t);
   return byItem;
 }
 
@@ -156,8 +191,19 @@ async function pipelineSection(
   const workflowId = pipelineWorkflowId(deps.projectId);
   const { client } = deps.temporal;
   const empty: PipelineSection = {
-    workflow_id: workflowId, state: 'not_started', paused: false, items_by_state: { pending: 0, running: 0, passed: 0, failed: 0 }, items: [],
-    started_at: null, run_started_at: null, deadline: null, continue_as_new_count: 0, tasks_run: 0, history_length: null, worker: null, rate_limited_until: null,
+    workflow_id: workflowId,
+    state: 'not_started',
+    paused: false,
+    items_by_state: { pending: 0, running: 0, passed: 0, failed: 0 },
+    items: [],
+    started_at: null,
+    run_started_at: null,
+    deadline: null,
+    continue_as_new_count: 0,
+    tasks_run: 0,
+    history_length: null,
+    worker: null,
+    rate_limited_until: null,
   };
   if (!description) return { section: empty, status: null, items: [] };
   const running = description.status.name === 'RUNNING';
@@ -167,22 +213,41 @@ async function pipelineSection(
   // kept from an earlier answer: no worker was asked this time
   if (known) return { section: { ...known, worker: null }, status: null, items: [] };
   const handle = client.workflow.getHandle(workflowId, description.runId);
-  // A query on an ended pipeline replays its whole history on a worker (slow on a busy machine, impossible with none running);
+  // A query on an ended pipeline replays its whole history on a worker (slow on a busy machine, impossible with none
+  // running);
   // its result, read beside the query, still gives the final counts.
-  const ended = running ? null : withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.result() as Promise<PipelineResult>).catch(() => null);
+  const ended = running
+    ? null
+    : withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.result() as Promise<PipelineResult>).catch(
+        () => null,
+      );
   let status: PipelineStatusView;
   try {
-    status = running ? await query : await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
+    status = running
+      ? await query
+      : await withTimeLimit(deps.temporal, QUERY_DEADLINE_MS, () => handle.query(pipelineStatusQuery));
   } catch {
     const result = await ended;
-    const counts = result && { items_by_state: { pending: 0, running: 0, passed: result.itemsPassed, failed: result.itemsFailed }, tasks_run: result.tasksRun };
-    const section = { ...empty, ...counts, state: running ? 'running' : closedState, started_at: description.startTime.toISOString(), history_length: description.historyLength, worker: running ? ('unavailable' as const) : null };
+    const counts = result && {
+      items_by_state: { pending: 0, running: 0, passed: result.itemsPassed, failed: result.itemsFailed },
+      tasks_run: result.tasksRun,
+    };
+    const section = {
+      ...empty,
+      ...counts,
+      state: running ? 'running' : closedState,
+      started_at: description.startTime.toISOString(),
+      history_length: description.historyLength,
+      worker: running ? ('unavailable' as const) : null,
+    };
     return { section, status: null, items: [] };
   }
   // An item running a task recorded in the task index needs no query: the record has its phase and iteration.
   const recorded = runningTaskOf(await tasksRead, status.startedAt);
   const toQuery = status.items.filter((i) => i.workflowId && !recorded.has(i.key));
-  const items = (await Promise.all(toQuery.map((i) => queryRunningItem(deps.temporal, i.workflowId!, ITEM_QUERY_DEADLINE_MS)))).filter((v): v is ItemStatusView => v !== null);
+  const items = (
+    await Promise.all(toQuery.map((i) => queryRunningItem(deps.temporal, i.workflowId!, ITEM_QUERY_DEADLINE_MS)))
+  ).filter((v): v is ItemStatusView => v !== null);
   const byKey = new Map<string, { phase: string; iteration: number }>(items.map((i) => [i.itemKey, i]));
   for (const i of status.items) {
     const task = i.workflowId ? recorded.get(i.key) : undefined;
@@ -193,7 +258,14 @@ async function pipelineSection(
     state: running ? status.state : closedState,
     paused: status.paused,
     items_by_state: status.itemsByState,
-    items: status.items.map((i) => ({ key: i.key, ...itemTextExcerpt(i.text), source: i.source, state: i.state, phase: byKey.get(i.key)?.phase ?? i.phase, iteration: byKey.get(i.key)?.iteration ?? i.iteration })),
+    items: status.items.map((i) => ({
+      key: i.key,
+      ...itemTextExcerpt(i.text),
+      source: i.source,
+      state: i.state,
+      phase: byKey.get(i.key)?.phase ?? i.phase,
+      iteration: byKey.get(i.key)?.iteration ?? i.iteration,
+    })),
     started_at: status.startedAt,
     run_started_at: status.runStartedAt,
     deadline: status.deadline,
@@ -213,8 +285,12 @@ export async function getPipelineStatus(deps: PipelineStatusDeps): Promise<Pipel
   return (await getPipelineStatusWithDetails(deps)).status;
 }
 
-/** The status and, per raised attention condition, its one-line evidence (what `nightshift status --attention` prints). */
-export async function getPipelineStatusWithDetails(deps: PipelineStatusDeps): Promise<{ status: PipelineStatusResponse; details: AttentionReport['details'] }> {
+/**
+ * The status and, per raised attention condition, its one-line evidence (what `nightshift status --attention` prints).
+ */
+export async function getPipelineStatusWithDetails(
+  deps: PipelineStatusDeps,
+): Promise<{ status: PipelineStatusResponse; details: AttentionReport['details'] }> {
   // The describe, the status query of an open run and the files side by side; then the item queries the task
   // index cannot answer, beside the attention rules' liveness read.
   const described = describePipeline(deps.temporal, deps.projectId, DESCRIBE_DEADLINE_MS);
@@ -224,7 +300,17 @@ export async function getPipelineStatusWithDetails(deps: PipelineStatusDeps): Pr
   const [{ section, items }, snapshot, all, monitor] = await Promise.all([
     described.then((description) => pipelineSection(deps, description, query, tasksRead)),
     described.then((description) =>
-      attentionSnapshot({ temporal: deps.temporal, projectId: deps.projectId, projectRoot: deps.projectRoot, stateDir: deps.stateDir, tasks: deps.tasks, metrics: deps.metrics, ...deps.backlog, pipeline: description, stuckAfterMs: deps.thresholds.stuckMinutes * 60_000 }),
+      attentionSnapshot({
+        temporal: deps.temporal,
+        projectId: deps.projectId,
+        projectRoot: deps.projectRoot,
+        stateDir: deps.stateDir,
+        tasks: deps.tasks,
+        metrics: deps.metrics,
+        ...deps.backlog,
+        pipeline: description,
+        stuckAfterMs: deps.thresholds.stuckMinutes * 60_000,
+      }),
     ),
     tasksRead,
     readMonitorIssuesFile(deps.stateDir),
@@ -232,7 +318,9 @@ export async function getPipelineStatusWithDetails(deps: PipelineStatusDeps): Pr
   const now = Date.now();
   const runningTasks = all.filter((t) => t.status === 'running');
   const known = new Set(all.map((t) => t.id));
-  const pendingTasks = items.map((i) => i.currentTask).filter((t): t is NonNullable<ItemStatusView['currentTask']> => !!t && !known.has(t.id));
+  const pendingTasks = items
+    .map((i) => i.currentTask)
+    .filter((t): t is NonNullable<ItemStatusView['currentTask']> => !!t && !known.has(t.id));
   const running = runningTasks.slice(0, 10).map((t) => view(t, now));
   if (running[0]) running[0].live_tail = await liveTail(deps.stateDir, running[0].id);
   const pending = pendingTasks
@@ -240,7 +328,8 @@ export async function getPipelineStatusWithDetails(deps: PipelineStatusDeps): Pr
     .sort((a, b) => a.created_at.localeCompare(b.created_at))
     .slice(0, 20);
   const byPhase = { spec: 0, impl: 0, test: 0, review: 0 };
-  for (const t of [...runningTasks, ...pendingTasks]) if (t.task_type in byPhase) byPhase[t.task_type as keyof typeof byPhase]++;
+  for (const t of [...runningTasks, ...pendingTasks])
+    if (t.task_type in byPhase) byPhase[t.task_type as keyof typeof byPhase]++;
   const finished = all
     .filter((t) => t.status === 'completed' || t.status === 'failed' || t.status === 'needs_decision')
     .sort((a, b) => (b.finished_at ?? b.created_at).localeCompare(a.finished_at ?? a.created_at));
@@ -253,10 +342,23 @@ export async function getPipelineStatusWithDetails(deps: PipelineStatusDeps): Pr
     pending,
     running_by_phase: byPhase,
     recent_completed: recent,
-    // A direction holds the item's text and earlier output: 500 characters here, the whole in GET /api/agent/tasks/{id}.
-    latest_request: requestFrom ? { task_id: requestFrom.id, status: requestFrom.status, direction: requestFrom.direction.slice(0, 500), prompt_preview: requestFrom.direction.slice(0, 500) } : null,
+    // A direction holds the item's text and earlier output: 500 characters here, the whole in GET
+    // /api/agent/tasks/{id}.
+    latest_request: requestFrom
+      ? {
+          task_id: requestFrom.id,
+          status: requestFrom.status,
+          direction: requestFrom.direction.slice(0, 500),
+          prompt_preview: requestFrom.direction.slice(0, 500),
+        }
+      : null,
     latest_response: responseFrom
-      ? { task_id: responseFrom.id, status: responseFrom.status, output_preview: (responseFrom.output ?? '').slice(0, 2000), output_len: responseFrom.output?.length ?? 0 }
+      ? {
+          task_id: responseFrom.id,
+          status: responseFrom.status,
+          output_preview: (responseFrom.output ?? '').slice(0, 2000),
+          output_len: responseFrom.output?.length ?? 0,
+        }
       : null,
     attention: report.attention,
     pipeline: section,
@@ -266,7 +368,13 @@ export async function getPipelineStatusWithDetails(deps: PipelineStatusDeps): Pr
 }
 
 /** The status dependencies of one project, from its config (used by the API and the CLI). */
-export function statusDeps(config: EnvConfig, paths: ProjectPaths, temporal: TemporalClient, tasks: TaskIndex, metrics: MetricsStore): PipelineStatusDeps {
+export function statusDeps(
+  config: EnvConfig,
+  paths: ProjectPaths,
+  temporal: TemporalClient,
+  tasks: TaskIndex,
+  metrics: MetricsStore,
+): PipelineStatusDeps {
   return {
     temporal,
     projectId: paths.projectId,
@@ -274,7 +382,11 @@ export function statusDeps(config: EnvConfig, paths: ProjectPaths, temporal: Tem
     stateDir: paths.stateDir,
     tasks,
     metrics,
-    backlog: { productBacklog: config.PIPELINE_BACKLOG, metaBacklog: config.PIPELINE_META_BACKLOG, metaRatio: config.PIPELINE_META_RATIO },
+    backlog: {
+      productBacklog: config.PIPELINE_BACKLOG,
+      metaBacklog: config.PIPELINE_META_BACKLOG,
+      metaRatio: config.PIPELINE_META_RATIO,
+    },
     thresholds: attentionThresholds(config),
   };
 }

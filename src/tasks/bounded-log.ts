@@ -31,7 +31,9 @@ export class BoundedLog {
   end(text: string): void {
     if (this.cut > 0) {
       const kept = Buffer.byteLength(this.tail);
-      this.stream.write(`\n[nightshift] task log cut at ${this.maxBytes} bytes: ${this.cut - kept} bytes of output not kept; its last ${kept} bytes follow\n`);
+      this.stream.write(
+        `\n[nightshift] task log cut at ${this.maxBytes} bytes: ${this.cut - kept} bytes of output not kept; its last ${kept} bytes follow\n`,
+      );
       this.stream.write(this.tail);
     }
     this.stream.end(text);

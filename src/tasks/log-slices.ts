@@ -8,7 +8,10 @@ export interface LogSlice {
 }
 
 /** Reads bytes [start, end] (inclusive; clamped to the file) of a file; null when it does not exist. */
-async function readSlice(file: string, from: (size: number) => { start: number; end: number }): Promise<LogSlice | null> {
+async function readSlice(
+  file: string,
+  from: (size: number) => { start: number; end: number },
+): Promise<LogSlice | null> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -34,7 +37,10 @@ async function readSlice(file: string, from: (size: number) => { start: number; 
 
 /** The whole log, or its last `tailBytes` bytes starting at a character boundary (a cut UTF-8 sequence is dropped). */
 export async function readLogTail(file: string, tailBytes: number | undefined): Promise<LogSlice | null> {
-  const slice = await readSlice(file, (size) => ({ start: tailBytes === undefined ? 0 : Math.max(0, size - tailBytes), end: size - 1 }));
+  const slice = await readSlice(file, (size) => ({
+    start: tailBytes === undefined ? 0 : Math.max(0, size - tailBytes),
+    end: size - 1,
+  }));
   if (!slice || slice.start === 0) return slice;
   let skip = 0;
   while (skip < 3 && skip < slice.bytes.length && (slice.bytes[skip] & 0xc0) === 0x80) skip++;

@@ -27,7 +27,13 @@ export interface TaskQuery {
 
 function isTaskRecord(v: unknown): v is TaskRecord {
   const r = v as TaskRecord;
-  return typeof v === 'object' && v !== null && typeof r.id === 'string' && typeof r.created_at === 'string' && typeof r.status === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof r.id === 'string' &&
+    typeof r.created_at === 'string' &&
+    typeof r.status === 'string'
+  );
 }
 
 /** Folds the snapshots into the latest record per task, reading only new lines on each call. */
@@ -35,7 +41,9 @@ export class TaskIndex {
   private readonly reader: TailReader;
   private readonly byId = new Map<string, TaskRecord>();
   private sorted: TaskRecord[] | null = null;
-  /** Lines read so far that were not a task record: torn fragments (a crash or a full disk mid-write) and foreign lines. */
+  /**
+   * Lines read so far that were not a task record: torn fragments (a crash or a full disk mid-write) and foreign lines.
+   */
   skippedLines = 0;
   /** Reads run one after another (they share the reader's offset), and concurrent callers share one. */
   private readonly reads = new SharedReads(() => this.readNew());
@@ -78,12 +86,16 @@ export class TaskIndex {
   /** Newest first by created_at. */
   async all(): Promise<TaskRecord[]> {
     await this.refresh();
-    this.sorted ??= [...this.byId.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+    this.sorted ??= [...this.byId.values()].sort((a, b) =>
+      a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0,
+    );
     return this.sorted;
   }
 
   async query(q: TaskQuery): Promise<{ tasks: TaskRecord[]; total: number }> {
-    const matching = (await this.all()).filter((t) => (!q.status || t.status === q.status) && (!q.taskType || t.task_type === q.taskType));
+    const matching = (await this.all()).filter(
+      (t) => (!q.status || t.status === q.status) && (!q.taskType || t.task_type === q.taskType),
+    );
     return { tasks: matching.slice(q.offset, q.offset + q.limit), total: matching.length };
   }
 

@@ -34,6 +34,7 @@ export function localTemporalCli(): string {
 
 /** TEMPORAL_CLI_PATH, else `temporal` on PATH, else the project-local install; null when none. */
 export function resolveTemporalCli(cliPathSetting: string | undefined, pathEnv: string | undefined): string | null {
-  if (cliPathSetting) return existsSync(cliPathSetting) && executable(cliPathSetting) ? path.resolve(cliPathSetting) : null;
+  if (cliPathSetting)
+    return existsSync(cliPathSetting) && executable(cliPathSetting) ? path.resolve(cliPathSetting) : null;
   return findOnPath('temporal', pathEnv) ?? (executable(localTemporalCli()) ? localTemporalCli() : null);
 }

@@ -13,7 +13,14 @@ export function securityOptions(config: EnvConfig): { tls?: TLSConfig; apiKey?: 
   const tlsWanted = config.TEMPORAL_TLS || !!mtls || !!config.TEMPORAL_TLS_CA;
   const tls: TLSConfig | undefined = tlsWanted
     ? {
-        ...(mtls ? { clientCertPair: { crt: readFileSync(config.TEMPORAL_TLS_CERT!), key: readFileSync(config.TEMPORAL_TLS_KEY!) } } : {}),
+        ...(mtls
+          ? {
+              clientCertPair: {
+                crt: readFileSync(config.TEMPORAL_TLS_CERT!),
+                key: readFileSync(config.TEMPORAL_TLS_KEY!),
+              },
+            }
+          : {}),
         ...(config.TEMPORAL_TLS_CA ? { serverRootCACertificate: readFileSync(config.TEMPORAL_TLS_CA) } : {}),
       }
     : undefined;
@@ -80,7 +87,11 @@ export async function temporalReachable(t: TemporalClient, deadlineMs = 1500): P
 
 /** gRPC UNAVAILABLE / DEADLINE_EXCEEDED (or a failed connect), possibly wrapped in a ServiceError's cause. */
 export function isUnreachableError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.code === 14 || e.code === 4) return true;
     if (/UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect|ECONNREFUSED/i.test(String(e.message ?? ''))) return true;
   }
@@ -95,7 +106,11 @@ export class TemporalUnreachableError extends Error {
 }
 
 /** Retries with backoff until Temporal answers or `timeoutSeconds` pass. */
-export async function waitForTemporal(t: TemporalClient, timeoutSeconds: number, onRetry?: (attempt: number) => void): Promise<void> {
+export async function waitForTemporal(
+  t: TemporalClient,
+  timeoutSeconds: number,
+  onRetry?: (attempt: number) => void,
+): Promise<void> {
   const until = Date.now() + timeoutSeconds * 1000;
   let delay = 250;
   for (let attempt = 1; ; attempt++) {

@@ -25,10 +25,20 @@ export interface LaunchResult {
  * Starts the project's pipeline and its monitor, or attaches to the ones that
  * run: one of each per project, whoever starts them (CLI, API, a schedule).
  */
-export async function launchPipeline(t: TemporalClient, o: LaunchOptions, warn?: (message: string) => void): Promise<LaunchResult> {
+export async function launchPipeline(
+  t: TemporalClient,
+  o: LaunchOptions,
+  warn?: (message: string) => void,
+): Promise<LaunchResult> {
   const s: PipelineSettings = { ...o.settings, searchAttributes: await ensureSearchAttributes(t, warn) };
   const workflowId = pipelineWorkflowId(o.projectId);
-  const input: PipelineInput = { projectId: o.projectId, settings: s, once: !!o.once, maxItems: o.maxItems ?? 0, hours: o.hours ?? 0 };
+  const input: PipelineInput = {
+    projectId: o.projectId,
+    settings: s,
+    once: !!o.once,
+    maxItems: o.maxItems ?? 0,
+    hours: o.hours ?? 0,
+  };
   let attached = false;
   try {
     attached = (await t.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';

@@ -26,8 +26,15 @@ export async function signalPipeline(t: TemporalClient, projectId: string, comma
   }
 }
 
-/** The pipeline's description, or null when it was never started. Throws TemporalUnreachableError when Temporal does not answer within `limitMs`. */
-export async function describePipeline(t: TemporalClient, projectId: string, limitMs: number): Promise<WorkflowExecutionDescription | null> {
+/**
+ * The pipeline's description, or null when it was never started. Throws TemporalUnreachableError when Temporal does not
+ * answer within `limitMs`.
+ */
+export async function describePipeline(
+  t: TemporalClient,
+  projectId: string,
+  limitMs: number,
+): Promise<WorkflowExecutionDescription | null> {
   try {
     return await withTimeLimit(t, limitMs, () => t.client.workflow.getHandle(pipelineWorkflowId(projectId)).describe());
   } catch (err) {
@@ -55,7 +62,11 @@ function openOnlyClient(t: TemporalClient): WorkflowClient {
  * rejects a query of an ended item instead of handing it to a worker, which would replay the item's whole
  * history to answer it.
  */
-export async function queryRunningItem(t: TemporalClient, workflowId: string, limitMs: number): Promise<ItemStatusView | null> {
+export async function queryRunningItem(
+  t: TemporalClient,
+  workflowId: string,
+  limitMs: number,
+): Promise<ItemStatusView | null> {
   const client = openOnlyClient(t);
   return withTimeLimit(t, limitMs, () => client.getHandle(workflowId).query(itemStatusQuery)).catch(() => null);
 }

@@ -13,12 +13,17 @@ const known = new WeakMap<TemporalClient, Promise<boolean>>();
  * Returns false when they cannot be registered (no operator rights on a
  * remote cluster): workflows then run without them rather than fail.
  */
-export function ensureSearchAttributes(t: TemporalClient, warn: (message: string) => void = () => undefined): Promise<boolean> {
+export function ensureSearchAttributes(
+  t: TemporalClient,
+  warn: (message: string) => void = () => undefined,
+): Promise<boolean> {
   let done = known.get(t);
   if (!done) {
     done = register(t).catch((err: unknown) => {
       known.delete(t);
-      warn(`Search attributes NightshiftProject/Item/Phase are not registered (${(err as Error).message}); the Web UI cannot filter by them`);
+      warn(
+        `Search attributes NightshiftProject/Item/Phase are not registered (${(err as Error).message}); the Web UI cannot filter by them`,
+      );
       return false;
     });
     known.set(t, done);
@@ -33,7 +38,10 @@ async function register(t: TemporalClient): Promise<boolean> {
   const missing = NIGHTSHIFT_SEARCH_ATTRIBUTES.filter((k) => !have.has(k.name));
   if (missing.length) {
     await withTimeLimit(t, 10_000, () =>
-      operator.addSearchAttributes({ namespace: t.namespace, searchAttributes: Object.fromEntries(missing.map((k) => [k.name, KEYWORD])) }),
+      operator.addSearchAttributes({
+        namespace: t.namespace,
+        searchAttributes: Object.fromEntries(missing.map((k) => [k.name, KEYWORD])),
+      }),
     );
   }
   return true;

@@ -55,7 +55,8 @@ async function appendNow(file: string, line: string): Promise<void> {
       if (!torn || size === seenSize || look >= MAX_LOOKS) {
         const data = Buffer.from(torn ? '\n' + body : body);
         const bytesWritten = writeSync(fd, data, 0, data.length);
-        if (bytesWritten !== data.length) throw new Error(`short write to ${file} (${bytesWritten} of ${data.length} bytes)`);
+        if (bytesWritten !== data.length)
+          throw new Error(`short write to ${file} (${bytesWritten} of ${data.length} bytes)`);
         return;
       }
       seenSize = size;
@@ -72,7 +73,11 @@ async function appendNow(file: string, line: string): Promise<void> {
  * not parse (a record cut only before its newline is whole, and the next append
  * terminates it).
  */
-export async function fileHasRecord(file: string, needle: string, accept: (record: unknown) => boolean): Promise<boolean> {
+export async function fileHasRecord(
+  file: string,
+  needle: string,
+  accept: (record: unknown) => boolean,
+): Promise<boolean> {
   let stream;
   try {
     stream = createReadStream(file, { encoding: 'utf8' });

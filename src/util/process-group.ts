@@ -59,7 +59,11 @@ function ensureGuardian(): ChildProcess | null {
   if (guardian && guardian.exitCode === null && guardian.signalCode === null) return guardian;
   if (Date.now() - guardianStartedAt < 1000) return guardian;
   guardianStartedAt = Date.now();
-  const g = spawn(process.execPath, [guardianScript(), guardToken], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], shell: false });
+  const g = spawn(process.execPath, [guardianScript(), guardToken], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    shell: false,
+  });
   g.on('error', () => undefined);
   g.stdin?.on('error', () => undefined);
   g.on('exit', () => {
@@ -108,7 +112,14 @@ export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
       });
     } catch (err) {
       // Some spawn failures (E2BIG: an argument or the environment over the kernel's limit) throw instead of emitting.
-      resolve({ exitCode: null, signal: null, spawnError: err as NodeJS.ErrnoException, timedOut: false, aborted: false, durationMs: elapsed() });
+      resolve({
+        exitCode: null,
+        signal: null,
+        spawnError: err as NodeJS.ErrnoException,
+        timedOut: false,
+        aborted: false,
+        durationMs: elapsed(),
+      });
       return;
     }
     const stop = () => {

@@ -32,7 +32,8 @@ export class RotatingFile {
   private rotate(): void {
     closeSync(this.fd);
     rmSync(`${this.file}.${this.keep}`, { force: true });
-    for (let i = this.keep - 1; i >= 1; i--) if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+    for (let i = this.keep - 1; i >= 1; i--)
+      if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
     renameSync(this.file, `${this.file}.1`);
     this.fd = openSync(this.file, 'a');
     this.size = 0;

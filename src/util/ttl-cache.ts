@@ -44,7 +44,7 @@ export class TtlCache<T> {
     const ageMs = this.now() - this.latest.at;
     if (ageMs >= this.staleMs) return null;
     const { value } = this.latest;
-    if (ageMs >= this.ttlMs && !this.inFlight) this.refresh(compute);
+    if (ageMs >= this.ttlMs && !this.inFlight) void this.refresh(compute);
     return { value, ageMs };
   }
 

@@ -12,6 +12,7 @@
 export const MALLOC_MMAP_THRESHOLD = '131072';
 
 export function workerProcessEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (env.MALLOC_MMAP_THRESHOLD_ !== undefined || /glibc\.malloc\.mmap_threshold/.test(env.GLIBC_TUNABLES ?? '')) return env;
+  if (env.MALLOC_MMAP_THRESHOLD_ !== undefined || /glibc\.malloc\.mmap_threshold/.test(env.GLIBC_TUNABLES ?? ''))
+    return env;
   return { ...env, MALLOC_MMAP_THRESHOLD_: MALLOC_MMAP_THRESHOLD };
 }

@@ -28,7 +28,11 @@ function portFree(host: string, port: number): Promise<boolean> {
  * per process, and with `metrics` serves the SDK's Prometheus metrics
  * (temporal_* : task slots, schedule-to-start latency, sticky cache…).
  */
-export async function installRuntime(logger: Logger, level: LogLevel = 'WARN', metrics?: { host: string; port: number }): Promise<void> {
+export async function installRuntime(
+  logger: Logger,
+  level: LogLevel = 'WARN',
+  metrics?: { host: string; port: number },
+): Promise<void> {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   let bindAddress: string | null = null;
@@ -36,15 +40,21 @@ export async function installRuntime(logger: Logger, level: LogLevel = 'WARN', m
     if (await portFree(metrics.host, metrics.port)) {
       bindAddress = `${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}`;
     } else {
-      logger.warn('worker metrics port is busy; Temporal SDK metrics are not served', { host: metrics.host, port: metrics.port });
+      logger.warn('worker metrics port is busy; Temporal SDK metrics are not served', {
+        host: metrics.host,
+        port: metrics.port,
+      });
     }
   }
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
-      const lvl = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+      const lvl =
+        entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
       logger[lvl](entry.message, entry.meta);
     }),
-    ...(bindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress }, globalTags: { service: 'nightshift-worker' } } } } : {}),
+    ...(bindAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress }, globalTags: { service: 'nightshift-worker' } } } }
+      : {}),
     shutdownSignals: [],
   });
   if (bindAddress) logger.info('worker metrics', { url: `http://${bindAddress}/metrics` });

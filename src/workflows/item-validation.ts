@@ -13,5 +13,8 @@ export function judgeValidation(review: RunAgentTaskResult, tests: RunTestComman
   const testsState = tests === null ? 'skipped' : tests.ok ? 'pass' : 'fail';
   const passed = reviewPassed && testsState !== 'fail';
   const detail = !reviewPassed ? review.output : tests && !tests.ok ? tests.output : '';
-  return { passed, feedback: `review=${reviewPassed ? 'pass' : 'fail'} tests=${testsState}. ${detail.trim().slice(-250)}`.trim() };
+  return {
+    passed,
+    feedback: `review=${reviewPassed ? 'pass' : 'fail'} tests=${testsState}. ${detail.trim().slice(-250)}`.trim(),
+  };
 }

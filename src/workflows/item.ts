@@ -1,15 +1,45 @@
-import { condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { buildDirection } from '../shared/directions';
 import { PHASE_ATTRIBUTE } from '../shared/search-attributes';
-import { credentialRejectedSignal, itemStatusQuery, itemWaitingSignal, pauseSignal, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
-import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, PipelineSettings, TaskSpec } from '../shared/types';
+import {
+  credentialRejectedSignal,
+  itemStatusQuery,
+  itemWaitingSignal,
+  pauseSignal,
+  rateLimitedSignal,
+  resumeSignal,
+  stopSignal,
+} from '../shared/messages';
+import type {
+  ItemInput,
+  ItemPosition,
+  ItemResult,
+  ItemStatusView,
+  Phase,
+  PipelineSettings,
+  TaskSpec,
+} from '../shared/types';
 import { judgeValidation } from './item-validation';
 import { newTaskId } from './task-id';
 import { projectSteps } from './project-steps';
 import { handleDecisions, runTaskToEnd, withDecision, workerLossAttempts, type DecisionWait } from './task-runner';
 
-const NEXT_PHASE: Record<Phase, Phase | 'validate'> = { spec: 'impl', impl: 'test', test: 'review', review: 'validate' };
+const NEXT_PHASE: Record<Phase, Phase | 'validate'> = {
+  spec: 'impl',
+  impl: 'test',
+  test: 'review',
+  review: 'validate',
+};
 
 /** Items started before this change wrote each record before the next task; they replay that way. */
 const RECORD_BESIDE_NEXT_TASK = 'record-beside-next-task';
@@ -20,7 +50,10 @@ const { readItemText } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
-/** The validation command: bounded like an agent task; retried only when its worker is lost (a failing test is a result). */
+/**
+ * The validation command: bounded like an agent task; retried only when its worker is lost (a failing test is a
+ * result).
+ */
 function testRunner(s: PipelineSettings) {
   return proxyActivities<Activities>({
     startToCloseTimeout: `${s.taskTimeoutSeconds + 60} seconds`,
@@ -67,16 +100,29 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
 
   const parent = workflowInfo().parent;
   const tellParent = async (waiting: boolean) => {
-    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(itemWaitingSignal, { itemKey: input.itemKey, waiting }).catch(() => undefined);
+    if (parent)
+      await getExternalWorkflowHandle(parent.workflowId)
+        .signal(itemWaitingSignal, { itemKey: input.itemKey, waiting })
+        .catch(() => undefined);
   };
   const tellRateLimited = async (until: string) => {
-    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(rateLimitedSignal, { itemKey: input.itemKey, until }).catch(() => undefined);
+    if (parent)
+      await getExternalWorkflowHandle(parent.workflowId)
+        .signal(rateLimitedSignal, { itemKey: input.itemKey, until })
+        .catch(() => undefined);
   };
   const tellCredentialRejected = async (message: string) => {
     state.paused = true; // this item waits for `resume` too, whatever the pipeline does
-    if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(credentialRejectedSignal, { itemKey: input.itemKey, message }).catch(() => undefined);
+    if (parent)
+      await getExternalWorkflowHandle(parent.workflowId)
+        .signal(credentialRejectedSignal, { itemKey: input.itemKey, message })
+        .catch(() => undefined);
   };
-  const position = (): ItemPosition => ({ phase: state.phase, iteration: state.iteration, lastOutput: state.lastOutput });
+  const position = (): ItemPosition => ({
+    phase: state.phase,
+    iteration: state.iteration,
+    lastOutput: state.lastOutput,
+  });
   const end = (outcome: ItemResult['outcome'], reason: string, testsPassed = false): ItemResult => ({
     outcome,
     iteration: state.iteration,
@@ -88,7 +134,8 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   });
   const fail = (why: string): ItemResult | null => {
     state.lastOutput = why.slice(-300);
-    if (state.iteration + 1 > s.maxIterations) return end('failed', `still failing after ${s.maxIterations} iterations: ${state.lastOutput.slice(-200)}`);
+    if (state.iteration + 1 > s.maxIterations)
+      return end('failed', `still failing after ${s.maxIterations} iterations: ${state.lastOutput.slice(-200)}`);
     state.iteration += 1;
     state.phase = 'impl';
     return null;
@@ -99,15 +146,30 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   const recordBesideNext = patched(RECORD_BESIDE_NEXT_TASK);
   if (input.ownWorktree && s.baseBranch) {
     // Done here, not by the pipeline, so items prepare their worktrees side by side instead of one by one in its loop.
-    workDir = (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: input.itemKey, baseBranch: s.baseBranch })).path;
+    workDir = (
+      await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({
+        projectRoot: s.projectRoot,
+        stateDir: s.stateDir,
+        itemKey: input.itemKey,
+        baseBranch: s.baseBranch,
+      })
+    ).path;
     commitTasks = true;
   }
   // A long text came as an excerpt (a backlog read is one bounded payload): directions are built from the whole text.
   // Only items started with an excerpt take this step, so runs recorded before it replay unchanged.
   let itemText = input.itemText;
   if (input.itemTextExcerptOf) {
-    const whole = await readItemText({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio, itemKey: input.itemKey });
-    if (whole.text === null) return end('failed', `the whole text of ${input.itemKey} is no longer kept nor in the backlog`);
+    const whole = await readItemText({
+      projectRoot: s.projectRoot,
+      stateDir: s.stateDir,
+      productBacklog: s.productBacklog,
+      metaBacklog: s.metaBacklog,
+      metaRatio: s.metaRatio,
+      itemKey: input.itemKey,
+    });
+    if (whole.text === null)
+      return end('failed', `the whole text of ${input.itemKey} is no longer kept nor in the backlog`);
     itemText = whole.text;
   }
   let recording: Promise<unknown> = Promise.resolve();
@@ -139,7 +201,20 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
       state.again = null;
       state.currentTask = { ...task, status: 'running', started_at: null };
       const ended = await runTaskToEnd(
-        { settings: s, workDir, commit: commitTasks, summary: input.itemText, workflowId: workflowInfo().workflowId, wait, shouldStop: () => state.stopRequested, onWaiting: tellParent, onRateLimited: tellRateLimited, onCredentialRejected: tellCredentialRejected, recordBesideNext, previousRecords: recording },
+        {
+          settings: s,
+          workDir,
+          commit: commitTasks,
+          summary: input.itemText,
+          workflowId: workflowInfo().workflowId,
+          wait,
+          shouldStop: () => state.stopRequested,
+          onWaiting: tellParent,
+          onRateLimited: tellRateLimited,
+          onCredentialRejected: tellCredentialRejected,
+          recordBesideNext,
+          previousRecords: recording,
+        },
         task,
       );
       state.currentTask = null;
@@ -153,7 +228,8 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
         state.decided = { prompt: ended.prompt, decision: ended.decision }; // same phase again, with the answer
         continue;
       }
-      if (ended.kind === 'decision_timeout') return end('failed', `no decision for task ${task.id} within ${s.needsDecisionTimeoutHours} h`);
+      if (ended.kind === 'decision_timeout')
+        return end('failed', `no decision for task ${task.id} within ${s.needsDecisionTimeoutHours} h`);
       if (ended.kind === 'stopped_waiting') return end('stopped', 'stop requested while waiting for a decision');
       const result = ended.result;
       if (state.phase === 'spec' && result.status === 'completed') state.specOutput = result.output;
@@ -169,7 +245,13 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
         state.phase = next;
         continue;
       }
-      const tests = s.testCommand ? await testRunner(s).runTestCommand({ projectRoot: workDir, argv: s.testCommand, timeoutSeconds: s.taskTimeoutSeconds }) : null;
+      const tests = s.testCommand
+        ? await testRunner(s).runTestCommand({
+            projectRoot: workDir,
+            argv: s.testCommand,
+            timeoutSeconds: s.taskTimeoutSeconds,
+          })
+        : null;
       const verdict = judgeValidation(result, tests);
       log.info('validation', { item: input.itemKey, passed: verdict.passed, feedback: verdict.feedback.slice(0, 120) });
       if (verdict.passed) return end('passed', 'passed validation', tests?.ok ?? false);

@@ -1,6 +1,6 @@
 import type { AttentionReport, Condition, MonitorCarriedState, MonitorIssue } from '../shared/types';
 import { CONDITIONS } from '../shared/types';
-import { SEVERITY, SUGGESTED_ACTION } from '../monitor/heal';
+import { SEVERITY, SUGGESTED_ACTION } from './heal';
 
 /** Issues kept in state: every open one, and the latest resolved ones. */
 const KEEP_RESOLVED = 50;
@@ -40,7 +40,11 @@ export function applyReport(state: MonitorCarriedState, report: AttentionReport,
       changes.raised.push(issue);
     } else if (!report.attention[condition] && open) {
       open.resolved_at = report.checkedAt;
-      open.actions.push({ at: report.checkedAt, action: 'resolved', outcome: open.heal_task_id ? `condition cleared after heal task ${open.heal_task_id}` : 'condition cleared' });
+      open.actions.push({
+        at: report.checkedAt,
+        action: 'resolved',
+        outcome: open.heal_task_id ? `condition cleared after heal task ${open.heal_task_id}` : 'condition cleared',
+      });
       changes.resolved.push(open);
     }
   }
@@ -54,7 +58,13 @@ export function applyReport(state: MonitorCarriedState, report: AttentionReport,
 }
 
 /** At most one open heal task per condition, and not again before the cooldown has passed. */
-export function mayHeal(state: MonitorCarriedState, condition: Condition, healRunning: boolean, nowMs: number, cooldownMinutes: number): boolean {
+export function mayHeal(
+  state: MonitorCarriedState,
+  condition: Condition,
+  healRunning: boolean,
+  nowMs: number,
+  cooldownMinutes: number,
+): boolean {
   if (healRunning) return false;
   const last = state.lastHealAt[condition];
   return !last || nowMs - Date.parse(last) >= cooldownMinutes * 60_000;

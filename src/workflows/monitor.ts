@@ -1,10 +1,27 @@
-import { continueAsNew, log, proxyActivities, setHandler, sleep, startChild, uuid4, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  uuid4,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { healDirection } from '../monitor/heal';
+import { healDirection } from './heal';
 import { monitorIssuesQuery } from '../shared/messages';
 import { taskWorkflowId } from '../shared/names';
 import { workflowSearchAttributes } from '../shared/search-attributes';
-import type { AttentionReport, Condition, MonitorInput, MonitorIssue, PipelineSettings, TaskSpec } from '../shared/types';
+import type {
+  AttentionReport,
+  Condition,
+  MonitorInput,
+  MonitorIssue,
+  PipelineSettings,
+  TaskSpec,
+} from '../shared/types';
 import { applyReport, initialMonitorState, mayHeal, openIssue } from './monitor-state';
 import { newTaskId } from './task-id';
 import { taskWorkflow } from './task';
@@ -49,18 +66,28 @@ export async function monitorWorkflow(input: MonitorInput): Promise<void> {
         thresholds: m,
       });
     } catch (err) {
-      log.warn('attention check failed; retrying next interval', { error: err instanceof Error ? err.message : String(err) });
+      log.warn('attention check failed; retrying next interval', {
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
     if (report) {
       const changes = applyReport(state, report, () => uuid4().slice(0, 8));
       for (const issue of changes.raised) await raised(input, issue, report);
       for (const issue of changes.resolved) await announce(s, 'resolved', issue);
-      if (report.attention.flags.length || changes.raised.length || changes.resolved.length) await autoFix(input, state, report, heals);
-      await writeMonitorIssues({ stateDir: s.stateDir, issues: state.issues, lastCheck: state.lastCheck ?? report.checkedAt });
+      if (report.attention.flags.length || changes.raised.length || changes.resolved.length)
+        await autoFix(input, state, report, heals);
+      await writeMonitorIssues({
+        stateDir: s.stateDir,
+        issues: state.issues,
+        lastCheck: state.lastCheck ?? report.checkedAt,
+      });
       if (!report.pipelineRunning && heals.size === 0) return;
     }
     if (heals.size === 0 && workflowInfo().historyLength > CONTINUE_AS_NEW_EVENTS) {
-      return await continueAsNew<typeof monitorWorkflow>({ ...input, state: { ...state, continueAsNewCount: state.continueAsNewCount + 1 } });
+      return await continueAsNew<typeof monitorWorkflow>({
+        ...input,
+        state: { ...state, continueAsNewCount: state.continueAsNewCount + 1 },
+      });
     }
     await sleep(m.intervalSeconds * 1000);
   }
@@ -68,18 +95,36 @@ export async function monitorWorkflow(input: MonitorInput): Promise<void> {
 
 async function announce(s: PipelineSettings, event: 'raised' | 'resolved', issue: MonitorIssue): Promise<void> {
   if (!s.notifyWebhookUrl) return;
-  await notify({ url: s.notifyWebhookUrl, event: { event: `condition_${event}`, condition: issue.condition, severity: issue.severity, message: issue.message, issue_id: issue.id, at: event === 'raised' ? issue.created_at : issue.resolved_at } });
+  await notify({
+    url: s.notifyWebhookUrl,
+    event: {
+      event: `condition_${event}`,
+      condition: issue.condition,
+      severity: issue.severity,
+      message: issue.message,
+      issue_id: issue.id,
+      at: event === 'raised' ? issue.created_at : issue.resolved_at,
+    },
+  });
 }
 
 async function raised(input: MonitorInput, issue: MonitorIssue, report: AttentionReport): Promise<void> {
   const autoFix = input.settings.monitor!.autoFix;
   log.warn(`attention: ${issue.condition} raised: ${issue.message}`, { condition: issue.condition, autoFix });
-  if (issue.condition === 'stuck') log.warn('attention: the pipeline looks stuck; suggestion: restart the worker (nightshift worker / nightshift up) and check `nightshift doctor`');
+  if (issue.condition === 'stuck')
+    log.warn(
+      'attention: the pipeline looks stuck; suggestion: restart the worker (nightshift worker / nightshift up) and check `nightshift doctor`',
+    );
   issue.actions.push({ at: report.checkedAt, action: autoFix ? 'raised' : 'raised (auto-fix off: logged only)' });
   await announce(input.settings, 'raised', issue);
 }
 
-async function autoFix(input: MonitorInput, state: ReturnType<typeof initialMonitorState>, report: AttentionReport, heals: Map<Condition, ChildWorkflowHandle<typeof taskWorkflow>>): Promise<void> {
+async function autoFix(
+  input: MonitorInput,
+  state: ReturnType<typeof initialMonitorState>,
+  report: AttentionReport,
+  heals: Map<Condition, ChildWorkflowHandle<typeof taskWorkflow>>,
+): Promise<void> {
   const s = input.settings;
   const m = s.monitor!;
   if (!m.autoFix) return;
@@ -90,29 +135,57 @@ async function autoFix(input: MonitorInput, state: ReturnType<typeof initialMoni
     if (!mayHeal(state, condition, heals.has(condition), now, m.cooldownMinutes)) continue;
     const direction = healDirection(condition, issue.message, report.failingPhase);
     if (!direction) continue;
-    const task: TaskSpec = { id: newTaskId(), task_type: 'heal', direction, model: `${s.agent.name}/${s.agent.modelByType.heal}`, item_key: null, iteration: 1, created_at: report.checkedAt };
-    const askFirst = m.autoFixAction === 'needs_decision' && condition !== 'stuck' ? `Monitor: ${issue.message} Run this heal task? Answer with any guidance for it (it runs with your answer added).` : null;
+    const task: TaskSpec = {
+      id: newTaskId(),
+      task_type: 'heal',
+      direction,
+      model: `${s.agent.name}/${s.agent.modelByType.heal}`,
+      item_key: null,
+      iteration: 1,
+      created_at: report.checkedAt,
+    };
+    const askFirst =
+      m.autoFixAction === 'needs_decision' && condition !== 'stuck'
+        ? `Monitor: ${issue.message} Run this heal task? Answer with any guidance for it (it runs with your answer added).`
+        : null;
     const handle = await startChild(taskWorkflow, {
       workflowId: taskWorkflowId(input.projectId, task.id),
       args: [{ projectId: input.projectId, settings: s, task, askFirst, condition }],
       // A heal task outlives a continue-as-new of the monitor.
       parentClosePolicy: 'ABANDON',
-      typedSearchAttributes: workflowSearchAttributes(s.searchAttributes, { projectId: input.projectId, phase: 'heal' }),
+      typedSearchAttributes: workflowSearchAttributes(s.searchAttributes, {
+        projectId: input.projectId,
+        phase: 'heal',
+      }),
       staticSummary: `${input.projectId}: heal (${condition})`,
     });
     heals.set(condition, handle);
     state.lastHealAt[condition] = report.checkedAt;
     issue.heal_task_id = task.id;
-    issue.actions.push({ at: report.checkedAt, action: askFirst ? 'needs_decision entry created' : 'heal task created', task_id: task.id });
+    issue.actions.push({
+      at: report.checkedAt,
+      action: askFirst ? 'needs_decision entry created' : 'heal task created',
+      task_id: task.id,
+    });
     log.info(`auto-fix: ${askFirst ? 'needs_decision entry' : 'heal task'} ${task.id} for ${condition}`);
     handle.result().then(
       (r) => {
         heals.delete(condition);
-        issue.actions.push({ at: new Date().toISOString(), action: 'heal task ended', task_id: task.id, outcome: r.status });
+        issue.actions.push({
+          at: new Date().toISOString(),
+          action: 'heal task ended',
+          task_id: task.id,
+          outcome: r.status,
+        });
       },
       (err: unknown) => {
         heals.delete(condition);
-        issue.actions.push({ at: new Date().toISOString(), action: 'heal task ended', task_id: task.id, outcome: `error: ${err instanceof Error ? err.message : String(err)}` });
+        issue.actions.push({
+          at: new Date().toISOString(),
+          action: 'heal task ended',
+          task_id: task.id,
+          outcome: `error: ${err instanceof Error ? err.message : String(err)}`,
+        });
       },
     );
   }

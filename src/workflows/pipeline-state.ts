@@ -1,15 +1,35 @@
-import type { BacklogItem, ItemRecord, ItemResult, ItemState, PipelineCarriedState, PipelineItemView, PipelineStatusView, ReadBacklogResult } from '../shared/types';
+import type {
+  BacklogItem,
+  ItemRecord,
+  ItemResult,
+  ItemState,
+  PipelineCarriedState,
+  PipelineItemView,
+  PipelineStatusView,
+  ReadBacklogResult,
+} from '../shared/types';
 
 /** Pure state transitions of the pipeline workflow, kept apart so they are easy to test and read. */
 
 export function initialState(now: string, hours: number | undefined, paused = false): PipelineCarriedState {
   const deadline = hours && hours > 0 ? new Date(Date.parse(now) + hours * 3_600_000).toISOString() : null;
-  return { items: {}, order: [], paused, stopRequested: false, startedAt: now, deadline, continueAsNewCount: 0, itemsFinished: 0, tasksRun: 0 };
+  return {
+    items: {},
+    order: [],
+    paused,
+    stopRequested: false,
+    startedAt: now,
+    deadline,
+    continueAsNewCount: 0,
+    itemsFinished: 0,
+    tasksRun: 0,
+  };
 }
 
 function recordFor(item: BacklogItem, backlog: ReadBacklogResult): ItemRecord {
   const previous = backlog.outcomes[item.key];
-  const state: ItemState = previous?.outcome === 'passed' ? 'passed' : previous?.outcome === 'failed' ? 'failed' : 'pending';
+  const state: ItemState =
+    previous?.outcome === 'passed' ? 'passed' : previous?.outcome === 'failed' ? 'failed' : 'pending';
   return {
     key: item.key,
     text: item.text,
@@ -75,7 +95,8 @@ export function applyItemResult(item: ItemRecord, result: ItemResult, now: strin
 /** Before continue-as-new: finished items live on in the outcome store, not in the carried state. */
 export function compactForContinueAsNew(state: PipelineCarriedState): PipelineCarriedState {
   const items: Record<string, ItemRecord> = {};
-  for (const [key, item] of Object.entries(state.items)) if (item.state === 'pending' || item.state === 'running') items[key] = item;
+  for (const [key, item] of Object.entries(state.items))
+    if (item.state === 'pending' || item.state === 'running') items[key] = item;
   return { ...state, items, order: [], continueAsNewCount: state.continueAsNewCount + 1 };
 }
 
@@ -117,7 +138,8 @@ export function statusView(
         state: i.state,
         iteration: ended?.iteration ?? i.iteration,
         phase: ended?.position?.phase ?? i.phase,
-        // Only a workflow that runs is named for a query: a query of an ended one replays its whole history on a worker.
+        // Only a workflow that runs is named for a query: a query of an ended one replays its whole history on a
+        // worker.
         workflowId: i.state === 'running' && children.running.has(i.key) ? extra.workflowIdOf(i.key) : null,
         waitingDecision: i.state === 'running' && children.waiting.has(i.key),
       };
@@ -135,7 +157,8 @@ export function statusView(
     items,
     tasksRun: state.tasksRun,
     historyLength: extra.historyLength,
-    rateLimitedUntil: state.rateLimitedUntil && Date.parse(state.rateLimitedUntil) > Date.now() ? state.rateLimitedUntil : null,
+    rateLimitedUntil:
+      state.rateLimitedUntil && Date.parse(state.rateLimitedUntil) > Date.now() ? state.rateLimitedUntil : null,
     pauseReason: state.paused ? (state.pauseReason ?? null) : null,
   };
 }

@@ -12,13 +12,29 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { credentialRejectedSignal, itemWaitingSignal, pauseSignal, pipelineStatusQuery, rateLimitedSignal, resumeSignal, stopSignal } from '../shared/messages';
+import {
+  credentialRejectedSignal,
+  itemWaitingSignal,
+  pauseSignal,
+  pipelineStatusQuery,
+  rateLimitedSignal,
+  resumeSignal,
+  stopSignal,
+} from '../shared/messages';
 import { itemWorkflowId } from '../shared/names';
 import { workflowSearchAttributes } from '../shared/search-attributes';
 import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, PipelineResult } from '../shared/types';
 import { itemWorkflow } from './item';
 import { projectSteps } from './project-steps';
-import { applyItemResult, compactForContinueAsNew, initialState, mergeBacklog, nextPendingItem, pendingItems, statusView } from './pipeline-state';
+import {
+  applyItemResult,
+  compactForContinueAsNew,
+  initialState,
+  mergeBacklog,
+  nextPendingItem,
+  pendingItems,
+  statusView,
+} from './pipeline-state';
 
 /** Backlog reads and outcome records: short file operations, retried until the disk lets them through. */
 const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
@@ -32,10 +48,15 @@ const DRAIN_BEFORE_CONTINUE_AS_NEW = 'drain-before-continue-as-new';
 /** Patch id: runs recorded before items prepared their own worktrees prepare them in the loop when replayed. */
 const WORKTREE_IN_ITEM = 'worktree-prepared-by-item';
 
-/** Patch id: runs recorded before finished items were settled beside new ones settle each before starting the next when replayed. */
+/**
+ * Patch id: runs recorded before finished items were settled beside new ones settle each before starting the next when
+ * replayed.
+ */
 const SETTLE_BESIDE_NEW_ITEMS = 'settle-beside-new-items';
 
-/** Patch id: runs recorded before a recent backlog read was reused read the backlog before every start when replayed. */
+/**
+ * Patch id: runs recorded before a recent backlog read was reused read the backlog before every start when replayed.
+ */
 const REUSE_RECENT_BACKLOG_READ = 'reuse-recent-backlog-read';
 
 /** Patch id: runs recorded before free slots were filled together start one item per loop pass when replayed. */
@@ -70,10 +91,16 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   const ended = new Map<string, ItemResult>();
   const runStartedAt = new Date().toISOString();
   // A child may finish between the signal and its delivery; that is not an error of the pipeline.
-  const forward = async (signal: SignalDefinition<[], string>) => Promise.all([...running.values()].map((h) => h.signal(signal).catch(() => undefined)));
+  const forward = async (signal: SignalDefinition<[], string>) =>
+    Promise.all([...running.values()].map((h) => h.signal(signal).catch(() => undefined)));
 
   setHandler(pipelineStatusQuery, () =>
-    statusView(state, { runStartedAt, historyLength: workflowInfo().historyLength, workflowIdOf: (k) => itemWorkflowId(input.projectId, k), children: { running, ended, waiting } }),
+    statusView(state, {
+      runStartedAt,
+      historyLength: workflowInfo().historyLength,
+      workflowIdOf: (k) => itemWorkflowId(input.projectId, k),
+      children: { running, ended, waiting },
+    }),
   );
   setHandler(rateLimitedSignal, ({ until }) => {
     if (!state.rateLimitedUntil || until > state.rateLimitedUntil) state.rateLimitedUntil = until;
@@ -109,7 +136,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     await condition(allHandlersFinished);
     const counts = Object.values(state.items);
     log.info('pipeline finished', { reason });
-    return { reason, itemsPassed: counts.filter((i) => i.state === 'passed').length, itemsFailed: counts.filter((i) => i.state === 'failed').length, tasksRun: state.tasksRun };
+    return {
+      reason,
+      itemsPassed: counts.filter((i) => i.state === 'passed').length,
+      itemsFailed: counts.filter((i) => i.state === 'failed').length,
+      tasksRun: state.tasksRun,
+    };
   };
 
   const maintainIfDue = async () => {
@@ -118,13 +150,27 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     state.lastMaintenanceAt = new Date().toISOString();
     // Housekeeping never holds up or fails the pipeline: a failed round is logged and tried again tomorrow.
     await projectSteps(s.heartbeatTimeoutSeconds)
-      .maintain({ stateDir: s.stateDir, metricsFile: s.metricsFile, logKeepDays: s.logKeepDays ?? 14, metricsKeepDays: s.metricsKeepDays ?? 30 })
-      .catch((err: unknown) => log.warn('maintenance failed', { error: err instanceof Error ? err.message : String(err) }));
+      .maintain({
+        stateDir: s.stateDir,
+        metricsFile: s.metricsFile,
+        logKeepDays: s.logKeepDays ?? 14,
+        metricsKeepDays: s.metricsKeepDays ?? 30,
+      })
+      .catch((err: unknown) =>
+        log.warn('maintenance failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
   };
-  if (!input.state) log.info(`Auto-commit: ${s.autoCommit ? 1 : 0} | Auto-push: ${s.autoPush ? 1 : 0}`, { parallelItems: parallel, worktrees: useWorktrees });
+  if (!input.state)
+    log.info(`Auto-commit: ${s.autoCommit ? 1 : 0} | Auto-push: ${s.autoPush ? 1 : 0}`, {
+      parallelItems: parallel,
+      worktrees: useWorktrees,
+    });
 
   let lastBacklogReadAt = -Infinity;
-  /** Merges, coverage and outcome records of finished items, one after the other (they share the project root's checkout). */
+  /**
+   * Merges, coverage and outcome records of finished items, one after the other (they share the project root's
+   * checkout).
+   */
   let settling: Promise<void> = Promise.resolve();
   let unsettled = 0;
   /** A settle that failed for good: the pipeline fails with it, as it did when settles ran in the loop. */
@@ -133,7 +179,17 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     const result = await settleItem(input, item, reported, useWorktrees);
     applyItemResult(item, result, new Date().toISOString());
     ended.delete(item.key);
-    const record = () => recordItemOutcome({ stateDir: s.stateDir, record: { key: item.key, outcome: result.outcome, position: result.position, at: new Date().toISOString(), reason: result.reason } });
+    const record = () =>
+      recordItemOutcome({
+        stateDir: s.stateDir,
+        record: {
+          key: item.key,
+          outcome: result.outcome,
+          position: result.position,
+          at: new Date().toISOString(),
+          reason: result.reason,
+        },
+      });
     if (together) await Promise.all([record(), updateCoverageIfPassed(input, item, result, useWorktrees)]);
     else {
       await updateCoverageIfPassed(input, item, result, useWorktrees);
@@ -146,10 +202,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       const { item, result } = finished.shift()!;
       waiting.delete(item.key);
       ended.set(item.key, result);
-      // A settle keeps the outcome, tasks run and whether the item stopped: they count at once, so `--max-items` holds new starts.
+      // A settle keeps the outcome, tasks run and whether the item stopped: they count at once, so `--max-items` holds
+      // new starts.
       state.tasksRun += result.tasksRun;
       if (result.outcome !== 'stopped') state.itemsFinished += 1;
-      // With worktrees, a finished item is settled beside the items that start after it: the loop's serial path is only starting items.
+      // With worktrees, a finished item is settled beside the items that start after it: the loop's serial path is only
+      // starting items.
       if (useWorktrees && patched(SETTLE_BESIDE_NEW_ITEMS)) {
         unsettled += 1;
         settling = settling
@@ -184,9 +242,21 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     const limitedMs = state.rateLimitedUntil ? Date.parse(state.rateLimitedUntil) - Date.now() : 0;
     if (!stopping && !draining && !state.paused && limitedMs <= 0 && busy() < parallel) {
       // Only a start reuses a read: with no pending item known, the backlog is always read before idling or ending.
-      const reuse = Date.now() - lastBacklogReadAt < BACKLOG_REUSE_MS && nextPendingItem(state) !== null && patched(REUSE_RECENT_BACKLOG_READ);
+      const reuse =
+        Date.now() - lastBacklogReadAt < BACKLOG_REUSE_MS &&
+        nextPendingItem(state) !== null &&
+        patched(REUSE_RECENT_BACKLOG_READ);
       if (!reuse) {
-        mergeBacklog(state, await readBacklog({ projectRoot: s.projectRoot, stateDir: s.stateDir, productBacklog: s.productBacklog, metaBacklog: s.metaBacklog, metaRatio: s.metaRatio }));
+        mergeBacklog(
+          state,
+          await readBacklog({
+            projectRoot: s.projectRoot,
+            stateDir: s.stateDir,
+            productBacklog: s.productBacklog,
+            metaBacklog: s.metaBacklog,
+            metaRatio: s.metaRatio,
+          }),
+        );
         lastBacklogReadAt = Date.now();
       }
       const next = nextPendingItem(state);
@@ -195,7 +265,11 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
         // child starts sent in one workflow task) instead of one workflow task round trip per start.
         const free = parallel - busy();
         if (free > 1 && patched(START_FREE_SLOTS_TOGETHER)) {
-          await Promise.all(pendingItems(state, free).map(async (item) => startItem(input, item, await placeItem(input, item, useWorktrees), state.paused, running, finished)));
+          await Promise.all(
+            pendingItems(state, free).map(async (item) =>
+              startItem(input, item, await placeItem(input, item, useWorktrees), state.paused, running, finished),
+            ),
+          );
           continue;
         }
         const ownWorktree = useWorktrees && patched(WORKTREE_IN_ITEM);
@@ -203,7 +277,16 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
           ? { ownWorktree }
           : {
               ownWorktree,
-              workDir: useWorktrees ? (await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: next.key, baseBranch: s.baseBranch! })).path : s.projectRoot,
+              workDir: useWorktrees
+                ? (
+                    await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({
+                      projectRoot: s.projectRoot,
+                      stateDir: s.stateDir,
+                      itemKey: next.key,
+                      baseBranch: s.baseBranch!,
+                    })
+                  ).path
+                : s.projectRoot,
             };
         await startItem(input, next, where, state.paused, running, finished);
         continue;
@@ -213,7 +296,16 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
 
     // Wait for a finished item, a new signal, the deadline, or (when idle) the next backlog poll.
     // While stopping or draining, only a finished item can change anything, so wait for exactly that.
-    const wake = stopping || draining ? Infinity : Math.max(1, Math.min(msLeft(), busy() < parallel ? (limitedMs > 0 ? limitedMs : s.backlogPollSeconds * 1000) : Infinity));
+    const wake =
+      stopping || draining
+        ? Infinity
+        : Math.max(
+            1,
+            Math.min(
+              msLeft(),
+              busy() < parallel ? (limitedMs > 0 ? limitedMs : s.backlogPollSeconds * 1000) : Infinity,
+            ),
+          );
     const pausedAtWait = state.paused;
     const stopAtWait = state.stopRequested;
     const busyAtWait = busy();
@@ -222,24 +314,48 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     const settledAtWait = unsettled === 0;
     const settledAll = () => (unsettled === 0 && !settledAtWait) || settleFailures.length > 0;
     const woken = () =>
-      finished.length > 0 || state.stopRequested !== stopAtWait || state.paused !== pausedAtWait || busy() !== busyAtWait || state.rateLimitedUntil !== limitAtWait || settledAll();
+      finished.length > 0 ||
+      state.stopRequested !== stopAtWait ||
+      state.paused !== pausedAtWait ||
+      busy() !== busyAtWait ||
+      state.rateLimitedUntil !== limitAtWait ||
+      settledAll();
     if (Number.isFinite(wake)) await condition(woken, wake);
     else await condition(woken);
   }
 }
 
-/** After an item's workflow ends: merge its worktree branch when it passed (a conflict fails the item and keeps the branch). */
-async function settleItem(input: PipelineInput, item: ItemRecord, result: ItemResult, useWorktrees: boolean): Promise<ItemResult> {
+/**
+ * After an item's workflow ends: merge its worktree branch when it passed (a conflict fails the item and keeps the
+ * branch).
+ */
+async function settleItem(
+  input: PipelineInput,
+  item: ItemRecord,
+  result: ItemResult,
+  useWorktrees: boolean,
+): Promise<ItemResult> {
   const s = input.settings;
   if (!useWorktrees || result.outcome === 'stopped') return result;
-  const merge = await projectSteps(s.heartbeatTimeoutSeconds).closeWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: item.key, baseBranch: s.baseBranch!, merge: result.outcome === 'passed' });
+  const merge = await projectSteps(s.heartbeatTimeoutSeconds).closeWorktree({
+    projectRoot: s.projectRoot,
+    stateDir: s.stateDir,
+    itemKey: item.key,
+    baseBranch: s.baseBranch!,
+    merge: result.outcome === 'passed',
+  });
   if (result.outcome !== 'passed' || merge.merged) return result;
   log.warn('item branch not merged', { item: item.key, reason: merge.reason });
   return { ...result, outcome: 'failed', reason: `${merge.reason ?? 'merge failed'}; branch kept` };
 }
 
 /** A passed item's specs get their coverage row. */
-async function updateCoverageIfPassed(input: PipelineInput, item: ItemRecord, result: ItemResult, useWorktrees: boolean): Promise<void> {
+async function updateCoverageIfPassed(
+  input: PipelineInput,
+  item: ItemRecord,
+  result: ItemResult,
+  useWorktrees: boolean,
+): Promise<void> {
   if (result.outcome !== 'passed') return;
   const s = input.settings;
   await projectSteps(s.heartbeatTimeoutSeconds).updateCoverage({
@@ -253,13 +369,25 @@ async function updateCoverageIfPassed(input: PipelineInput, item: ItemRecord, re
   });
 }
 
-/** Where an item of a pass that starts several runs: in its own worktree, which the item prepares itself, or in the project root. */
-async function placeItem(input: PipelineInput, item: ItemRecord, useWorktrees: boolean): Promise<{ workDir?: string; ownWorktree: boolean }> {
+/**
+ * Where an item of a pass that starts several runs: in its own worktree, which the item prepares itself, or in the
+ * project root.
+ */
+async function placeItem(
+  input: PipelineInput,
+  item: ItemRecord,
+  useWorktrees: boolean,
+): Promise<{ workDir?: string; ownWorktree: boolean }> {
   const s = input.settings;
   const ownWorktree = useWorktrees && patched(WORKTREE_IN_ITEM);
   if (ownWorktree || !useWorktrees) return ownWorktree ? { ownWorktree } : { ownWorktree, workDir: s.projectRoot };
   // A run from before items prepared their own worktrees (the patch is known absent only while it replays).
-  const prepared = await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({ projectRoot: s.projectRoot, stateDir: s.stateDir, itemKey: item.key, baseBranch: s.baseBranch! });
+  const prepared = await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({
+    projectRoot: s.projectRoot,
+    stateDir: s.stateDir,
+    itemKey: item.key,
+    baseBranch: s.baseBranch!,
+  });
   return { ownWorktree, workDir: prepared.path };
 }
 
@@ -274,8 +402,23 @@ async function startItem(
   const workflowId = itemWorkflowId(input.projectId, item.key);
   const handle = await startChild(itemWorkflow, {
     workflowId,
-    args: [{ projectId: input.projectId, itemKey: item.key, itemText: item.text, ...(item.excerptOf ? { itemTextExcerptOf: item.excerptOf } : {}), settings: input.settings, ...where, resume: item.resume, paused }],
-    typedSearchAttributes: workflowSearchAttributes(input.settings.searchAttributes, { projectId: input.projectId, itemKey: item.key, phase: item.resume?.phase ?? 'spec' }),
+    args: [
+      {
+        projectId: input.projectId,
+        itemKey: item.key,
+        itemText: item.text,
+        ...(item.excerptOf ? { itemTextExcerptOf: item.excerptOf } : {}),
+        settings: input.settings,
+        ...where,
+        resume: item.resume,
+        paused,
+      },
+    ],
+    typedSearchAttributes: workflowSearchAttributes(input.settings.searchAttributes, {
+      projectId: input.projectId,
+      itemKey: item.key,
+      phase: item.resume?.phase ?? 'spec',
+    }),
     staticSummary: `${input.projectId}: ${item.text.slice(0, 200)}`,
     staticDetails: `Backlog item \`${item.key}\` (${item.source}) of project \`${input.settings.projectRoot}\``,
   });
@@ -290,7 +433,10 @@ async function startItem(
     (err: unknown) => {
       running.delete(item.key);
       const reason = err instanceof Error ? err.message : String(err);
-      finished.push({ item, result: { outcome: 'failed', iteration: item.iteration, tasksRun: 0, position: null, reason } });
+      finished.push({
+        item,
+        result: { outcome: 'failed', iteration: item.iteration, tasksRun: 0, position: null, reason },
+      });
     },
   );
 }

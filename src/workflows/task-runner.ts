@@ -1,8 +1,23 @@
-import { condition, isCancellation, log, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
+import {
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import { decideUpdate } from '../shared/messages';
 import type { Activities } from '../activities';
 import { projectSteps } from './project-steps';
-import type { CommitTaskInput, CommitTaskResult, PipelineSettings, RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/types';
+import type {
+  CommitTaskInput,
+  CommitTaskResult,
+  PipelineSettings,
+  RunAgentTaskResult,
+  TaskRecord,
+  TaskSpec,
+} from '../shared/types';
 
 /**
  * Short local steps: task snapshots, metrics lines. Retried without a limit: a
@@ -55,7 +70,12 @@ function agentRunner(s: PipelineSettings, summary: string) {
   return proxyActivities<Activities>({
     startToCloseTimeout: `${s.taskTimeoutSeconds + 120} seconds`,
     heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: workerLossAttempts(s) },
+    retry: {
+      initialInterval: '5s',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: workerLossAttempts(s),
+    },
     summary,
   });
 }
@@ -89,7 +109,9 @@ export interface TaskRunContext {
    * await `recorded` before it ends.
    */
   recordBesideNext?: boolean;
-  /** With `recordBesideNext`: the earlier tasks' records, which this task's record follows (records stay in task order). */
+  /**
+   * With `recordBesideNext`: the earlier tasks' records, which this task's record follows (records stay in task order).
+   */
   previousRecords?: Promise<unknown>;
 }
 
@@ -103,10 +125,23 @@ export type TaskEnd =
 
 function failedRun(err: unknown, attempts: number): RunAgentTaskResult {
   const now = new Date().toISOString();
-  const message = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
+  const message =
+    err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err);
   // every attempt's worker was lost (a heartbeat or start-to-close timeout): say so, and which cap ran out
-  const lost = /timed out|timeout/i.test(message) ? ` (the worker was lost on all ${attempts} attempts; NIGHTSHIFT_WORKER_LOSS_RETRIES)` : '';
-  return { status: 'failed', output: `[Pipeline] Task could not run${lost}: ${message}`, exitCode: null, durationSeconds: 0, startedAt: now, finishedAt: now, timedOut: false, verdict: null, outputChars: 0 };
+  const lost = /timed out|timeout/i.test(message)
+    ? ` (the worker was lost on all ${attempts} attempts; NIGHTSHIFT_WORKER_LOSS_RETRIES)`
+    : '';
+  return {
+    status: 'failed',
+    output: `[Pipeline] Task could not run${lost}: ${message}`,
+    exitCode: null,
+    durationSeconds: 0,
+    startedAt: now,
+    finishedAt: now,
+    timedOut: false,
+    verdict: null,
+    outputChars: 0,
+  };
 }
 
 /**
@@ -127,7 +162,9 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
       timeoutSeconds: s.taskTimeoutSeconds,
       // an item's own worktree is nightshift's to reset before a retry; the project root is the user's
       ownsTree: ctx.workDir !== s.projectRoot,
-      rateLimit: s.rateLimitPattern ? { pattern: s.rateLimitPattern, backoffMinutes: s.rateLimitBackoffMinutes ?? 30 } : undefined,
+      rateLimit: s.rateLimitPattern
+        ? { pattern: s.rateLimitPattern, backoffMinutes: s.rateLimitBackoffMinutes ?? 30 }
+        : undefined,
     });
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -144,7 +181,9 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
     decision: null,
     workflow_id: ctx.workflowId,
     output_chars: result.outputChars ?? 0,
-    ...(result.usage ? { tokens_in: result.usage.tokensIn, tokens_out: result.usage.tokensOut, cost_usd: result.usage.costUsd } : {}),
+    ...(result.usage
+      ? { tokens_in: result.usage.tokensIn, tokens_out: result.usage.tokensOut, cost_usd: result.usage.costUsd }
+      : {}),
   };
   const credential = result.credentialRejected && ctx.onCredentialRejected ? result.credentialRejected : null;
   if (result.rateLimitedUntil || result.status === 'needs_decision' || credential) await ctx.previousRecords; // its snapshots come after the earlier records
@@ -153,9 +192,19 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
   if (result.status === 'needs_decision') return waitForDecision(ctx, task, result, base);
   const commit =
     ctx.commit && result.status === 'completed' && task.task_type !== 'heal'
-      ? await commitOrReport(s, { cwd: ctx.workDir, taskId: task.id, taskType: task.task_type, direction: task.direction, push: s.autoPush })
+      ? await commitOrReport(s, {
+          cwd: ctx.workDir,
+          taskId: task.id,
+          taskType: task.task_type,
+          direction: task.direction,
+          push: s.autoPush,
+        })
       : null;
-  const record: TaskRecord = { ...base, commit_sha: commit?.sha ?? null, push_error: commit?.pushError ?? commit?.error ?? null };
+  const record: TaskRecord = {
+    ...base,
+    commit_sha: commit?.sha ?? null,
+    push_error: commit?.pushError ?? commit?.error ?? null,
+  };
   const write = () => finishRecord(s, record, result.durationSeconds);
   // When the earlier records are written (the usual case) this schedules at once, in the same workflow task.
   const recorded = ctx.recordBesideNext ? (ctx.previousRecords ?? Promise.resolve()).then(write) : write();
@@ -169,12 +218,28 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
  * the decision, or null when the wait timed out (PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS)
  * or the workflow was asked to stop.
  */
-export async function awaitDecision(ctx: TaskRunContext, task: TaskSpec, prompt: string): Promise<{ decision: string | null; timedOut: boolean }> {
+export async function awaitDecision(
+  ctx: TaskRunContext,
+  task: TaskSpec,
+  prompt: string,
+): Promise<{ decision: string | null; timedOut: boolean }> {
   const s = ctx.settings;
   ctx.wait.waiting = { taskId: task.id, prompt, since: new Date().toISOString() };
   ctx.wait.decision = null;
   if (s.notifyWebhookUrl) {
-    await notify({ url: s.notifyWebhookUrl, event: { event: 'needs_decision', task_id: task.id, task_type: task.task_type, item_key: task.item_key, prompt, workflow_id: ctx.workflowId, at: new Date().toISOString(), ...ctx.context } });
+    await notify({
+      url: s.notifyWebhookUrl,
+      event: {
+        event: 'needs_decision',
+        task_id: task.id,
+        task_type: task.task_type,
+        item_key: task.item_key,
+        prompt,
+        workflow_id: ctx.workflowId,
+        at: new Date().toISOString(),
+        ...ctx.context,
+      },
+    });
   }
   await ctx.onWaiting?.(true);
   const hours = s.needsDecisionTimeoutHours ?? 0;
@@ -197,7 +262,12 @@ export async function saveRecord(s: PipelineSettings, record: TaskRecord): Promi
   await bookkeeping().saveTask({ stateDir: s.stateDir, task: record });
 }
 
-async function waitForDecision(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResult, base: TaskRecord): Promise<TaskEnd> {
+async function waitForDecision(
+  ctx: TaskRunContext,
+  task: TaskSpec,
+  result: RunAgentTaskResult,
+  base: TaskRecord,
+): Promise<TaskEnd> {
   const s = ctx.settings;
   const prompt = result.decisionPrompt ?? '';
   await saveRecord(s, { ...base, finished_at: null });
@@ -209,7 +279,12 @@ async function waitForDecision(ctx: TaskRunContext, task: TaskSpec, result: RunA
     return { kind: 'decided', result, record, prompt, decision };
   }
   if (timedOut) {
-    const record: TaskRecord = { ...base, status: 'failed', finished_at: now, output: `${result.output}\n${decisionTimeoutNote(s)}`.slice(-4000) };
+    const record: TaskRecord = {
+      ...base,
+      status: 'failed',
+      finished_at: now,
+      output: `${result.output}\n${decisionTimeoutNote(s)}`.slice(-4000),
+    };
     await finishRecord(s, record, result.durationSeconds);
     return { kind: 'decision_timeout', result, record };
   }
@@ -217,7 +292,13 @@ async function waitForDecision(ctx: TaskRunContext, task: TaskSpec, result: RunA
 }
 
 /** A usage limit is not a failure: no metrics line; the task waits (durable timer) and runs again. */
-async function waitForLimitReset(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResult, base: TaskRecord, until: string): Promise<TaskEnd> {
+async function waitForLimitReset(
+  ctx: TaskRunContext,
+  task: TaskSpec,
+  result: RunAgentTaskResult,
+  base: TaskRecord,
+  until: string,
+): Promise<TaskEnd> {
   const record: TaskRecord = { ...base, status: 'pending', finished_at: null, exit_code: null };
   await saveRecord(ctx.settings, record);
   log.warn('agent usage limit reached; pausing', { taskId: task.id, until });
@@ -227,8 +308,16 @@ async function waitForLimitReset(ctx: TaskRunContext, task: TaskSpec, result: Ru
   return { kind: 'rate_limited', result, record, until };
 }
 
-/** A refused credential is not the task's failure: no metrics line; the task is kept pending and the pipeline pauses. */
-async function holdForCredential(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResult, base: TaskRecord, message: string): Promise<TaskEnd> {
+/**
+ * A refused credential is not the task's failure: no metrics line; the task is kept pending and the pipeline pauses.
+ */
+async function holdForCredential(
+  ctx: TaskRunContext,
+  task: TaskSpec,
+  result: RunAgentTaskResult,
+  base: TaskRecord,
+  message: string,
+): Promise<TaskEnd> {
   const record: TaskRecord = { ...base, status: 'pending', finished_at: null, exit_code: null };
   await saveRecord(ctx.settings, record);
   log.error('agent credential refused; pausing the pipeline', { taskId: task.id, message });
@@ -255,8 +344,10 @@ export function handleDecisions(wait: DecisionWait): void {
     },
     {
       validator: ({ taskId, decision }) => {
-        if (!wait.waiting || wait.waiting.taskId !== taskId) throw new Error(`task ${taskId} is not waiting for a decision`);
-        if (typeof decision !== 'string' || decision.trim() === '') throw new Error('decision must be a non-empty string');
+        if (!wait.waiting || wait.waiting.taskId !== taskId)
+          throw new Error(`task ${taskId} is not waiting for a decision`);
+        if (typeof decision !== 'string' || decision.trim() === '')
+          throw new Error('decision must be a non-empty string');
       },
     },
   );

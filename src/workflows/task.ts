@@ -1,7 +1,17 @@
 import { setHandler, workflowInfo } from '@temporalio/workflow';
 import { itemStatusQuery } from '../shared/messages';
 import type { ItemStatusView, TaskRecord, TaskWorkflowInput, TaskWorkflowResult } from '../shared/types';
-import { awaitDecision, decisionTimeoutNote, finishRecord, handleDecisions, runTaskToEnd, saveRecord, withDecision, type DecisionWait, type TaskRunContext } from './task-runner';
+import {
+  awaitDecision,
+  decisionTimeoutNote,
+  finishRecord,
+  handleDecisions,
+  runTaskToEnd,
+  saveRecord,
+  withDecision,
+  type DecisionWait,
+  type TaskRunContext,
+} from './task-runner';
 
 /**
  * A single task outside the backlog: a heal task from the monitor, or an ad-hoc
@@ -36,11 +46,31 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskWorkfl
   };
   let task = input.task;
   if (input.askFirst) {
-    const asking: TaskRecord = { ...task, status: 'needs_decision', started_at: null, finished_at: null, output: null, exit_code: null, decision_prompt: input.askFirst, decision: null, workflow_id: ctx.workflowId, output_chars: 0 };
+    const asking: TaskRecord = {
+      ...task,
+      status: 'needs_decision',
+      started_at: null,
+      finished_at: null,
+      output: null,
+      exit_code: null,
+      decision_prompt: input.askFirst,
+      decision: null,
+      workflow_id: ctx.workflowId,
+      output_chars: 0,
+    };
     await saveRecord(s, asking);
     const { decision } = await awaitDecision(ctx, task, input.askFirst);
     if (decision === null) {
-      await finishRecord(s, { ...asking, status: 'failed', finished_at: new Date().toISOString(), output: `${decisionTimeoutNote(s)} The task did not run.` }, 0);
+      await finishRecord(
+        s,
+        {
+          ...asking,
+          status: 'failed',
+          finished_at: new Date().toISOString(),
+          output: `${decisionTimeoutNote(s)} The task did not run.`,
+        },
+        0,
+      );
       return { taskId: task.id, status: 'failed' };
     }
     task = { ...task, direction: withDecision(task.direction, input.askFirst, decision) };

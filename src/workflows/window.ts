@@ -2,7 +2,10 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { WindowInput, WindowResult } from '../shared/types';
 
-const { openWindow } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '2s', maximumAttempts: 5 } });
+const { openWindow } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2s', maximumAttempts: 5 },
+});
 
 /**
  * What a Temporal Schedule starts. The scheduler adds a timestamp to the ids of

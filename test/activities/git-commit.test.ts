@@ -36,9 +36,17 @@ describe('auto-commit of a task', () => {
   test('when a task changed files, then one commit has the contract subject and the Pipeline-Task trailer', async () => {
     const root = repo();
     writeFileSync(path.join(root, 'a.txt'), 'a');
-    const r = await commitTask({ cwd: root, taskId: id(1), taskType: 'impl', direction: 'Implement per spec: login.   Modify only\nfiles listed.', push: false });
+    const r = await commitTask({
+      cwd: root,
+      taskId: id(1),
+      taskType: 'impl',
+      direction: 'Implement per spec: login.   Modify only\nfiles listed.',
+      push: false,
+    });
     expect(r).toMatchObject({ committed: true, skipped: null });
-    expect(log(root, '-1', '--format=%s')).toBe(`[pipeline] impl ${id(1)}: Implement per spec: login. Modify only files listed.`);
+    expect(log(root, '-1', '--format=%s')).toBe(
+      `[pipeline] impl ${id(1)}: Implement per spec: login. Modify only files listed.`,
+    );
     expect(log(root, '-1', '--format=%(trailers:key=Pipeline-Task,valueonly)')).toBe(id(1));
     expect(r.sha).toBe(log(root, '-1', '--format=%H'));
   });
@@ -56,7 +64,9 @@ describe('auto-commit of a task', () => {
     writeFileSync(path.join(root, 'b.txt'), 'b');
     const hostile = 'Fix $(touch pwned) `touch pwned2`; rm -rf / "q" \'s\'\nsecond line';
     await commitTask({ cwd: root, taskId: id(3), taskType: 'impl', direction: hostile, push: false });
-    expect(log(root, '-1', '--format=%s')).toBe(`[pipeline] impl ${id(3)}: Fix $(touch pwned) \`touch pwned2\`; rm -rf / "q" 's' second line`);
+    expect(log(root, '-1', '--format=%s')).toBe(
+      `[pipeline] impl ${id(3)}: Fix $(touch pwned) \`touch pwned2\`; rm -rf / "q" 's' second line`,
+    );
     expect(run(root, 'status', '--porcelain')).toBe('');
     expect(() => execFileSync('ls', [path.join(root, 'pwned')], { stdio: 'ignore' })).toThrow();
   });
@@ -89,12 +99,18 @@ describe('auto-commit of a task', () => {
 
   test('when nothing changed, the folder is not a git work tree, or the task is a heal task, then nothing is committed', async () => {
     const root = repo();
-    expect((await commitTask({ cwd: root, taskId: id(5), taskType: 'impl', direction: 'd', push: false })).skipped).toBe('no-changes');
+    expect(
+      (await commitTask({ cwd: root, taskId: id(5), taskType: 'impl', direction: 'd', push: false })).skipped,
+    ).toBe('no-changes');
     writeFileSync(path.join(root, 'h.txt'), 'h');
-    expect((await commitTask({ cwd: root, taskId: id(6), taskType: 'heal', direction: 'd', push: false })).skipped).toBe('heal-task');
+    expect(
+      (await commitTask({ cwd: root, taskId: id(6), taskType: 'heal', direction: 'd', push: false })).skipped,
+    ).toBe('heal-task');
     const plain = mkdtempSync(path.join(os.tmpdir(), 'nightshift-plain-'));
     writeFileSync(path.join(plain, 'x'), 'x');
-    expect((await commitTask({ cwd: plain, taskId: id(7), taskType: 'impl', direction: 'd', push: false })).skipped).toBe('not-a-work-tree');
+    expect(
+      (await commitTask({ cwd: plain, taskId: id(7), taskType: 'impl', direction: 'd', push: false })).skipped,
+    ).toBe('not-a-work-tree');
     expect(commits(root)).toBe(1);
   });
 
@@ -102,7 +118,9 @@ describe('auto-commit of a task', () => {
     const root = repo();
     await ensureStateDir(root, path.join(root, '.nightshift'));
     writeFileSync(path.join(root, '.nightshift', 'logs', 'metrics.jsonl'), '{}\n');
-    expect((await commitTask({ cwd: root, taskId: id(8), taskType: 'impl', direction: 'd', push: false })).skipped).toBe('no-changes');
+    expect(
+      (await commitTask({ cwd: root, taskId: id(8), taskType: 'impl', direction: 'd', push: false })).skipped,
+    ).toBe('no-changes');
     writeFileSync(path.join(root, 'code.js'), '1');
     await commitTask({ cwd: root, taskId: id(9), taskType: 'impl', direction: 'd', push: false });
     expect(run(root, 'show', '--name-only', '--format=', 'HEAD').trim()).toBe('code.js');
@@ -128,27 +146,52 @@ describe('auto-commit of a task', () => {
     const lonely = repo();
     mkdirSync(path.join(lonely, 'd'));
     writeFileSync(path.join(lonely, 'd', 'q.txt'), 'q');
-    const failed = await commitTask({ cwd: lonely, taskId: id(12), taskType: 'impl', direction: 'no remote', push: true });
+    const failed = await commitTask({
+      cwd: lonely,
+      taskId: id(12),
+      taskType: 'impl',
+      direction: 'no remote',
+      push: true,
+    });
     expect(failed.committed).toBe(true);
     expect(failed.pushed).toBe(false);
     expect(failed.pushError).toMatch(/push|remote|destination/i);
   });
 
-  test('when a repository hook runs, then it sees the user\'s git settings but none of nightshift\'s secrets; a hook that refuses the commit is recorded, not thrown', async () => {
+  test("when a repository hook runs, then it sees the user's git settings but none of nightshift's secrets; a hook that refuses the commit is recorded, not thrown", async () => {
     const root = repo();
     const envFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-hook-')), 'env.txt');
-    writeFileSync(path.join(root, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\nenv > '${envFile}'\necho 'lint says no' >&2\nexit 1\n`, { mode: 0o755 });
+    writeFileSync(
+      path.join(root, '.git', 'hooks', 'pre-commit'),
+      `#!/bin/sh\nenv > '${envFile}'\necho 'lint says no' >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
     writeFileSync(path.join(root, 'h.txt'), 'h');
-    const set = { PIPELINE_API_TOKEN: 'tok-secret-1', TEMPORAL_API_KEY: 'key-secret-2', TEMPORAL_TLS_KEY: '/keys/secret-3', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes', EDITOR: 'vi', PAGER: 'less', NIGHTSHIFT_TEST_MARK: 'kept' };
+    const set = {
+      PIPELINE_API_TOKEN: 'tok-secret-1',
+      TEMPORAL_API_KEY: 'key-secret-2',
+      TEMPORAL_TLS_KEY: '/keys/secret-3',
+      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+      EDITOR: 'vi',
+      PAGER: 'less',
+      NIGHTSHIFT_TEST_MARK: 'kept',
+    };
     const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
     Object.assign(process.env, set);
     try {
-      const r = await new MockActivityEnvironment().run(createCommitTask(), { cwd: root, taskId: id(13), taskType: 'impl' as const, direction: 'd', push: false }) as CommitTaskResult;
+      const r = (await new MockActivityEnvironment().run(createCommitTask(), {
+        cwd: root,
+        taskId: id(13),
+        taskType: 'impl' as const,
+        direction: 'd',
+        push: false,
+      })) as CommitTaskResult;
       expect(r).toMatchObject({ committed: false, sha: null, skipped: 'error' });
       expect(r.error).toContain('lint says no');
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
     const env = readFileSync(envFile, 'utf8');
     expect(env).not.toMatch(/secret/);
@@ -158,23 +201,35 @@ describe('auto-commit of a task', () => {
     expect(commits(root)).toBe(1);
   });
 
-  test('when a push hangs silently (a pre-push hook that never returns), then git is stopped after GIT_STALL_MS and the push error says so', async () => {
-    const { root, bare } = repoWithRemote();
-    const pidFile = path.join(bare, 'hook.pid');
-    writeFileSync(path.join(root, '.git', 'hooks', 'pre-push'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`, { mode: 0o755 });
-    writeFileSync(path.join(root, 'slow.txt'), 's');
-    const t0 = Date.now();
-    try {
-      const r = await commitTask({ cwd: root, taskId: id(14), taskType: 'impl', direction: 'hangs', push: true });
-      expect(r).toMatchObject({ committed: true, pushed: false, pushError: `git printed nothing for ${GIT_STALL_MS / 1000} s and was stopped` });
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(GIT_STALL_MS);
-      expect(run(bare, 'log', '-1', '--format=%s', 'main').trim()).not.toContain(id(14));
-    } finally {
+  test(
+    'when a push hangs silently (a pre-push hook that never returns), then git is stopped after GIT_STALL_MS and the push error says so',
+    async () => {
+      const { root, bare } = repoWithRemote();
+      const pidFile = path.join(bare, 'hook.pid');
+      writeFileSync(
+        path.join(root, '.git', 'hooks', 'pre-push'),
+        `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 300\n`,
+        { mode: 0o755 },
+      );
+      writeFileSync(path.join(root, 'slow.txt'), 's');
+      const t0 = Date.now();
       try {
-        process.kill(Number(readFileSync(pidFile, 'utf8')));
-      } catch {
-        // the hook already ended
+        const r = await commitTask({ cwd: root, taskId: id(14), taskType: 'impl', direction: 'hangs', push: true });
+        expect(r).toMatchObject({
+          committed: true,
+          pushed: false,
+          pushError: `git printed nothing for ${GIT_STALL_MS / 1000} s and was stopped`,
+        });
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(GIT_STALL_MS);
+        expect(run(bare, 'log', '-1', '--format=%s', 'main').trim()).not.toContain(id(14));
+      } finally {
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8')));
+        } catch {
+          // the hook already ended
+        }
       }
-    }
-  }, GIT_STALL_MS + 60_000);
+    },
+    GIT_STALL_MS + 60_000,
+  );
 });

@@ -8,9 +8,19 @@ import type { UpdateCoverageInput, UpdateCoverageResult } from '../../src/shared
 import { git } from '../helpers/project';
 
 const COVERAGE = 'docs/SPEC-COVERAGE.md';
-const TABLE = ['# Spec Coverage', '', "| Spec | Present | Spec'd | Tested | Notes |", '|------|---------|--------|--------|-------|', '| 001 Health | ? | ✓ | ? | Pending |', ''].join('\n');
+const TABLE = [
+  '# Spec Coverage',
+  '',
+  "| Spec | Present | Spec'd | Tested | Notes |",
+  '|------|---------|--------|--------|-------|',
+  '| 001 Health | ? | ✓ | ? | Pending |',
+  '',
+].join('\n');
 
-/** A repository with a coverage table, one spec, and a change of someone else's that must stay out of the coverage commit. */
+/**
+ * A repository with a coverage table, one spec, and a change of someone else's that must stay out of the coverage
+ * commit.
+ */
 function repo(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-coverage-'));
   git(root, 'init', '-q', '-b', 'main');
@@ -39,20 +49,30 @@ describe('coverage update after a passed item (spec 030, D4)', () => {
   test('when commits are on, then the table change is committed alone, with the coverage subject and the Pipeline-Item trailer', async () => {
     const root = repo();
     await ensureStateDir(root, path.join(root, '.nightshift')); // as start, up and server do
-    const r = await new MockActivityEnvironment().run(createUpdateCoverage(), input(root, true)) as UpdateCoverageResult;
+    const r = (await new MockActivityEnvironment().run(
+      createUpdateCoverage(),
+      input(root, true),
+    )) as UpdateCoverageResult;
 
     expect(readFileSync(path.join(root, COVERAGE), 'utf8')).toContain('| 001 Health | ✓ | ✓ | ✓ | Pending |');
     expect(r.changes).toBeGreaterThan(0);
     expect(r.commitSha).toBe(git(root, 'rev-parse', 'HEAD').trim());
-    expect(git(root, 'log', '-1', '--format=%s').trim()).toBe(`[pipeline] coverage: ${r.changes} change(s) after health-check-0123456789`);
-    expect(git(root, 'log', '-1', '--format=%(trailers:key=Pipeline-Item,valueonly)').trim()).toBe('health-check-0123456789');
+    expect(git(root, 'log', '-1', '--format=%s').trim()).toBe(
+      `[pipeline] coverage: ${r.changes} change(s) after health-check-0123456789`,
+    );
+    expect(git(root, 'log', '-1', '--format=%(trailers:key=Pipeline-Item,valueonly)').trim()).toBe(
+      'health-check-0123456789',
+    );
     expect(git(root, 'show', '--name-only', '--format=', 'HEAD').trim()).toBe(COVERAGE);
     expect(git(root, 'status', '--porcelain').trim()).toBe('M other.txt');
   });
 
   test('when commits are off, then the table is updated in place and no commit is made', async () => {
     const root = repo();
-    const r = await new MockActivityEnvironment().run(createUpdateCoverage(), input(root, false)) as UpdateCoverageResult;
+    const r = (await new MockActivityEnvironment().run(
+      createUpdateCoverage(),
+      input(root, false),
+    )) as UpdateCoverageResult;
 
     expect(r).toMatchObject({ skipped: null, commitSha: null });
     expect(readFileSync(path.join(root, COVERAGE), 'utf8')).toContain('| 001 Health | ✓ | ✓ | ✓ | Pending |');

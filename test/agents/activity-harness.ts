@@ -17,7 +17,11 @@ export interface AgentRun {
 }
 
 /** One task through the real agent activity with a preset, in a fresh git repo (no Temporal server needed). */
-export async function runPresetTask(agent: string, agentEnv: Record<string, string>, opts: { taskType?: TaskType; direction?: string; timeoutSeconds?: number; env?: Record<string, string> } = {}): Promise<AgentRun> {
+export async function runPresetTask(
+  agent: string,
+  agentEnv: Record<string, string>,
+  opts: { taskType?: TaskType; direction?: string; timeoutSeconds?: number; env?: Record<string, string> } = {},
+): Promise<AgentRun> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-agent-repo-'));
   execFileSync('git', ['init', '-q', '-b', 'main', root]);
   writeFileSync(path.join(root, 'README.md'), '# demo\n');
@@ -30,7 +34,15 @@ export async function runPresetTask(agent: string, agentEnv: Record<string, stri
   execFileSync('sh', ['-c', `echo .nightshift >> "${path.join(root, '.git', 'info', 'exclude')}"`]);
   const run = createRunAgentTask({ agentEnv });
   const result = await new MockActivityEnvironment({ attempt: 1 }).run(run, {
-    task: { id, task_type: taskType, direction: opts.direction ?? 'Write or expand the spec for: Add a greeting module. Use specs/TEMPLATE.md', model: `${agent}/x`, item_key: 'k', iteration: 1, created_at: new Date().toISOString() },
+    task: {
+      id,
+      task_type: taskType,
+      direction: opts.direction ?? 'Write or expand the spec for: Add a greeting module. Use specs/TEMPLATE.md',
+      model: `${agent}/x`,
+      item_key: 'k',
+      iteration: 1,
+      created_at: new Date().toISOString(),
+    },
     projectRoot: root,
     stateDir,
     agent: settings,

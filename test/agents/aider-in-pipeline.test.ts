@@ -1,7 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { agentCliEnv, describeWithCli } from '../helpers/agent-clis';
-import { downUrl, finalText, startChatServer, writeFile, type ScriptedServer, type Turn } from '../helpers/model-servers/chat';
+import {
+  downUrl,
+  finalText,
+  startChatServer,
+  writeFile,
+  type ScriptedServer,
+  type Turn,
+} from '../helpers/model-servers/chat';
 import { git, makeProject } from '../helpers/project';
 import { runPresetTask } from './activity-harness';
 import { ITEM_FILES, phaseOf, runItemWithPreset, withCliOnPath } from './pipeline-harness';
@@ -38,7 +45,9 @@ describeWithCli('aider', 'aider (the aider preset) in the pipeline', (cliPath) =
     expect(readdirSync(project.root).filter((f) => f.startsWith('.aider'))).toEqual(['.aider.tags.cache.v4']);
     expect(git(project.root, 'status', '--porcelain', '--untracked-files=all')).toBe('');
     expect(existsSync(path.join(project.root, '.gitignore'))).toBe(false);
-    expect(readdirSync(path.join(project.root, '.nightshift', 'prompts')).some((f) => f.endsWith('.chat.md'))).toBe(true);
+    expect(readdirSync(path.join(project.root, '.nightshift', 'prompts')).some((f) => f.endsWith('.chat.md'))).toBe(
+      true,
+    );
     for (const m of run.metrics) {
       expect(m.model).toBe('aider/openai/gpt-4o');
       expect(m.tokens_in).toBeGreaterThan(0);
@@ -51,7 +60,9 @@ describeWithCli('aider', 'aider (the aider preset) in the pipeline', (cliPath) =
     srv = await startChatServer({ turns: [], failure: 'auth' });
     const { result } = await runPresetTask('aider', envFor(srv.url), { timeoutSeconds: 90, env: MODEL });
     expect(result.status).toBe('failed'); // aider itself exits 0
-    expect(result.credentialRejected).toMatch(/^the model API refused the agent's credential \(ANTHROPIC_API_KEY or OPENAI_API_KEY/);
+    expect(result.credentialRejected).toMatch(
+      /^the model API refused the agent's credential \(ANTHROPIC_API_KEY or OPENAI_API_KEY/,
+    );
   });
 
   // aider retries a 429 or a refused connection with backoff for about a minute; a short task timeout ends it first

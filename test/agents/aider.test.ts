@@ -2,26 +2,58 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterCount, agentCliEnv, describeWithCli, runAgentCli, tempRepo } from '../helpers/agent-clis';
-import { downUrl, editBlock, editFile, finalText, lastUserText, reply, startChatServer, text } from '../helpers/model-servers/chat';
+import {
+  downUrl,
+  editBlock,
+  editFile,
+  finalText,
+  lastUserText,
+  reply,
+  startChatServer,
+  text,
+} from '../helpers/model-servers/chat';
 
 /**
  * The real aider (the pinned PyPI version in the .tools/aider venv) against the scripted
  * chat-completions server: edits arrive as SEARCH/REPLACE blocks in the model's text.
  */
 
-const ARGS = ['--yes-always', '--no-auto-commits', '--no-check-update', '--analytics-disable', '--model', 'openai/gpt-4o'];
+const ARGS = [
+  '--yes-always',
+  '--no-auto-commits',
+  '--no-check-update',
+  '--analytics-disable',
+  '--model',
+  'openai/gpt-4o',
+];
 
 /** aider's console wraps at 80 columns; compare text with the line breaks folded. */
 const unwrap = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
 
 describeWithCli('aider', 'aider against the scripted chat-completions server', (cli) => {
-  const run = (baseUrl: string, cwd: string, args: string[], opts: { killWhen?: (seen: { stdout: string }) => boolean } = {}) =>
-    runAgentCli(cli, [...ARGS, ...args], { cwd, env: agentCliEnv('aider', { baseUrl }).env, killAfterMs: 90_000, killWhen: opts.killWhen });
+  const run = (
+    baseUrl: string,
+    cwd: string,
+    args: string[],
+    opts: { killWhen?: (seen: { stdout: string }) => boolean } = {},
+  ) =>
+    runAgentCli(cli, [...ARGS, ...args], {
+      cwd,
+      env: agentCliEnv('aider', { baseUrl }).env,
+      killAfterMs: 90_000,
+      killWhen: opts.killWhen,
+    });
 
   test('a SEARCH/REPLACE edit and a new-file block are applied; aider prints Applied edit and its Tokens/Cost line', async () => {
     const repo = tempRepo({ 'greet.py': 'print("hi")\n' });
     const srv = await startChatServer({
-      turns: [reply([text(`Changing the greeting and adding hello.txt.\n\n${editBlock('greet.py', 'print("hi")', 'print("hello")')}\n${editBlock('hello.txt', '', 'hi')}`)])],
+      turns: [
+        reply([
+          text(
+            `Changing the greeting and adding hello.txt.\n\n${editBlock('greet.py', 'print("hi")', 'print("hello")')}\n${editBlock('hello.txt', '', 'hi')}`,
+          ),
+        ]),
+      ],
     });
     try {
       const r = await run(srv.url, repo, ['--message', 'change the greeting and create hello.txt', 'greet.py']);
@@ -29,15 +61,25 @@ describeWithCli('aider', 'aider against the scripted chat-completions server', (
       expect(readFileSync(path.join(repo, 'greet.py'), 'utf8')).toBe('print("hello")\n');
       expect(readFileSync(path.join(repo, 'hello.txt'), 'utf8')).toBe('hi\n');
       const lines = r.stdout.split('\n');
-      expect(lines).toEqual(expect.arrayContaining(['Applied edit to greet.py', 'Applied edit to hello.txt', 'Main model: openai/gpt-4o with diff edit format']));
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          'Applied edit to greet.py',
+          'Applied edit to hello.txt',
+          'Main model: openai/gpt-4o with diff edit format',
+        ]),
+      );
       // Streaming: the Tokens line is aider's own count of the prompt, not the server's usage.
-      expect(lines.find((l) => l.startsWith('Tokens: '))).toMatch(/^Tokens: [\d.]+k sent, \d+ received\. Cost: \$\d+\.\d+ message, \$\d+\.\d+ session\.$/);
+      expect(lines.find((l) => l.startsWith('Tokens: '))).toMatch(
+        /^Tokens: [\d.]+k sent, \d+ received\. Cost: \$\d+\.\d+ message, \$\d+\.\d+ session\.$/,
+      );
       const main = srv.mainRequests();
       expect(main).toHaveLength(1);
       expect(main[0].body).toMatchObject({ model: 'gpt-4o', stream: true });
       expect(lastUserText(main[0])).toContain('change the greeting and create hello.txt');
       // --no-auto-commits still stages the new file and ignores .aider* files.
-      expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' }).split('\n')).toEqual(expect.arrayContaining([' M greet.py', 'AM hello.txt', '?? .gitignore']));
+      expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' }).split('\n')).toEqual(
+        expect.arrayContaining([' M greet.py', 'AM hello.txt', '?? .gitignore']),
+      );
       expect(readFileSync(path.join(repo, '.gitignore'), 'utf8')).toContain('.aider*');
     } finally {
       await srv.close();
@@ -52,7 +94,9 @@ describeWithCli('aider', 'aider against the scripted chat-completions server', (
         // aider answers a failed block with the error as the next user message.
         (req) =>
           lastUserText(req).includes('SearchReplaceNoExactMatch')
-            ? editFile('greet.py', 'print("hi")', 'print("hello")', { usage: { input_tokens: 2000, output_tokens: 20 } })
+            ? editFile('greet.py', 'print("hi")', 'print("hello")', {
+                usage: { input_tokens: 2000, output_tokens: 20 },
+              })
             : finalText('unexpected request'),
       ],
     });
@@ -81,7 +125,9 @@ describeWithCli('aider', 'aider against the scripted chat-completions server', (
       const r = await run(srv.url, repo, ['--message', 'create hello.txt']);
       expect(r.code).toBe(0);
       const out = unwrap(r.stdout);
-      expect(out).toContain('litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key provided');
+      expect(out).toContain(
+        'litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key provided',
+      );
       expect(out).toContain('The API provider is not able to authenticate you. Check your API key.');
       expect(r.stdout).not.toContain('Applied edit');
       expect(existsSync(path.join(repo, 'hello.txt'))).toBe(false);
@@ -96,7 +142,9 @@ describeWithCli('aider', 'aider against the scripted chat-completions server', (
   test('429: aider prints the RateLimitError and "Retrying in …" and retries', async () => {
     const srv = await startChatServer({ failure: 'rate-limit', turns: [] });
     try {
-      const r = await run(srv.url, tempRepo(), ['--message', 'create hello.txt'], { killWhen: ({ stdout }) => stdout.includes('Retrying in 0.5 seconds...') });
+      const r = await run(srv.url, tempRepo(), ['--message', 'create hello.txt'], {
+        killWhen: ({ stdout }) => stdout.includes('Retrying in 0.5 seconds...'),
+      });
       expect(r.killedByTest).toBe(true);
       const out = unwrap(r.stdout);
       expect(out).toContain('litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit reached for gpt-4o');
@@ -109,16 +157,22 @@ describeWithCli('aider', 'aider against the scripted chat-completions server', (
   });
 
   test('provider down: "Connection error." as an InternalServerError, retried the same way (a 500 prints the same lines)', async () => {
-    const r = await run(await downUrl(), tempRepo(), ['--message', 'create hello.txt'], { killWhen: ({ stdout }) => stdout.includes('Retrying in 0.5 seconds...') });
+    const r = await run(await downUrl(), tempRepo(), ['--message', 'create hello.txt'], {
+      killWhen: ({ stdout }) => stdout.includes('Retrying in 0.5 seconds...'),
+    });
     expect(r.killedByTest).toBe(true);
-    expect(unwrap(r.stdout)).toContain('litellm.InternalServerError: InternalServerError: OpenAIException - Connection error.');
+    expect(unwrap(r.stdout)).toContain(
+      'litellm.InternalServerError: InternalServerError: OpenAIException - Connection error.',
+    );
     expect(unwrap(r.stdout)).toContain("The API provider's servers are down or overloaded. Retrying in 0.2 seconds...");
   });
 
   test('a hanging provider: aider still waits 3 s after its request (killed by the test)', async () => {
     const srv = await startChatServer({ failure: 'hang', turns: [] });
     try {
-      const r = await run(srv.url, tempRepo(), ['--message', 'create hello.txt'], { killWhen: afterCount(() => srv.mainRequests().length, 1, 3000) });
+      const r = await run(srv.url, tempRepo(), ['--message', 'create hello.txt'], {
+        killWhen: afterCount(() => srv.mainRequests().length, 1, 3000),
+      });
       expect(r.killedByTest).toBe(true);
       expect(r.stdout).not.toContain('Tokens:');
       expect(r.stdout).not.toMatch(/Error/);

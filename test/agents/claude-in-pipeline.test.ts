@@ -5,7 +5,15 @@ import { projectPaths } from '../../src/config';
 import { pipelineStatusQuery } from '../../src/shared/messages';
 import { signalPipeline } from '../../src/temporal/pipeline-control';
 import { agentCliEnv, describeWithCli } from '../helpers/agent-clis';
-import { finalText, readFile, startAnthropicServer, toolResults, writeFile, type ScriptedServer, type Turn } from '../helpers/model-servers/anthropic';
+import {
+  finalText,
+  readFile,
+  startAnthropicServer,
+  toolResults,
+  writeFile,
+  type ScriptedServer,
+  type Turn,
+} from '../helpers/model-servers/anthropic';
 import { makeProject, readJsonl, waitFor } from '../helpers/project';
 import { startTestWorker, testClient, testConfig } from '../helpers/temporal';
 import { finalTasks, ITEM_FILES, phaseOf, runItemWithPreset, withCliOnPath } from './pipeline-harness';
@@ -15,7 +23,12 @@ function itemWork(root: string): Turn {
   return (req) => {
     const phase = phaseOf(req);
     if (!phase) return finalText('Nothing to do here.');
-    if (toolResults(req).length) return finalText(phase === 'review' ? 'Reviewed src/greeting.js against the spec: correct.\nVERDICT: pass' : `The ${phase} work is done and saved.`);
+    if (toolResults(req).length)
+      return finalText(
+        phase === 'review'
+          ? 'Reviewed src/greeting.js against the spec: correct.\nVERDICT: pass'
+          : `The ${phase} work is done and saved.`,
+      );
     if (phase === 'review') return readFile(path.join(root, 'src/greeting.js'));
     const { file, content } = ITEM_FILES[phase];
     return writeFile(path.join(root, file), content);
@@ -44,7 +57,14 @@ describeWithCli('claude', 'Claude Code (the claude preset) in the pipeline', (cl
     // each task's metrics line carries what the CLI reported, after the seed's keys
     expect(run.metrics).toHaveLength(4);
     for (const m of run.metrics) {
-      expect(Object.keys(m).slice(0, 6)).toEqual(['task_id', 'task_type', 'model', 'duration_seconds', 'status', 'created_at']);
+      expect(Object.keys(m).slice(0, 6)).toEqual([
+        'task_id',
+        'task_type',
+        'model',
+        'duration_seconds',
+        'status',
+        'created_at',
+      ]);
       expect(m.model).toBe('claude/sonnet');
       expect(m.tokens_in).toBeGreaterThan(0);
       expect(m.tokens_out).toBeGreaterThan(0);
@@ -67,31 +87,53 @@ describeWithCli('claude', 'Claude Code (the claude preset) in the pipeline', (cl
     srv = await startAnthropicServer({ turns: Array.from({ length: 20 }, () => itemWork(project.root)) });
     const env = withCliOnPath(agentCliEnv('claude', { baseUrl: srv.url }).env, cliPath);
     // the old preset's argv: no permission flag
-    const run = await runItemWithPreset('claude', env, { PIPELINE_AGENT_COMMAND: 'claude -p {direction} --model {model} --output-format stream-json --verbose', PIPELINE_MAX_ITERATIONS: '1' }, project);
+    const run = await runItemWithPreset(
+      'claude',
+      env,
+      {
+        PIPELINE_AGENT_COMMAND: 'claude -p {direction} --model {model} --output-format stream-json --verbose',
+        PIPELINE_MAX_ITERATIONS: '1',
+      },
+      project,
+    );
     expect(run.result).toMatchObject({ itemsPassed: 0, itemsFailed: 1 });
     const spec = run.tasks.find((t) => t.task_type === 'spec')!;
     expect(spec.status).toBe('failed');
     expect(spec.output).toContain('tool call(s) were refused, so the agent could not act: Write');
     expect(run.commits).toEqual([]);
-    const refused = srv.mainRequests().flatMap(toolResults).filter((r) => r.is_error);
+    const refused = srv
+      .mainRequests()
+      .flatMap(toolResults)
+      .filter((r) => r.is_error);
     expect(refused[0]?.content).toMatch(/haven't granted/);
   });
 
   test('when the model API refuses the key, then the pipeline pauses saying which credential, records no failure, and goes on after resume', async () => {
     const project = makeProject(['Add a greeting module']);
-    srv = await startAnthropicServer({ turns: Array.from({ length: 40 }, () => itemWork(project.root)), failure: 'auth' });
+    srv = await startAnthropicServer({
+      turns: Array.from({ length: 40 }, () => itemWork(project.root)),
+      failure: 'auth',
+    });
     const env = withCliOnPath(agentCliEnv('claude', { baseUrl: srv.url }).env, cliPath);
-    const config = testConfig({ PIPELINE_AGENT: 'claude', PIPELINE_META_RATIO: '0', PIPELINE_TASK_TIMEOUT_SECONDS: '120' });
+    const config = testConfig({
+      PIPELINE_AGENT: 'claude',
+      PIPELINE_META_RATIO: '0',
+      PIPELINE_TASK_TIMEOUT_SECONDS: '120',
+    });
     const t = testClient(config);
     const worker = await startTestWorker(config, { runAgentTask: createRunAgentTask({ agentEnv: env }) });
     try {
       const paths = projectPaths(config, project.root);
       const started = await startPipeline(t, config, paths, { once: true });
       const handle = t.client.workflow.getHandle(started.workflowId);
-      const paused = await waitFor(async () => {
-        const s = await handle.query(pipelineStatusQuery);
-        return s.paused && s.pauseReason ? s : null;
-      }, 60_000, 'the pipeline to pause itself');
+      const paused = await waitFor(
+        async () => {
+          const s = await handle.query(pipelineStatusQuery);
+          return s.paused && s.pauseReason ? s : null;
+        },
+        60_000,
+        'the pipeline to pause itself',
+      );
       expect(paused.state).toBe('paused');
       expect(paused.pauseReason).toMatch(/^the model API refused the agent's credential \(ANTHROPIC_API_KEY or /);
       // not a failed task: no metrics line, the task is kept pending, and nothing else ran meanwhile

@@ -2,7 +2,14 @@ import { agentCliEnv, describeWithCli } from '../helpers/agent-clis';
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { downUrl, finalText, startAnthropicServer, toolResults, writeFile, type ScriptedServer } from '../helpers/model-servers/anthropic';
+import {
+  downUrl,
+  finalText,
+  startAnthropicServer,
+  toolResults,
+  writeFile,
+  type ScriptedServer,
+} from '../helpers/model-servers/anthropic';
 import { runPresetTask } from './activity-harness';
 import { withCliOnPath } from './pipeline-harness';
 
@@ -13,7 +20,8 @@ import { withCliOnPath } from './pipeline-harness';
 describeWithCli('claude', 'Claude Code outcomes (the real CLI, scripted failures)', (cliPath) => {
   let srv: ScriptedServer | undefined;
   afterEach(async () => srv?.close());
-  const envFor = (url: string, retries = '1') => withCliOnPath(agentCliEnv('claude', { baseUrl: url, extra: { CLAUDE_CODE_MAX_RETRIES: retries } }).env, cliPath);
+  const envFor = (url: string, retries = '1') =>
+    withCliOnPath(agentCliEnv('claude', { baseUrl: url, extra: { CLAUDE_CODE_MAX_RETRIES: retries } }).env, cliPath);
 
   test('when the model API answers 401, then the CLI is stopped at its first retry and the task names the refused credential', async () => {
     srv = await startAnthropicServer({ turns: [], failure: 'auth' });
@@ -21,7 +29,9 @@ describeWithCli('claude', 'Claude Code outcomes (the real CLI, scripted failures
     const { result, log } = await runPresetTask('claude', envFor(srv.url, '10'), { timeoutSeconds: 100 });
     expect(result.timedOut).toBe(false);
     expect(result.durationSeconds).toBeLessThan(60); // not a timing claim: 10 retries take minutes, one is seconds
-    expect(result.credentialRejected).toMatch(/^the model API refused the agent's credential \(ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN\): /);
+    expect(result.credentialRejected).toMatch(
+      /^the model API refused the agent's credential \(ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN\): /,
+    );
     expect(result.status).toBe('failed');
     expect(log).toContain('! model API call failed (401 authentication_failed)');
     expect(srv.mainRequests().length).toBeLessThan(4);
@@ -38,7 +48,12 @@ describeWithCli('claude', 'Claude Code outcomes (the real CLI, scripted failures
   test('when the model API answers 500, then the task fails with the API error and is not held for a credential', async () => {
     srv = await startAnthropicServer({ turns: [], failure: 'server-error' });
     const { result } = await runPresetTask('claude', envFor(srv.url), { timeoutSeconds: 90 });
-    expect(result).toMatchObject({ status: 'failed', timedOut: false, credentialRejected: null, rateLimitedUntil: null });
+    expect(result).toMatchObject({
+      status: 'failed',
+      timedOut: false,
+      credentialRejected: null,
+      rateLimitedUntil: null,
+    });
     expect(result.output).toMatch(/API Error/);
   });
 
@@ -54,14 +69,18 @@ describeWithCli('claude', 'Claude Code outcomes (the real CLI, scripted failures
     expect(result.output).toContain('[Timeout 6s]');
   });
 
-  test('when the model writes outside the task\'s work tree (another item\'s worktree), then the preset refuses it and the task fails', async () => {
+  test("when the model writes outside the task's work tree (another item's worktree), then the preset refuses it and the task fails", async () => {
     const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'nightshift-other-worktree-'));
     const target = path.join(elsewhere, 'stolen.txt');
-    srv = await startAnthropicServer({ turns: [writeFile(target, 'not yours\n'), finalText('Wrote the file as asked.')] });
+    srv = await startAnthropicServer({
+      turns: [writeFile(target, 'not yours\n'), finalText('Wrote the file as asked.')],
+    });
     const { result } = await runPresetTask('claude', envFor(srv.url), { timeoutSeconds: 90 });
     expect(existsSync(target)).toBe(false);
     expect(result.status).toBe('failed');
-    expect(result.output).toContain(`tool call(s) were refused, so the agent could not act: Write: {"file_path":"${target}"`);
+    expect(result.output).toContain(
+      `tool call(s) were refused, so the agent could not act: Write: {"file_path":"${target}"`,
+    );
     expect(toolResults(srv.mainRequests()[1]).map((r) => r.is_error)).toEqual([true]);
   });
 });

@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { agentCliEnv, describeWithCli } from '../helpers/agent-clis';
-import { downUrl, finalText, shell, shellQuote, startResponsesServer, toolOutputs, type ScriptedServer, type Turn } from '../helpers/model-servers/responses';
+import {
+  downUrl,
+  finalText,
+  shell,
+  shellQuote,
+  startResponsesServer,
+  toolOutputs,
+  type ScriptedServer,
+  type Turn,
+} from '../helpers/model-servers/responses';
 import { makeProject } from '../helpers/project';
 import { runPresetTask } from './activity-harness';
 import { ITEM_FILES, phaseOf, runItemWithPreset, withCliOnPath } from './pipeline-harness';
@@ -10,7 +19,12 @@ function itemWork(): Turn {
   return (req) => {
     const phase = phaseOf(req);
     if (!phase) return finalText('Nothing to do here.');
-    if (toolOutputs(req).length) return finalText(phase === 'review' ? 'Reviewed src/greeting.js: correct.\nVERDICT: pass' : `The ${phase} work is done and saved.`);
+    if (toolOutputs(req).length)
+      return finalText(
+        phase === 'review'
+          ? 'Reviewed src/greeting.js: correct.\nVERDICT: pass'
+          : `The ${phase} work is done and saved.`,
+      );
     if (phase === 'review') return shell('cat src/greeting.js');
     const { file, content } = ITEM_FILES[phase];
     return shell(`mkdir -p ${path.dirname(file)} && printf '%s' ${shellQuote(content)} > ${file}`);
@@ -20,7 +34,11 @@ function itemWork(): Turn {
 describeWithCli('codex', 'Codex (the codex preset) in the pipeline', (cliPath) => {
   let srv: ScriptedServer | undefined;
   afterEach(async () => srv?.close());
-  const envFor = (url: string) => withCliOnPath(agentCliEnv('codex', { baseUrl: url, codexRetries: { request: 0, stream: 0, streamIdleTimeoutMs: 5000 } }).env, cliPath);
+  const envFor = (url: string) =>
+    withCliOnPath(
+      agentCliEnv('codex', { baseUrl: url, codexRetries: { request: 0, stream: 0, streamIdleTimeoutMs: 5000 } }).env,
+      cliPath,
+    );
 
   test('when an item runs with PIPELINE_AGENT=codex, then the real CLI edits the files in its sandbox, each task is committed, and tokens are recorded', async () => {
     const project = makeProject(['Add a greeting module']);
@@ -49,7 +67,9 @@ describeWithCli('codex', 'Codex (the codex preset) in the pipeline', (cliPath) =
     srv = await startResponsesServer({ turns: [], failure: 'auth' });
     const { result } = await runPresetTask('codex', envFor(srv.url), { timeoutSeconds: 90 });
     expect(result.status).toBe('failed');
-    expect(result.credentialRejected).toMatch(/^the model API refused the agent's credential \(OPENAI_API_KEY or CODEX_API_KEY\): /);
+    expect(result.credentialRejected).toMatch(
+      /^the model API refused the agent's credential \(OPENAI_API_KEY or CODEX_API_KEY\): /,
+    );
   });
 
   test('when the model API answers 429, then the task is usage-limited, not failed', async () => {
@@ -63,7 +83,12 @@ describeWithCli('codex', 'Codex (the codex preset) in the pipeline', (cliPath) =
   test('when the model server is down, then Codex waits for the network until the task times out, and the task fails', async () => {
     const { result } = await runPresetTask('codex', envFor(await downUrl()), { timeoutSeconds: 8 });
     expect(result.output).toContain('Reconnecting... waiting for network');
-    expect(result).toMatchObject({ status: 'failed', timedOut: true, credentialRejected: null, rateLimitedUntil: null });
+    expect(result).toMatchObject({
+      status: 'failed',
+      timedOut: true,
+      credentialRejected: null,
+      rateLimitedUntil: null,
+    });
   });
 
   test('when the model server hangs, then the task times out', async () => {
@@ -72,4 +97,3 @@ describeWithCli('codex', 'Codex (the codex preset) in the pipeline', (cliPath) =
     expect(result).toMatchObject({ status: 'failed', timedOut: true });
   });
 });
-

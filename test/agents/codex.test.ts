@@ -1,7 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterCount, agentCliEnv, describeWithCli, jsonLines, runAgentCli, tempRepo } from '../helpers/agent-clis';
-import { type FailureKind, applyPatch, downUrl, finalText, startResponsesServer, toolOutputs, writeFile } from '../helpers/model-servers/responses';
+import {
+  type FailureKind,
+  applyPatch,
+  downUrl,
+  finalText,
+  startResponsesServer,
+  toolOutputs,
+  writeFile,
+} from '../helpers/model-servers/responses';
 
 /**
  * The real Codex CLI (the pinned npm version from .tools/agents) against the scripted OpenAI
@@ -16,24 +24,57 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
   const run = (
     baseUrl: string,
     cwd: string,
-    opts: { sandbox?: string; retries?: number; streamIdleTimeoutMs?: number; killAfterMs?: number; killWhen?: (seen: { stdout: string }) => boolean; prompt?: string } = {},
+    opts: {
+      sandbox?: string;
+      retries?: number;
+      streamIdleTimeoutMs?: number;
+      killAfterMs?: number;
+      killWhen?: (seen: { stdout: string }) => boolean;
+      prompt?: string;
+    } = {},
   ) => {
-    const retries = opts.retries === undefined ? undefined : { request: opts.retries, stream: opts.retries, streamIdleTimeoutMs: opts.streamIdleTimeoutMs };
+    const retries =
+      opts.retries === undefined
+        ? undefined
+        : { request: opts.retries, stream: opts.retries, streamIdleTimeoutMs: opts.streamIdleTimeoutMs };
     const { env } = agentCliEnv('codex', { baseUrl, codexRetries: retries });
-    const args = ['exec', '--sandbox', opts.sandbox ?? 'workspace-write', '--json', '--skip-git-repo-check', '-m', MODEL, opts.prompt ?? 'create hello.txt'];
+    const args = [
+      'exec',
+      '--sandbox',
+      opts.sandbox ?? 'workspace-write',
+      '--json',
+      '--skip-git-repo-check',
+      '-m',
+      MODEL,
+      opts.prompt ?? 'create hello.txt',
+    ];
     return runAgentCli(cli, args, { cwd, env, killAfterMs: opts.killAfterMs ?? 60_000, killWhen: opts.killWhen });
   };
 
   test('workspace-write: the scripted exec_command creates the file; JSONL has the command, the final message and the server usage', async () => {
-    const srv = await startResponsesServer({ turns: [writeFile('hello.txt', 'hi\n'), finalText('Done.\nVERDICT: pass')] });
+    const srv = await startResponsesServer({
+      turns: [writeFile('hello.txt', 'hi\n'), finalText('Done.\nVERDICT: pass')],
+    });
     const repo = tempRepo();
     try {
       const r = await run(srv.url, repo);
       expect(r.code).toBe(0);
       expect(readFileSync(path.join(repo, 'hello.txt'), 'utf8')).toBe('hi\n');
       const events = jsonLines(r.stdout);
-      expect(events.map((e) => e.type)).toEqual(['thread.started', 'turn.started', 'item.started', 'item.completed', 'item.completed', 'turn.completed']);
-      expect(events[3].item).toMatchObject({ type: 'command_execution', exit_code: 0, status: 'completed', command: expect.stringContaining('hello.txt') });
+      expect(events.map((e) => e.type)).toEqual([
+        'thread.started',
+        'turn.started',
+        'item.started',
+        'item.completed',
+        'item.completed',
+        'turn.completed',
+      ]);
+      expect(events[3].item).toMatchObject({
+        type: 'command_execution',
+        exit_code: 0,
+        status: 'completed',
+        command: expect.stringContaining('hello.txt'),
+      });
       expect(events[4].item).toMatchObject({ type: 'agent_message', text: 'Done.\nVERDICT: pass' });
       expect(events[5].usage).toMatchObject(srv.reportedUsage());
       const main = srv.mainRequests();
@@ -43,7 +84,9 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
       expect(main[0].headers.authorization).toBe('Bearer sk-scripted-test-key');
       const toolNames = main[0].body.tools.map((t: { name?: string }) => t.name);
       expect(toolNames).toEqual(expect.arrayContaining(['exec_command', 'apply_patch']));
-      expect(toolOutputs(main[1])).toEqual([expect.objectContaining({ output: expect.stringContaining('Process exited with code 0') })]);
+      expect(toolOutputs(main[1])).toEqual([
+        expect.objectContaining({ output: expect.stringContaining('Process exited with code 0') }),
+      ]);
     } finally {
       await srv.close();
     }
@@ -66,14 +109,22 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
         .filter((e) => e.type === 'item.completed' && e.item.type === 'file_change')
         .map((e) => e.item.changes.map((c: { kind: string }) => c.kind));
       expect(changes).toEqual([['add'], ['update']]);
-      expect(toolOutputs(srv.mainRequests()[2]).at(-1)?.output).toContain('Success. Updated the following files:\nM notes.txt');
+      expect(toolOutputs(srv.mainRequests()[2]).at(-1)?.output).toContain(
+        'Success. Updated the following files:\nM notes.txt',
+      );
     } finally {
       await srv.close();
     }
   });
 
   test('read-only sandbox: the write fails in the sandbox, the patch is rejected, the run still exits 0', async () => {
-    const srv = await startResponsesServer({ turns: [writeFile('hello.txt', 'hi\n'), applyPatch('*** Begin Patch\n*** Add File: p.txt\n+x\n*** End Patch\n'), finalText('Could not write.')] });
+    const srv = await startResponsesServer({
+      turns: [
+        writeFile('hello.txt', 'hi\n'),
+        applyPatch('*** Begin Patch\n*** Add File: p.txt\n+x\n*** End Patch\n'),
+        finalText('Could not write.'),
+      ],
+    });
     const repo = tempRepo();
     try {
       const r = await run(srv.url, repo, { sandbox: 'read-only' });
@@ -88,8 +139,12 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
       const events = jsonLines(r.stdout);
       expect(events.map((e) => e.type)).not.toContain('turn.failed');
       expect(events.slice(0, 2).map((e) => e.type)).toEqual(['thread.started', 'turn.started']);
-      expect(events.slice(-2).map((e) => [e.type, e.item?.type ?? null])).toEqual([['item.completed', 'agent_message'], ['turn.completed', null]]);
-      for (const e of events.filter((x) => x.item?.type === 'command_execution' && x.type === 'item.completed')) expect(e.item.exit_code).not.toBe(0);
+      expect(events.slice(-2).map((e) => [e.type, e.item?.type ?? null])).toEqual([
+        ['item.completed', 'agent_message'],
+        ['turn.completed', null],
+      ]);
+      for (const e of events.filter((x) => x.item?.type === 'command_execution' && x.type === 'item.completed'))
+        expect(e.item.exit_code).not.toBe(0);
     } finally {
       await srv.close();
     }
@@ -121,7 +176,9 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
     try {
       const r = await run(srv.url, tempRepo(), { retries: 1 });
       expect(r.code).toBe(1);
-      const errors = jsonLines(r.stdout).filter((e) => e.type === 'error').map((e) => e.message);
+      const errors = jsonLines(r.stdout)
+        .filter((e) => e.type === 'error')
+        .map((e) => e.message);
       expect(errors[0]).toMatch(/^Reconnecting\.\.\. 1\/1 \(unexpected status 401 Unauthorized/);
       expect(srv.mainRequests()).toHaveLength(2);
     } finally {
@@ -131,7 +188,10 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
 
   test('provider down: Codex keeps reconnecting ("waiting for network") and does not exit on its own', async () => {
     // Killed after its second reconnect message: with retries set to 0 it still does not give up.
-    const r = await run(await downUrl(), tempRepo(), { retries: 0, killWhen: ({ stdout }) => stdout.split('waiting for network').length > 2 });
+    const r = await run(await downUrl(), tempRepo(), {
+      retries: 0,
+      killWhen: ({ stdout }) => stdout.split('waiting for network').length > 2,
+    });
     expect(r.killedByTest).toBe(true);
     const errors = jsonLines(r.stdout).filter((e) => e.type === 'error');
     expect(errors.length).toBeGreaterThanOrEqual(2);
@@ -141,7 +201,10 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
   test('a hanging provider: Codex still waits 3 s after its request, no output after turn.started (killed by the test)', async () => {
     const srv = await startResponsesServer({ failure: 'hang', turns: [] });
     try {
-      const r = await run(srv.url, tempRepo(), { retries: 0, killWhen: afterCount(() => srv.mainRequests().length, 1, 3000) });
+      const r = await run(srv.url, tempRepo(), {
+        retries: 0,
+        killWhen: afterCount(() => srv.mainRequests().length, 1, 3000),
+      });
       expect(r.killedByTest).toBe(true);
       expect(jsonLines(r.stdout).map((e) => e.type)).toEqual(['thread.started', 'turn.started']);
       expect(srv.mainRequests()).toHaveLength(1);
@@ -156,7 +219,9 @@ describeWithCli('codex', 'Codex CLI against the scripted Responses server', (cli
       const r = await run(srv.url, tempRepo(), { retries: 0, streamIdleTimeoutMs: 1500 });
       expect(r.killedByTest).toBe(false);
       expect(r.code).toBe(1);
-      expect(jsonLines(r.stdout).find((e) => e.type === 'turn.failed')?.error.message).toBe('stream disconnected before completion: idle timeout waiting for SSE');
+      expect(jsonLines(r.stdout).find((e) => e.type === 'turn.failed')?.error.message).toBe(
+        'stream disconnected before completion: idle timeout waiting for SSE',
+      );
     } finally {
       await srv.close();
     }

@@ -16,13 +16,22 @@ describeWithCli('claude', 'nightshift doctor with the real Claude Code', (cliPat
 
   const doctor = async (url: string, extra: Record<string, string> = {}) => {
     const project = makeProject(['Add a greeting module']);
-    const env = { ...withCliOnPath(agentCliEnv('claude', { baseUrl: url, extra: { CLAUDE_CODE_MAX_RETRIES: '1' } }).env, cliPath), TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT: 'claude', ...extra };
-    const run = await runCli(['doctor', '--probe', '--json', '--project', project.root], { ...env, PIPELINE_API_TOKEN: undefined }, 120_000);
+    const env = {
+      ...withCliOnPath(agentCliEnv('claude', { baseUrl: url, extra: { CLAUDE_CODE_MAX_RETRIES: '1' } }).env, cliPath),
+      TEMPORAL_ADDRESS: testAddress(),
+      PIPELINE_AGENT: 'claude',
+      ...extra,
+    };
+    const run = await runCli(
+      ['doctor', '--probe', '--json', '--project', project.root],
+      { ...env, PIPELINE_API_TOKEN: undefined },
+      120_000,
+    );
     const out = JSON.parse(run.stdout) as DoctorJson;
     return { run, check: (name: string) => out.checks.find((c) => c.name === name) };
   };
 
-  test('when the agent answers, then doctor prints the CLI version against the tested one, the credential, and the probe\'s answer', async () => {
+  test("when the agent answers, then doctor prints the CLI version against the tested one, the credential, and the probe's answer", async () => {
     srv = await startAnthropicServer({ turns: [finalText('OK')] });
     const { run, check } = await doctor(srv.url);
     expect(check('agent')).toMatchObject({ ok: true });
@@ -37,13 +46,17 @@ describeWithCli('claude', 'nightshift doctor with the real Claude Code', (cliPat
     srv = await startAnthropicServer({ turns: [], failure: 'auth' });
     const { run, check } = await doctor(srv.url);
     expect(check('agent-probe')!.ok).toBe(false);
-    expect(check('agent-probe')!.detail).toMatch(/^the model API refused the agent's credential \(ANTHROPIC_API_KEY or [^)]*\): (Invalid API key|.*401)/);
+    expect(check('agent-probe')!.detail).toMatch(
+      /^the model API refused the agent's credential \(ANTHROPIC_API_KEY or [^)]*\): (Invalid API key|.*401)/,
+    );
     expect(run.code).toBe(1);
   });
 
   test('when no credential variable is set, then doctor says which ones the CLI reads', async () => {
     srv = await startAnthropicServer({ turns: [finalText('OK')] });
     const { check } = await doctor(srv.url, { ANTHROPIC_API_KEY: '' });
-    expect(check('agent-credential')!.detail).toBe('none of ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN is set: the CLI needs one, or its own stored login');
+    expect(check('agent-credential')!.detail).toBe(
+      'none of ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN is set: the CLI needs one, or its own stored login',
+    );
   });
 });

@@ -43,8 +43,12 @@ export function phaseOf(req: RecordedRequest): Phase | null {
 /** The files the scripted model writes, per phase: a real item's spec, code and test. */
 export const ITEM_FILES: Record<Exclude<Phase, 'review'>, { file: string; content: string }> = {
   spec: { file: 'specs/greeting.md', content: '# Greeting\n\n- `greet(name)` returns `Hello, <name>!`\n' },
-  impl: { file: 'src/greeting.js', content: "exports.greet = (name) => `Hello, ${name}!`;\n" },
-  test: { file: 'test/greeting.test.js', content: "const assert = require('node:assert');\nassert.strictEqual(require('../src/greeting.js').greet('x'), 'Hello, x!');\n" },
+  impl: { file: 'src/greeting.js', content: 'exports.greet = (name) => `Hello, ${name}!`;\n' },
+  test: {
+    file: 'test/greeting.test.js',
+    content:
+      "const assert = require('node:assert');\nassert.strictEqual(require('../src/greeting.js').greet('x'), 'Hello, x!');\n",
+  },
 };
 
 export interface PipelineRun {
@@ -72,8 +76,20 @@ export function finalTasks(stateDir: string): TaskRecord[] {
  * One backlog item through the real pipeline (dev server, worker, git with auto-commit) with a preset agent
  * whose CLI runs in `agentEnv` (its PATH finds the CLI; its variables point it at a scripted model server).
  */
-export async function runItemWithPreset(agent: string, agentEnv: Record<string, string>, overrides: Record<string, string> = {}, project = makeProject(['Add a greeting module'])): Promise<PipelineRun> {
-  const config: EnvConfig = testConfig({ PIPELINE_AGENT: agent, PIPELINE_AUTO_COMMIT: '1', PIPELINE_META_RATIO: '0', PIPELINE_TASK_TIMEOUT_SECONDS: '120', PIPELINE_MAX_ITERATIONS: '2', ...overrides });
+export async function runItemWithPreset(
+  agent: string,
+  agentEnv: Record<string, string>,
+  overrides: Record<string, string> = {},
+  project = makeProject(['Add a greeting module']),
+): Promise<PipelineRun> {
+  const config: EnvConfig = testConfig({
+    PIPELINE_AGENT: agent,
+    PIPELINE_AUTO_COMMIT: '1',
+    PIPELINE_META_RATIO: '0',
+    PIPELINE_TASK_TIMEOUT_SECONDS: '120',
+    PIPELINE_MAX_ITERATIONS: '2',
+    ...overrides,
+  });
   const t: TemporalClient = testClient(config);
   const worker = await startTestWorker(config, { runAgentTask: createRunAgentTask({ agentEnv }) });
   try {

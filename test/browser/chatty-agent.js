@@ -15,6 +15,10 @@ const timer = setInterval(() => {
   process.stdout.write(`[agent] ${taskType} ${taskId}: ${steps[i]}\n`);
   if (++i < steps.length) return;
   clearInterval(timer);
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../fixtures/scripted-agent.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
-  child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1));
+  const child = spawn(
+    process.execPath,
+    [path.resolve(__dirname, '../fixtures/scripted-agent.js'), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
 }, 400);

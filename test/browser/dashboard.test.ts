@@ -30,7 +30,9 @@ const FAKE_WEB_UI = 'http://127.0.0.1:8233';
 
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
-  console.warn(`Skipping the dashboard browser test: ${CHROMIUM} not found. Install the Debian package \`chromium\` (scripts/setup.js does this when run as root with apt-get, unless NIGHTSHIFT_SKIP_BROWSER_INSTALL=1).`);
+  console.warn(
+    `Skipping the dashboard browser test: ${CHROMIUM} not found. Install the Debian package \`chromium\` (scripts/setup.js does this when run as root with apt-get, unless NIGHTSHIFT_SKIP_BROWSER_INSTALL=1).`,
+  );
 }
 const describeInBrowser = haveChromium ? describe : describe.skip;
 
@@ -71,21 +73,50 @@ function seedHistory(paths: ProjectPaths): Map<string, { reported: number; token
     const finished = new Date(started.getTime() + duration * 1000);
     const id = `task_${i.toString(16).padStart(16, '0')}`;
     const record: TaskRecord = {
-      id, task_type: type, status: failed ? 'failed' : 'completed', direction: `Seeded ${type} task ${i} for an old item`, model: models[i % models.length],
-      item_key: `old-${Math.floor(i / 8)}`, iteration: 1, created_at: created.toISOString(), started_at: started.toISOString(), finished_at: finished.toISOString(),
-      output: failed ? 'failed: seeded' : 'done: seeded output', exit_code: failed ? 1 : 0, decision_prompt: null, decision: null, workflow_id: null, output_chars: 18,
+      id,
+      task_type: type,
+      status: failed ? 'failed' : 'completed',
+      direction: `Seeded ${type} task ${i} for an old item`,
+      model: models[i % models.length],
+      item_key: `old-${Math.floor(i / 8)}`,
+      iteration: 1,
+      created_at: created.toISOString(),
+      started_at: started.toISOString(),
+      finished_at: finished.toISOString(),
+      output: failed ? 'failed: seeded' : 'done: seeded output',
+      exit_code: failed ? 1 : 0,
+      decision_prompt: null,
+      decision: null,
+      workflow_id: null,
+      output_chars: 18,
     };
     tasks.push(JSON.stringify(record));
     const figures: { tokens_in?: number; tokens_out?: number; cost_usd?: number } = record.model.startsWith('cursor/')
       ? {}
-      : { tokens_in: 1000 + i, tokens_out: 100 + (i % 50), ...(record.model.startsWith('claude/') && { cost_usd: 0.01 }) };
+      : {
+          tokens_in: 1000 + i,
+          tokens_out: 100 + (i % 50),
+          ...(record.model.startsWith('claude/') && { cost_usd: 0.01 }),
+        };
     if (figures.tokens_in !== undefined && figures.tokens_out !== undefined) {
-      const u = usage.get(record.model) ?? usage.set(record.model, { reported: 0, tokensIn: 0, tokensOut: 0 }).get(record.model)!;
+      const u =
+        usage.get(record.model) ??
+        usage.set(record.model, { reported: 0, tokensIn: 0, tokensOut: 0 }).get(record.model)!;
       u.reported++;
       u.tokensIn += figures.tokens_in;
       u.tokensOut += figures.tokens_out;
     }
-    metrics.push(JSON.stringify({ task_id: id, task_type: type, model: record.model, duration_seconds: Math.round(duration * 10) / 10, status: record.status, created_at: created.toISOString().replace('Z', '+00:00'), ...figures }));
+    metrics.push(
+      JSON.stringify({
+        task_id: id,
+        task_type: type,
+        model: record.model,
+        duration_seconds: Math.round(duration * 10) / 10,
+        status: record.status,
+        created_at: created.toISOString().replace('Z', '+00:00'),
+        ...figures,
+      }),
+    );
   }
   mkdirSync(path.dirname(paths.metricsFile), { recursive: true });
   writeFileSync(path.join(paths.stateDir, 'tasks.jsonl'), tasks.join('\n') + '\n');
@@ -96,7 +127,16 @@ function seedHistory(paths: ProjectPaths): Map<string, { reported: number; token
 function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -116,16 +156,36 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
 
   beforeAll(async () => {
     project = makeProject(ITEMS, PLAN);
-    const agentCommand = JSON.stringify([process.execPath, CHATTY_AGENT, project.planFile, '{task_type}', '{task_id}', '{prompt_file}']);
+    const agentCommand = JSON.stringify([
+      process.execPath,
+      CHATTY_AGENT,
+      project.planFile,
+      '{task_type}',
+      '{task_id}',
+      '{prompt_file}',
+    ]);
     config = testConfig({
-      PIPELINE_AGENT_COMMAND: agentCommand, PIPELINE_META_RATIO: '0', PIPELINE_MAX_ITERATIONS: '10', PIPELINE_REPEATED_FAILURES: '2', PIPELINE_MONITOR_INTERVAL_SECONDS: '1', PIPELINE_API_TOKEN: TOKEN,
+      PIPELINE_AGENT_COMMAND: agentCommand,
+      PIPELINE_META_RATIO: '0',
+      PIPELINE_MAX_ITERATIONS: '10',
+      PIPELINE_REPEATED_FAILURES: '2',
+      PIPELINE_MONITOR_INTERVAL_SECONDS: '1',
+      PIPELINE_API_TOKEN: TOKEN,
     });
     paths = projectPaths(config, project.root);
     await ensureStateDir(paths.projectRoot, paths.stateDir);
     seededUsage = seedHistory(paths);
     t = testClient(config);
     worker = await startTestWorker(config);
-    const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    const app = createApp({
+      config,
+      paths,
+      temporal: t,
+      metrics: new MetricsStore(paths.metricsFile),
+      tasks: new TaskIndex(paths.stateDir),
+      logger: createLogger('test', 'error'),
+      host: '127.0.0.1',
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -135,11 +195,15 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
+    page.on('requestfailed', (r) =>
+      problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`),
+    );
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
     });
-    page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), authorization: r.headers().authorization }));
+    page.on('request', (r) =>
+      requests.push({ url: r.url(), method: r.method(), authorization: r.headers().authorization }),
+    );
     // The suite's server is headless and named by TEMPORAL_ADDRESS, so the API rightly knows no Web UI;
     // pretend one is known to check the links the page builds from it.
     await page.route('**/api/dashboard/config', async (route) => {
@@ -171,63 +235,144 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
     await page.evaluate(() => ((window as unknown as { __sameDocument: number }).__sameDocument = 42));
 
     // before the pipeline exists
-    await waitInPage(() => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'not_started', null, 'the not-started state');
+    await waitInPage(
+      () => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'not_started',
+      null,
+      'the not-started state',
+    );
     expect(await text('#pipeline-state')).toBe('not started');
-    await waitInPage(() => document.querySelector('#conn')?.getAttribute('data-state') === 'live', null, 'the first complete refresh');
+    await waitInPage(
+      () => document.querySelector('#conn')?.getAttribute('data-state') === 'live',
+      null,
+      'the first complete refresh',
+    );
     expect(await text('#project')).toBe(paths.projectId);
 
     // the token, typed once: kept in sessionStorage, never in the URL
     await page.fill('#token-input', TOKEN);
     await page.click('#token-form button[type=submit]');
-    expect(await page.evaluate(() => [sessionStorage.getItem('nightshift.apiToken'), localStorage.length, location.href])).toEqual([TOKEN, 0, `${base}/`]);
+    expect(
+      await page.evaluate(() => [sessionStorage.getItem('nightshift.apiToken'), localStorage.length, location.href]),
+    ).toEqual([TOKEN, 0, `${base}/`]);
     expect(await page.inputValue('#token-input')).toBe('');
 
     // 10,000 tasks of history: one page of 25 rows, paged on the server
-    await waitInPage((n) => document.querySelector('#page-info')?.textContent === `1–25 of ${n}`, SEEDED_TASKS.toLocaleString('en-US'), 'the first page of seeded tasks');
+    await waitInPage(
+      (n) => document.querySelector('#page-info')?.textContent === `1–25 of ${n}`,
+      SEEDED_TASKS.toLocaleString('en-US'),
+      'the first page of seeded tasks',
+    );
     expect(await page.locator('#task-rows tr').count()).toBe(25);
     await page.click('#next-page');
-    await waitInPage((n) => document.querySelector('#page-info')?.textContent === `26–50 of ${n}`, SEEDED_TASKS.toLocaleString('en-US'), 'the second page');
+    await waitInPage(
+      (n) => document.querySelector('#page-info')?.textContent === `26–50 of ${n}`,
+      SEEDED_TASKS.toLocaleString('en-US'),
+      'the second page',
+    );
     expect(await page.locator('#task-rows tr').count()).toBe(25);
     await page.click('#prev-page');
-    await waitInPage(() => document.querySelector('#page-info')?.textContent?.startsWith('1–25 of'), null, 'back on the first page');
+    await waitInPage(
+      () => document.querySelector('#page-info')?.textContent?.startsWith('1–25 of'),
+      null,
+      'back on the first page',
+    );
 
     // start the pipeline: the page sees it running and the first item move from spec to passed
     const started = await startPipeline(t, config, paths, { once: true });
-    await waitInPage((n) => document.querySelectorAll('#items tr').length === n, ITEMS.length, 'the items of the backlog');
-    const keys = new Map(await page.locator('#items tr').evaluateAll((rows) => rows.map((r) => [r.querySelector('td')?.textContent ?? '', r.getAttribute('data-key') ?? ''] as [string, string])));
+    await waitInPage(
+      (n) => document.querySelectorAll('#items tr').length === n,
+      ITEMS.length,
+      'the items of the backlog',
+    );
+    const keys = new Map(
+      await page
+        .locator('#items tr')
+        .evaluateAll((rows) =>
+          rows.map(
+            (r) => [r.querySelector('td')?.textContent ?? '', r.getAttribute('data-key') ?? ''] as [string, string],
+          ),
+        ),
+    );
     const [first, second] = ITEMS.map((text) => keys.get(text)!);
     expect(first && second).toBeTruthy();
-    await waitInPage(() => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'running', null, 'the running state');
+    await waitInPage(
+      () => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'running',
+      null,
+      'the running state',
+    );
     expect(await text('#pipeline-state')).toBe('running');
     expect(await text('#pipeline-link')).toContain('Temporal UI');
-    expect(await page.getAttribute('#pipeline-link', 'href')).toBe(`${FAKE_WEB_UI}/namespaces/default/workflows/${pipelineWorkflowId(paths.projectId)}`);
+    expect(await page.getAttribute('#pipeline-link', 'href')).toBe(
+      `${FAKE_WEB_UI}/namespaces/default/workflows/${pipelineWorkflowId(paths.projectId)}`,
+    );
     const row = (key: string) => `#items tr[data-key="${key}"]`;
-    await waitInPage((sel) => document.querySelector(sel)?.getAttribute('data-phase') === 'spec', row(first), 'the first item in its spec phase');
+    await waitInPage(
+      (sel) => document.querySelector(sel)?.getAttribute('data-phase') === 'spec',
+      row(first),
+      'the first item in its spec phase',
+    );
     expect(await text(`${row(first)} .badge`)).toBe('running');
-    expect(await page.getAttribute(`${row(first)} a`, 'href')).toBe(`${FAKE_WEB_UI}/namespaces/default/workflows/${itemWorkflowId(paths.projectId, first)}`);
+    expect(await page.getAttribute(`${row(first)} a`, 'href')).toBe(
+      `${FAKE_WEB_UI}/namespaces/default/workflows/${itemWorkflowId(paths.projectId, first)}`,
+    );
     // the running task's log, live (a tail of it, never the whole log)
-    await waitInPage(() => /\[agent\] spec task_[0-9a-f]{16}: (editing files|checking the result)/.test(document.querySelector('#running-list .tail')?.textContent ?? ''), null, 'a live tail of the running spec task');
+    await waitInPage(
+      () =>
+        /\[agent\] spec task_[0-9a-f]{16}: (editing files|checking the result)/.test(
+          document.querySelector('#running-list .tail')?.textContent ?? '',
+        ),
+      null,
+      'a live tail of the running spec task',
+    );
     mkdirSync(OUTPUT_DIR, { recursive: true });
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'dashboard-running.png'), fullPage: true });
-    await waitInPage((sel) => document.querySelector(sel)?.getAttribute('data-state') === 'passed', row(first), 'the first item to pass', 90_000);
+    await waitInPage(
+      (sel) => document.querySelector(sel)?.getAttribute('data-state') === 'passed',
+      row(first),
+      'the first item to pass',
+      90_000,
+    );
     expect(await text('#items-by-state li[data-state="passed"] b')).toBe('1');
 
     // pause and resume from the page while the second item runs: same-origin POSTs without a body, with the token
     expect(await page.isHidden('#pipeline-resume')).toBe(true);
     await page.click('#pipeline-pause');
-    await waitInPage(() => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'paused', null, 'the paused state');
+    await waitInPage(
+      () => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'paused',
+      null,
+      'the paused state',
+    );
     expect(await page.isHidden('#pipeline-pause')).toBe(true);
     await page.click('#pipeline-resume');
-    await waitInPage(() => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'running', null, 'the running state again');
+    await waitInPage(
+      () => document.querySelector('#pipeline-state')?.getAttribute('data-raw') === 'running',
+      null,
+      'the running state again',
+    );
     expect(await text('#control-message')).toBe('Resume sent.');
 
     // the second item's impl fails twice: the repeated_failures flag goes up, with the monitor's issue
-    await waitInPage(() => document.querySelector('#flags li[data-flag="repeated_failures"]')?.classList.contains('on'), null, 'the repeated_failures flag', 90_000);
+    await waitInPage(
+      () => document.querySelector('#flags li[data-flag="repeated_failures"]')?.classList.contains('on'),
+      null,
+      'the repeated_failures flag',
+      90_000,
+    );
     expect(await text('#attention-line')).toContain('repeated_failures');
-    await waitInPage(() => (document.querySelector('#issues li[data-condition="repeated_failures"] .suggested')?.textContent ?? '').length > 10, null, 'the open repeated_failures issue with its suggested action');
+    await waitInPage(
+      () =>
+        (document.querySelector('#issues li[data-condition="repeated_failures"] .suggested')?.textContent ?? '')
+          .length > 10,
+      null,
+      'the open repeated_failures issue with its suggested action',
+    );
 
     // the third impl asks: the decision box shows the question
-    const waiting = await waitFor(async () => (await new TaskIndex(paths.stateDir).all()).find((x) => x.status === 'needs_decision'), 60_000, 'a task in needs_decision');
+    const waiting = await waitFor(
+      async () => (await new TaskIndex(paths.stateDir).all()).find((x) => x.status === 'needs_decision'),
+      60_000,
+      'a task in needs_decision',
+    );
     const box = `#decision-list li[data-key="${waiting.id}"]`;
     await page.locator(box).waitFor({ timeout: 30_000 });
     expect(await text(`${box} .prompt`)).toBe('Use Postgres or SQLite?');
@@ -240,52 +385,121 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
     await page.fill(`${box} textarea`, 'SQLite, keep it simple');
     await page.click(`${box} button[type=submit]`);
     await waitInPage((sel) => document.querySelector(sel) === null, box, 'the decision box to empty');
-    const decided = await waitFor(async () => {
-      const task = await new TaskIndex(paths.stateDir).get(waiting.id);
-      return task && task.status !== 'needs_decision' ? task : null;
-    }, 30_000, 'the task to leave needs_decision');
+    const decided = await waitFor(
+      async () => {
+        const task = await new TaskIndex(paths.stateDir).get(waiting.id);
+        return task && task.status !== 'needs_decision' ? task : null;
+      },
+      30_000,
+      'the task to leave needs_decision',
+    );
     expect(decided).toMatchObject({ decision: 'SQLite, keep it simple' });
     const posts = requests.filter((r) => r.method === 'POST');
     expect(posts).toEqual(
-      ['pipeline/pause', 'pipeline/resume', `tasks/${waiting.id}/decision`].map((p) => ({ url: `${base}/api/agent/${p}`, method: 'POST', authorization: `Bearer ${TOKEN}` })),
+      ['pipeline/pause', 'pipeline/resume', `tasks/${waiting.id}/decision`].map((p) => ({
+        url: `${base}/api/agent/${p}`,
+        method: 'POST',
+        authorization: `Bearer ${TOKEN}`,
+      })),
     );
 
     // the item goes on to pass, the flag clears, the pipeline ends
-    await waitInPage((sel) => document.querySelector(sel)?.getAttribute('data-state') === 'passed', row(second), 'the second item to pass', 90_000);
-    await waitInPage(() => !document.querySelector('#flags li[data-flag="repeated_failures"]')?.classList.contains('on'), null, 'the flag to clear', 30_000);
+    await waitInPage(
+      (sel) => document.querySelector(sel)?.getAttribute('data-state') === 'passed',
+      row(second),
+      'the second item to pass',
+      90_000,
+    );
+    await waitInPage(
+      () => !document.querySelector('#flags li[data-flag="repeated_failures"]')?.classList.contains('on'),
+      null,
+      'the flag to clear',
+      30_000,
+    );
     await t.client.workflow.getHandle(started.workflowId).result();
-    await waitInPage(() => document.querySelector('#pipeline-state')?.textContent === 'stopped (completed)', null, 'the completed state', 30_000);
+    await waitInPage(
+      () => document.querySelector('#pipeline-state')?.textContent === 'stopped (completed)',
+      null,
+      'the completed state',
+      30_000,
+    );
     expect(await text('#items-by-state li[data-state="passed"] b')).toBe('2');
 
     // charts over the window: a bar per day, p50/p95 bars per task type and per model
     await page.selectOption('#window-days', '14');
     // from the window's first (partial) day to today
-    await waitInPage(() => [14, 15].includes(document.querySelectorAll('#chart-success svg g.day').length), null, 'the 14-day success chart');
+    await waitInPage(
+      () => [14, 15].includes(document.querySelectorAll('#chart-success svg g.day').length),
+      null,
+      'the 14-day success chart',
+    );
     expect(await page.locator('#chart-success svg g.day rect.bar:not(.none)').count()).toBeGreaterThanOrEqual(6);
-    expect(await page.locator('#chart-by-type svg g.row').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-key')))).toEqual(['spec', 'impl', 'test', 'review']);
-    const models = await page.locator('#chart-by-model svg g.row').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-key')));
-    expect(models).toEqual(expect.arrayContaining(['claude/sonnet', 'claude/opus', 'codex/gpt-5-codex', 'cursor/auto']));
+    expect(
+      await page.locator('#chart-by-type svg g.row').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-key'))),
+    ).toEqual(['spec', 'impl', 'test', 'review']);
+    const models = await page
+      .locator('#chart-by-model svg g.row')
+      .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-key')));
+    expect(models).toEqual(
+      expect.arrayContaining(['claude/sonnet', 'claude/opus', 'codex/gpt-5-codex', 'cursor/auto']),
+    );
     expect(await page.locator('#chart-by-type svg g.row[data-key="impl"] rect.bar.p95').count()).toBe(1);
     // tokens and cost per model (only those that reported any) and per task type
-    const usageRows = await page.locator('#usage tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const usageRows = await page
+      .locator('#usage tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
     const sonnet = seededUsage.get('claude/sonnet')!;
-    expect(usageRows).toContainEqual(['model', 'claude/sonnet', expect.stringMatching(new RegExp(`^${sonnet.reported.toLocaleString('en-US')} / [0-9,]+$`)), sonnet.tokensIn.toLocaleString('en-US'), sonnet.tokensOut.toLocaleString('en-US'), `$${(sonnet.reported * 0.01).toFixed(2)}`]);
+    expect(usageRows).toContainEqual([
+      'model',
+      'claude/sonnet',
+      expect.stringMatching(new RegExp(`^${sonnet.reported.toLocaleString('en-US')} / [0-9,]+$`)),
+      sonnet.tokensIn.toLocaleString('en-US'),
+      sonnet.tokensOut.toLocaleString('en-US'),
+      `$${(sonnet.reported * 0.01).toFixed(2)}`,
+    ]);
     const codex = seededUsage.get('codex/gpt-5-codex')!;
-    expect(usageRows).toContainEqual(['model', 'codex/gpt-5-codex', expect.stringMatching(new RegExp(`^${codex.reported.toLocaleString('en-US')} / [0-9,]+$`)), codex.tokensIn.toLocaleString('en-US'), codex.tokensOut.toLocaleString('en-US'), '—']); // codex reports no cost
-    expect(usageRows.filter((r) => r[0] === 'model').map((r) => r[1]).sort()).toEqual(['claude/opus', 'claude/sonnet', 'codex/gpt-5-codex']);
+    expect(usageRows).toContainEqual([
+      'model',
+      'codex/gpt-5-codex',
+      expect.stringMatching(new RegExp(`^${codex.reported.toLocaleString('en-US')} / [0-9,]+$`)),
+      codex.tokensIn.toLocaleString('en-US'),
+      codex.tokensOut.toLocaleString('en-US'),
+      '—',
+    ]); // codex reports no cost
+    expect(
+      usageRows
+        .filter((r) => r[0] === 'model')
+        .map((r) => r[1])
+        .sort(),
+    ).toEqual(['claude/opus', 'claude/sonnet', 'codex/gpt-5-codex']);
     // review tasks all ran on cursor/auto (model and type go round together), which reports nothing
-    expect(usageRows.filter((r) => r[0] === 'task type').map((r) => r[1]).sort()).toEqual(['impl', 'spec', 'test']);
+    expect(
+      usageRows
+        .filter((r) => r[0] === 'task type')
+        .map((r) => r[1])
+        .sort(),
+    ).toEqual(['impl', 'spec', 'test']);
 
     // the recent-tasks table: newest first, links to each task's log and to its workflow in the Web UI
     const total = (await new TaskIndex(paths.stateDir).all()).length;
-    await waitInPage((n) => document.querySelector('#page-info')?.textContent === `1–25 of ${n}`, total.toLocaleString('en-US'), 'the table to count the new tasks');
+    await waitInPage(
+      (n) => document.querySelector('#page-info')?.textContent === `1–25 of ${n}`,
+      total.toLocaleString('en-US'),
+      'the table to count the new tasks',
+    );
     const newest = (await new TaskIndex(paths.stateDir).all())[0];
     const topRow = `#task-rows tr[data-key="${newest.id}"]`;
     await page.locator(topRow).waitFor({ timeout: 10_000 });
-    expect(await page.getAttribute(`${topRow} .ui-col a`, 'href')).toBe(`${FAKE_WEB_UI}/namespaces/default/workflows/${newest.workflow_id}`);
+    expect(await page.getAttribute(`${topRow} .ui-col a`, 'href')).toBe(
+      `${FAKE_WEB_UI}/namespaces/default/workflows/${newest.workflow_id}`,
+    );
     expect(newest.workflow_id).toBe(itemWorkflowId(paths.projectId, second));
     await page.click(`${topRow} td:first-child a`);
-    await waitInPage(() => (document.querySelector('#log-text')?.textContent ?? '').includes('VERDICT: pass'), null, 'the log of the newest task');
+    await waitInPage(
+      () => (document.querySelector('#log-text')?.textContent ?? '').includes('VERDICT: pass'),
+      null,
+      'the log of the newest task',
+    );
     expect(await page.evaluate(() => (document.querySelector('#log-dialog') as HTMLDialogElement).open)).toBe(true);
     await page.click('#log-close');
     expect(await page.evaluate(() => (document.querySelector('#log-dialog') as HTMLDialogElement).open)).toBe(false);
@@ -303,7 +517,6 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'dashboard-final.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 300_000);
-
 });
 
 describeInBrowser('dashboard in headless Chromium when reads need the token', () => {
@@ -312,7 +525,15 @@ describeInBrowser('dashboard in headless Chromium when reads need the token', ()
     const config = testConfig({ PIPELINE_API_TOKEN: TOKEN, PIPELINE_API_READ_TOKEN_REQUIRED: '1' });
     const paths = projectPaths(config, project.root);
     const t = testClient(config);
-    const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    const app = createApp({
+      config,
+      paths,
+      temporal: t,
+      metrics: new MetricsStore(paths.metricsFile),
+      tasks: new TaskIndex(paths.stateDir),
+      logger: createLogger('test', 'error'),
+      host: '127.0.0.1',
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -324,9 +545,13 @@ describeInBrowser('dashboard in headless Chromium when reads need the token', ()
       page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
       page.on('console', (m) => {
         // Chromium logs each refused request; those 401s are the point of this test.
-        if ((m.type() === 'error' || m.type() === 'warning') && !/status of 401/.test(m.text())) problems.push(`console.${m.type()}: ${m.text()}`);
+        if ((m.type() === 'error' || m.type() === 'warning') && !/status of 401/.test(m.text()))
+          problems.push(`console.${m.type()}: ${m.text()}`);
       });
-      page.on('request', (r) => r.url().includes('/api/') && reads.push({ url: r.url(), authorization: r.headers().authorization }));
+      page.on(
+        'request',
+        (r) => r.url().includes('/api/') && reads.push({ url: r.url(), authorization: r.headers().authorization }),
+      );
       await page.goto(`${base}/`);
       await page.locator('#banner').waitFor({ state: 'visible', timeout: 30_000 });
       expect(await page.textContent('#banner')).toContain('needs the token to read');
@@ -337,7 +562,9 @@ describeInBrowser('dashboard in headless Chromium when reads need the token', ()
       const before = reads.length;
       await page.fill('#token-input', TOKEN);
       await page.press('#token-input', 'Enter');
-      await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'live', null, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'live', null, {
+        timeout: 30_000,
+      });
       expect(await page.isHidden('#banner')).toBe(true);
       expect(await page.textContent('#project')).toBe(paths.projectId);
       expect(await page.textContent('#pipeline-state')).toBe('not started');
@@ -362,7 +589,15 @@ describeInBrowser('the loopback API and the web pages its user visits, in headle
     const config = testConfig({});
     const paths = projectPaths(config, project.root);
     const t = testClient(config);
-    const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    const app = createApp({
+      config,
+      paths,
+      temporal: t,
+      metrics: new MetricsStore(paths.metricsFile),
+      tasks: new TaskIndex(paths.stateDir),
+      logger: createLogger('test', 'error'),
+      host: '127.0.0.1',
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const port = (server.address() as AddressInfo).port;
@@ -382,15 +617,33 @@ describeInBrowser('the loopback API and the web pages its user visits, in headle
     // evil.example resolves to 127.0.0.1, as a DNS-rebinding attacker makes it
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP evil.example 127.0.0.1'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--host-resolver-rules=MAP evil.example 127.0.0.1',
+      ],
     });
     try {
       const page = await browser.newPage();
       const answers: string[] = [];
-      page.on('response', (r) => r.url().startsWith(base) && answers.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`));
+      page.on(
+        'response',
+        (r) =>
+          r.url().startsWith(base) &&
+          answers.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`),
+      );
       await page.goto(`http://evil.example:${evilPort}/`);
       await page.waitForURL(`${base}/api/agent/pipeline/pause`, { timeout: 30_000 });
-      expect(answers.sort()).toEqual(['POST /api/agent/pipeline/pause 403', 'POST /api/agent/pipeline/resume 403', 'POST /api/agent/pipeline/stop 403']);
+      expect(answers.sort()).toEqual([
+        'POST /api/agent/pipeline/pause 403',
+        'POST /api/agent/pipeline/resume 403',
+        'POST /api/agent/pipeline/stop 403',
+      ]);
       expect(await page.textContent('body')).toContain('Cross-');
 
       // the rebinding: the API under the attacker's name (its page, then a same-"origin" read from it)
@@ -400,9 +653,13 @@ describeInBrowser('the loopback API and the web pages its user visits, in headle
 
       // the dashboard itself, same origin: its reads and a POST pass the rules (no pipeline here: 409)
       await page.goto(`${base}/`);
-      await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'live', null, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'live', null, {
+        timeout: 30_000,
+      });
       // (a string: the test's compiler would turn a dynamic import() in a function into require())
-      const pause = await page.evaluate("import('/dashboard/api.js').then((m) => m.api('/api/agent/pipeline/pause', { method: 'POST' }).then(() => 202, (e) => e.status))");
+      const pause = await page.evaluate(
+        "import('/dashboard/api.js').then((m) => m.api('/api/agent/pipeline/pause', { method: 'POST' }).then(() => 202, (e) => e.status))",
+      );
       expect(pause).toBe(409);
     } finally {
       await browser.close();

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
-import { auditScaleRun, readScaleRecords, scaleAgentCommand, workerOf, writeScaleAgent } from '../../src/bench/scale-agent';
+import {
+  auditScaleRun,
+  readScaleRecords,
+  scaleAgentCommand,
+  workerOf,
+  writeScaleAgent,
+} from '../../src/bench/scale-agent';
 import { spawnCli } from '../helpers/cli';
 import { makeProject, readJsonl, waitFor } from '../helpers/project';
 import { testAddress, testClient, testConfig, waitForPollers } from '../helpers/temporal';
@@ -37,14 +43,21 @@ describe('fault: scale-out, three worker processes on one task queue, one SIGKIL
     try {
       const paths = projectPaths(config, project.root);
       // A worker still starting gets no task: on a loaded machine the first one up would run the whole pipeline.
-      await waitForPollers(t, config.TEMPORAL_TASK_QUEUE, workers.map((w) => `${w.pid}@${os.hostname()}`));
+      await waitForPollers(
+        t,
+        config.TEMPORAL_TASK_QUEUE,
+        workers.map((w) => `${w.pid}@${os.hostname()}`),
+      );
       const started = await startPipeline(t, config, paths, { once: true });
       // Kill the victim once every worker has run an agent and it has one running now.
       await waitFor(
         () => {
           const rs = readScaleRecords(recordFile);
           const doneBy = (pid: number) => rs.some((r) => r.event === 'done' && r.ppid === pid);
-          const running = rs.some((r) => r.event === 'start' && r.ppid === victim.pid && !rs.some((d) => d.event === 'done' && d.pid === r.pid));
+          const running = rs.some(
+            (r) =>
+              r.event === 'start' && r.ppid === victim.pid && !rs.some((d) => d.event === 'done' && d.pid === r.pid),
+          );
           return workers.every((w) => doneBy(w.pid!)) && running;
         },
         90_000,
@@ -70,13 +83,16 @@ describe('fault: scale-out, three worker processes on one task queue, one SIGKIL
       expect(passed).toHaveLength(ITEMS);
       expect(new Set(passed).size).toBe(ITEMS);
 
-      // the agent's own records: every completed task did its side effect; a repeat only where the killed worker was running it
+      // the agent's own records: every completed task did its side effect; a repeat only where the killed worker was
+      // running it
       const records = readScaleRecords(recordFile);
       const audit = auditScaleRun(records, metrics, killed);
       expect(audit.completed.size).toBe(TASKS);
       expect(audit.lost).toEqual([]);
       expect(audit.unexplained).toEqual([]);
-      const killedTasks = new Set(records.filter((r) => r.event === 'start' && workerOf(r) === killed.worker).map((r) => r.task_id));
+      const killedTasks = new Set(
+        records.filter((r) => r.event === 'start' && workerOf(r) === killed.worker).map((r) => r.task_id),
+      );
       for (const id of audit.duplicated) expect(killedTasks.has(id)).toBe(true);
       // no side effect for a task id the pipeline does not know
       expect(records.filter((r) => !audit.completed.has(r.task_id))).toEqual([]);
@@ -88,7 +104,11 @@ describe('fault: scale-out, three worker processes on one task queue, one SIGKIL
       for (const r of records) expect(workers.map((w) => w.pid)).toContain(r.ppid);
     } finally {
       for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
-      await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(null) : w.once('exit', r)))));
+      await Promise.all(
+        workers.map(
+          (w) => new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(null) : w.once('exit', r))),
+        ),
+      );
       await t.close();
     }
   }, 240_000);

@@ -20,8 +20,18 @@ describe('fault: the Temporal server is killed -9 mid-run and restarted on the s
     const port = await freePort();
     const dbFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-fault-db-')), 'temporal.db');
     let server = startServer(port, dbFile);
-    const project = makeProject(['First durable item', 'Second durable item', 'Third durable item'], { default: [{ sleepMs: 700, output: 'did this task properly' }], review: [{ sleepMs: 700, output: 'VERDICT: pass' }] });
-    const env = { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '5', NIGHTSHIFT_LOG_LEVEL: 'error', PIPELINE_MONITOR_INTERVAL_SECONDS: '2' };
+    const project = makeProject(['First durable item', 'Second durable item', 'Third durable item'], {
+      default: [{ sleepMs: 700, output: 'did this task properly' }],
+      review: [{ sleepMs: 700, output: 'VERDICT: pass' }],
+    });
+    const env = {
+      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+      PIPELINE_AGENT_COMMAND: project.agentCommand,
+      PIPELINE_META_RATIO: '0',
+      NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '5',
+      NIGHTSHIFT_LOG_LEVEL: 'error',
+      PIPELINE_MONITOR_INTERVAL_SECONDS: '2',
+    };
     const config = loadEnvConfig({ ...env, PATH: process.env.PATH });
     const paths = projectPaths(config, project.root);
     const t = createTemporalClient(config);
@@ -29,7 +39,11 @@ describe('fault: the Temporal server is killed -9 mid-run and restarted on the s
     try {
       await waitForTemporal(t, 30);
       const started = await startPipeline(t, config, paths, { once: true });
-      await waitFor(() => readJsonl(path.join(paths.stateDir, 'items.jsonl')).length >= 1, 60_000, 'the first item to finish');
+      await waitFor(
+        () => readJsonl(path.join(paths.stateDir, 'items.jsonl')).length >= 1,
+        60_000,
+        'the first item to finish',
+      );
       server.kill('SIGKILL');
       await new Promise((r) => server.once('exit', r));
       await new Promise((r) => setTimeout(r, 1500)); // the worker and the agent notice the server is gone

@@ -15,7 +15,9 @@ import { startTestWorker, testClient, testConfig } from '../helpers/temporal';
 const torn = (record: object) => JSON.stringify(record).slice(0, 25);
 
 function lines(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
 }
 
 function wholeRecords(file: string): Record<string, unknown>[] {
@@ -36,12 +38,27 @@ describe('fault: a state file ends in a torn line', () => {
     const paths = projectPaths(config, project.root);
     mkdirSync(path.dirname(paths.metricsFile), { recursive: true });
     const old = { created_at: '2026-01-01T00:00:00.000Z', finished_at: '2026-01-01T00:01:00.000Z' };
-    const oldMetric = { task_id: 'task_00000000000000aa', task_type: 'impl', model: 'm', duration_seconds: 1, status: 'completed', created_at: new Date().toISOString() };
+    const oldMetric = {
+      task_id: 'task_00000000000000aa',
+      task_type: 'impl',
+      model: 'm',
+      duration_seconds: 1,
+      status: 'completed',
+      created_at: new Date().toISOString(),
+    };
     const oldTask = { id: 'task_00000000000000aa', task_type: 'impl', status: 'completed', direction: 'old', ...old };
     const oldItem = { key: 'older-item', outcome: 'passed', position: null, at: old.created_at };
     const oldSpec = { spec: '000-older.md', item_key: 'older-item', tests_passed: true, at: old.created_at };
-    const files = { metrics: paths.metricsFile, tasks: tasksFile(paths.stateDir), items: itemsFile(paths.stateDir), coverage: coverageRecordsFile(paths.stateDir) };
-    writeFileSync(files.metrics, `${JSON.stringify(oldMetric)}\n${torn({ ...oldMetric, task_id: 'task_00000000000000bb' })}`);
+    const files = {
+      metrics: paths.metricsFile,
+      tasks: tasksFile(paths.stateDir),
+      items: itemsFile(paths.stateDir),
+      coverage: coverageRecordsFile(paths.stateDir),
+    };
+    writeFileSync(
+      files.metrics,
+      `${JSON.stringify(oldMetric)}\n${torn({ ...oldMetric, task_id: 'task_00000000000000bb' })}`,
+    );
     writeFileSync(files.tasks, `${JSON.stringify(oldTask)}\n${torn({ ...oldTask, id: 'task_00000000000000bb' })}`);
     writeFileSync(files.items, `${JSON.stringify(oldItem)}\n${torn({ ...oldItem, key: 'torn-item' })}`);
     writeFileSync(files.coverage, `${JSON.stringify(oldSpec)}\n${torn({ ...oldSpec, spec: '002-torn.md' })}`);
@@ -50,7 +67,10 @@ describe('fault: a state file ends in a torn line', () => {
     const worker = await startTestWorker(config);
     try {
       const started = await startPipeline(t, config, paths, { once: true });
-      expect(await t.client.workflow.getHandle(started.workflowId).result()).toMatchObject({ itemsPassed: 1, tasksRun: 4 });
+      expect(await t.client.workflow.getHandle(started.workflowId).result()).toMatchObject({
+        itemsPassed: 1,
+        tasksRun: 4,
+      });
     } finally {
       await worker.stop();
       await t.close();
@@ -87,7 +107,15 @@ describe('fault: a state file ends in a torn line', () => {
 
   test('when the metrics store is read before and after the fragment is followed by a record, then the fragment is counted once and the record after it is read', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-torn-')), 'metrics.jsonl');
-    const record = (id: string) => JSON.stringify({ task_id: id, task_type: 'spec', model: 'm', duration_seconds: 2, status: 'completed', created_at: new Date().toISOString() });
+    const record = (id: string) =>
+      JSON.stringify({
+        task_id: id,
+        task_type: 'spec',
+        model: 'm',
+        duration_seconds: 2,
+        status: 'completed',
+        created_at: new Date().toISOString(),
+      });
     writeFileSync(file, `${record('task_0000000000000001')}\n`);
     appendFileSync(file, record('task_0000000000000002').slice(0, 30));
     const store = new MetricsStore(file);
@@ -103,13 +131,24 @@ describe('fault: a state file ends in a torn line', () => {
     await Promise.all(Array.from({ length: 200 }, (_, i) => appendLine(file, JSON.stringify({ n: i }))));
     const content = readFileSync(file, 'utf8');
     expect(content.split('\n')).toHaveLength(202); // fragment, 200 records, and the final empty string: no blank line
-    expect(wholeRecords(file).map((r) => r.n).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(
+      wholeRecords(file)
+        .map((r) => r.n)
+        .sort((a, b) => Number(a) - Number(b)),
+    ).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
   test('when a retried metrics write looks for its own line, then a torn fragment of it does not count as written', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-torn-')), 'metrics.jsonl');
     const id = 'task_00000000000000cc';
-    const line = JSON.stringify({ task_id: id, task_type: 'impl', model: 'm', duration_seconds: 1, status: 'completed', created_at: new Date().toISOString() });
+    const line = JSON.stringify({
+      task_id: id,
+      task_type: 'impl',
+      model: 'm',
+      duration_seconds: 1,
+      status: 'completed',
+      created_at: new Date().toISOString(),
+    });
     writeFileSync(file, line.slice(0, 40));
     const accept = (r: unknown) => (r as { task_id?: string }).task_id === id;
     expect(await fileHasRecord(file, `"task_id":${JSON.stringify(id)}`, accept)).toBe(false);

@@ -9,11 +9,21 @@ describe('fault: two workers on one task queue', () => {
   test('when two workers serve 20 items, then no task id runs twice (except a declared retry) and every item passes once', async () => {
     const items = Array.from({ length: 20 }, (_, i) => `Shared queue item ${i + 1}`);
     const project = makeProject(items, { review: [{ output: 'VERDICT: pass' }] });
-    const env = { TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', PIPELINE_PARALLEL_ITEMS: '4', NIGHTSHIFT_LOG_LEVEL: 'error', PIPELINE_MONITOR_INTERVAL_SECONDS: '5' };
+    const env = {
+      TEMPORAL_ADDRESS: testAddress(),
+      PIPELINE_AGENT_COMMAND: project.agentCommand,
+      PIPELINE_META_RATIO: '0',
+      PIPELINE_PARALLEL_ITEMS: '4',
+      NIGHTSHIFT_LOG_LEVEL: 'error',
+      PIPELINE_MONITOR_INTERVAL_SECONDS: '5',
+    };
     const config = testConfig(env);
     const workerEnv = { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE };
     const t = testClient(config);
-    const workers = [spawnCli(['worker', '--project', project.root], workerEnv), spawnCli(['worker', '--project', project.root], workerEnv)];
+    const workers = [
+      spawnCli(['worker', '--project', project.root], workerEnv),
+      spawnCli(['worker', '--project', project.root], workerEnv),
+    ];
     try {
       const paths = projectPaths(config, project.root);
       const started = await startPipeline(t, config, paths, { once: true });

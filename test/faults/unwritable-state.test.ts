@@ -16,11 +16,20 @@ describe('fault: the metrics store cannot be written', () => {
     const worker = await startTestWorker(config);
     try {
       const started = await startPipeline(t, config, paths, { once: true });
-      const itemKey = await waitFor(() => project.calls()[0]?.taskId && readJsonl<{ item_key: string }>(`${paths.stateDir}/tasks.jsonl`)[0]?.item_key, 30_000, 'the first task');
-      const failure = await waitFor(async () => {
-        const d = await t.client.workflow.getHandle(itemWorkflowId(paths.projectId, itemKey)).describe();
-        return d.raw.pendingActivities?.find((a) => a.lastFailure?.message)?.lastFailure?.message;
-      }, 30_000, 'the failing append to be reported');
+      const itemKey = await waitFor(
+        () =>
+          project.calls()[0]?.taskId && readJsonl<{ item_key: string }>(`${paths.stateDir}/tasks.jsonl`)[0]?.item_key,
+        30_000,
+        'the first task',
+      );
+      const failure = await waitFor(
+        async () => {
+          const d = await t.client.workflow.getHandle(itemWorkflowId(paths.projectId, itemKey)).describe();
+          return d.raw.pendingActivities?.find((a) => a.lastFailure?.message)?.lastFailure?.message;
+        },
+        30_000,
+        'the failing append to be reported',
+      );
       expect(failure).toMatch(/EISDIR|illegal operation on a directory/);
       expect(project.calls()).toHaveLength(1); // the pipeline waits for the record instead of moving on without it
       rmSync(paths.metricsFile, { recursive: true, force: true }); // space is back

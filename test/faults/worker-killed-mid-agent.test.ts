@@ -18,17 +18,39 @@ function exited(w: Worker): Promise<unknown> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An impl attempt that edits the tree at once (stale.txt) and would write late.txt 3 s in; it is killed before. */
-const LOST_ATTEMPT = { sleepMs: 6000, write: { path: 'stale.txt', content: 'from the lost attempt' }, writeLater: { afterMs: 3000, path: 'late.txt', content: 'written after the worker died' }, output: 'never printed' };
+const LOST_ATTEMPT = {
+  sleepMs: 6000,
+  write: { path: 'stale.txt', content: 'from the lost attempt' },
+  writeLater: { afterMs: 3000, path: 'late.txt', content: 'written after the worker died' },
+  output: 'never printed',
+};
 
 function commitsOf(root: string, taskId: string): string[] {
-  return git(root, 'log', '--all', '--format=%(trailers:key=Pipeline-Task,valueonly)').split('\n').filter((t) => t.trim() === taskId);
+  return git(root, 'log', '--all', '--format=%(trailers:key=Pipeline-Task,valueonly)')
+    .split('\n')
+    .filter((t) => t.trim() === taskId);
 }
 
-/** The settings both cases share: the scripted agent, a 2 s heartbeat timeout (a dead worker is noticed fast), worker processes on the test's queue. */
+/**
+ * The settings both cases share: the scripted agent, a 2 s heartbeat timeout (a dead worker is noticed fast), worker
+ * processes on the test's queue.
+ */
 function killedWorkerRun(project: ReturnType<typeof makeProject>, extra: Record<string, string>) {
-  const env = { TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2', NIGHTSHIFT_LOG_LEVEL: 'warn', ...extra };
+  const env = {
+    TEMPORAL_ADDRESS: testAddress(),
+    PIPELINE_AGENT_COMMAND: project.agentCommand,
+    PIPELINE_META_RATIO: '0',
+    NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2',
+    NIGHTSHIFT_LOG_LEVEL: 'warn',
+    ...extra,
+  };
   const config = testConfig(env);
-  return { config, paths: projectPaths(config, project.root), workerEnv: { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE }, t: testClient(config) };
+  return {
+    config,
+    paths: projectPaths(config, project.root),
+    workerEnv: { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE },
+    t: testClient(config),
+  };
 }
 
 describe('fault: the worker is killed while its agent runs', () => {
@@ -44,17 +66,25 @@ describe('fault: the worker is killed while its agent runs', () => {
       for (let attempt = 1; attempt <= 3; attempt++) {
         const w = spawnCli(['worker', '--project', project.root], workerEnv);
         workers.push(w);
-        await waitFor(() => project.calls().filter((c) => c.taskType === 'impl').length === attempt, 90_000, `impl attempt ${attempt}`);
+        await waitFor(
+          () => project.calls().filter((c) => c.taskType === 'impl').length === attempt,
+          90_000,
+          `impl attempt ${attempt}`,
+        );
         await sleep(1000);
         w.kill('SIGKILL');
         await exited(w);
         if (attempt === 2) {
           // the third attempt waits with the second one's failure: the condition is visible with no worker running
           const deps = statusDeps(config, paths, t, new TaskIndex(paths.stateDir), new MetricsStore(paths.metricsFile));
-          const status = await waitFor(async () => {
-            const s = await getPipelineStatus(deps);
-            return s.attention.blocked_step ? s : null;
-          }, 30_000, 'blocked_step');
+          const status = await waitFor(
+            async () => {
+              const s = await getPipelineStatus(deps);
+              return s.attention.blocked_step ? s : null;
+            },
+            30_000,
+            'blocked_step',
+          );
           expect(status.attention.flags).toContain('blocked_step');
         }
       }
@@ -90,7 +120,11 @@ describe('fault: the worker is killed while its agent runs', () => {
     const workers: Worker[] = [spawnCli(['worker', '--project', project.root], workerEnv)];
     try {
       const started = await startPipeline(t, config, paths, { once: true });
-      const first = await waitFor(() => project.calls().find((c) => c.taskType === 'impl'), 90_000, 'the first impl attempt');
+      const first = await waitFor(
+        () => project.calls().find((c) => c.taskType === 'impl'),
+        90_000,
+        'the first impl attempt',
+      );
       await sleep(1000);
       workers[0].kill('SIGKILL');
       await exited(workers[0]);
@@ -104,12 +138,23 @@ describe('fault: the worker is killed while its agent runs', () => {
       const impl = project.calls().filter((c) => c.taskType === 'impl');
       expect(impl).toHaveLength(2); // the retry ran once
       expect(impl[1].taskId).toBe(first.taskId);
-      const commits = git(project.root, 'log', '--all', '--format=%H %(trailers:key=Pipeline-Task,valueonly,separator=)').split('\n').filter((l) => l.includes(first.taskId));
+      const commits = git(
+        project.root,
+        'log',
+        '--all',
+        '--format=%H %(trailers:key=Pipeline-Task,valueonly,separator=)',
+      )
+        .split('\n')
+        .filter((l) => l.includes(first.taskId));
       expect(commits).toHaveLength(1);
-      const files = git(project.root, 'show', '--name-only', '--format=', commits[0].split(' ')[0]).split('\n').filter(Boolean);
+      const files = git(project.root, 'show', '--name-only', '--format=', commits[0].split(' ')[0])
+        .split('\n')
+        .filter(Boolean);
       expect(files).toEqual([`work/${first.taskId}.txt`]); // no stale.txt from the lost attempt
       const record = await new TaskIndex(paths.stateDir).get(first.taskId);
-      expect(record?.output).toContain("[Pipeline] attempt 2 after the worker was lost; the work tree was reset to the item branch's head");
+      expect(record?.output).toContain(
+        "[Pipeline] attempt 2 after the worker was lost; the work tree was reset to the item branch's head",
+      );
     } finally {
       for (const w of workers) w.kill('SIGKILL');
       await Promise.all(workers.map(exited));
@@ -119,7 +164,13 @@ describe('fault: the worker is killed while its agent runs', () => {
 
   test('when the worker is lost on every attempt up to NIGHTSHIFT_WORKER_LOSS_RETRIES, then the agent step runs exactly that many more times and the task is recorded as failed saying why', async () => {
     const project = makeProject(['Lose every worker'], {});
-    const config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2', NIGHTSHIFT_WORKER_LOSS_RETRIES: '1', PIPELINE_MAX_ITERATIONS: '1' });
+    const config = testConfig({
+      PIPELINE_AGENT_COMMAND: project.agentCommand,
+      PIPELINE_META_RATIO: '0',
+      NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '2',
+      NIGHTSHIFT_WORKER_LOSS_RETRIES: '1',
+      PIPELINE_MAX_ITERATIONS: '1',
+    });
     const paths = projectPaths(config, project.root);
     let attempts = 0;
     // an agent step whose worker never answers again: no heartbeat, no result (as after a kill -9)
@@ -136,7 +187,9 @@ describe('fault: the worker is killed while its agent runs', () => {
       expect(attempts).toBe(2); // the first attempt and NIGHTSHIFT_WORKER_LOSS_RETRIES=1 retry
       const spec = (await new TaskIndex(paths.stateDir).all()).find((r) => r.task_type === 'spec');
       expect(spec?.status).toBe('failed');
-      expect(spec?.output).toMatch(/^\[Pipeline\] Task could not run \(the worker was lost on all 2 attempts; NIGHTSHIFT_WORKER_LOSS_RETRIES\): .*[Hh]eartbeat/);
+      expect(spec?.output).toMatch(
+        /^\[Pipeline\] Task could not run \(the worker was lost on all 2 attempts; NIGHTSHIFT_WORKER_LOSS_RETRIES\): .*[Hh]eartbeat/,
+      );
     } finally {
       await worker.stop();
       await t.close();

@@ -14,7 +14,11 @@ import pins from '../../scripts/agent-clis.json';
 export type AgentCliName = 'claude' | 'codex' | 'aider';
 
 export const AGENT_CLI_PINS = pins;
-export const AGENT_CLI_VERSIONS: Record<AgentCliName, string> = { claude: pins.claude.version, codex: pins.codex.version, aider: pins.aider.version };
+export const AGENT_CLI_VERSIONS: Record<AgentCliName, string> = {
+  claude: pins.claude.version,
+  codex: pins.codex.version,
+  aider: pins.aider.version,
+};
 
 const ROOT = path.resolve(__dirname, '../..');
 const STATUS_FILE = path.join(ROOT, '.tools', 'agent-clis.status.json');
@@ -27,12 +31,23 @@ export function agentCli(name: AgentCliName): { path: string; version: string } 
   try {
     status = JSON.parse(readFileSync(STATUS_FILE, 'utf8'));
   } catch {
-    return { path: null, reason: 'agent CLIs not installed: run `node scripts/setup.js --agents` (npm test does this)' };
+    return {
+      path: null,
+      reason: 'agent CLIs not installed: run `node scripts/setup.js --agents` (npm test does this)',
+    };
   }
   const s = status[name];
-  if (!s) return { path: null, reason: `${name} missing from ${path.relative(ROOT, STATUS_FILE)}: run \`node scripts/setup.js --agents\`` };
+  if (!s)
+    return {
+      path: null,
+      reason: `${name} missing from ${path.relative(ROOT, STATUS_FILE)}: run \`node scripts/setup.js --agents\``,
+    };
   if (!s.ok) return { path: null, reason: s.reason };
-  if (s.version !== AGENT_CLI_VERSIONS[name]) return { path: null, reason: `${name} ${s.version} installed, ${AGENT_CLI_VERSIONS[name]} pinned: run \`node scripts/setup.js --agents\`` };
+  if (s.version !== AGENT_CLI_VERSIONS[name])
+    return {
+      path: null,
+      reason: `${name} ${s.version} installed, ${AGENT_CLI_VERSIONS[name]} pinned: run \`node scripts/setup.js --agents\``,
+    };
   if (!existsSync(s.path)) return { path: null, reason: `${s.path} is gone: run \`node scripts/setup.js --agents\`` };
   return { path: s.path, version: s.version };
 }
@@ -189,10 +204,21 @@ export interface CliRun {
 export function runAgentCli(
   cliPath: string,
   args: string[],
-  opts: { cwd: string; env: Record<string, string>; killAfterMs?: number; killWhen?: (seen: { stdout: string; stderr: string }) => boolean; stdin?: string },
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    killAfterMs?: number;
+    killWhen?: (seen: { stdout: string; stderr: string }) => boolean;
+    stdin?: string;
+  },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cliPath, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cliPath, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     let killedByTest = false;
@@ -235,7 +261,10 @@ export function runAgentCli(
 export function tempRepo(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-agent-repo-'));
   const git = (...args: string[]): void => {
-    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd: dir, stdio: 'ignore' });
+    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
   };
   git('init', '-q', '-b', 'main');
   for (const [name, content] of Object.entries(files)) {

@@ -11,10 +11,17 @@ export interface CliRun {
 }
 
 /** Runs the built CLI (`node bin/nightshift.js …`) as a real child process. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
+): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [NIGHTSHIFT_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [NIGHTSHIFT_BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -31,8 +38,16 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 }
 
 /** Starts a long-running CLI command (worker, api, up) and returns the process. */
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, opts: { detached?: boolean } = {}): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [NIGHTSHIFT_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
+export function spawnCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  opts: { detached?: boolean } = {},
+): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [NIGHTSHIFT_BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached,
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

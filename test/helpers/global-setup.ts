@@ -34,7 +34,11 @@ export default async function globalSetup(): Promise<void> {
   const { devServerArgs } = await import('../../src/temporal/dev-server');
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-test-server-'));
-  const child = spawn(cli, devServerArgs({ cliPath: cli, port, uiPort: null, dbFile: path.join(dir, 'temporal.db'), logFile: '' }), { stdio: 'ignore' });
+  const child = spawn(
+    cli,
+    devServerArgs({ cliPath: cli, port, uiPort: null, dbFile: path.join(dir, 'temporal.db'), logFile: '' }),
+    { stdio: 'ignore' },
+  );
   await waitForPort(port, 30_000);
   process.env.NIGHTSHIFT_TEST_TEMPORAL_ADDRESS = `127.0.0.1:${port}`;
   process.env.NIGHTSHIFT_TEST_TEMPORAL_CLI = cli;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** True when the process exists and is not a zombie (an exited child nobody reaped yet). */
 export function isAlive(pid: number): boolean {
@@ -13,7 +13,6 @@ export function isAlive(pid: number): boolean {
 
 /** Live (non-zombie) members of a process group. */
 export function groupMembers(pgid: number): number[] {
-  const { readdirSync } = require('node:fs') as typeof import('node:fs');
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -33,7 +32,6 @@ export function groupMembers(pgid: number): number[] {
  * the marker, whoever its parent is now (an orphan re-parented to PID 1 included).
  */
 export function processesWithEnv(name: string, value: string): { pid: number; cmd: string }[] {
-  const { readdirSync } = require('node:fs') as typeof import('node:fs');
   const needle = `\0${name}=${value}\0`;
   const out: { pid: number; cmd: string }[] = [];
   for (const entry of readdirSync('/proc')) {

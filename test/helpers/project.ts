@@ -10,12 +10,21 @@ export interface TempProject {
   planFile: string;
   /** PIPELINE_AGENT_COMMAND for the scripted agent with this project's plan. */
   agentCommand: string;
-  calls(): { taskType: string; taskId: string; direction: string; argv: string[]; env: Record<string, string | null> }[];
+  calls(): {
+    taskType: string;
+    taskId: string;
+    direction: string;
+    argv: string[];
+    env: Record<string, string | null>;
+  }[];
   backlogPath: string;
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd, encoding: 'utf8' });
+  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
 }
 
 /** Subjects and files of every commit reachable from `ref`, oldest first (merges left out). */
@@ -31,12 +40,20 @@ export function commitsOn(root: string, ref: string): { subject: string; files: 
 }
 
 /** A real git repository in a temp dir with a product backlog and a scripted agent plan. */
-export function makeProject(items: string[], plan: Record<string, unknown> = {}, opts: { meta?: string[] } = {}): TempProject {
+export function makeProject(
+  items: string[],
+  plan: Record<string, unknown> = {},
+  opts: { meta?: string[] } = {},
+): TempProject {
   const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-project-'));
   mkdirSync(path.join(root, 'specs'));
   const backlogPath = path.join(root, 'specs', '006-overnight-backlog.md');
   writeFileSync(backlogPath, `# Backlog\n\n${items.map((t, i) => `${i + 1}. ${t}`).join('\n')}\n`);
-  if (opts.meta) writeFileSync(path.join(root, 'specs', '007-meta-pipeline-backlog.md'), opts.meta.map((t, i) => `${i + 1}. ${t}`).join('\n') + '\n');
+  if (opts.meta)
+    writeFileSync(
+      path.join(root, 'specs', '007-meta-pipeline-backlog.md'),
+      opts.meta.map((t, i) => `${i + 1}. ${t}`).join('\n') + '\n',
+    );
   git(root, 'init', '-q', '-b', 'main');
   git(root, 'add', '-A');
   git(root, 'commit', '-q', '-m', 'init');
@@ -47,10 +64,23 @@ export function makeProject(items: string[], plan: Record<string, unknown> = {},
     root,
     planFile,
     backlogPath,
-    agentCommand: JSON.stringify([process.execPath, SCRIPTED_AGENT, planFile, '{task_type}', '{task_id}', '{prompt_file}']),
+    agentCommand: JSON.stringify([
+      process.execPath,
+      SCRIPTED_AGENT,
+      planFile,
+      '{task_type}',
+      '{task_id}',
+      '{prompt_file}',
+    ]),
     calls: () => {
       const f = `${planFile}.calls.jsonl`;
-      return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      return existsSync(f)
+        ? readFileSync(f, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
     },
   };
 }
@@ -64,7 +94,11 @@ export function readJsonl<T = Record<string, unknown>>(file: string): T[] {
 }
 
 /** Polls until `check` returns a truthy value or the time is up. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 30_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -16,7 +16,12 @@ export function testAddress(): string {
 
 /** Config for tests: the suite's dev server, a unique task queue, and whatever the test overrides. */
 export function testConfig(overrides: Record<string, string> = {}): EnvConfig {
-  return loadEnvConfig({ PATH: process.env.PATH, TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`, ...overrides });
+  return loadEnvConfig({
+    PATH: process.env.PATH,
+    TEMPORAL_ADDRESS: testAddress(),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    ...overrides,
+  });
 }
 
 export function testClient(config: EnvConfig): TemporalClient {
@@ -27,7 +32,10 @@ let bundle: Promise<{ code: string }> | null = null;
 
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
+  });
   return bundle;
 }
 
@@ -65,7 +73,11 @@ export async function startTestWorker(config: EnvConfig, activities?: Partial<Ac
 
 /** Ends a project's pipeline and monitor workflows (tests that leave them running). */
 export async function endProjectWorkflows(t: TemporalClient, projectId: string): Promise<void> {
-  for (const id of [`nightshift-${projectId}`, `nightshift-${projectId}-monitor`]) await t.client.workflow.getHandle(id).terminate().catch(() => undefined);
+  for (const id of [`nightshift-${projectId}`, `nightshift-${projectId}-monitor`])
+    await t.client.workflow
+      .getHandle(id)
+      .terminate()
+      .catch(() => undefined);
 }
 
 /** One client and one worker for a whole test file (faked activities optional). */
@@ -92,10 +104,21 @@ const TASK_QUEUE_TYPES = [1, 2];
  * connecting) gets no task: a test about several workers starts its run only when
  * all of them can take one.
  */
-export async function waitForPollers(t: TemporalClient, taskQueue: string, identities: string[], timeoutMs = 120_000): Promise<void> {
+export async function waitForPollers(
+  t: TemporalClient,
+  taskQueue: string,
+  identities: string[],
+  timeoutMs = 120_000,
+): Promise<void> {
   const polling = async () => {
     const pollers = await Promise.all(
-      TASK_QUEUE_TYPES.map((taskQueueType) => t.connection.workflowService.describeTaskQueue({ namespace: t.namespace, taskQueue: { name: taskQueue }, taskQueueType })),
+      TASK_QUEUE_TYPES.map((taskQueueType) =>
+        t.connection.workflowService.describeTaskQueue({
+          namespace: t.namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType,
+        }),
+      ),
     );
     return identities.every((id) => pollers.every((r) => (r.pollers ?? []).some((p) => p.identity === id)));
   };

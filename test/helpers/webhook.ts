@@ -2,7 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A local HTTP server that records JSON POSTs, standing in for PIPELINE_NOTIFY_WEBHOOK_URL. */
-export async function webhookReceiver(): Promise<{ url: string; events: Record<string, unknown>[]; close(): Promise<void> }> {
+export async function webhookReceiver(): Promise<{
+  url: string;
+  events: Record<string, unknown>[];
+  close(): Promise<void>;
+}> {
   const events: Record<string, unknown>[] = [];
   const server = http.createServer((req, res) => {
     let body = '';

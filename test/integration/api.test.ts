@@ -11,7 +11,15 @@ import { testAddress } from '../helpers/temporal';
 async function serve(config: EnvConfig, root: string, host = '127.0.0.1') {
   const paths = projectPaths(config, root);
   const temporal = createTemporalClient(config);
-  const app = createApp({ config, paths, temporal, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host });
+  const app = createApp({
+    config,
+    paths,
+    temporal,
+    metrics: new MetricsStore(paths.metricsFile),
+    tasks: new TaskIndex(paths.stateDir),
+    logger: createLogger('test', 'error'),
+    host,
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -21,7 +29,12 @@ async function serve(config: EnvConfig, root: string, host = '127.0.0.1') {
       const started = Date.now();
       const res = await fetch(base + p, { method, ...init });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null, ms: Date.now() - started, type: res.headers.get('content-type') };
+      return {
+        status: res.status,
+        body: text ? JSON.parse(text) : null,
+        ms: Date.now() - started,
+        type: res.headers.get('content-type'),
+      };
     },
     close: async () => {
       server.closeAllConnections();
@@ -69,10 +82,35 @@ describe('REST API when Temporal is down', () => {
     const { mkdirSync, writeFileSync } = await import('node:fs');
     const paths = projectPaths(config, project.root);
     mkdirSync(require('node:path').dirname(paths.metricsFile), { recursive: true });
-    const good = (status: string) => JSON.stringify({ task_id: 'task_00000000000000a1', task_type: 'impl', model: 'm', duration_seconds: 12, status, created_at: new Date().toISOString() });
+    const good = (status: string) =>
+      JSON.stringify({
+        task_id: 'task_00000000000000a1',
+        task_type: 'impl',
+        model: 'm',
+        duration_seconds: 12,
+        status,
+        created_at: new Date().toISOString(),
+      });
     writeFileSync(
       paths.metricsFile,
-      [good('completed'), 'garbage{', '[1,2]', 'null', '{"created_at": 12}', '{"created_at": null}', '{"created_at": "2026-11-22T10:00:00"}', JSON.stringify({ created_at: new Date().toISOString(), duration_seconds: 1e308, status: 'failed', task_type: 'impl', model: 'm' }), good('failed'), ''].join('\n'),
+      [
+        good('completed'),
+        'garbage{',
+        '[1,2]',
+        'null',
+        '{"created_at": 12}',
+        '{"created_at": null}',
+        '{"created_at": "2026-11-22T10:00:00"}',
+        JSON.stringify({
+          created_at: new Date().toISOString(),
+          duration_seconds: 1e308,
+          status: 'failed',
+          task_type: 'impl',
+          model: 'm',
+        }),
+        good('failed'),
+        '',
+      ].join('\n'),
     );
     const r = await api.call('GET', '/api/agent/metrics');
     expect(r.status).toBe(200);
@@ -128,7 +166,14 @@ describe('REST API input handling', () => {
     const r = await api.call('GET', '/api/agent/pipeline-status');
     expect(r.status).toBe(200);
     expect(r.body.pipeline.state).toBe('not_started');
-    expect(r.body).toMatchObject({ running: [], pending: [], recent_completed: [], running_by_phase: { spec: 0, impl: 0, test: 0, review: 0 }, latest_request: null, latest_response: null });
+    expect(r.body).toMatchObject({
+      running: [],
+      pending: [],
+      recent_completed: [],
+      running_by_phase: { spec: 0, impl: 0, test: 0, review: 0 },
+      latest_request: null,
+      latest_response: null,
+    });
   });
 
   test('when pipeline-status is asked again, then the cached answer carries Age and an ETag that a conditional request turns into 304', async () => {
@@ -141,7 +186,9 @@ describe('REST API input handling', () => {
     expect(etag).toMatch(/^W\/"[0-9a-f]+-[\w-]+"$/);
     expect(await first.json()).toEqual(base.body);
     // fetch would add `Cache-Control: no-cache` to a conditional request, which always asks for the full answer.
-    const again = await fetch(api.base + '/api/agent/pipeline-status', { headers: { 'if-none-match': etag!, 'cache-control': 'max-age=0' } });
+    const again = await fetch(api.base + '/api/agent/pipeline-status', {
+      headers: { 'if-none-match': etag!, 'cache-control': 'max-age=0' },
+    });
     expect(again.status).toBe(304);
   });
 
@@ -162,7 +209,10 @@ describe('REST API input handling', () => {
   });
 
   test('when the body is not JSON, then 400 with detail, not 500', async () => {
-    const r = await api.call('POST', '/api/agent/pipeline/pause', { body: '{not json', headers: { 'content-type': 'application/json' } });
+    const r = await api.call('POST', '/api/agent/pipeline/pause', {
+      body: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(400);
     expect(r.body.detail).toContain('not valid JSON');
   });
@@ -188,12 +238,21 @@ describe('REST API: who may act', () => {
   });
 
   test('when a token is set, then a missing or wrong bearer token is refused with 401 and the right one passes', async () => {
-    const api = await serve(loadEnvConfig({ TEMPORAL_ADDRESS: testAddress(), PIPELINE_API_TOKEN: 's3cret-token' }), project.root, '0.0.0.0');
+    const api = await serve(
+      loadEnvConfig({ TEMPORAL_ADDRESS: testAddress(), PIPELINE_API_TOKEN: 's3cret-token' }),
+      project.root,
+      '0.0.0.0',
+    );
     try {
       expect((await api.call('POST', '/api/agent/pipeline/stop')).status).toBe(401);
-      expect((await api.call('POST', '/api/agent/pipeline/stop', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect(
+        (await api.call('POST', '/api/agent/pipeline/stop', { headers: { authorization: 'Bearer wrong' } })).status,
+      ).toBe(401);
       // authorised: no pipeline runs for this project, so the request gets as far as Temporal (409)
-      expect((await api.call('POST', '/api/agent/pipeline/stop', { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(409);
+      expect(
+        (await api.call('POST', '/api/agent/pipeline/stop', { headers: { authorization: 'Bearer s3cret-token' } }))
+          .status,
+      ).toBe(409);
     } finally {
       await api.close();
     }
@@ -204,11 +263,19 @@ describe('REST API: who may read', () => {
   const project = makeProject(['x']);
 
   test('when bound off loopback with a token, then reads need the bearer token, and health and the OpenAPI document stay open', async () => {
-    const api = await serve(loadEnvConfig({ TEMPORAL_ADDRESS: testAddress(), PIPELINE_API_TOKEN: 'read-token-1' }), project.root, '0.0.0.0');
+    const api = await serve(
+      loadEnvConfig({ TEMPORAL_ADDRESS: testAddress(), PIPELINE_API_TOKEN: 'read-token-1' }),
+      project.root,
+      '0.0.0.0',
+    );
     try {
       expect((await api.call('GET', '/api/agent/tasks')).status).toBe(401);
-      expect((await api.call('GET', '/api/agent/metrics', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
-      expect((await api.call('GET', '/api/agent/tasks', { headers: { authorization: 'Bearer read-token-1' } })).status).toBe(200);
+      expect((await api.call('GET', '/api/agent/metrics', { headers: { authorization: 'Bearer nope' } })).status).toBe(
+        401,
+      );
+      expect(
+        (await api.call('GET', '/api/agent/tasks', { headers: { authorization: 'Bearer read-token-1' } })).status,
+      ).toBe(200);
       expect((await api.call('GET', '/api/health')).status).toBe(200);
       expect((await api.call('GET', '/api/openapi.json')).status).toBe(200);
     } finally {
@@ -228,10 +295,19 @@ describe('REST API: who may read', () => {
   });
 
   test('when PIPELINE_API_READ_TOKEN_REQUIRED=1, then reads need the token even on loopback', async () => {
-    const api = await serve(loadEnvConfig({ TEMPORAL_ADDRESS: testAddress(), PIPELINE_API_TOKEN: 'read-token-2', PIPELINE_API_READ_TOKEN_REQUIRED: '1' }), project.root);
+    const api = await serve(
+      loadEnvConfig({
+        TEMPORAL_ADDRESS: testAddress(),
+        PIPELINE_API_TOKEN: 'read-token-2',
+        PIPELINE_API_READ_TOKEN_REQUIRED: '1',
+      }),
+      project.root,
+    );
     try {
       expect((await api.call('GET', '/api/agent/tasks/count')).status).toBe(401);
-      expect((await api.call('GET', '/api/agent/tasks/count', { headers: { authorization: 'Bearer read-token-2' } })).status).toBe(200);
+      expect(
+        (await api.call('GET', '/api/agent/tasks/count', { headers: { authorization: 'Bearer read-token-2' } })).status,
+      ).toBe(200);
     } finally {
       await api.close();
     }

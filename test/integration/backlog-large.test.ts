@@ -33,13 +33,22 @@ describe('a backlog larger than a Temporal payload, on the real dev server', () 
     workflowId = started.workflowId;
     const handle = t.client.workflow.getHandle(workflowId);
     // Bounded: before the fix, the pipeline retried its backlog read forever.
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pipeline did not finish: is readBacklog over the payload limit?')), 150_000).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error('pipeline did not finish: is readBacklog over the payload limit?')),
+        150_000,
+      ).unref(),
+    );
     result = await Promise.race([handle.result() as Promise<PipelineResult>, timeout]);
     status = await handle.query(pipelineStatusQuery).catch(() => undefined);
   }, 200_000);
 
   afterAll(async () => {
-    if (workflowId) await t.client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+    if (workflowId)
+      await t.client.workflow
+        .getHandle(workflowId)
+        .terminate('test over')
+        .catch(() => undefined);
     await worker?.stop();
     await t?.close();
   });
@@ -71,20 +80,34 @@ describe('a backlog larger than a Temporal payload, on the real dev server', () 
  */
 describe('a backlog of 10,000 items, on the real dev server', () => {
   test('when the backlog has 10,000 items, then the pipeline starts and finishes items across continue-as-new, and its status stays bounded', async () => {
-    const items = Array.from({ length: 10_000 }, (_, n) => `Backlog item number ${n + 1}: add the ${n + 1}th endpoint with its validation and tests`);
+    const items = Array.from(
+      { length: 10_000 },
+      (_, n) => `Backlog item number ${n + 1}: add the ${n + 1}th endpoint with its validation and tests`,
+    );
     const project = makeProject(items, { review: [{ output: 'Looks right.\nVERDICT: pass' }] });
     // a short history limit: the state of 10,000 items is carried into the next run at least once
-    const config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', NIGHTSHIFT_CONTINUE_AS_NEW_EVENTS: '40' });
+    const config = testConfig({
+      PIPELINE_AGENT_COMMAND: project.agentCommand,
+      PIPELINE_META_RATIO: '0',
+      NIGHTSHIFT_CONTINUE_AS_NEW_EVENTS: '40',
+    });
     const t = testClient(config);
     const worker = await startTestWorker(config);
     try {
       const started = await startPipeline(t, config, projectPaths(config, project.root), { maxItems: 3 });
       const handle = t.client.workflow.getHandle(started.workflowId);
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pipeline did not finish 3 items of a 10,000-item backlog')), 150_000).unref());
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error('pipeline did not finish 3 items of a 10,000-item backlog')),
+          150_000,
+        ).unref(),
+      );
       const result = await Promise.race([handle.result() as Promise<PipelineResult>, timeout]);
       expect(result).toMatchObject({ reason: 'max_items', itemsFailed: 0 });
       // each of the first three items passed, once (the result counts only its last run's items)
-      const outcomes = readJsonl<{ key: string; outcome: string }>(path.join(projectPaths(config, project.root).stateDir, 'items.jsonl'));
+      const outcomes = readJsonl<{ key: string; outcome: string }>(
+        path.join(projectPaths(config, project.root).stateDir, 'items.jsonl'),
+      );
       expect(outcomes.map((o) => o.outcome)).toEqual(['passed', 'passed', 'passed']);
       expect(new Set(outcomes.map((o) => o.key)).size).toBe(3);
       const runs = await t.client.workflow.list({ query: `WorkflowId = '${started.workflowId}'` });

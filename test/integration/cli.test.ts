@@ -22,7 +22,23 @@ describe('nightshift CLI: usage and errors', () => {
   test('when asked for help, then every contract command is listed and the exit code is 0', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const c of ['up', 'server', 'worker', 'api', 'start', 'stop', 'pause', 'resume', 'status', 'metrics', 'tasks', 'logs', 'backlog', 'doctor']) expect(help.stdout).toMatch(new RegExp(`\\n  ${c}\\b`));
+    for (const c of [
+      'up',
+      'server',
+      'worker',
+      'api',
+      'start',
+      'stop',
+      'pause',
+      'resume',
+      'status',
+      'metrics',
+      'tasks',
+      'logs',
+      'backlog',
+      'doctor',
+    ])
+      expect(help.stdout).toMatch(new RegExp(`\\n  ${c}\\b`));
     expect((await runCli(['start', '--help'])).stdout).toContain('--max-items');
   });
 
@@ -54,8 +70,12 @@ describe('nightshift CLI: usage and errors', () => {
   });
 
   test('when the reader closes the output pipe early (| head), then the command ends quietly with 0', async () => {
-    const project = makeProject(Array.from({ length: 6000 }, (_, i) => `Item number ${i + 1} with enough text to fill the pipe`));
-    const child = spawn(process.execPath, [NIGHTSHIFT_BIN, 'backlog', '--project', project.root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const project = makeProject(
+      Array.from({ length: 6000 }, (_, i) => `Item number ${i + 1} with enough text to fill the pipe`),
+    );
+    const child = spawn(process.execPath, [NIGHTSHIFT_BIN, 'backlog', '--project', project.root], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const first = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
@@ -84,7 +104,11 @@ describe('nightshift CLI: usage and errors', () => {
 
   test('when no agent is configured, then start fails with the contract message', async () => {
     const project = makeProject(['x']);
-    const r = await runCli(['start', '--project', project.root], { TEMPORAL_ADDRESS: testAddress(), PIPELINE_AGENT: '', PIPELINE_AGENT_COMMAND: '' });
+    const r = await runCli(['start', '--project', project.root], {
+      TEMPORAL_ADDRESS: testAddress(),
+      PIPELINE_AGENT: '',
+      PIPELINE_AGENT_COMMAND: '',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('nightshift: no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND');
   });
@@ -97,7 +121,10 @@ describe('nightshift CLI: usage and errors', () => {
 
   test('when the backlog has malformed lines, then backlog --check reports file:line and exits 1', async () => {
     const project = makeProject([]);
-    writeFileSync(path.join(project.root, 'specs', '006-overnight-backlog.md'), '# B\n1. Good item\n2.Missing space\n3) paren\n- bullet\n4. Another good one\n');
+    writeFileSync(
+      path.join(project.root, 'specs', '006-overnight-backlog.md'),
+      '# B\n1. Good item\n2.Missing space\n3) paren\n- bullet\n4. Another good one\n',
+    );
     const r = await runCli(['backlog', '--check', '--project', project.root]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("specs/006-overnight-backlog.md:3: expected 'N. text'");
@@ -105,7 +132,10 @@ describe('nightshift CLI: usage and errors', () => {
     expect(r.stdout).not.toContain(':5:');
     const list = await runCli(['backlog', '--json', '--project', project.root]);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout).items.map((i: { text: string }) => i.text)).toEqual(['Good item', 'Another good one']);
+    expect(JSON.parse(list.stdout).items.map((i: { text: string }) => i.text)).toEqual([
+      'Good item',
+      'Another good one',
+    ]);
   });
 
   test('when cleanup runs, then it prints Removed: per old log or Nothing to remove.', async () => {
@@ -121,13 +151,19 @@ describe('nightshift CLI: usage and errors', () => {
     const first = await runCli(['cleanup', '--keep-days', '7', '--project', project.root]);
     expect(first.code).toBe(0);
     expect(first.stdout).toBe(`Removed: ${old}\n`);
-    expect((await runCli(['cleanup', '--keep-days', '7', '--project', project.root])).stdout).toBe('Nothing to remove.\n');
+    expect((await runCli(['cleanup', '--keep-days', '7', '--project', project.root])).stdout).toBe(
+      'Nothing to remove.\n',
+    );
     expect((await runCli(['cleanup', '--project', project.root])).code).toBe(2);
   });
 
   test('when the agent CLI is not installed, then doctor reports it missing and exits 1', async () => {
     const project = makeProject(['x']);
-    const r = await runCli(['doctor', '--project', project.root], { PIPELINE_AGENT: 'claude', TEMPORAL_ADDRESS: testAddress(), PATH: path.dirname(process.execPath) + ':/usr/bin:/bin' });
+    const r = await runCli(['doctor', '--project', project.root], {
+      PIPELINE_AGENT: 'claude',
+      TEMPORAL_ADDRESS: testAddress(),
+      PATH: path.dirname(process.execPath) + ':/usr/bin:/bin',
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL agent\s+claude: claude not found on PATH/);
     expect(r.stdout).toMatch(/ok {3}temporal-server\s+reachable/);
@@ -138,9 +174,17 @@ describe('nightshift CLI: usage and errors', () => {
 
 describe('nightshift CLI against a running pipeline', () => {
   let worker: TestWorker;
-  const project = makeProject(['CLI item one', 'CLI item two'], { impl: [{ exit: 2, output: 'tests exploded' }, { output: 'fixed the failing tests' }], review: [{ output: 'VERDICT: pass' }] });
+  const project = makeProject(['CLI item one', 'CLI item two'], {
+    impl: [{ exit: 2, output: 'tests exploded' }, { output: 'fixed the failing tests' }],
+    review: [{ output: 'VERDICT: pass' }],
+  });
   const config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand });
-  const env = { TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0' };
+  const env = {
+    TEMPORAL_ADDRESS: testAddress(),
+    TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+    PIPELINE_AGENT_COMMAND: project.agentCommand,
+    PIPELINE_META_RATIO: '0',
+  };
   const cli = (...args: string[]) => runCli([...args, '--project', project.root], env);
 
   beforeAll(async () => {
@@ -160,19 +204,28 @@ describe('nightshift CLI against a running pipeline', () => {
     const s = JSON.parse(status.stdout);
     expect(s.pipeline).toMatchObject({ state: 'completed', items_by_state: { passed: 2 } });
     expect((await cli('status')).stdout).toMatch(/✓ passed\s+CLI item one/);
-    const picked = JSON.parse((await cli('status', '--json', 'pipeline.state,pipeline.items_by_state.passed,attention')).stdout);
+    const picked = JSON.parse(
+      (await cli('status', '--json', 'pipeline.state,pipeline.items_by_state.passed,attention')).stdout,
+    );
     expect(picked).toEqual({ pipeline: { state: 'completed', items_by_state: { passed: 2 } }, attention: s.attention });
     expect(JSON.parse((await cli('tasks', '--json', 'total')).stdout)).toEqual({ total: 9 });
 
-    // A folder without a pipeline (the clone while the demo runs elsewhere): the ones the server has, and how to pick one.
+    // A folder without a pipeline (the clone while the demo runs elsewhere): the ones the server has, and how to pick
+    // one.
     const elsewhere = makeProject([]);
     const none = await runCli(['status', '--project', elsewhere.root], env);
     expect(none.code).toBe(0);
     expect(none.stdout).toMatch(/^No pipeline for .*: not_started\)\./);
-    expect(none.stdout).toMatch(new RegExp(`\\n  ${project.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +${s.pipeline.workflow_id} +completed\\n`));
+    expect(none.stdout).toMatch(
+      new RegExp(
+        `\\n  ${project.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +${s.pipeline.workflow_id} +completed\\n`,
+      ),
+    );
     expect(none.stdout).toContain('Pick one with: nightshift status --project DIR');
     const noneJson = JSON.parse((await runCli(['status', '--json', '--project', elsewhere.root], env)).stdout);
-    expect(noneJson.other_pipelines).toContainEqual(expect.objectContaining({ workflow_id: s.pipeline.workflow_id, project: project.root, state: 'completed' }));
+    expect(noneJson.other_pipelines).toContainEqual(
+      expect.objectContaining({ workflow_id: s.pipeline.workflow_id, project: project.root, state: 'completed' }),
+    );
 
     const metrics = JSON.parse((await cli('metrics', '--json')).stdout);
     expect(metrics.success_rate).toEqual({ completed: 8, failed: 1, total: 9, rate: 0.89 });
@@ -187,13 +240,20 @@ describe('nightshift CLI against a running pipeline', () => {
   });
 
   test('when status --watch runs during an item, then it redraws the live view every interval and Ctrl-C ends it cleanly', async () => {
-    const other = makeProject(['Watched item \u001b[31mred\u001b[0m'], { spec: [{ sleepMs: 4000, output: 'slow spec done' }], review: [{ output: 'VERDICT: pass' }] });
+    const other = makeProject(['Watched item \u001b[31mred\u001b[0m'], {
+      spec: [{ sleepMs: 4000, output: 'slow spec done' }],
+      review: [{ output: 'VERDICT: pass' }],
+    });
     const e = { ...env, PIPELINE_AGENT_COMMAND: other.agentCommand };
     expect((await runCli(['start', '--project', other.root], e)).code).toBe(0);
     const watch = spawnCli(['status', '--watch', '--interval', '0.3', '--project', other.root], e);
     try {
       const frames = () => watch.output().split('Ctrl-C to quit').length - 1;
-      await waitFor(() => /Items +1 running/.test(watch.output()) && /\d+s +spec +task_[0-9a-f]{16} /.test(watch.output()), 20_000, 'a frame with the running spec task');
+      await waitFor(
+        () => /Items +1 running/.test(watch.output()) && /\d+s +spec +task_[0-9a-f]{16} /.test(watch.output()),
+        20_000,
+        'a frame with the running spec task',
+      );
       const seen = frames();
       await waitFor(() => frames() >= seen + 2, 5_000, 'two more frames');
       expect(watch.output()).toContain('Attention: —');
@@ -208,7 +268,10 @@ describe('nightshift CLI against a running pipeline', () => {
   });
 
   test('when paused, resumed and stopped, then the pipeline follows the signals', async () => {
-    const other = makeProject(['Slow item'], { spec: [{ sleepMs: 1500, output: 'slow spec done' }], review: [{ output: 'VERDICT: pass' }] });
+    const other = makeProject(['Slow item'], {
+      spec: [{ sleepMs: 1500, output: 'slow spec done' }],
+      review: [{ output: 'VERDICT: pass' }],
+    });
     const e = { ...env, PIPELINE_AGENT_COMMAND: other.agentCommand, PIPELINE_BACKLOG_POLL_SECONDS: '0.5' };
     const run = (...args: string[]) => runCli([...args, '--project', other.root], e);
     expect((await run('start')).code).toBe(0);
@@ -216,8 +279,16 @@ describe('nightshift CLI against a running pipeline', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already running (attached)');
     // doctor reports the agent the running pipeline uses, though this environment names none
-    const doctor = await runCli(['doctor', '--project', other.root], { ...e, PIPELINE_AGENT_COMMAND: '', PIPELINE_AGENT: '' });
-    expect(doctor.stdout).toMatch(new RegExp(`ok {3}agent +command: ${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(the running pipeline nightshift-`));
+    const doctor = await runCli(['doctor', '--project', other.root], {
+      ...e,
+      PIPELINE_AGENT_COMMAND: '',
+      PIPELINE_AGENT: '',
+    });
+    expect(doctor.stdout).toMatch(
+      new RegExp(
+        `ok {3}agent +command: ${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(the running pipeline nightshift-`,
+      ),
+    );
     expect((await run('pause')).code).toBe(0);
     const paused = JSON.parse((await run('status', '--json')).stdout);
     expect(paused.pipeline.paused).toBe(true);

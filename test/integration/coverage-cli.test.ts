@@ -31,12 +31,28 @@ function project(passed: string[] = []): { root: string; file: string } {
   made.push(root);
   fs.mkdirSync(path.join(root, 'docs'));
   fs.mkdirSync(path.join(root, 'specs'));
-  for (const f of ['001-health-check.md', '002-rest-api.md', '003-cli.md', '004-git-commits.md', '006-overnight-backlog.md', 'TEMPLATE.md']) fs.writeFileSync(path.join(root, 'specs', f), `# ${f}\n`);
+  for (const f of [
+    '001-health-check.md',
+    '002-rest-api.md',
+    '003-cli.md',
+    '004-git-commits.md',
+    '006-overnight-backlog.md',
+    'TEMPLATE.md',
+  ])
+    fs.writeFileSync(path.join(root, 'specs', f), `# ${f}\n`);
   const file = path.join(root, 'docs', 'SPEC-COVERAGE.md');
   fs.writeFileSync(file, TABLE);
   if (passed.length) {
     fs.mkdirSync(path.join(root, '.nightshift'));
-    fs.writeFileSync(path.join(root, '.nightshift', 'coverage.jsonl'), passed.map((spec) => JSON.stringify({ spec, item_key: 'item-1', tests_passed: true, at: '2026-03-10T12:00:00.000Z' }) + '\n').join(''));
+    fs.writeFileSync(
+      path.join(root, '.nightshift', 'coverage.jsonl'),
+      passed
+        .map(
+          (spec) =>
+            JSON.stringify({ spec, item_key: 'item-1', tests_passed: true, at: '2026-03-10T12:00:00.000Z' }) + '\n',
+        )
+        .join(''),
+    );
   }
   return { root, file };
 }
@@ -50,7 +66,11 @@ describe('nightshift coverage', () => {
     const r = await runCli(['coverage', '--project', p.root, '--dry-run'], ENV);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(lines(r.stdout)).toEqual(["Would mark: 002 Rest Api Spec'd ✓", 'Would add: | 004 Git Commits | ? | ? | ? | Pending |', "Would mark: 004 Git Commits Spec'd ✓"]);
+    expect(lines(r.stdout)).toEqual([
+      "Would mark: 002 Rest Api Spec'd ✓",
+      'Would add: | 004 Git Commits | ? | ? | ? | Pending |',
+      "Would mark: 004 Git Commits Spec'd ✓",
+    ]);
     expect(fs.readFileSync(p.file).equals(before)).toBe(true);
     expect(fs.readdirSync(path.join(p.root, 'docs'))).toEqual(['SPEC-COVERAGE.md']);
   });
@@ -65,7 +85,10 @@ describe('nightshift coverage', () => {
       "Marked: 004 Git Commits Spec'd ✓",
       'Updated docs/SPEC-COVERAGE.md (3 changes)',
     ]);
-    const expected = TABLE.replace('| 002 Rest Api | ? | ? | — | partly |', '| 002 Rest Api | ? | ✓ | — | partly |').replace(
+    const expected = TABLE.replace(
+      '| 002 Rest Api | ? | ? | — | partly |',
+      '| 002 Rest Api | ? | ✓ | — | partly |',
+    ).replace(
       '| 003 Cli | ? | ✓ | ? | spec only |\n',
       '| 003 Cli | ? | ✓ | ? | spec only |\n| 004 Git Commits | ? | ✓ | ? | Pending |\n',
     );
@@ -86,7 +109,10 @@ describe('nightshift coverage', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('nightshift: SPEC-COVERAGE not found: docs/SPEC-COVERAGE.md\n');
     expect(r.stdout).toBe('');
-    const custom = await runCli(['coverage', '--project', p.root, '--dry-run'], { ...ENV, PIPELINE_SPEC_COVERAGE: 'notes/COVERAGE.md' });
+    const custom = await runCli(['coverage', '--project', p.root, '--dry-run'], {
+      ...ENV,
+      PIPELINE_SPEC_COVERAGE: 'notes/COVERAGE.md',
+    });
     expect(custom.code).toBe(1);
     expect(custom.stderr).toBe('nightshift: SPEC-COVERAGE not found: notes/COVERAGE.md\n');
   });
@@ -143,7 +169,12 @@ describe('nightshift coverage', () => {
     const real = await runCli(['coverage', '--project', p.root, '--json'], ENV);
     expect(JSON.parse(real.stdout)).toEqual({ path: 'docs/SPEC-COVERAGE.md', dryRun: false, changes, written: true });
     const again = await runCli(['coverage', '--project', p.root, '--json'], ENV);
-    expect(JSON.parse(again.stdout)).toEqual({ path: 'docs/SPEC-COVERAGE.md', dryRun: false, changes: [], written: false });
+    expect(JSON.parse(again.stdout)).toEqual({
+      path: 'docs/SPEC-COVERAGE.md',
+      dryRun: false,
+      changes: [],
+      written: false,
+    });
   });
 
   test('when the project has no specs/ folder, then there is nothing to add', async () => {

@@ -16,7 +16,15 @@ import { makeProject } from '../helpers/project';
 async function serve(config: EnvConfig, root: string) {
   const paths = projectPaths(config, root);
   const temporal = createTemporalClient(config);
-  const app = createApp({ config, paths, temporal, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+  const app = createApp({
+    config,
+    paths,
+    temporal,
+    metrics: new MetricsStore(paths.metricsFile),
+    tasks: new TaskIndex(paths.stateDir),
+    logger: createLogger('test', 'error'),
+    host: '127.0.0.1',
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -36,7 +44,10 @@ async function serve(config: EnvConfig, root: string) {
 }
 
 const WEB = webDir();
-const webFiles = (): string[] => readdirSync(WEB, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(WEB, path.join(e.parentPath, e.name)));
+const webFiles = (): string[] =>
+  readdirSync(WEB, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(WEB, path.join(e.parentPath, e.name)));
 const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';
 
 /** Every URL the page can load: src/href in the HTML, then each module's static imports, transitively. */
@@ -60,7 +71,11 @@ function referencedAssets(html: string, get: (p: string) => string): string[] {
 describe('dashboard: the page and its assets over HTTP', () => {
   const project = makeProject(['x']);
   const token = 'dashboard-test-token';
-  const config = loadEnvConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', PIPELINE_API_TOKEN: token, PIPELINE_API_READ_TOKEN_REQUIRED: '1' });
+  const config = loadEnvConfig({
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    PIPELINE_API_TOKEN: token,
+    PIPELINE_API_READ_TOKEN_REQUIRED: '1',
+  });
   let app: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => (app = await serve(config, project.root)));
   afterAll(async () => app.close());
@@ -70,7 +85,12 @@ describe('dashboard: the page and its assets over HTTP', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/html/);
     const csp = r.headers.get('content-security-policy') ?? '';
-    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    const directives = Object.fromEntries(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k, v]),
+    );
     expect(directives['default-src']).toEqual(["'none'"]);
     expect(directives['script-src']).toEqual(["'self'"]);
     expect(directives['style-src']).toEqual(["'self'"]);
@@ -107,27 +127,58 @@ describe('dashboard: the page and its assets over HTTP', () => {
       }
       pending = referencedAssets(html, (u) => sources.get(u) ?? '').filter((u) => !seen.has(u));
     }
-    expect([...seen].sort()).toEqual(expect.arrayContaining(['/dashboard/dashboard.js', '/dashboard/dashboard.css', '/dashboard/favicon.svg', '/dashboard/api.js', '/dashboard/dom.js', '/dashboard/charts.js']));
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining([
+        '/dashboard/dashboard.js',
+        '/dashboard/dashboard.css',
+        '/dashboard/favicon.svg',
+        '/dashboard/api.js',
+        '/dashboard/dom.js',
+        '/dashboard/charts.js',
+      ]),
+    );
     // everything in web/ is reachable from the page (no dead files), and nothing else is referenced
-    expect(webFiles().map((f) => `/dashboard/${f}`).filter((f) => !f.endsWith('index.html')).sort()).toEqual([...seen].sort());
+    expect(
+      webFiles()
+        .map((f) => `/dashboard/${f}`)
+        .filter((f) => !f.endsWith('index.html'))
+        .sort(),
+    ).toEqual([...seen].sort());
   });
 
   test('when web/ is searched, then it loads nothing from elsewhere and never parses untrusted text as HTML', () => {
     for (const file of webFiles()) {
       const text = readFileSync(path.join(WEB, file), 'utf8');
-      const urls = [...text.matchAll(/\b(?:https?|wss?|ftp):\/\/[^\s'"`)<>]*/g)].map((m) => m[0]).filter((u) => u !== SVG_NAMESPACE);
+      const urls = [...text.matchAll(/\b(?:https?|wss?|ftp):\/\/[^\s'"`)<>]*/g)]
+        .map((m) => m[0])
+        .filter((u) => u !== SVG_NAMESPACE);
       expect({ file, urls }).toEqual({ file, urls: [] });
-      expect({ file, protocolRelative: /(?:src|href|url)\s*[=(]\s*["']?\/\//i.test(text) }).toEqual({ file, protocolRelative: false });
+      expect({ file, protocolRelative: /(?:src|href|url)\s*[=(]\s*["']?\/\//i.test(text) }).toEqual({
+        file,
+        protocolRelative: false,
+      });
       expect({ file, imports: /@import|fonts\.googleapis|cdn\./i.test(text) }).toEqual({ file, imports: false });
       if (file.endsWith('.js')) {
-        expect({ file, htmlSinks: text.match(/\.(?:innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|createContextualFragment|DOMParser/g) }).toEqual({ file, htmlSinks: null });
+        expect({
+          file,
+          htmlSinks: text.match(
+            /\.(?:innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(|createContextualFragment|DOMParser/g,
+          ),
+        }).toEqual({ file, htmlSinks: null });
         expect({ file, storage: /localStorage/.test(text) }).toEqual({ file, storage: false });
       }
     }
   });
 
   test('when an asset does not exist or the path climbs out of web/, then 404 JSON, and no file outside web/ is served', async () => {
-    for (const p of ['/dashboard/nope.js', '/dashboard/../package.json', '/dashboard/%2e%2e/package.json', '/dashboard/..%2fpackage.json', '/dashboard/', '/index.html']) {
+    for (const p of [
+      '/dashboard/nope.js',
+      '/dashboard/../package.json',
+      '/dashboard/%2e%2e/package.json',
+      '/dashboard/..%2fpackage.json',
+      '/dashboard/',
+      '/index.html',
+    ]) {
       const r = await app.get(p);
       expect({ p, status: r.status }).toEqual({ p, status: expect.any(Number) });
       expect([403, 404]).toContain(r.status);
@@ -142,9 +193,18 @@ describe('dashboard: the page and its assets over HTTP', () => {
     expect(r.status).toBe(200);
     const body = JSON.parse(r.text);
     // TEMPORAL_ADDRESS set: a cluster nightshift did not start, so no Web UI URL is known
-    expect(body).toEqual({ project_id: app.paths.projectId, namespace: 'default', web_ui_url: null, token_required_for_mutations: true });
-    const doc = openApiDocument as unknown as { paths: Record<string, { get: { responses: Record<string, unknown> } }> };
-    expect(Object.keys(doc.paths['/api/dashboard/config'].get.responses)).toEqual(expect.arrayContaining(['200', '401', '403']));
+    expect(body).toEqual({
+      project_id: app.paths.projectId,
+      namespace: 'default',
+      web_ui_url: null,
+      token_required_for_mutations: true,
+    });
+    const doc = openApiDocument as unknown as {
+      paths: Record<string, { get: { responses: Record<string, unknown> } }>;
+    };
+    expect(Object.keys(doc.paths['/api/dashboard/config'].get.responses)).toEqual(
+      expect.arrayContaining(['200', '401', '403']),
+    );
     const ajv = new Ajv({ strict: false });
     ajv.addSchema({ ...openApiDocument, $id: 'openapi' } as object);
     const validate = ajv.compile({ $ref: 'openapi#/components/schemas/DashboardConfig' });
@@ -155,11 +215,19 @@ describe('dashboard: the page and its assets over HTTP', () => {
 describe('dashboard config with the embedded server', () => {
   test('when nightshift runs the Temporal dev server itself, then the Web UI URL is its UI port on loopback and no token is needed', async () => {
     const project = makeProject(['x']);
-    const app = await serve(loadEnvConfig({ NIGHTSHIFT_TEMPORAL_UI_PORT: '18233', TEMPORAL_NAMESPACE: 'night' }), project.root);
+    const app = await serve(
+      loadEnvConfig({ NIGHTSHIFT_TEMPORAL_UI_PORT: '18233', TEMPORAL_NAMESPACE: 'night' }),
+      project.root,
+    );
     try {
       const r = await app.get('/api/dashboard/config');
       expect(r.status).toBe(200);
-      expect(JSON.parse(r.text)).toEqual({ project_id: app.paths.projectId, namespace: 'night', web_ui_url: 'http://127.0.0.1:18233', token_required_for_mutations: false });
+      expect(JSON.parse(r.text)).toEqual({
+        project_id: app.paths.projectId,
+        namespace: 'night',
+        web_ui_url: 'http://127.0.0.1:18233',
+        token_required_for_mutations: false,
+      });
     } finally {
       await app.close();
     }
@@ -167,12 +235,22 @@ describe('dashboard config with the embedded server', () => {
 
   test('when NIGHTSHIFT_TEMPORAL_UI_URL is set, then it is the Web UI URL even for a remote cluster; a non-http value is refused', async () => {
     const project = makeProject(['x']);
-    const app = await serve(loadEnvConfig({ TEMPORAL_ADDRESS: 'temporal:7233', NIGHTSHIFT_TEMPORAL_UI_URL: 'https://temporal.example.com/ui/' }), project.root);
+    const app = await serve(
+      loadEnvConfig({
+        TEMPORAL_ADDRESS: 'temporal:7233',
+        NIGHTSHIFT_TEMPORAL_UI_URL: 'https://temporal.example.com/ui/',
+      }),
+      project.root,
+    );
     try {
-      expect(JSON.parse((await app.get('/api/dashboard/config')).text).web_ui_url).toBe('https://temporal.example.com/ui');
+      expect(JSON.parse((await app.get('/api/dashboard/config')).text).web_ui_url).toBe(
+        'https://temporal.example.com/ui',
+      );
     } finally {
       await app.close();
     }
-    expect(() => loadEnvConfig({ NIGHTSHIFT_TEMPORAL_UI_URL: 'javascript:alert(1)' })).toThrow(/NIGHTSHIFT_TEMPORAL_UI_URL.*http\(s\) URL/s);
+    expect(() => loadEnvConfig({ NIGHTSHIFT_TEMPORAL_UI_URL: 'javascript:alert(1)' })).toThrow(
+      /NIGHTSHIFT_TEMPORAL_UI_URL.*http\(s\) URL/s,
+    );
   });
 });

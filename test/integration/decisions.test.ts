@@ -13,13 +13,25 @@ import { webhookReceiver } from '../helpers/webhook';
 
 async function api(config: EnvConfig, t: TemporalClient, root: string) {
   const paths = projectPaths(config, root);
-  const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+  const app = createApp({
+    config,
+    paths,
+    temporal: t,
+    metrics: new MetricsStore(paths.metricsFile),
+    tasks: new TaskIndex(paths.stateDir),
+    logger: createLogger('test', 'error'),
+    host: '127.0.0.1',
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     call: async (method: string, p: string, body?: unknown) => {
-      const res = await fetch(base + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(base + p, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
       return { status: res.status, body: await res.json() };
     },
     close: () => new Promise((r) => server.close(r)),
@@ -36,10 +48,18 @@ describe('needs_decision: an item waits for a human, others go on', () => {
   beforeAll(async () => {
     hook = await webhookReceiver();
     project = makeProject(['Pick a database', 'Write the changelog'], {
-      impl: [{ output: 'I need a choice first.\nNEEDS_DECISION: Use Postgres or SQLite?' }, { output: 'implemented with the chosen database' }],
+      impl: [
+        { output: 'I need a choice first.\nNEEDS_DECISION: Use Postgres or SQLite?' },
+        { output: 'implemented with the chosen database' },
+      ],
       review: [{ output: 'VERDICT: pass' }],
     });
-    config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', PIPELINE_NOTIFY_WEBHOOK_URL: hook.url, PIPELINE_MONITOR_INTERVAL_SECONDS: '1' });
+    config = testConfig({
+      PIPELINE_AGENT_COMMAND: project.agentCommand,
+      PIPELINE_META_RATIO: '0',
+      PIPELINE_NOTIFY_WEBHOOK_URL: hook.url,
+      PIPELINE_MONITOR_INTERVAL_SECONDS: '1',
+    });
     t = testClient(config);
     worker = await startTestWorker(config);
   });
@@ -53,11 +73,19 @@ describe('needs_decision: an item waits for a human, others go on', () => {
     const paths = projectPaths(config, project.root);
     const started = await startPipeline(t, config, paths, { once: true });
     const tasks = new TaskIndex(paths.stateDir);
-    const waiting = await waitFor(async () => (await tasks.all()).find((x) => x.status === 'needs_decision'), 30_000, 'a task in needs_decision');
+    const waiting = await waitFor(
+      async () => (await tasks.all()).find((x) => x.status === 'needs_decision'),
+      30_000,
+      'a task in needs_decision',
+    );
     expect(waiting.decision_prompt).toBe('Use Postgres or SQLite?');
 
     // the other item runs to the end while the first waits
-    await waitFor(async () => readJsonl<{ outcome: string }>(`${paths.stateDir}/items.jsonl`).some((o) => o.outcome === 'passed'), 30_000, 'the second item to pass');
+    await waitFor(
+      async () => readJsonl<{ outcome: string }>(`${paths.stateDir}/items.jsonl`).some((o) => o.outcome === 'passed'),
+      30_000,
+      'the second item to pass',
+    );
     const http = await api(config, t, project.root);
     try {
       const attention = await http.call('GET', '/api/agent/tasks/attention');
@@ -66,7 +94,9 @@ describe('needs_decision: an item waits for a human, others go on', () => {
       expect((await http.call('POST', `/api/agent/tasks/${other.id}/decision`, { decision: 'x' })).status).toBe(409);
       expect((await http.call('POST', `/api/agent/tasks/${waiting.id}/decision`, {})).status).toBe(422);
 
-      const decided = await runCli(['decide', waiting.id, 'SQLite, keep it simple', '--project', project.root], { TEMPORAL_ADDRESS: testAddress() });
+      const decided = await runCli(['decide', waiting.id, 'SQLite, keep it simple', '--project', project.root], {
+        TEMPORAL_ADDRESS: testAddress(),
+      });
       expect(decided.stderr).toBe('');
       expect(decided.code).toBe(0);
     } finally {
@@ -75,21 +105,29 @@ describe('needs_decision: an item waits for a human, others go on', () => {
     const result = await t.client.workflow.getHandle(started.workflowId).result();
     expect(result).toMatchObject({ itemsPassed: 2, itemsFailed: 0 });
     const impls = project.calls().filter((c) => c.taskType === 'impl');
-    const after = impls.find((c) => c.direction.includes('Decision on "Use Postgres or SQLite?": SQLite, keep it simple'));
+    const after = impls.find((c) =>
+      c.direction.includes('Decision on "Use Postgres or SQLite?": SQLite, keep it simple'),
+    );
     expect(after?.direction).toMatch(/^Implement per spec: Pick a database\./);
-    expect((await tasks.get(waiting.id))).toMatchObject({ status: 'completed', decision: 'SQLite, keep it simple' });
+    expect(await tasks.get(waiting.id)).toMatchObject({ status: 'completed', decision: 'SQLite, keep it simple' });
     // one metrics line per task, the answered task counted once as completed
     const metrics = readJsonl<{ task_id: string; status: string }>(paths.metricsFile);
     expect(metrics.filter((m) => m.task_id === waiting.id)).toEqual([expect.objectContaining({ status: 'completed' })]);
     // the webhook heard about it
-    expect(hook.events).toContainEqual(expect.objectContaining({ event: 'needs_decision', task_id: waiting.id, prompt: 'Use Postgres or SQLite?' }));
+    expect(hook.events).toContainEqual(
+      expect.objectContaining({ event: 'needs_decision', task_id: waiting.id, prompt: 'Use Postgres or SQLite?' }),
+    );
   });
 });
 
 describe('needs_decision timeout', () => {
   test('when nobody decides within PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS, then the item fails and the task is failed with the reason', async () => {
     const project = makeProject(['Wait in vain'], { spec: [{ output: 'NEEDS_DECISION: Is this item still wanted?' }] });
-    const config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS: '0.0005' });
+    const config = testConfig({
+      PIPELINE_AGENT_COMMAND: project.agentCommand,
+      PIPELINE_META_RATIO: '0',
+      PIPELINE_NEEDS_DECISION_TIMEOUT_HOURS: '0.0005',
+    });
     const t = testClient(config);
     const worker = await startTestWorker(config);
     try {

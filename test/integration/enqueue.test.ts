@@ -52,15 +52,33 @@ const completed = (stateDir: string, id: string) =>
 describe('enqueue an ad-hoc task', () => {
   test('when a task is posted to the API, then 201 with the pending task, and the worker runs it to a completed record', () =>
     withWorker({ heal: [{ output: 'diagnosed: the worker was down' }] }, async ({ project, config, paths, t }) => {
-      const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+      const app = createApp({
+        config,
+        paths,
+        temporal: t,
+        metrics: new MetricsStore(paths.metricsFile),
+        tasks: new TaskIndex(paths.stateDir),
+        logger: createLogger('test', 'error'),
+        host: '127.0.0.1',
+      });
       const server = app.listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
       try {
         const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-        const res = await fetch(`${base}/api/agent/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task_type: 'heal', direction: '  Find out why the pipeline stalled.  ' }) });
+        const res = await fetch(`${base}/api/agent/tasks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ task_type: 'heal', direction: '  Find out why the pipeline stalled.  ' }),
+        });
         expect(res.status).toBe(201);
         const task = await res.json();
-        expect(task).toMatchObject({ task_type: 'heal', direction: 'Find out why the pipeline stalled.', status: 'pending', item_key: null, workflow_id: taskWorkflowId(paths.projectId, task.id) });
+        expect(task).toMatchObject({
+          task_type: 'heal',
+          direction: 'Find out why the pipeline stalled.',
+          status: 'pending',
+          item_key: null,
+          workflow_id: taskWorkflowId(paths.projectId, task.id),
+        });
         expect(task.id).toMatch(/^task_[0-9a-f]{16}$/);
         expect(res.headers.get('location')).toBe(`/api/agent/tasks/${task.id}`);
 
@@ -84,8 +102,15 @@ describe('enqueue an ad-hoc task', () => {
 
   test('when `nightshift enqueue` is run, then it prints the task id and the task runs; a blank direction is refused with a clear message', () =>
     withWorker({ test: [{ output: 'all 12 tests pass' }] }, async ({ project, config, paths }) => {
-      const env = { TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, PIPELINE_AGENT_COMMAND: project.agentCommand };
-      const run = await runCli(['enqueue', '--type', 'test', '--direction', 'Run the test suite once more.', '--project', project.root], env);
+      const env = {
+        TEMPORAL_ADDRESS: testAddress(),
+        TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+        PIPELINE_AGENT_COMMAND: project.agentCommand,
+      };
+      const run = await runCli(
+        ['enqueue', '--type', 'test', '--direction', 'Run the test suite once more.', '--project', project.root],
+        env,
+      );
       expect(run.code).toBe(0);
       const id = /^Enqueued (task_[0-9a-f]{16}) \(test\); follow it with: nightshift logs \1$/m.exec(run.stdout)?.[1];
       expect(id).toBeDefined();

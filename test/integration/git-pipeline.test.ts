@@ -8,7 +8,11 @@ import { commitsOn, git, makeProject, readJsonl, type TempProject } from '../hel
 import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
 
 async function run(project: TempProject, overrides: Record<string, string>, keepClient = false) {
-  const config: EnvConfig = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0', ...overrides });
+  const config: EnvConfig = testConfig({
+    PIPELINE_AGENT_COMMAND: project.agentCommand,
+    PIPELINE_META_RATIO: '0',
+    ...overrides,
+  });
   const t: TemporalClient = testClient(config);
   if (keepClient) clients.push(t);
   const worker: TestWorker = await startTestWorker(config);
@@ -18,7 +22,9 @@ async function run(project: TempProject, overrides: Record<string, string>, keep
     const result = await t.client.workflow.getHandle(started.workflowId).result();
     /** The activity types a workflow scheduled, in order. */
     const activitiesOf = async (workflowId: string) =>
-      ((await t.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+      ((await t.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).flatMap(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      );
     return { result, paths, activitiesOf, pipelineId: started.workflowId };
   } finally {
     await worker.stop();
@@ -55,7 +61,10 @@ describe('git: auto-commit in the project root', () => {
 
 describe('git: parallel items in worktrees', () => {
   test('when two items run in parallel, then each commits only its own files on its own branch and both are merged back', async () => {
-    const project = makeProject(['Parallel item one', 'Parallel item two'], { default: [{ sleepMs: 300, output: 'did the work for this task' }], review: [{ output: 'VERDICT: pass' }] });
+    const project = makeProject(['Parallel item one', 'Parallel item two'], {
+      default: [{ sleepMs: 300, output: 'did the work for this task' }],
+      review: [{ output: 'VERDICT: pass' }],
+    });
     const { result, paths, activitiesOf, pipelineId } = await run(project, { PIPELINE_PARALLEL_ITEMS: '2' }, true);
     expect(result).toMatchObject({ itemsPassed: 2, itemsFailed: 0, tasksRun: 8 });
     // Each item prepares its own worktree as its first step; the pipeline only merges them back.
@@ -63,11 +72,14 @@ describe('git: parallel items in worktrees', () => {
     expect(pipelineSteps).not.toContain('prepareWorktree');
     expect(pipelineSteps.filter((a) => a === 'closeWorktree')).toHaveLength(2);
     const items = readJsonl<{ key: string }>(path.join(paths.stateDir, 'items.jsonl'));
-    for (const { key } of items) expect((await activitiesOf(itemWorkflowId(paths.projectId, key)))[0]).toBe('prepareWorktree');
+    for (const { key } of items)
+      expect((await activitiesOf(itemWorkflowId(paths.projectId, key)))[0]).toBe('prepareWorktree');
     const calls = project.calls();
     // both items really ran at the same time in different folders
     expect(new Set(calls.map((c) => (c as unknown as { cwd: string }).cwd)).size).toBe(2);
-    const itemOf = new Map(readJsonl<{ task_id: string; item_key: string }>(paths.metricsFile).map((m) => [m.task_id, m.item_key]));
+    const itemOf = new Map(
+      readJsonl<{ task_id: string; item_key: string }>(paths.metricsFile).map((m) => [m.task_id, m.item_key]),
+    );
     const commits = commitsOn(project.root, 'main').slice(1);
     expect(commits).toHaveLength(8);
     for (const c of commits) {
@@ -83,21 +95,48 @@ describe('git: parallel items in worktrees', () => {
   });
 
   test('when four items start together and finish together, then each is merged into main once, one after another in the order they ended, and recorded once', async () => {
-    const texts = ['Together item one', 'Together item two', 'Together item three', 'Together item four', 'Together item five'];
-    const project = makeProject(texts, { default: [{ sleepMs: 200, output: 'did the work for this task' }], review: [{ output: 'VERDICT: pass' }] });
+    const texts = [
+      'Together item one',
+      'Together item two',
+      'Together item three',
+      'Together item four',
+      'Together item five',
+    ];
+    const project = makeProject(texts, {
+      default: [{ sleepMs: 200, output: 'did the work for this task' }],
+      review: [{ output: 'VERDICT: pass' }],
+    });
     const { result, paths, pipelineId } = await run(project, { PIPELINE_PARALLEL_ITEMS: '4' }, true);
     expect(result).toMatchObject({ itemsPassed: 5, itemsFailed: 0, tasksRun: 20 });
     const t = clients[clients.length - 1];
     const events = (await t.client.workflow.getHandle(pipelineId).fetchHistory()).events ?? [];
-    const starts = events.flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [String(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowTaskCompletedEventId)] : []));
+    const starts = events.flatMap((e) =>
+      e.startChildWorkflowExecutionInitiatedEventAttributes
+        ? [String(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowTaskCompletedEventId)]
+        : [],
+    );
     expect(starts).toHaveLength(5); // nothing started twice
     expect(starts.filter((task) => task === starts[0])).toHaveLength(4); // the four free slots filled by one workflow task
     // The merges, in the order the pipeline ran them, are the items in the order their workflows ended: each once.
-    const ended = events.flatMap((e) => e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ?? []);
-    const closes = events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === 'closeWorktree' ? [e] : []));
-    const closedKeys = closes.map((e) => (JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0].data!).toString()) as { itemKey: string }).itemKey);
+    const ended = events.flatMap(
+      (e) => e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ?? [],
+    );
+    const closes = events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'closeWorktree' ? [e] : [],
+    );
+    const closedKeys = closes.map(
+      (e) =>
+        (
+          JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0].data!).toString()) as {
+            itemKey: string;
+          }
+        ).itemKey,
+    );
     expect(closedKeys.map((k) => itemWorkflowId(paths.projectId, k))).toEqual(ended);
-    const merges = git(project.root, 'log', '--reverse', '--first-parent', '--format=%s', 'main').trim().split('\n').filter((m) => m.startsWith('[pipeline] merge '));
+    const merges = git(project.root, 'log', '--reverse', '--first-parent', '--format=%s', 'main')
+      .trim()
+      .split('\n')
+      .filter((m) => m.startsWith('[pipeline] merge '));
     // a fast-forward leaves no merge commit: every branch that needed one got exactly one, in the order of the closes
     const mergedBranches = merges.map((m) => m.replace('[pipeline] merge nightshift/', ''));
     expect(new Set(mergedBranches).size).toBe(mergedBranches.length);
@@ -119,14 +158,24 @@ describe('git: parallel items in worktrees', () => {
   test('when two parallel items change the same file differently, then the second merge fails that item, keeps its branch and records why', async () => {
     const project = makeProject(['Conflict item one', 'Conflict item two'], {
       impl: [
-        { sleepMs: 200, output: 'wrote shared.txt one way', write: { path: 'shared.txt', content: 'version from {task_id}\n' } },
-        { sleepMs: 200, output: 'wrote shared.txt another way', write: { path: 'shared.txt', content: 'other version from {task_id}\n' } },
+        {
+          sleepMs: 200,
+          output: 'wrote shared.txt one way',
+          write: { path: 'shared.txt', content: 'version from {task_id}\n' },
+        },
+        {
+          sleepMs: 200,
+          output: 'wrote shared.txt another way',
+          write: { path: 'shared.txt', content: 'other version from {task_id}\n' },
+        },
       ],
       review: [{ output: 'VERDICT: pass' }],
     });
     const { result, paths } = await run(project, { PIPELINE_PARALLEL_ITEMS: '2' });
     expect(result).toMatchObject({ itemsPassed: 1, itemsFailed: 1 });
-    const outcomes = readJsonl<{ key: string; outcome: string; reason?: string }>(path.join(paths.stateDir, 'items.jsonl'));
+    const outcomes = readJsonl<{ key: string; outcome: string; reason?: string }>(
+      path.join(paths.stateDir, 'items.jsonl'),
+    );
     const failed = outcomes.find((o) => o.outcome === 'failed')!;
     expect(failed.reason).toContain('merge conflict in shared.txt');
     expect(git(project.root, 'branch', '--list', `nightshift/${failed.key}`).trim()).toBe(`nightshift/${failed.key}`);

@@ -29,10 +29,17 @@ const CONTINUE_AS_NEW_EVENTS = 2000;
 
 describe('a long unattended run', () => {
   const agentDir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-noop-agent-'));
-  const project = makeProject(Array.from({ length: ITEMS }, (_, i) => `Long run item ${String(i + 1).padStart(4, '0')}: a small change`));
+  const project = makeProject(
+    Array.from({ length: ITEMS }, (_, i) => `Long run item ${String(i + 1).padStart(4, '0')}: a small change`),
+  );
   const agent = noopAgentCommand(writeNoopAgent(agentDir), null, { failReviews: FAILED_REVIEWS, stateDir: agentDir });
   // The no-op agent changes no file: its impl tasks are completions here, or every item would fail its fix loop.
-  const config = testConfig({ PIPELINE_AGENT_COMMAND: agent, PIPELINE_META_RATIO: '0', PIPELINE_PARALLEL_ITEMS: String(PARALLEL), PIPELINE_IMPL_NO_CHANGE: 'allow' });
+  const config = testConfig({
+    PIPELINE_AGENT_COMMAND: agent,
+    PIPELINE_META_RATIO: '0',
+    PIPELINE_PARALLEL_ITEMS: String(PARALLEL),
+    PIPELINE_IMPL_NO_CHANGE: 'allow',
+  });
   const paths = projectPaths(config, project.root);
   const temporal = useTestWorker(config);
   let result: PipelineResult;
@@ -73,7 +80,8 @@ describe('a long unattended run', () => {
   test('when its history passed the threshold while items were running, then the pipeline continued as new and later runs started the remaining items', () => {
     expect(histories.pipeline.filter((r) => r.status === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(1);
     expect(histories.pipeline.filter((r) => r.status === 'COMPLETED')).toHaveLength(1);
-    // Items were started by more than one run of the chain: it continued as new in the middle of the backlog, not only at its end.
+    // Items were started by more than one run of the chain: it continued as new in the middle of the backlog, not only
+    // at its end.
     const startedBy = new Set(histories.items.map((r) => r.parentRunId));
     expect(startedBy.size).toBeGreaterThanOrEqual(2);
     expect([...startedBy].every((runId) => histories.pipeline.some((p) => p.runId === runId))).toBe(true);

@@ -27,7 +27,9 @@ function samples(text: string): { name: string; labels: Record<string, string>; 
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => {
       const m = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(l)!;
-      const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+      const labels = Object.fromEntries(
+        [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+      );
       return { name: m[1], labels, value: Number(m[3]) };
     });
 }
@@ -81,17 +83,49 @@ describe('token and cost figures over HTTP (breakdown and /metrics)', () => {
         metricLine(task({ task_type: 'spec' }), 30, at),
         // Claude Code (tokens and cost), Codex (tokens only), aider (both)
         metricLine(task({ task_type: 'spec', tokens_in: 12_000, tokens_out: 3_000, cost_usd: 0.42 }), 40, at),
-        metricLine(task({ tokens_in: 20_000, tokens_out: 5_000, cost_usd: 0.61, status: 'failed', exit_code: 1 }), 50, at),
+        metricLine(
+          task({ tokens_in: 20_000, tokens_out: 5_000, cost_usd: 0.61, status: 'failed', exit_code: 1 }),
+          50,
+          at,
+        ),
         metricLine(task({ model: 'codex/o3', tokens_in: 8_000, tokens_out: 900 }), 20, at),
         metricLine(task({ model: 'aider/sonnet', tokens_in: 1_500, tokens_out: 250, cost_usd: 0.01 }), 10, at),
         // implausible figures, written by hand: ignored, the records still count
-        JSON.stringify({ task_id: 'task_b000000000000001', task_type: 'impl', model: 'codex/o3', duration_seconds: 5, status: 'completed', created_at: at.toISOString(), tokens_in: -100, tokens_out: '900', cost_usd: 1e300 }) + '\n',
-        JSON.stringify({ task_id: 'task_b000000000000002', task_type: 'impl', model: 'codex/o3', duration_seconds: 5, status: 'completed', created_at: at.toISOString(), tokens_in: 1e40, tokens_out: [1], cost_usd: 'free' }) + '\n',
+        JSON.stringify({
+          task_id: 'task_b000000000000001',
+          task_type: 'impl',
+          model: 'codex/o3',
+          duration_seconds: 5,
+          status: 'completed',
+          created_at: at.toISOString(),
+          tokens_in: -100,
+          tokens_out: '900',
+          cost_usd: 1e300,
+        }) + '\n',
+        JSON.stringify({
+          task_id: 'task_b000000000000002',
+          task_type: 'impl',
+          model: 'codex/o3',
+          duration_seconds: 5,
+          status: 'completed',
+          created_at: at.toISOString(),
+          tokens_in: 1e40,
+          tokens_out: [1],
+          cost_usd: 'free',
+        }) + '\n',
         'not json\n',
       ].join(''),
     );
     temporal = createTemporalClient(config);
-    const app = createApp({ config, paths, temporal, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    const app = createApp({
+      config,
+      paths,
+      temporal,
+      metrics: new MetricsStore(paths.metricsFile),
+      tasks: new TaskIndex(paths.stateDir),
+      logger: createLogger('test', 'error'),
+      host: '127.0.0.1',
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -113,20 +147,71 @@ describe('token and cost figures over HTTP (breakdown and /metrics)', () => {
     const body = JSON.parse(res.text);
     expect(validBreakdown(body)).toBe(true);
     expect(body.by_model).toEqual({
-      'claude/sonnet': { count: 4, p50_seconds: 40, p95_seconds: 50, usage_count: 2, tokens_in: 32_000, tokens_out: 8_000, cost_usd: 1.03 },
-      'codex/o3': { count: 3, p50_seconds: 5, p95_seconds: 20, usage_count: 1, tokens_in: 8_000, tokens_out: 900, cost_usd: null },
-      'aider/sonnet': { count: 1, p50_seconds: 10, p95_seconds: 10, usage_count: 1, tokens_in: 1_500, tokens_out: 250, cost_usd: 0.01 },
+      'claude/sonnet': {
+        count: 4,
+        p50_seconds: 40,
+        p95_seconds: 50,
+        usage_count: 2,
+        tokens_in: 32_000,
+        tokens_out: 8_000,
+        cost_usd: 1.03,
+      },
+      'codex/o3': {
+        count: 3,
+        p50_seconds: 5,
+        p95_seconds: 20,
+        usage_count: 1,
+        tokens_in: 8_000,
+        tokens_out: 900,
+        cost_usd: null,
+      },
+      'aider/sonnet': {
+        count: 1,
+        p50_seconds: 10,
+        p95_seconds: 10,
+        usage_count: 1,
+        tokens_in: 1_500,
+        tokens_out: 250,
+        cost_usd: 0.01,
+      },
     });
     expect(body.by_task_type).toEqual({
-      spec: { count: 3, p50_seconds: 30, p95_seconds: 40, usage_count: 1, tokens_in: 12_000, tokens_out: 3_000, cost_usd: 0.42 },
-      impl: { count: 5, p50_seconds: 10, p95_seconds: 50, usage_count: 3, tokens_in: 29_500, tokens_out: 6_150, cost_usd: 0.62 },
+      spec: {
+        count: 3,
+        p50_seconds: 30,
+        p95_seconds: 40,
+        usage_count: 1,
+        tokens_in: 12_000,
+        tokens_out: 3_000,
+        cost_usd: 0.42,
+      },
+      impl: {
+        count: 5,
+        p50_seconds: 10,
+        p95_seconds: 50,
+        usage_count: 3,
+        tokens_in: 29_500,
+        tokens_out: 6_150,
+        cost_usd: 0.62,
+      },
     });
   });
 
   test('when lines carry figures, then GET /api/agent/metrics keeps exactly its seed shape', async () => {
     const body = JSON.parse((await get('/api/agent/metrics')).text);
-    expect(Object.keys(body)).toEqual(['success_rate', 'execution_time', 'by_task_type', 'by_model', 'skipped_lines', 'window_days']);
-    expect(body.by_model).toEqual({ 'claude/sonnet': { count: 4, avg_duration: 33.1 }, 'codex/o3': { count: 3, avg_duration: 10 }, 'aider/sonnet': { count: 1, avg_duration: 10 } });
+    expect(Object.keys(body)).toEqual([
+      'success_rate',
+      'execution_time',
+      'by_task_type',
+      'by_model',
+      'skipped_lines',
+      'window_days',
+    ]);
+    expect(body.by_model).toEqual({
+      'claude/sonnet': { count: 4, avg_duration: 33.1 },
+      'codex/o3': { count: 3, avg_duration: 10 },
+      'aider/sonnet': { count: 1, avg_duration: 10 },
+    });
     expect(body.by_task_type.impl).toEqual({ count: 5, completed: 4, failed: 1, success_rate: 0.8 });
     expect(body.skipped_lines).toBe(1);
   });
@@ -136,25 +221,43 @@ describe('token and cost figures over HTTP (breakdown and /metrics)', () => {
       const res = await get('/metrics');
       expect(res.status).toBe(200);
       const all = samples(res.text);
-      return (name: string, labels: Record<string, string> = {}) => all.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+      return (name: string, labels: Record<string, string> = {}) =>
+        all.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
     };
     let of = await scrape();
-    expect(of('nightshift_agent_tokens_total', { direction: 'in', task_type: 'impl', model: 'claude/sonnet' })[0].value).toBe(20_000);
-    expect(of('nightshift_agent_tokens_total', { direction: 'out', task_type: 'impl', model: 'claude/sonnet' })[0].value).toBe(5_000);
-    expect(of('nightshift_agent_tokens_total', { direction: 'in', task_type: 'impl', model: 'codex/o3' })[0].value).toBe(8_000);
+    expect(
+      of('nightshift_agent_tokens_total', { direction: 'in', task_type: 'impl', model: 'claude/sonnet' })[0].value,
+    ).toBe(20_000);
+    expect(
+      of('nightshift_agent_tokens_total', { direction: 'out', task_type: 'impl', model: 'claude/sonnet' })[0].value,
+    ).toBe(5_000);
+    expect(
+      of('nightshift_agent_tokens_total', { direction: 'in', task_type: 'impl', model: 'codex/o3' })[0].value,
+    ).toBe(8_000);
     expect(of('nightshift_agent_cost_usd_total', { task_type: 'spec', model: 'claude/sonnet' })[0].value).toBe(0.42);
     // Codex reported tokens but never a cost: no cost series rather than a made-up zero
     expect(of('nightshift_agent_cost_usd_total', { task_type: 'impl', model: 'codex/o3' })).toEqual([]);
     expect(of('nightshift_agent_usage_reports_total', { task_type: 'impl', model: 'codex/o3' })[0].value).toBe(1);
     // a series only where some task reported figures, and every task still counted by nightshift_tasks_total
-    expect(of('nightshift_agent_tokens_total').map((s) => `${s.labels.direction} ${s.labels.task_type} ${s.labels.model}`).sort()).toEqual(
-      ['impl aider/sonnet', 'impl claude/sonnet', 'impl codex/o3', 'spec claude/sonnet'].flatMap((g) => [`in ${g}`, `out ${g}`]).sort(),
+    expect(
+      of('nightshift_agent_tokens_total')
+        .map((s) => `${s.labels.direction} ${s.labels.task_type} ${s.labels.model}`)
+        .sort(),
+    ).toEqual(
+      ['impl aider/sonnet', 'impl claude/sonnet', 'impl codex/o3', 'spec claude/sonnet']
+        .flatMap((g) => [`in ${g}`, `out ${g}`])
+        .sort(),
     );
     expect(of('nightshift_tasks_total').reduce((sum, s) => sum + s.value, 0)).toBe(8);
 
-    appendFileSync(paths.metricsFile, metricLine(task({ model: 'codex/o3', tokens_in: 2_000, tokens_out: 100, cost_usd: 0.05 }), 15, new Date()));
+    appendFileSync(
+      paths.metricsFile,
+      metricLine(task({ model: 'codex/o3', tokens_in: 2_000, tokens_out: 100, cost_usd: 0.05 }), 15, new Date()),
+    );
     of = await scrape();
-    expect(of('nightshift_agent_tokens_total', { direction: 'in', task_type: 'impl', model: 'codex/o3' })[0].value).toBe(10_000);
+    expect(
+      of('nightshift_agent_tokens_total', { direction: 'in', task_type: 'impl', model: 'codex/o3' })[0].value,
+    ).toBe(10_000);
     expect(of('nightshift_agent_cost_usd_total', { task_type: 'impl', model: 'codex/o3' })[0].value).toBe(0.05);
     expect(of('nightshift_agent_usage_reports_total', { task_type: 'impl', model: 'codex/o3' })[0].value).toBe(2);
   });

@@ -45,11 +45,15 @@ describe('npm start (the demo pipeline on the embedded server)', () => {
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.once('exit', (code, signal) => r({ code, signal })),
+    );
     try {
       await waitFor(() => out.includes('Item passed:'), 120_000, `an item to pass; output so far:\n${out}`);
       expect(out).toContain(`API:          http://127.0.0.1:${apiPort}/api/agent/pipeline-status`);
-      expect(out).toMatch(new RegExp(`Temporal UI: +http://127\\.0\\.0\\.1:${uiPort}/namespaces/default/workflows/nightshift-demo-`));
+      expect(out).toMatch(
+        new RegExp(`Temporal UI: +http://127\\.0\\.0\\.1:${uiPort}/namespaces/default/workflows/nightshift-demo-`),
+      );
       expect(out).toContain(`Project:      ${demoDir}`);
       expect(out).toMatch(/✓ review\s+completed task_[0-9a-f]{16}/);
 
@@ -97,7 +101,10 @@ async function stage() {
   return { ports, env, left };
 }
 
-/** Signals only the top process (not its group: an IDE's stop button, a supervisor, `timeout`) and waits until nothing it started is left. */
+/**
+ * Signals only the top process (not its group: an IDE's stop button, a supervisor, `timeout`) and waits until nothing
+ * it started is left.
+ */
 async function signalTopAndExpectAllGone(command: string, args: string[], signal: NodeJS.Signals): Promise<void> {
   const { ports, env, left } = await stage();
   const top = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -105,11 +112,19 @@ async function signalTopAndExpectAllGone(command: string, args: string[], signal
   top.stdout!.on('data', (d) => (out += d));
   top.stderr!.on('data', (d) => (out += d));
   try {
-    await waitFor(() => out.includes('Press Ctrl-C to stop.'), 120_000, `${command} ${args.join(' ')} to come up; output so far:\n${out}`);
+    await waitFor(
+      () => out.includes('Press Ctrl-C to stop.'),
+      120_000,
+      `${command} ${args.join(' ')} to come up; output so far:\n${out}`,
+    );
     // The server, the worker, the API and the top process itself, at least.
     expect(left().length).toBeGreaterThanOrEqual(4);
     process.kill(top.pid!, signal);
-    await waitFor(() => left().length === 0, 10_000, `every process to stop after ${signal}; left: ${JSON.stringify(left(), null, 1)}\noutput:\n${out.slice(-1500)}`);
+    await waitFor(
+      () => left().length === 0,
+      10_000,
+      `every process to stop after ${signal}; left: ${JSON.stringify(left(), null, 1)}\noutput:\n${out.slice(-1500)}`,
+    );
     for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
     expect(out).toContain('Stopped.');
   } finally {
@@ -125,15 +140,22 @@ async function signalTopAndExpectAllGone(command: string, args: string[], signal
 
 describe('npm start and nightshift up stop when only their top process is signalled', () => {
   // npm forwards SIGTERM and SIGINT to its child; SIGHUP it does not (up notices npm is gone).
-  test.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as NodeJS.Signals[])('when only the npm process gets %s, then everything npm start started stops and the ports are free', async (signal) => {
-    await signalTopAndExpectAllGone('npm', ['start', '--silent'], signal);
-  });
+  test.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as NodeJS.Signals[])(
+    'when only the npm process gets %s, then everything npm start started stops and the ports are free',
+    async (signal) => {
+      await signalTopAndExpectAllGone('npm', ['start', '--silent'], signal);
+    },
+  );
 
   test('when nightshift up cannot start the pipeline (no agent configured), then it exits 1 and leaves nothing running', async () => {
     const { ports, env, left } = await stage();
     const project = mkdtempSync(path.join(os.tmpdir(), 'nightshift-up-noagent-'));
     git(project, 'init', '-q');
-    const up = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--project', project], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const up = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--project', project], {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     up.stdout!.on('data', (d) => (out += d));
     up.stderr!.on('data', (d) => (out += d));
@@ -141,7 +163,11 @@ describe('npm start and nightshift up stop when only their top process is signal
       const code = await new Promise((resolve) => up.once('exit', (c) => resolve(c)));
       expect(out).toContain('nightshift: no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND');
       expect(code).toBe(1);
-      await waitFor(() => left().length === 0, 10_000, `nothing left after the failed start; left: ${JSON.stringify(left(), null, 1)}`);
+      await waitFor(
+        () => left().length === 0,
+        10_000,
+        `nothing left after the failed start; left: ${JSON.stringify(left(), null, 1)}`,
+      );
       for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
     } finally {
       for (const p of left()) process.kill(p.pid, 'SIGKILL');

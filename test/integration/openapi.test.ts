@@ -12,21 +12,33 @@ import type { TemporalClient } from '../../src/temporal/connection';
 import { makeProject, type TempProject } from '../helpers/project';
 import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
 
-type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+type Doc = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
+};
 const doc = openApiDocument as unknown as Doc;
 
 /** `METHOD /path` of every route, with the prefix of the router it is mounted in (`/api`, or none at the root). */
 function routesOf(app: ReturnType<typeof createApp>): string[] {
   const out: string[] = [];
-  type Layer = { slash?: boolean; route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } };
+  type Layer = {
+    slash?: boolean;
+    route?: { path: string; methods: Record<string, boolean> };
+    handle?: { stack?: unknown[] };
+  };
   const walk = (stack: Layer[], prefix: string) => {
     for (const l of stack) {
-      if (l.route) for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${prefix}${l.route.path.replace(/:(\w+)/g, '{$1}')}`);
+      if (l.route)
+        for (const m of Object.keys(l.route.methods))
+          out.push(`${m.toUpperCase()} ${prefix}${l.route.path.replace(/:(\w+)/g, '{$1}')}`);
       else if (l.handle?.stack) walk(l.handle.stack as Layer[], prefix);
     }
   };
   // At the top, a router mounted at the root has `slash`; the only other mount is /api.
-  for (const l of (app as unknown as { router: { stack: Layer[] } }).router.stack) walk([l], l.slash === false ? '/api' : '');
+  for (const l of (app as unknown as { router: { stack: Layer[] } }).router.stack)
+    walk([l], l.slash === false ? '/api' : '');
   return out.sort();
 }
 
@@ -42,7 +54,9 @@ function checkResponse(pathKey: string, method: string, status: number, body: un
   if (!documented) return [`${method} ${pathKey} answered ${status}, which is not documented`];
   const schema = documented.content?.['application/json']?.schema;
   if (!schema) return [];
-  const validate = ajv.compile({ $ref: `openapi#/paths/${pathKey.replace(/~/g, '~0').replace(/\//g, '~1')}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema` });
+  const validate = ajv.compile({
+    $ref: `openapi#/paths/${pathKey.replace(/~/g, '~0').replace(/\//g, '~1')}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`,
+  });
   return validate(body) ? [] : [`${method} ${pathKey} ${status}: ${ajv.errorsText(validate.errors)}`];
 }
 
@@ -57,14 +71,25 @@ describe('GET /api/openapi.json and the responses it documents', () => {
   let app: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
-    project = makeProject(['Document the API'], { impl: [{ exit: 1, output: 'first impl failed' }, { output: 'impl done now' }], review: [{ output: 'VERDICT: pass' }] });
+    project = makeProject(['Document the API'], {
+      impl: [{ exit: 1, output: 'first impl failed' }, { output: 'impl done now' }],
+      review: [{ output: 'VERDICT: pass' }],
+    });
     config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0' });
     t = testClient(config);
     worker = await startTestWorker(config);
     paths = projectPaths(config, project.root);
     const started = await startPipeline(t, config, paths, { once: true });
     await t.client.workflow.getHandle(started.workflowId).result();
-    app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    app = createApp({
+      config,
+      paths,
+      temporal: t,
+      metrics: new MetricsStore(paths.metricsFile),
+      tasks: new TaskIndex(paths.stateDir),
+      logger: createLogger('test', 'error'),
+      host: '127.0.0.1',
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -86,9 +111,12 @@ describe('GET /api/openapi.json and the responses it documents', () => {
     const r = await call('GET', '/api/openapi.json');
     expect(r.status).toBe(200);
     expect(r.body.openapi).toMatch(/^3\./);
-    const documented = Object.entries(r.body.paths as Doc['paths']).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    const documented = Object.entries(r.body.paths as Doc['paths'])
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
     expect(documented).toEqual(routesOf(app).filter((r) => r.includes(' /api/')));
-    // Outside /api there is only the Prometheus endpoint (text format, not JSON); the dashboard's page and assets are static middleware.
+    // Outside /api there is only the Prometheus endpoint (text format, not JSON); the dashboard's page and assets are
+    // static middleware.
     expect(routesOf(app).filter((r) => !r.includes(' /api/'))).toEqual(['GET /metrics']);
   });
 
@@ -111,13 +139,25 @@ describe('GET /api/openapi.json and the responses it documents', () => {
       ['GET', '/api/agent/tasks/task_ffffffffffffffff', '/api/agent/tasks/{id}'],
       ['GET', `/api/agent/tasks/${id}/log`, '/api/agent/tasks/{id}/log'],
       ['GET', '/api/agent/monitor-issues', '/api/agent/monitor-issues'],
-      ['POST', `/api/agent/tasks/${id}/decision`, '/api/agent/tasks/{id}/decision', { headers: { 'content-type': 'application/json' }, body: '{"decision":"yes"}' }],
-      ['POST', '/api/agent/tasks', '/api/agent/tasks', { headers: { 'content-type': 'application/json' }, body: '{"task_type":"nope","direction":""}' }],
+      [
+        'POST',
+        `/api/agent/tasks/${id}/decision`,
+        '/api/agent/tasks/{id}/decision',
+        { headers: { 'content-type': 'application/json' }, body: '{"decision":"yes"}' },
+      ],
+      [
+        'POST',
+        '/api/agent/tasks',
+        '/api/agent/tasks',
+        { headers: { 'content-type': 'application/json' }, body: '{"task_type":"nope","direction":""}' },
+      ],
       ['POST', '/api/agent/pipeline/pause', '/api/agent/pipeline/pause'],
     ];
     // the checker itself rejects what does not match
     expect(checkResponse('/api/health', 'GET', 200, { status: 'ok' })).toHaveLength(1);
-    expect(checkResponse('/api/agent/tasks', 'GET', 418, {})).toEqual(['GET /api/agent/tasks answered 418, which is not documented']);
+    expect(checkResponse('/api/agent/tasks', 'GET', 418, {})).toEqual([
+      'GET /api/agent/tasks answered 418, which is not documented',
+    ]);
     const problems: string[] = [];
     for (const [method, url, key, init] of cases) {
       const r = await call(method, url, init);
@@ -144,14 +184,34 @@ describe('GET /api/openapi.json and the responses it documents', () => {
       ['POST', '/api/agent/tasks', { headers: json, body: '[1,2,3]' }],
       ['POST', '/api/agent/tasks', { headers: json, body: '"just a string"' }],
       ['POST', '/api/agent/tasks', { headers: json, body: JSON.stringify({ direction: 42, task_type: ['impl'] }) }],
-      ['POST', '/api/agent/tasks', { headers: json, body: JSON.stringify({ direction: 'x'.repeat(5001), task_type: 'impl' }) }],
+      [
+        'POST',
+        '/api/agent/tasks',
+        { headers: json, body: JSON.stringify({ direction: 'x'.repeat(5001), task_type: 'impl' }) },
+      ],
       ['POST', '/api/agent/tasks', { headers: json, body: JSON.stringify({ direction: '   ', task_type: 'impl' }) }],
-      ['POST', '/api/agent/tasks', { headers: json, body: JSON.stringify({ direction: 'ok', task_type: 'impl', command_override: 'rm -rf /' }) }],
+      [
+        'POST',
+        '/api/agent/tasks',
+        { headers: json, body: JSON.stringify({ direction: 'ok', task_type: 'impl', command_override: 'rm -rf /' }) },
+      ],
       ['POST', '/api/agent/tasks', { headers: { 'content-type': 'text/plain' }, body: 'direction=x' }],
-      ['POST', '/api/agent/tasks', { headers: json, body: JSON.stringify({ direction: 'y'.repeat(200_000), task_type: 'impl' }) }],
-      ['POST', '/api/agent/tasks/task_0000000000000000/decision', { headers: json, body: JSON.stringify({ decision: null }) }],
+      [
+        'POST',
+        '/api/agent/tasks',
+        { headers: json, body: JSON.stringify({ direction: 'y'.repeat(200_000), task_type: 'impl' }) },
+      ],
+      [
+        'POST',
+        '/api/agent/tasks/task_0000000000000000/decision',
+        { headers: json, body: JSON.stringify({ decision: null }) },
+      ],
       ['POST', '/api/agent/tasks/task_0000000000000000/decision', { headers: json, body: '{bad' }],
-      ['POST', '/api/agent/tasks/task_0000000000000000/decision', { headers: json, body: JSON.stringify({ decision: 'x', extra: 1 }) }],
+      [
+        'POST',
+        '/api/agent/tasks/task_0000000000000000/decision',
+        { headers: json, body: JSON.stringify({ decision: 'x', extra: 1 }) },
+      ],
       ['DELETE', '/api/agent/tasks'],
       ['PUT', '/api/agent/pipeline/stop'],
       ['GET', '/nope'],
@@ -159,16 +219,27 @@ describe('GET /api/openapi.json and the responses it documents', () => {
     for (const [method, url, init] of requests) {
       const r = await call(method, url, init);
       expect({ url, method, status: r.status }).toEqual({ url, method, status: expect.any(Number) });
-      expect(r.status >= 400 && r.status < 500 ? 'client error' : `${method} ${url} → ${r.status} ${r.text.slice(0, 200)}`).toBe('client error');
+      expect(
+        r.status >= 400 && r.status < 500 ? 'client error' : `${method} ${url} → ${r.status} ${r.text.slice(0, 200)}`,
+      ).toBe('client error');
       expect(r.body).toHaveProperty('detail');
       expect(r.text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
     }
   });
 
-  // Last: it stops the worker. A query on an ended pipeline needs a worker to replay it; a busy or absent one must not lose the final counts.
-  test('when no worker answers the ended pipeline\'s query, then pipeline-status still matches its schema and counts the items from the pipeline\'s result', async () => {
+  // Last: it stops the worker. A query on an ended pipeline needs a worker to replay it; a busy or absent one must not
+  // lose the final counts.
+  test("when no worker answers the ended pipeline's query, then pipeline-status still matches its schema and counts the items from the pipeline's result", async () => {
     await worker.stop();
-    const fresh = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    const fresh = createApp({
+      config,
+      paths,
+      temporal: t,
+      metrics: new MetricsStore(paths.metricsFile),
+      tasks: new TaskIndex(paths.stateDir),
+      logger: createLogger('test', 'error'),
+      host: '127.0.0.1',
+    });
     const server = fresh.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     try {
@@ -176,7 +247,12 @@ describe('GET /api/openapi.json and the responses it documents', () => {
       const body = await res.json();
       expect(checkResponse('/api/agent/pipeline-status', 'GET', res.status, body)).toEqual([]);
       const recorded = (await call('GET', '/api/agent/tasks/count')).body.total as number;
-      expect(body.pipeline).toMatchObject({ state: 'completed', worker: null, items_by_state: { pending: 0, running: 0, passed: 1, failed: 0 }, tasks_run: recorded });
+      expect(body.pipeline).toMatchObject({
+        state: 'completed',
+        worker: null,
+        items_by_state: { pending: 0, running: 0, passed: 1, failed: 0 },
+        tasks_run: recorded,
+      });
       expect(recorded).toBeGreaterThan(0);
     } finally {
       await new Promise((r) => server.close(r));

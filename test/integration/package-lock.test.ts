@@ -13,7 +13,11 @@ function copyManifests(): string {
 }
 
 function npm(cwd: string, ...args: string[]) {
-  return spawnSync('npm', [...args, '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync('npm', [...args, '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 describe('package-lock.json (a fresh clone installs with npm ci and stays clean)', () => {

@@ -14,11 +14,26 @@ import { startTestWorker, testClient, testConfig, type TestWorker } from '../hel
 
 async function serve(config: EnvConfig, t: TemporalClient, root: string) {
   const paths = projectPaths(config, root);
-  const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+  const app = createApp({
+    config,
+    paths,
+    temporal: t,
+    metrics: new MetricsStore(paths.metricsFile),
+    tasks: new TaskIndex(paths.stateDir),
+    logger: createLogger('test', 'error'),
+    host: '127.0.0.1',
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { base, close: () => new Promise((r) => server.close(r)), get: async (p: string) => { const res = await fetch(base + p); return { status: res.status, body: await res.json() }; } };
+  return {
+    base,
+    close: () => new Promise((r) => server.close(r)),
+    get: async (p: string) => {
+      const res = await fetch(base + p);
+      return { status: res.status, body: await res.json() };
+    },
+  };
 }
 
 describe('a pipeline on the real dev server with a scripted agent', () => {
@@ -48,7 +63,8 @@ describe('a pipeline on the real dev server with a scripted agent', () => {
 
   test('when the backlog has three items, then all pass and the failed impl looped into one fix', () => {
     expect(result).toMatchObject({ reason: 'once', itemsPassed: 3, itemsFailed: 0 });
-    // 3 items × 4 phases, plus the failed first impl and its fix → 2 extra tasks (fix impl + nothing else: impl failed → fix impl → test → review)
+    // 3 items × 4 phases, plus the failed first impl and its fix → 2 extra tasks (fix impl + nothing else: impl failed
+    // → fix impl → test → review)
     expect(result.tasksRun).toBe(13);
     const calls = project.calls();
     expect(calls).toHaveLength(13);
@@ -62,7 +78,14 @@ describe('a pipeline on the real dev server with a scripted agent', () => {
     expect(lines).toHaveLength(13);
     const ids = lines.map((l) => JSON.parse(l).task_id);
     expect(new Set(ids).size).toBe(13);
-    expect(Object.keys(JSON.parse(lines[0])).slice(0, 6)).toEqual(['task_id', 'task_type', 'model', 'duration_seconds', 'status', 'created_at']);
+    expect(Object.keys(JSON.parse(lines[0])).slice(0, 6)).toEqual([
+      'task_id',
+      'task_type',
+      'model',
+      'duration_seconds',
+      'status',
+      'created_at',
+    ]);
     const failed = lines.map((l) => JSON.parse(l)).filter((r) => r.status === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ task_type: 'impl', model: 'command/default' });
@@ -89,11 +112,26 @@ describe('a pipeline on the real dev server with a scripted agent', () => {
     const pipeline = await t.client.workflow.getHandle(`nightshift-${paths.projectId}`).describe();
     expect(await pipeline.staticSummary()).toBe(`nightshift pipeline: ${project.root}`);
     const items = [];
-    for await (const w of t.client.workflow.list({ query: `WorkflowType = 'itemWorkflow' AND WorkflowId STARTS_WITH 'nightshift-${paths.projectId}-item-'` })) items.push(w);
+    for await (const w of t.client.workflow.list({
+      query: `WorkflowType = 'itemWorkflow' AND WorkflowId STARTS_WITH 'nightshift-${paths.projectId}-item-'`,
+    }))
+      items.push(w);
     expect(items).toHaveLength(3);
-    const summaries = await Promise.all(items.map(async (w) => (await t.client.workflow.getHandle(w.workflowId).describe()).staticSummary()));
-    expect(summaries.sort()).toEqual([`${paths.projectId}: Add \`rate limiting\` to the API`, `${paths.projectId}: Add a login page`, `${paths.projectId}: Write the **changelog**`].sort());
-    expect(items.map((w) => w.workflowId).sort()).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^nightshift-${paths.projectId}-item-add-a-login-page-[0-9a-f]{10}$`))]));
+    const summaries = await Promise.all(
+      items.map(async (w) => (await t.client.workflow.getHandle(w.workflowId).describe()).staticSummary()),
+    );
+    expect(summaries.sort()).toEqual(
+      [
+        `${paths.projectId}: Add \`rate limiting\` to the API`,
+        `${paths.projectId}: Add a login page`,
+        `${paths.projectId}: Write the **changelog**`,
+      ].sort(),
+    );
+    expect(items.map((w) => w.workflowId).sort()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^nightshift-${paths.projectId}-item-add-a-login-page-[0-9a-f]{10}$`)),
+      ]),
+    );
   });
 
   test('when asked over HTTP, then pipeline-status, metrics and the task endpoints answer from the real run', async () => {
@@ -102,7 +140,10 @@ describe('a pipeline on the real dev server with a scripted agent', () => {
       const status = await api.get('/api/agent/pipeline-status');
       expect(status.status).toBe(200);
       expect(Object.keys(status.body.running_by_phase)).toEqual(['spec', 'impl', 'test', 'review']);
-      expect(status.body.pipeline).toMatchObject({ state: 'completed', items_by_state: { passed: 3, failed: 0, pending: 0, running: 0 } });
+      expect(status.body.pipeline).toMatchObject({
+        state: 'completed',
+        items_by_state: { passed: 3, failed: 0, pending: 0, running: 0 },
+      });
       expect(status.body.recent_completed).toHaveLength(10);
       expect(status.body.latest_response.task_id).toBe(status.body.recent_completed[0].id);
 
@@ -120,7 +161,10 @@ describe('a pipeline on the real dev server with a scripted agent', () => {
       expect((await api.get(`/api/agent/tasks/${id}`)).body.output).toContain('compile error');
       const log = await api.get(`/api/agent/tasks/${id}/log`);
       expect(log.body.log).toContain('compile error in login.ts');
-      expect((await api.get('/api/agent/tasks/count')).body).toEqual({ total: 13, by_status: { completed: 12, failed: 1 } });
+      expect((await api.get('/api/agent/tasks/count')).body).toEqual({
+        total: 13,
+        by_status: { completed: 12, failed: 1 },
+      });
       expect((await api.get('/api/agent/tasks/task_0000000000000000')).status).toBe(404);
       expect((await api.get('/api/agent/tasks?limit=0')).status).toBe(422);
       expect((await api.get('/api/agent/tasks?status=bogus')).status).toBe(422);
@@ -132,7 +176,10 @@ describe('a pipeline on the real dev server with a scripted agent', () => {
 
 describe('a running pipeline re-reads its backlog', () => {
   test('when an item is appended to the file while the first runs, then it is picked up and run too', async () => {
-    const project = makeProject(['First item'], { spec: [{ sleepMs: 1500, output: 'spec written slowly' }, { output: 'spec written' }], review: [{ output: 'VERDICT: pass' }] });
+    const project = makeProject(['First item'], {
+      spec: [{ sleepMs: 1500, output: 'spec written slowly' }, { output: 'spec written' }],
+      review: [{ output: 'VERDICT: pass' }],
+    });
     const config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0' });
     const t = testClient(config);
     const worker = await startTestWorker(config);
@@ -142,7 +189,9 @@ describe('a running pipeline re-reads its backlog', () => {
       appendFileSync(project.backlogPath, '2. Second item appended while running\n');
       const result = await t.client.workflow.getHandle(started.workflowId).result();
       expect(result).toMatchObject({ reason: 'once', itemsPassed: 2 });
-      const items = readJsonl<{ key: string; outcome: string }>(path.join(projectPaths(config, project.root).stateDir, 'items.jsonl'));
+      const items = readJsonl<{ key: string; outcome: string }>(
+        path.join(projectPaths(config, project.root).stateDir, 'items.jsonl'),
+      );
       expect(items.map((i) => i.outcome)).toEqual(['passed', 'passed']);
     } finally {
       await worker.stop();

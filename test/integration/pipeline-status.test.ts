@@ -19,7 +19,10 @@ function countQueries(t: TemporalClient): { ids: string[]; restore(): void } {
   const service = t.connection.workflowService;
   const real = service.queryWorkflow.bind(service);
   const ids: string[] = [];
-  const spy = jest.spyOn(service, 'queryWorkflow').mockImplementation((async (req: { execution?: { workflowId?: string | null } | null; queryRejectCondition?: number | null }) => {
+  const spy = jest.spyOn(service, 'queryWorkflow').mockImplementation((async (req: {
+    execution?: { workflowId?: string | null } | null;
+    queryRejectCondition?: number | null;
+  }) => {
     const res = await real(req as never);
     const rejected = req.queryRejectCondition === QUERY_REJECT_CONDITION_NOT_OPEN && !!res.queryRejected;
     if (!rejected) ids.push(req.execution?.workflowId ?? '');
@@ -31,7 +34,12 @@ function countQueries(t: TemporalClient): { ids: string[]; restore(): void } {
 describe('pipeline-status: what it asks the workflows', () => {
   // Two items at once, each in a spec task that runs until the test ends.
   const project = makeProject(['Slow item one', 'Slow item two'], { spec: [{ sleepMs: 120_000 }] });
-  const config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_PARALLEL_ITEMS: '2', PIPELINE_META_RATIO: '0', PIPELINE_AUTO_COMMIT: '0' });
+  const config = testConfig({
+    PIPELINE_AGENT_COMMAND: project.agentCommand,
+    PIPELINE_PARALLEL_ITEMS: '2',
+    PIPELINE_META_RATIO: '0',
+    PIPELINE_AUTO_COMMIT: '0',
+  });
   const paths = projectPaths(config, project.root);
   let t: TemporalClient;
   let worker: TestWorker | null = null;
@@ -43,7 +51,11 @@ describe('pipeline-status: what it asks the workflows', () => {
     worker = await startTestWorker(config);
     tasks = new TaskIndex(paths.stateDir);
     await startPipeline(t, config, paths, {});
-    await waitFor(async () => (await tasks.all()).filter((x) => x.status === 'running').length === 2, 60_000, 'both spec tasks to run');
+    await waitFor(
+      async () => (await tasks.all()).filter((x) => x.status === 'running').length === 2,
+      60_000,
+      'both spec tasks to run',
+    );
   }, 90_000);
   afterAll(async () => {
     await endProjectWorkflows(t, paths.projectId);

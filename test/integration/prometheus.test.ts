@@ -13,7 +13,15 @@ import { makeProject, readJsonl } from '../helpers/project';
 import { endProjectWorkflows, startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
 
 async function serve(config: EnvConfig, paths: ProjectPaths, t: TemporalClient, host = '127.0.0.1') {
-  const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host });
+  const app = createApp({
+    config,
+    paths,
+    temporal: t,
+    metrics: new MetricsStore(paths.metricsFile),
+    tasks: new TaskIndex(paths.stateDir),
+    logger: createLogger('test', 'error'),
+    host,
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -27,7 +35,9 @@ function samples(text: string): { name: string; labels: Record<string, string>; 
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => {
       const m = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(l)!;
-      const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+      const labels = Object.fromEntries(
+        [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+      );
       return { name: m[1], labels, value: Number(m[3]) };
     });
 }
@@ -39,7 +49,10 @@ describe('GET /metrics for Prometheus', () => {
   let worker: TestWorker;
 
   beforeAll(async () => {
-    const project = makeProject(['Export metrics'], { impl: [{ exit: 1, output: 'compile error in export.ts' }, { output: 'implemented the change' }], review: [{ output: 'VERDICT: pass' }] });
+    const project = makeProject(['Export metrics'], {
+      impl: [{ exit: 1, output: 'compile error in export.ts' }, { output: 'implemented the change' }],
+      review: [{ output: 'VERDICT: pass' }],
+    });
     config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand, PIPELINE_META_RATIO: '0' });
     t = testClient(config);
     worker = await startTestWorker(config);
@@ -50,8 +63,19 @@ describe('GET /metrics for Prometheus', () => {
       last_check: new Date().toISOString(),
       issues: [
         {
-          id: 'i1', condition: 'repeated_failures', severity: 'high', message: 'm', suggested_action: 's', created_at: '', resolved_at: null, heal_task_id: 'task_00000000000000b1',
-          actions: [{ at: '', action: 'heal task created', task_id: 'task_00000000000000b1' }, { at: '', action: 'heal task ended', task_id: 'task_00000000000000b1', outcome: 'completed' }, { at: '', action: 'needs_decision entry created', task_id: 'task_00000000000000b2' }],
+          id: 'i1',
+          condition: 'repeated_failures',
+          severity: 'high',
+          message: 'm',
+          suggested_action: 's',
+          created_at: '',
+          resolved_at: null,
+          heal_task_id: 'task_00000000000000b1',
+          actions: [
+            { at: '', action: 'heal task created', task_id: 'task_00000000000000b1' },
+            { at: '', action: 'heal task ended', task_id: 'task_00000000000000b1', outcome: 'completed' },
+            { at: '', action: 'needs_decision entry created', task_id: 'task_00000000000000b2' },
+          ],
         },
       ],
     });
@@ -70,13 +94,16 @@ describe('GET /metrics for Prometheus', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
       const all = samples(await res.text());
-      const of = (name: string, labels: Record<string, string> = {}) => all.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+      const of = (name: string, labels: Record<string, string> = {}) =>
+        all.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
       const lines = readJsonl<{ task_type: string; status: string; model: string }>(paths.metricsFile);
       expect(lines).toHaveLength(5);
       const tasks = of('nightshift_tasks_total');
       expect(tasks.reduce((n, s) => n + s.value, 0)).toBe(5);
       const failed = lines.find((l) => l.status === 'failed')!;
-      expect(of('nightshift_tasks_total', { task_type: 'impl', status: 'failed', model: failed.model })[0].value).toBe(1);
+      expect(of('nightshift_tasks_total', { task_type: 'impl', status: 'failed', model: failed.model })[0].value).toBe(
+        1,
+      );
       expect(of('nightshift_tasks_total', { task_type: 'impl', status: 'completed' })[0].value).toBe(1);
 
       const impl = { task_type: 'impl', model: failed.model };
@@ -89,7 +116,11 @@ describe('GET /metrics for Prometheus', () => {
       expect(of('nightshift_items', { state: 'passed' })[0].value).toBe(1);
       expect(of('nightshift_items', { state: 'failed' })[0].value).toBe(0);
       expect(of('nightshift_attention', { flag: 'stuck' })[0].value).toBe(0);
-      expect(of('nightshift_attention').map((s) => s.labels.flag).sort()).toEqual(['blocked_step', 'executor_fail', 'low_success_rate', 'output_empty', 'repeated_failures', 'stuck']);
+      expect(
+        of('nightshift_attention')
+          .map((s) => s.labels.flag)
+          .sort(),
+      ).toEqual(['blocked_step', 'executor_fail', 'low_success_rate', 'output_empty', 'repeated_failures', 'stuck']);
       expect(of('nightshift_heal_tasks_total', { condition: 'repeated_failures' })[0].value).toBe(2);
       expect(of('nightshift_heal_tasks_total', { condition: 'stuck' })[0].value).toBe(0);
       expect(of('nightshift_temporal_up')[0].value).toBe(1);
@@ -110,7 +141,9 @@ describe('GET /metrics for Prometheus', () => {
     const api = await serve(secured, paths, t, '0.0.0.0');
     try {
       expect((await fetch(`${api.base}/metrics`)).status).toBe(401);
-      expect((await fetch(`${api.base}/metrics`, { headers: { authorization: 'Bearer prom-scrape-token' } })).status).toBe(200);
+      expect(
+        (await fetch(`${api.base}/metrics`, { headers: { authorization: 'Bearer prom-scrape-token' } })).status,
+      ).toBe(200);
     } finally {
       await api.close();
     }

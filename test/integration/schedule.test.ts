@@ -7,9 +7,16 @@ import { startTestWorker, testAddress, testClient, testConfig } from '../helpers
 
 describe('nightshift schedule (pipeline windows)', () => {
   test('when a schedule is created, listed, updated, fired twice and deleted, then it opens one pipeline window for the project', async () => {
-    const project = makeProject(['A scheduled item'], { default: [{ sleepMs: 200, output: 'did the scheduled work' }], review: [{ output: 'VERDICT: pass' }] });
+    const project = makeProject(['A scheduled item'], {
+      default: [{ sleepMs: 200, output: 'did the scheduled work' }],
+      review: [{ output: 'VERDICT: pass' }],
+    });
     const config = testConfig({ PIPELINE_AGENT_COMMAND: project.agentCommand });
-    const env = { TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, PIPELINE_AGENT_COMMAND: project.agentCommand };
+    const env = {
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      PIPELINE_AGENT_COMMAND: project.agentCommand,
+    };
     const cli = (...args: string[]) => runCli([...args, '--project', project.root], env);
     const t = testClient(config);
     const worker = await startTestWorker(config);
@@ -30,24 +37,50 @@ describe('nightshift schedule (pipeline windows)', () => {
       const schedule = t.client.schedule.getHandle(id);
       await schedule.trigger();
       const pipeline = t.client.workflow.getHandle(pipelineWorkflowId(paths.projectId));
-      const first = await waitFor(async () => pipeline.describe().then((d) => (d.status.name === 'RUNNING' ? d.runId : null)).catch(() => null), 30_000, 'the window to start the pipeline');
-      const status = await waitFor(() => pipeline.query(pipelineStatusQuery).catch(() => null), 20_000, 'the pipeline status');
+      const first = await waitFor(
+        async () =>
+          pipeline
+            .describe()
+            .then((d) => (d.status.name === 'RUNNING' ? d.runId : null))
+            .catch(() => null),
+        30_000,
+        'the window to start the pipeline',
+      );
+      const status = await waitFor(
+        () => pipeline.query(pipelineStatusQuery).catch(() => null),
+        20_000,
+        'the pipeline status',
+      );
       expect(Date.parse(status.deadline!) - Date.parse(status.startedAt)).toBe(2 * 3_600_000); // the window's hours
       await schedule.trigger();
-      await waitFor(async () => (await schedule.describe()).info.recentActions.length >= 2, 30_000, 'the second firing');
+      await waitFor(
+        async () => (await schedule.describe()).info.recentActions.length >= 2,
+        30_000,
+        'the second firing',
+      );
       await new Promise((r) => setTimeout(r, 1000));
       expect((await pipeline.describe()).runId).toBe(first);
       const runs = [];
-      for await (const w of t.client.workflow.list({ query: `WorkflowId = '${pipelineWorkflowId(paths.projectId)}'` })) runs.push(w.runId);
+      for await (const w of t.client.workflow.list({ query: `WorkflowId = '${pipelineWorkflowId(paths.projectId)}'` }))
+        runs.push(w.runId);
       expect(runs).toEqual([first]);
 
       expect((await cli('schedule', '--delete')).stdout).toBe(`Deleted ${id}\n`);
       expect((await cli('schedule', '--delete')).code).toBe(1);
       expect((await cli('schedule')).code).toBe(2);
     } finally {
-      await t.client.schedule.getHandle(id).delete().catch(() => undefined);
-      await t.client.workflow.getHandle(pipelineWorkflowId(paths.projectId)).terminate().catch(() => undefined);
-      await t.client.workflow.getHandle(`nightshift-${paths.projectId}-monitor`).terminate().catch(() => undefined);
+      await t.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
+      await t.client.workflow
+        .getHandle(pipelineWorkflowId(paths.projectId))
+        .terminate()
+        .catch(() => undefined);
+      await t.client.workflow
+        .getHandle(`nightshift-${paths.projectId}-monitor`)
+        .terminate()
+        .catch(() => undefined);
       await worker.stop();
       await t.close();
     }

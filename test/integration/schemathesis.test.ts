@@ -28,7 +28,10 @@ const haveSchemathesis = existsSync(ST);
 if (!haveSchemathesis && process.env.npm_lifecycle_event === 'test') {
   throw new Error(`${ST} missing: scripts/setup.js installs it when the tests run (python3 with venv needed)`);
 }
-if (!haveSchemathesis) console.warn(`Skipping the schemathesis run: ${ST} not found (run \`npm test\`, or \`npm run setup\` with npm_lifecycle_event=test, to install it).`);
+if (!haveSchemathesis)
+  console.warn(
+    `Skipping the schemathesis run: ${ST} not found (run \`npm test\`, or \`npm run setup\` with npm_lifecycle_event=test, to install it).`,
+  );
 const describeWithSchemathesis = haveSchemathesis ? describe : describe.skip;
 
 /**
@@ -38,7 +41,16 @@ const describeWithSchemathesis = haveSchemathesis ? describe : describe.skip;
 function runSchemathesis(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'nightshift-schemathesis-run-'));
   return new Promise((resolve, reject) => {
-    const child = spawn(ST, args, { cwd, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false', HYPOTHESIS_STORAGE_DIRECTORY: path.join(cwd, '.hypothesis') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(ST, args, {
+      cwd,
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        SCHEMATHESIS_TELEMETRY: 'false',
+        HYPOTHESIS_STORAGE_DIRECTORY: path.join(cwd, '.hypothesis'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -68,7 +80,15 @@ describeWithSchemathesis('the API as its OpenAPI document says (schemathesis, --
     paths = projectPaths(config, project.root);
     t = testClient(config);
     worker = await startTestWorker(config);
-    const app = createApp({ config, paths, temporal: t, metrics: new MetricsStore(paths.metricsFile), tasks: new TaskIndex(paths.stateDir), logger: createLogger('test', 'error'), host: '127.0.0.1' });
+    const app = createApp({
+      config,
+      paths,
+      temporal: t,
+      metrics: new MetricsStore(paths.metricsFile),
+      tasks: new TaskIndex(paths.stateDir),
+      logger: createLogger('test', 'error'),
+      host: '127.0.0.1',
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -87,20 +107,31 @@ describeWithSchemathesis('the API as its OpenAPI document says (schemathesis, --
     const junit = path.join(reportDir, 'junit.xml');
     const r = await runSchemathesis(
       [
-        'run', `${base}/api/openapi.json`,
-        '--checks', 'all',
-        '--seed', SEED,
-        '--max-examples', MAX_EXAMPLES,
-        '--workers', '1',
-        '--request-timeout', '10',
-        '--report', 'junit', '--report-junit-path', junit,
+        'run',
+        `${base}/api/openapi.json`,
+        '--checks',
+        'all',
+        '--seed',
+        SEED,
+        '--max-examples',
+        MAX_EXAMPLES,
+        '--workers',
+        '1',
+        '--request-timeout',
+        '10',
+        '--report',
+        'junit',
+        '--report-junit-path',
+        junit,
       ],
       240_000,
     );
     if (r.code !== 0) throw new Error(`schemathesis exited ${r.code}:\n${r.output.slice(-20_000)}`);
     // A run that tested nothing would pass too: it must have exercised every documented operation.
     // (Schemathesis leaves out the operation that serves the schema itself.)
-    const documented = Object.entries(openApiDocument.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const documented = Object.entries(openApiDocument.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     const tested = [...readFileSync(junit, 'utf8').matchAll(/<testcase\b[^>]*\bname="([^"]+)"/g)].map((m) => m[1]);
     expect(documented.filter((op) => !tested.includes(op))).toEqual(['GET /api/openapi.json']);
     expect(tested).toContain('Stateful tests');

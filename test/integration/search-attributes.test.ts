@@ -39,28 +39,49 @@ describe('search attributes in the Web UI', () => {
   test('when the namespace is checked, then NightshiftProject, NightshiftItem and NightshiftPhase are Keyword attributes', async () => {
     expect(await ensureSearchAttributes(t)).toBe(true);
     const listed = await t.connection.operatorService.listSearchAttributes({ namespace: t.namespace });
-    for (const name of ['NightshiftProject', 'NightshiftItem', 'NightshiftPhase']) expect(listed.customAttributes?.[name]).toBe(2);
+    for (const name of ['NightshiftProject', 'NightshiftItem', 'NightshiftPhase'])
+      expect(listed.customAttributes?.[name]).toBe(2);
   });
 
   test('when a pipeline ran, then its pipeline, monitor and item workflows are found by project', async () => {
-    const found = await waitFor(async () => {
-      const list = await ids(`NightshiftProject = "${projectId}"`);
-      return list.length >= 3 ? list : null;
-    }, 15_000, 'the project filter to find three workflows');
-    expect(found).toEqual(expect.arrayContaining([pipelineWorkflowId(projectId), `${pipelineWorkflowId(projectId)}-monitor`, itemWorkflowId(projectId, itemKey('Add a search box'))]));
+    const found = await waitFor(
+      async () => {
+        const list = await ids(`NightshiftProject = "${projectId}"`);
+        return list.length >= 3 ? list : null;
+      },
+      15_000,
+      'the project filter to find three workflows',
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        pipelineWorkflowId(projectId),
+        `${pipelineWorkflowId(projectId)}-monitor`,
+        itemWorkflowId(projectId, itemKey('Add a search box')),
+      ]),
+    );
     expect(await ids(`NightshiftProject = "${projectId}-other"`)).toEqual([]);
   });
 
   test('when an item went through its phases, then the item filter finds it in its last phase and its history shows each phase change', async () => {
     const key = itemKey('Add a search box');
     const item = itemWorkflowId(projectId, key);
-    await waitFor(async () => (await ids(`NightshiftProject = "${projectId}" AND NightshiftItem = "${key}" AND NightshiftPhase = "review"`)).includes(item), 15_000, 'the item in phase review');
+    await waitFor(
+      async () =>
+        (
+          await ids(`NightshiftProject = "${projectId}" AND NightshiftItem = "${key}" AND NightshiftPhase = "review"`)
+        ).includes(item),
+      15_000,
+      'the item in phase review',
+    );
     expect(await ids(`NightshiftProject = "${projectId}" AND NightshiftPhase = "spec"`)).not.toContain(item);
     const history = await t.client.workflow.getHandle(item).fetchHistory();
     // patched() markers upsert TemporalChangeVersion too; the phase changes are the upserts that carry NightshiftPhase.
-    const upserts = (history.events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.NightshiftPhase);
+    const upserts = (history.events ?? []).filter(
+      (e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.NightshiftPhase,
+    );
     const phases = upserts.map((e) => {
-      const payload = e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!.NightshiftPhase!;
+      const payload =
+        e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!.NightshiftPhase!;
       return JSON.parse(Buffer.from(payload.data!).toString());
     });
     expect(phases).toEqual(['impl', 'test', 'review']);

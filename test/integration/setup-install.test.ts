@@ -20,7 +20,11 @@ function runSetupInstallStep(o: { nodeModules: boolean }): string[] {
   const record = path.join(dir, 'npm-args');
   writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\nexit 3\n`);
   chmodSync(path.join(bin, 'npm'), 0o755);
-  const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'setup.js')], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'setup.js')], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
   expect(r.status).toBe(1); // the failed install stops setup
   expect(r.stderr).toMatch(/\[setup\] npm (ci|install) failed/);
   return readFileSync(record, 'utf8').trim().split('\n');

@@ -30,8 +30,24 @@ describe('nightshift up as a supervisor', () => {
   test('when the worker, the API and the embedded server are killed, then each comes back and the pipeline goes on; doctor sees the demo agent; Ctrl-C stops everything; up again on the folder summarises what is done and prints only new events', async () => {
     const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
     const project = path.join(mkdtempSync(path.join(os.tmpdir(), 'nightshift-sup-')), 'demo');
-    const upEnv = { ...process.env, PORT: String(apiPort), NIGHTSHIFT_TEMPORAL_PORT: String(temporalPort), NIGHTSHIFT_TEMPORAL_UI_PORT: String(uiPort), DEMO_AGENT_DELAY_MS: '400', TEMPORAL_ADDRESS: '', PIPELINE_AGENT: '', PIPELINE_AGENT_COMMAND: '', NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '3', MALLOC_MMAP_THRESHOLD_: undefined, GLIBC_TUNABLES: undefined };
-    const up = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--demo', '--project', project], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: upEnv });
+    const upEnv = {
+      ...process.env,
+      PORT: String(apiPort),
+      NIGHTSHIFT_TEMPORAL_PORT: String(temporalPort),
+      NIGHTSHIFT_TEMPORAL_UI_PORT: String(uiPort),
+      DEMO_AGENT_DELAY_MS: '400',
+      TEMPORAL_ADDRESS: '',
+      PIPELINE_AGENT: '',
+      PIPELINE_AGENT_COMMAND: '',
+      NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS: '3',
+      MALLOC_MMAP_THRESHOLD_: undefined,
+      GLIBC_TUNABLES: undefined,
+    };
+    const up = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--demo', '--project', project], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: upEnv,
+    });
     let again: ReturnType<typeof spawn> | undefined;
     let out = '';
     up.stdout!.on('data', (d) => (out += d));
@@ -51,18 +67,27 @@ describe('nightshift up as a supervisor', () => {
       const worker = findProcess(workerFragment)!;
       expect(worker).toBeTruthy();
       process.kill(worker, 'SIGKILL');
-      const newWorker = await waitFor(() => {
-        const pid = findProcess(workerFragment);
-        return pid && pid !== worker ? pid : null;
-      }, 30_000, 'a new worker');
+      const newWorker = await waitFor(
+        () => {
+          const pid = findProcess(workerFragment);
+          return pid && pid !== worker ? pid : null;
+        },
+        30_000,
+        'a new worker',
+      );
       expect(newWorker).not.toBe(worker);
-      // Restarted or not, the worker runs with malloc's mmap threshold fixed (src/worker/process-env.ts); the API is left as it was.
+      // Restarted or not, the worker runs with malloc's mmap threshold fixed (src/worker/process-env.ts); the API is
+      // left as it was.
       expect(environOf(newWorker).MALLOC_MMAP_THRESHOLD_).toBe('131072');
       expect(environOf(findProcess(`api --project ${project}`)!).MALLOC_MMAP_THRESHOLD_).toBeUndefined();
 
       const apiPid = findProcess(`api --project ${project}`)!;
       process.kill(apiPid, 'SIGKILL');
-      await waitFor(async () => findProcess(`api --project ${project}`) !== apiPid && (await api()), 30_000, 'the API back');
+      await waitFor(
+        async () => findProcess(`api --project ${project}`) !== apiPid && (await api()),
+        30_000,
+        'the API back',
+      );
 
       const before = passed();
       const server = findProcess(`--port ${temporalPort}`)!;
@@ -76,23 +101,42 @@ describe('nightshift up as a supervisor', () => {
       for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
 
       // doctor sees the agent the demo's pipeline runs with, though this shell sets none
-      const doctor = await runCli(['doctor', '--project', project], { TEMPORAL_ADDRESS: '', NIGHTSHIFT_TEMPORAL_PORT: String(temporalPort), PIPELINE_AGENT: '', PIPELINE_AGENT_COMMAND: '' });
-      expect(doctor.stdout).toMatch(/ok {3}agent +demo \(built-in\): .*demo-agent\.js \(the running pipeline nightshift-demo-[0-9a-f]{8} uses it\)/);
+      const doctor = await runCli(['doctor', '--project', project], {
+        TEMPORAL_ADDRESS: '',
+        NIGHTSHIFT_TEMPORAL_PORT: String(temporalPort),
+        PIPELINE_AGENT: '',
+        PIPELINE_AGENT_COMMAND: '',
+      });
+      expect(doctor.stdout).toMatch(
+        /ok {3}agent +demo \(built-in\): .*demo-agent\.js \(the running pipeline nightshift-demo-[0-9a-f]{8} uses it\)/,
+      );
       expect(doctor.code).toBe(0);
 
       process.kill(-up.pid!, 'SIGINT');
       await new Promise((r) => up.once('exit', r));
-      await waitFor(() => groupMembers(up.pid!).length === 0 && findProcess(workerFragment) === null && findProcess(`--port ${temporalPort}`) === null, 30_000, 'every process to exit');
+      await waitFor(
+        () =>
+          groupMembers(up.pid!).length === 0 &&
+          findProcess(workerFragment) === null &&
+          findProcess(`--port ${temporalPort}`) === null,
+        30_000,
+        'every process to exit',
+      );
 
       // Up again on the same folder: one line for what is done, then only new events (no replay of the old ones).
       const passedTexts = [...new Set([...out.matchAll(/Item passed: (.*)/g)].map((m) => m[1]))];
       const doneTasks = [...out.matchAll(/✓ \w+ +completed (task_[0-9a-f]{16})/g)].map((m) => m[1]);
-      again = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--demo', '--project', project], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: upEnv });
+      again = spawn(process.execPath, [NIGHTSHIFT_BIN, 'up', '--demo', '--project', project], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: upEnv,
+      });
       let out2 = '';
       again.stdout!.on('data', (d) => (out2 += d));
       again.stderr!.on('data', (d) => (out2 += d));
       await waitFor(() => out2.includes('Press Ctrl-C to stop.'), 90_000, `nightshift up to attach:\n${out2}`);
-      const summary = /Already done: (\d+) item\(s\) passed, \d+ failed, (\d+) task\(s\) finished; new events follow\./.exec(out2);
+      const summary =
+        /Already done: (\d+) item\(s\) passed, \d+ failed, (\d+) task\(s\) finished; new events follow\./.exec(out2);
       expect(summary).not.toBeNull();
       expect(Number(summary![1])).toBe(passedTexts.length);
       expect(Number(summary![2])).toBeGreaterThanOrEqual(doneTasks.length);

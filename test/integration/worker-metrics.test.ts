@@ -13,17 +13,28 @@ async function stop(child: ReturnType<typeof spawnCli>): Promise<void> {
 describe('the worker serves the Temporal SDK metrics on NIGHTSHIFT_WORKER_METRICS_PORT', () => {
   const project = makeProject(['Metrics item']);
   const config = testConfig();
-  const env = { TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, NIGHTSHIFT_LOG_LEVEL: 'info' };
+  const env = {
+    TEMPORAL_ADDRESS: testAddress(),
+    TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+    NIGHTSHIFT_LOG_LEVEL: 'info',
+  };
 
   test('when the port is free, then GET /metrics answers with temporal_ worker metrics tagged nightshift-worker', async () => {
     const port = await freePort();
-    const worker = spawnCli(['worker', '--project', project.root], { ...env, NIGHTSHIFT_WORKER_METRICS_PORT: String(port) });
+    const worker = spawnCli(['worker', '--project', project.root], {
+      ...env,
+      NIGHTSHIFT_WORKER_METRICS_PORT: String(port),
+    });
     try {
-      const body = await waitFor(async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => null);
-        const text = res?.ok ? await res.text() : '';
-        return /temporal_\w+/.test(text) ? text : null;
-      }, 30_000, 'the worker metrics endpoint');
+      const body = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => null);
+          const text = res?.ok ? await res.text() : '';
+          return /temporal_\w+/.test(text) ? text : null;
+        },
+        30_000,
+        'the worker metrics endpoint',
+      );
       expect(body).toMatch(/service="nightshift-worker"/);
       expect(body).toMatch(/temporal_worker_task_slots_available|temporal_num_pollers|temporal_request/);
     } finally {
@@ -35,7 +46,10 @@ describe('the worker serves the Temporal SDK metrics on NIGHTSHIFT_WORKER_METRIC
     const busy = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => busy.once('listening', r));
     const port = (busy.address() as { port: number }).port;
-    const worker = spawnCli(['worker', '--project', project.root], { ...env, NIGHTSHIFT_WORKER_METRICS_PORT: String(port) });
+    const worker = spawnCli(['worker', '--project', project.root], {
+      ...env,
+      NIGHTSHIFT_WORKER_METRICS_PORT: String(port),
+    });
     try {
       await waitFor(() => worker.output().includes('worker started'), 30_000, 'the worker to start');
       expect(worker.output()).toContain('worker metrics port is busy');

@@ -10,7 +10,10 @@ import { testAddress, testClient, testConfig } from '../helpers/temporal';
 describe('durability: a worker killed mid-task', () => {
   test('when the worker is killed -9 while an agent runs and a new one starts, then the run finishes with one metrics line per task and the old agent is gone', async () => {
     const project = makeProject(['Survive a worker crash', 'Keep going afterwards'], {
-      impl: [{ sleepMs: 30_000, output: 'first attempt (never finishes)' }, { output: 'impl done on the second worker' }],
+      impl: [
+        { sleepMs: 30_000, output: 'first attempt (never finishes)' },
+        { output: 'impl done on the second worker' },
+      ],
       review: [{ output: 'VERDICT: pass' }],
     });
     const env = {
@@ -28,7 +31,11 @@ describe('durability: a worker killed mid-task', () => {
     let second: ReturnType<typeof spawnCli> | null = null;
     try {
       const started = await startPipeline(t, config, projectPaths(config, project.root), { once: true });
-      const impl = await waitFor(() => project.calls().find((c) => c.taskType === 'impl'), 60_000, 'the first impl agent');
+      const impl = await waitFor(
+        () => project.calls().find((c) => c.taskType === 'impl'),
+        60_000,
+        'the first impl agent',
+      );
       const agentPid = (impl as unknown as { pid: number }).pid;
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
@@ -40,7 +47,9 @@ describe('durability: a worker killed mid-task', () => {
       expect(result).toMatchObject({ reason: 'once', itemsPassed: 2, itemsFailed: 0 });
       expect(isAlive(agentPid)).toBe(false);
 
-      const metrics = readJsonl<{ task_id: string; task_type: string; status: string }>(projectPaths(config, project.root).metricsFile);
+      const metrics = readJsonl<{ task_id: string; task_type: string; status: string }>(
+        projectPaths(config, project.root).metricsFile,
+      );
       expect(metrics).toHaveLength(8);
       expect(new Set(metrics.map((m) => m.task_id)).size).toBe(8);
       expect(metrics.every((m) => m.status === 'completed')).toBe(true);
@@ -50,7 +59,9 @@ describe('durability: a worker killed mid-task', () => {
       const log = readFileSync(`${projectPaths(config, project.root).taskLogsDir}/${implCalls[0].taskId}.log`, 'utf8');
       expect(log).toContain('attempt=2');
       // with auto-commit on: exactly one commit per completed task
-      const trailers = git(project.root, 'log', '--format=%(trailers:key=Pipeline-Task,valueonly)').split('\n').filter(Boolean);
+      const trailers = git(project.root, 'log', '--format=%(trailers:key=Pipeline-Task,valueonly)')
+        .split('\n')
+        .filter(Boolean);
       expect(trailers.sort()).toEqual(metrics.map((m) => m.task_id).sort());
     } finally {
       first.kill('SIGKILL');
@@ -78,7 +89,11 @@ describe('durability: a worker killed between a commit and its completion', () =
     const first = spawnCli(['worker', '--project', project.root], workerEnv);
     // A post-commit hook kills the first worker once, right after git made the first task's commit.
     const marker = `${project.planFile}.killed`;
-    writeFileSync(path.join(project.root, '.git', 'hooks', 'post-commit'), `#!/bin/sh\n[ -e "${marker}" ] && exit 0\ntouch "${marker}"\nkill -9 ${first.pid}\n`, { mode: 0o755 });
+    writeFileSync(
+      path.join(project.root, '.git', 'hooks', 'post-commit'),
+      `#!/bin/sh\n[ -e "${marker}" ] && exit 0\ntouch "${marker}"\nkill -9 ${first.pid}\n`,
+      { mode: 0o755 },
+    );
     let second: ReturnType<typeof spawnCli> | null = null;
     try {
       const started = await startPipeline(t, config, projectPaths(config, project.root), { once: true });
@@ -87,7 +102,9 @@ describe('durability: a worker killed between a commit and its completion', () =
       second = spawnCli(['worker', '--project', project.root], workerEnv);
       const result = await t.client.workflow.getHandle(started.workflowId).result();
       expect(result).toMatchObject({ itemsPassed: 1, tasksRun: 4 });
-      const trailers = git(project.root, 'log', '--format=%(trailers:key=Pipeline-Task,valueonly)').split('\n').filter(Boolean);
+      const trailers = git(project.root, 'log', '--format=%(trailers:key=Pipeline-Task,valueonly)')
+        .split('\n')
+        .filter(Boolean);
       expect(trailers).toHaveLength(4);
       expect(new Set(trailers).size).toBe(4);
       const metrics = readJsonl<{ task_id: string }>(projectPaths(config, project.root).metricsFile);

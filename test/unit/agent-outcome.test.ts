@@ -39,14 +39,23 @@ describe('judgeRun', () => {
 
   test.each([
     ['Claude Code', 'Invalid API key · Please run /login'],
-    ['Anthropic body', 'API Error: 401 {"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}'],
-    ['OpenAI body', 'unexpected status 401 Unauthorized: {"error":{"message":"Incorrect API key provided","code":"invalid_api_key"}}'],
+    [
+      'Anthropic body',
+      'API Error: 401 {"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}',
+    ],
+    [
+      'OpenAI body',
+      'unexpected status 401 Unauthorized: {"error":{"message":"Incorrect API key provided","code":"invalid_api_key"}}',
+    ],
     ['litellm', 'litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key'],
-  ])('when the model API refused the credential (%s), then the task is held for the credential, naming the variable', (_, text) => {
-    const j = judgeRun(facts({ exitCode: 1, tail: `starting\n${text}\n` }));
-    expect(j.credentialRejected).toContain('ANTHROPIC_API_KEY');
-    expect(j.credentialRejected).toContain(text.slice(0, 40));
-  });
+  ])(
+    'when the model API refused the credential (%s), then the task is held for the credential, naming the variable',
+    (_, text) => {
+      const j = judgeRun(facts({ exitCode: 1, tail: `starting\n${text}\n` }));
+      expect(j.credentialRejected).toContain('ANTHROPIC_API_KEY');
+      expect(j.credentialRejected).toContain(text.slice(0, 40));
+    },
+  );
 
   test('when a completed run merely mentions 401 in its work, then it is not a refused credential', () => {
     const j = judgeRun(facts({ tail: 'return res.status(401) // unauthorized users' }));
@@ -80,6 +89,8 @@ describe('judgeRun', () => {
   test('when the output is too short, then the reference note is added', () => {
     const j = judgeRun(facts({ outputChars: 3 }));
     expect(j.status).toBe('failed');
-    expect(j.note).toBe('[Pipeline] Marked failed: completed with 3 chars output (expected >10). Possible capture failure or silent crash.');
+    expect(j.note).toBe(
+      '[Pipeline] Marked failed: completed with 3 chars output (expected >10). Possible capture failure or silent crash.',
+    );
   });
 });

@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgvTemplate, renderArgv, splitWords, TemplateError, type PlaceholderValues } from '../../src/agents/argv';
+import {
+  parseArgvTemplate,
+  renderArgv,
+  splitWords,
+  TemplateError,
+  type PlaceholderValues,
+} from '../../src/agents/argv';
 
 const values = (direction: string): PlaceholderValues => ({
   direction,
@@ -18,7 +24,13 @@ describe('splitWords', () => {
   });
 
   test('when words are quoted, then quotes group words and are removed', () => {
-    expect(splitWords(`agent -p "hello world" 'single quoted' mi"x"'ed'`)).toEqual(['agent', '-p', 'hello world', 'single quoted', 'mixed']);
+    expect(splitWords(`agent -p "hello world" 'single quoted' mi"x"'ed'`)).toEqual([
+      'agent',
+      '-p',
+      'hello world',
+      'single quoted',
+      'mixed',
+    ]);
   });
 
   test('when backslashes escape characters outside quotes, then the next character is taken literally', () => {
@@ -34,12 +46,24 @@ describe('splitWords', () => {
   });
 
   test("when a word is an empty quoted string (''), then it yields an empty word", () => {
-    expect(splitWords("cmd '' \"\" x")).toEqual(['cmd', '', '', 'x']);
+    expect(splitWords('cmd \'\' "" x')).toEqual(['cmd', '', '', 'x']);
     expect(splitWords("''")).toEqual(['']);
   });
 
   test('when shell syntax appears, then nothing is expanded or interpreted', () => {
-    expect(splitWords('echo $HOME $(id) `id` ; rm | cat > f *')).toEqual(['echo', '$HOME', '$(id)', '`id`', ';', 'rm', '|', 'cat', '>', 'f', '*']);
+    expect(splitWords('echo $HOME $(id) `id` ; rm | cat > f *')).toEqual([
+      'echo',
+      '$HOME',
+      '$(id)',
+      '`id`',
+      ';',
+      'rm',
+      '|',
+      'cat',
+      '>',
+      'f',
+      '*',
+    ]);
   });
 
   test('when a quote is not terminated, then a TemplateError is thrown', () => {
@@ -55,11 +79,22 @@ describe('splitWords', () => {
 
 describe('parseArgvTemplate', () => {
   test('when the template is a JSON array of strings, then it is used as argv as-is', () => {
-    expect(parseArgvTemplate('  ["my agent", "-p", "{direction}", "a b"]  ')).toEqual(['my agent', '-p', '{direction}', 'a b']);
+    expect(parseArgvTemplate('  ["my agent", "-p", "{direction}", "a b"]  ')).toEqual([
+      'my agent',
+      '-p',
+      '{direction}',
+      'a b',
+    ]);
   });
 
   test('when the template is words, then they are split like a shell would', () => {
-    expect(parseArgvTemplate(`agent --prompt "{direction}" --model '{model}'`)).toEqual(['agent', '--prompt', '{direction}', '--model', '{model}']);
+    expect(parseArgvTemplate(`agent --prompt "{direction}" --model '{model}'`)).toEqual([
+      'agent',
+      '--prompt',
+      '{direction}',
+      '--model',
+      '{model}',
+    ]);
   });
 
   test('when a JSON array contains non-strings, then a TemplateError is thrown', () => {
@@ -100,16 +135,18 @@ describe('renderArgv', () => {
   });
 
   test('when a placeholder is unknown, then it is left as it is', () => {
-    expect(renderArgv(['agent', '{unknown}', '{ direction }', '{direction'], values('d'))).toEqual(['agent', '{unknown}', '{ direction }', '{direction']);
+    expect(renderArgv(['agent', '{unknown}', '{ direction }', '{direction'], values('d'))).toEqual([
+      'agent',
+      '{unknown}',
+      '{ direction }',
+      '{direction',
+    ]);
   });
 
   test('when a placeholder is embedded in a word, then it is replaced in place', () => {
-    expect(renderArgv(['agent', '--msg={direction}', '{task_type}-{task_id}.log', '--pf={prompt_file}'], values('do it'))).toEqual([
-      'agent',
-      '--msg=do it',
-      'impl-task_0123456789abcdef.log',
-      '--pf=/tmp/prompt.txt',
-    ]);
+    expect(
+      renderArgv(['agent', '--msg={direction}', '{task_type}-{task_id}.log', '--pf={prompt_file}'], values('do it')),
+    ).toEqual(['agent', '--msg=do it', 'impl-task_0123456789abcdef.log', '--pf=/tmp/prompt.txt']);
   });
 
   test('when rendering, then the template array is not mutated', () => {
@@ -128,7 +165,14 @@ describe('renderArgv end to end (real process, no shell)', () => {
 
   test('when a hostile direction is rendered and spawned, then it arrives byte-for-byte as one argument and nothing is executed', () => {
     const hostile = `$(touch x) \`touch x\` ; touch x && touch x | touch x > x\n"quotes" and 'single' {task_id} é ✓ \\ $HOME`;
-    const template = [process.execPath, '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))', '--', '{direction}', '{model}'];
+    const template = [
+      process.execPath,
+      '-e',
+      'process.stdout.write(JSON.stringify(process.argv.slice(1)))',
+      '--',
+      '{direction}',
+      '{model}',
+    ];
     const argv = renderArgv(template, values(hostile));
     const out = execFileSync(argv[0], argv.slice(1), { cwd, encoding: 'utf8' });
     const received: string[] = JSON.parse(out);
@@ -139,8 +183,10 @@ describe('renderArgv end to end (real process, no shell)', () => {
   });
 
   test('when a parsed word template (not JSON) is rendered and spawned, then the direction is still one argument', () => {
-    const tpl = parseArgvTemplate(`'${process.execPath}' -e 'process.stdout.write(JSON.stringify(process.argv.slice(1)))' -- {direction}`);
-    const hostile = "it's a \"test\"; touch x";
+    const tpl = parseArgvTemplate(
+      `'${process.execPath}' -e 'process.stdout.write(JSON.stringify(process.argv.slice(1)))' -- {direction}`,
+    );
+    const hostile = 'it\'s a "test"; touch x';
     const argv = renderArgv(tpl, values(hostile));
     const received: string[] = JSON.parse(execFileSync(argv[0], argv.slice(1), { cwd, encoding: 'utf8' }));
     expect(received).toEqual([hostile]);

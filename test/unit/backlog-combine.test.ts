@@ -4,7 +4,18 @@ const seq = (prefix: string, n: number): string[] => Array.from({ length: n }, (
 
 describe('combineBacklogs', () => {
   test('when the ratio is 0.2, then the order is P P P P M P P P P M …', () => {
-    expect(combineBacklogs(seq('P', 8), seq('M', 2), 0.2)).toEqual(['P1', 'P2', 'P3', 'P4', 'M1', 'P5', 'P6', 'P7', 'P8', 'M2']);
+    expect(combineBacklogs(seq('P', 8), seq('M', 2), 0.2)).toEqual([
+      'P1',
+      'P2',
+      'P3',
+      'P4',
+      'M1',
+      'P5',
+      'P6',
+      'P7',
+      'P8',
+      'M2',
+    ]);
   });
 
   test('when the ratio is 0.25, then the order is P P P M …', () => {
@@ -30,7 +41,21 @@ describe('combineBacklogs', () => {
   });
 
   test('when meta runs out, then the remaining product items continue in order', () => {
-    expect(combineBacklogs(seq('P', 12), seq('M', 1), 0.2)).toEqual(['P1', 'P2', 'P3', 'P4', 'M1', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P11', 'P12']);
+    expect(combineBacklogs(seq('P', 12), seq('M', 1), 0.2)).toEqual([
+      'P1',
+      'P2',
+      'P3',
+      'P4',
+      'M1',
+      'P5',
+      'P6',
+      'P7',
+      'P8',
+      'P9',
+      'P10',
+      'P11',
+      'P12',
+    ]);
   });
 
   test('when product runs out, then the remaining meta items continue in order', () => {

@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createReadBacklog, createReadItemText } from '../../src/activities/backlog';
-import { BACKLOG_TEXT_BUDGET_CHARS, ITEM_EXCERPT_CHARS, boundItemTexts, excerpt, itemTextFile, sha256 } from '../../src/backlog/item-text';
+import {
+  BACKLOG_TEXT_BUDGET_CHARS,
+  ITEM_EXCERPT_CHARS,
+  boundItemTexts,
+  excerpt,
+  itemTextFile,
+  sha256,
+} from '../../src/backlog/item-text';
 import { itemKey } from '../../src/backlog/parse';
 import type { BacklogItem } from '../../src/shared/types';
 
@@ -28,7 +35,11 @@ describe('boundItemTexts', () => {
     const long = 'Implement ' + 'y'.repeat(50_000);
     const { items, cut } = boundItemTexts([item('short'), item(long)]);
     expect(items[0]).toEqual(item('short'));
-    expect(items[1]).toEqual({ ...item(long), text: long.slice(0, ITEM_EXCERPT_CHARS), excerptOf: { length: long.length, sha256: sha256(long) } });
+    expect(items[1]).toEqual({
+      ...item(long),
+      text: long.slice(0, ITEM_EXCERPT_CHARS),
+      excerptOf: { length: long.length, sha256: sha256(long) },
+    });
     expect(cut).toEqual([item(long)]);
   });
 
@@ -44,7 +55,13 @@ describe('boundItemTexts', () => {
 describe('the readBacklog and readItemText activities', () => {
   let root: string;
   const stateDir = () => path.join(root, '.nightshift');
-  const input = () => ({ projectRoot: root, stateDir: stateDir(), productBacklog: 'specs/006-overnight-backlog.md', metaBacklog: 'specs/007-meta-pipeline-backlog.md', metaRatio: 0 });
+  const input = () => ({
+    projectRoot: root,
+    stateDir: stateDir(),
+    productBacklog: 'specs/006-overnight-backlog.md',
+    metaBacklog: 'specs/007-meta-pipeline-backlog.md',
+    metaRatio: 0,
+  });
   const write = (content: string) => fs.writeFileSync(path.join(root, 'specs', '006-overnight-backlog.md'), content);
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-item-text-'));
@@ -97,8 +114,14 @@ describe('the readBacklog and readItemText activities', () => {
   test('when items.jsonl remembers items no longer in the backlog, then only the outcomes of current items are returned', async () => {
     write('1. Still here\n');
     fs.mkdirSync(stateDir(), { recursive: true });
-    const line = (key: string) => JSON.stringify({ key, outcome: 'passed', position: null, at: '2026-01-01T00:00:00.000Z' });
-    fs.writeFileSync(path.join(stateDir(), 'items.jsonl'), Array.from({ length: 3000 }, (_, i) => line(`gone-${i}`)).concat(line(itemKey('Still here'))).join('\n') + '\n');
+    const line = (key: string) =>
+      JSON.stringify({ key, outcome: 'passed', position: null, at: '2026-01-01T00:00:00.000Z' });
+    fs.writeFileSync(
+      path.join(stateDir(), 'items.jsonl'),
+      Array.from({ length: 3000 }, (_, i) => line(`gone-${i}`))
+        .concat(line(itemKey('Still here')))
+        .join('\n') + '\n',
+    );
     const { outcomes } = await createReadBacklog()(input());
     expect(Object.keys(outcomes)).toEqual([itemKey('Still here')]);
   });

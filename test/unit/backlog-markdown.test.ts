@@ -11,7 +11,18 @@ const md = (...lines: string[]) => lines.join('\n') + '\n';
 
 describe('the backlog is markdown: blocks that are not work', () => {
   test('when a fenced code block holds numbered lines, then they are not items and are reported as inside a code block', () => {
-    const content = md('# Backlog', '1. Real item', '```ts', '1. sample code line', '2. another one', '```', '2. Second real item', '~~~', '3. tilde fence', '~~~');
+    const content = md(
+      '# Backlog',
+      '1. Real item',
+      '```ts',
+      '1. sample code line',
+      '2. another one',
+      '```',
+      '2. Second real item',
+      '~~~',
+      '3. tilde fence',
+      '~~~',
+    );
     expect(texts(content)).toEqual(['Real item', 'Second real item']);
     expect(ignored(content)).toEqual([
       [4, 'inside a code block'],
@@ -22,7 +33,14 @@ describe('the backlog is markdown: blocks that are not work', () => {
   });
 
   test('when a fence sits inside an item, then its numbered lines are reported as code, not as sub-items', () => {
-    const content = md('1. Item with a sample', '   ```', '   2. code', '   2024 is a number in code', '   ```', '2. Next');
+    const content = md(
+      '1. Item with a sample',
+      '   ```',
+      '   2. code',
+      '   2024 is a number in code',
+      '   ```',
+      '2. Next',
+    );
     expect(texts(content)).toEqual(['Item with a sample', 'Next']);
     expect(ignored(content)).toEqual([
       [3, 'inside a code block'],
@@ -40,7 +58,18 @@ describe('the backlog is markdown: blocks that are not work', () => {
   });
 
   test('when numbered lines are indented code (4 spaces or a tab after a blank line), then they are not items', () => {
-    const content = md('# Backlog', '', '1. Real', '', 'Sample:', '', '    1. code line', '\t2. tab code line', '', '2. Also real');
+    const content = md(
+      '# Backlog',
+      '',
+      '1. Real',
+      '',
+      'Sample:',
+      '',
+      '    1. code line',
+      '\t2. tab code line',
+      '',
+      '2. Also real',
+    );
     expect(texts(content)).toEqual(['Real', 'Also real']);
     expect(ignored(content)).toEqual([
       [7, 'inside an indented code block'],
@@ -49,7 +78,16 @@ describe('the backlog is markdown: blocks that are not work', () => {
   });
 
   test('when numbered lines are inside an HTML comment, then they are not items', () => {
-    const content = md('1. Live item', '', '<!--', '2. commented out', '3. also commented out', '-->', '4. Live again', '<!-- 5. one-line comment -->');
+    const content = md(
+      '1. Live item',
+      '',
+      '<!--',
+      '2. commented out',
+      '3. also commented out',
+      '-->',
+      '4. Live again',
+      '<!-- 5. one-line comment -->',
+    );
     expect(texts(content)).toEqual(['Live item', 'Live again']);
     expect(ignored(content)).toEqual([
       [4, 'inside an HTML comment'],
@@ -64,7 +102,15 @@ describe('the backlog is markdown: blocks that are not work', () => {
   });
 
   test('when numbered lines are in a block quote, then they are not items', () => {
-    const content = md('> Quoted plan:', '> 1. quoted step', '> 2. another', '>', '> 3. after a blank quote line', '', '1. Real item');
+    const content = md(
+      '> Quoted plan:',
+      '> 1. quoted step',
+      '> 2. another',
+      '>',
+      '> 3. after a blank quote line',
+      '',
+      '1. Real item',
+    );
     expect(texts(content)).toEqual(['Real item']);
     expect(analyseBacklog(content).ignored).toEqual([]); // not digit-first: nothing to report
     expect(analyseBacklog(content).malformed).toEqual([]);
@@ -77,13 +123,26 @@ describe('the backlog is markdown: blocks that are not work', () => {
   });
 
   test('when a digit-first line lazily continues a block quote, then it stands at the top level: malformed, or an item when it is `N. text`', () => {
-    const content = md('> A quote', '2024 lazily continues the quote', '', '> Another quote', '2. An item right after the quote');
+    const content = md(
+      '> A quote',
+      '2024 lazily continues the quote',
+      '',
+      '> Another quote',
+      '2. An item right after the quote',
+    );
     expect(analyseBacklog(content).malformed).toEqual([{ line: 2, content: '2024 lazily continues the quote' }]);
     expect(texts(content)).toEqual(['An item right after the quote']);
   });
 
   test('when an item has a nested numbered sub-list, then the sub-items belong to it and are not work of their own', () => {
-    const content = md('1. Parent item', '   1. first step', '   2. second step', '      1. deeper', '2. Next item', '  3. Sibling indented by two');
+    const content = md(
+      '1. Parent item',
+      '   1. first step',
+      '   2. second step',
+      '      1. deeper',
+      '2. Next item',
+      '  3. Sibling indented by two',
+    );
     expect(texts(content)).toEqual(['Parent item', 'Next item', 'Sibling indented by two']);
     expect(ignored(content)).toEqual([
       [2, 'nested under the list item on line 1'],
@@ -104,7 +163,13 @@ describe('the backlog is markdown: blocks that are not work', () => {
   });
 
   test('when an item has continuation lines, then its text is its first line only and the rest is not an item', () => {
-    const content = md('1. Add login', '   with a remember-me box', '   and 2FA', 'a lazy continuation line', '2. Add logout');
+    const content = md(
+      '1. Add login',
+      '   with a remember-me box',
+      '   and 2FA',
+      'a lazy continuation line',
+      '2. Add logout',
+    );
     expect(parseBacklog(content)).toEqual([
       { text: 'Add login', line: 1 },
       { text: 'Add logout', line: 5 },
@@ -133,7 +198,10 @@ describe('backlogs written for the line rule keep their items', () => {
   });
 
   test('when a numbered line follows a bullet or a quote line, then it is an item', () => {
-    expect(texts(md('- a bullet', '5. After the bullet', '> a quote', '6. After the quote'))).toEqual(['After the bullet', 'After the quote']);
+    expect(texts(md('- a bullet', '5. After the bullet', '> a quote', '6. After the quote'))).toEqual([
+      'After the bullet',
+      'After the quote',
+    ]);
   });
 
   test('when a numbered line follows a paragraph and a heading underline would follow, then it is still an item', () => {
@@ -157,7 +225,17 @@ describe('a byte-order mark', () => {
 
 describe('CRLF line endings', () => {
   test('when the file uses CRLF, then items, lines, code blocks and malformed lines are found as with LF', () => {
-    const lf = md('# B', 'Prose', '2. After prose', '```', '3. code', '```', '4) paren', '   1. under paren', '5. Last **one**');
+    const lf = md(
+      '# B',
+      'Prose',
+      '2. After prose',
+      '```',
+      '3. code',
+      '```',
+      '4) paren',
+      '   1. under paren',
+      '5. Last **one**',
+    );
     const crlf = lf.replace(/\n/g, '\r\n');
     expect(analyseBacklog(crlf)).toEqual(analyseBacklog(lf));
     expect(parseBacklog(crlf)).toEqual([
@@ -188,21 +266,26 @@ function oldLineRule(content: string): { text: string; line: number }[] {
   return items;
 }
 
-const keysOld = (content: string) => toBacklogItems(oldLineRule(content), 'product', 'b.md').map((i) => [i.key, i.line]);
-const keysNew = (content: string) => toBacklogItems(parseBacklog(content), 'product', 'b.md').map((i) => [i.key, i.line]);
+const keysOld = (content: string) =>
+  toBacklogItems(oldLineRule(content), 'product', 'b.md').map((i) => [i.key, i.line]);
+const keysNew = (content: string) =>
+  toBacklogItems(parseBacklog(content), 'product', 'b.md').map((i) => [i.key, i.line]);
 
 describe('key stability', () => {
   const seedDir = path.resolve(__dirname, '../../../shared/seed-formats');
   const seeds = fs.existsSync(seedDir) ? fs.readdirSync(seedDir).filter((f) => f.endsWith('-backlog.md')) : [];
   if (!seeds.length) console.warn(`seed backlogs not found in ${seedDir}: their key-stability test is skipped`);
 
-  (seeds.length ? test.each(seeds) : test.skip.each(['(no seed backlog)']))('when the seed backlog %s is read, then its item keys are exactly those of the line rule', (file) => {
-    const content = fs.readFileSync(path.join(seedDir, file), 'utf8');
-    const old = keysOld(content);
-    expect(old.length).toBeGreaterThan(4);
-    expect(keysNew(content)).toEqual(old);
-    expect(keysNew(content.replace(/\n/g, '\r\n'))).toEqual(old);
-  });
+  (seeds.length ? test.each(seeds) : test.skip.each(['(no seed backlog)']))(
+    'when the seed backlog %s is read, then its item keys are exactly those of the line rule',
+    (file) => {
+      const content = fs.readFileSync(path.join(seedDir, file), 'utf8');
+      const old = keysOld(content);
+      expect(old.length).toBeGreaterThan(4);
+      expect(keysNew(content)).toEqual(old);
+      expect(keysNew(content.replace(/\n/g, '\r\n'))).toEqual(old);
+    },
+  );
 
   test('when the demo project backlogs are read, then their item keys are exactly those of the line rule', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-demo-keys-'));

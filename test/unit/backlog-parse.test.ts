@@ -9,25 +9,51 @@ const KEY_FORM = /^[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{10}$/;
 
 describe('parseBacklog', () => {
   test('when a file mixes numbered and unnumbered lines (the reference malformed example), then only the numbered items are returned', () => {
-    const content = ['# Backlog', '', 'First item without a number', '1. First item', 'Some prose here', '- a bullet', '2. Second item', 'Third item missing its number', ''].join('\n');
+    const content = [
+      '# Backlog',
+      '',
+      'First item without a number',
+      '1. First item',
+      'Some prose here',
+      '- a bullet',
+      '2. Second item',
+      'Third item missing its number',
+      '',
+    ].join('\n');
     expect(texts(content)).toEqual(['First item', 'Second item']);
   });
 
   test('when numbered lines are indented up to 3 spaces at the top level, then they still count as items', () => {
-    expect(texts('  1. Indented with spaces\n   2. Indented more\n 10. Indented less')).toEqual(['Indented with spaces', 'Indented more', 'Indented less']);
+    expect(texts('  1. Indented with spaces\n   2. Indented more\n 10. Indented less')).toEqual([
+      'Indented with spaces',
+      'Indented more',
+      'Indented less',
+    ]);
   });
 
   test('when a numbered line is indented to the content of the item above, then it is a sub-item of that item, not an item (issue 21)', () => {
-    expect(texts('  1. Parent\n      10. Deeply indented\n\t2. Tab to column 4: a continuation of the parent')).toEqual(['Parent']);
+    expect(texts('  1. Parent\n      10. Deeply indented\n\t2. Tab to column 4: a continuation of the parent')).toEqual(
+      ['Parent'],
+    );
   });
 
   test('when lines use `1)`, `1.foo`, bullets or headings, then they are ignored', () => {
-    const content = ['1) paren style', '1.foo no space', '- 1. bullet with number', '* bullet', '## Phase 1', '## 1. Heading with number', '3. Real item'].join('\n');
+    const content = [
+      '1) paren style',
+      '1.foo no space',
+      '- 1. bullet with number',
+      '* bullet',
+      '## Phase 1',
+      '## 1. Heading with number',
+      '3. Real item',
+    ].join('\n');
     expect(texts(content)).toEqual(['Real item']);
   });
 
   test('when item text contains markdown, then it is kept verbatim (only surrounding whitespace stripped)', () => {
-    expect(texts('1.   Add **bold** `code` and [a link](http://x.y/z?a=1)   ')).toEqual(['Add **bold** `code` and [a link](http://x.y/z?a=1)']);
+    expect(texts('1.   Add **bold** `code` and [a link](http://x.y/z?a=1)   ')).toEqual([
+      'Add **bold** `code` and [a link](http://x.y/z?a=1)',
+    ]);
   });
 
   test('when numbers have gaps, duplicates or restarts, then file order is kept and numbers are ignored', () => {
@@ -57,7 +83,17 @@ describe('parseBacklog', () => {
 
 describe('findMalformedLines', () => {
   test('when lines start with a digit but are not `N. text`, then they are reported with 1-based line numbers and raw content', () => {
-    const content = ['# Backlog', '1. Good item', '2) paren', '3.nospace', 'prose', '  4) indented paren', '2024 was a year', '5. Another good one', '- 6) bullet is not digit-first'].join('\n');
+    const content = [
+      '# Backlog',
+      '1. Good item',
+      '2) paren',
+      '3.nospace',
+      'prose',
+      '  4) indented paren',
+      '2024 was a year',
+      '5. Another good one',
+      '- 6) bullet is not digit-first',
+    ].join('\n');
     expect(findMalformedLines(content)).toEqual([
       { line: 3, content: '2) paren' },
       { line: 4, content: '3.nospace' },
@@ -115,7 +151,13 @@ describe('toBacklogItems', () => {
   test('when the same item appears twice in one file, then it collapses to one item (first occurrence kept)', () => {
     const items = toBacklogItems(parseBacklog('1. Add login\n2. Other\n3. add   LOGIN'), 'product', 'b.md');
     expect(items.map((i) => i.text)).toEqual(['Add login', 'Other']);
-    expect(items[0]).toEqual({ key: itemKey('Add login'), text: 'Add login', source: 'product', file: 'b.md', line: 1 });
+    expect(items[0]).toEqual({
+      key: itemKey('Add login'),
+      text: 'Add login',
+      source: 'product',
+      file: 'b.md',
+      line: 1,
+    });
   });
 });
 
@@ -130,11 +172,28 @@ describe('loadBacklog', () => {
   const write = (rel: string, content: string) => fs.writeFileSync(path.join(root, rel), content);
 
   test('when both files exist, then product and meta items come back in combined order with source and file', async () => {
-    write('specs/product.md', '# P\n' + ['P1', 'P2', 'P3', 'P4', 'P5', 'P6'].map((t, i) => `${i + 1}. ${t}`).join('\n') + '\n');
+    write(
+      'specs/product.md',
+      '# P\n' + ['P1', 'P2', 'P3', 'P4', 'P5', 'P6'].map((t, i) => `${i + 1}. ${t}`).join('\n') + '\n',
+    );
     write('specs/meta.md', '1. M1\n2. M2\n');
-    const loaded = await loadBacklog({ projectRoot: root, productBacklog: 'specs/product.md', metaBacklog: 'specs/meta.md', metaRatio: 0.2 });
+    const loaded = await loadBacklog({
+      projectRoot: root,
+      productBacklog: 'specs/product.md',
+      metaBacklog: 'specs/meta.md',
+      metaRatio: 0.2,
+    });
     expect(loaded.items.map((i) => i.text)).toEqual(['P1', 'P2', 'P3', 'P4', 'M1', 'P5', 'P6', 'M2']);
-    expect(loaded.items.map((i) => i.source)).toEqual(['product', 'product', 'product', 'product', 'meta', 'product', 'product', 'meta']);
+    expect(loaded.items.map((i) => i.source)).toEqual([
+      'product',
+      'product',
+      'product',
+      'product',
+      'meta',
+      'product',
+      'product',
+      'meta',
+    ]);
     expect(loaded.items[0]).toMatchObject({ file: 'specs/product.md', line: 2, key: itemKey('P1') });
     expect(loaded.items[4]).toMatchObject({ file: 'specs/meta.md', line: 1 });
     expect(loaded.warnings).toEqual([]);
@@ -143,7 +202,12 @@ describe('loadBacklog', () => {
 
   test('when the product file is missing, then it is treated as empty with a warning', async () => {
     write('specs/meta.md', '1. M1\n2. M2\n');
-    const loaded = await loadBacklog({ projectRoot: root, productBacklog: 'specs/missing.md', metaBacklog: 'specs/meta.md', metaRatio: 0.2 });
+    const loaded = await loadBacklog({
+      projectRoot: root,
+      productBacklog: 'specs/missing.md',
+      metaBacklog: 'specs/meta.md',
+      metaRatio: 0.2,
+    });
     expect(loaded.items.map((i) => i.text)).toEqual(['M1', 'M2']);
     expect(loaded.warnings).toHaveLength(1);
     expect(loaded.warnings[0]).toContain('specs/missing.md');
@@ -152,7 +216,12 @@ describe('loadBacklog', () => {
   test('when files contain malformed lines, then they are returned per file', async () => {
     write('specs/product.md', '1. Good\n2) bad\n3. Also good\n');
     write('specs/meta.md', '1.bad meta\n2. M\n');
-    const loaded = await loadBacklog({ projectRoot: root, productBacklog: 'specs/product.md', metaBacklog: 'specs/meta.md', metaRatio: 0.5 });
+    const loaded = await loadBacklog({
+      projectRoot: root,
+      productBacklog: 'specs/product.md',
+      metaBacklog: 'specs/meta.md',
+      metaRatio: 0.5,
+    });
     expect(loaded.malformed).toEqual([
       { file: 'specs/product.md', lines: [{ line: 2, content: '2) bad' }] },
       { file: 'specs/meta.md', lines: [{ line: 1, content: '1.bad meta' }] },
@@ -163,14 +232,24 @@ describe('loadBacklog', () => {
   test('when the meta ratio is 0, then meta items are not included', async () => {
     write('specs/product.md', '1. P1\n2. P2\n');
     write('specs/meta.md', '1. M1\n');
-    const loaded = await loadBacklog({ projectRoot: root, productBacklog: 'specs/product.md', metaBacklog: 'specs/meta.md', metaRatio: 0 });
+    const loaded = await loadBacklog({
+      projectRoot: root,
+      productBacklog: 'specs/product.md',
+      metaBacklog: 'specs/meta.md',
+      metaRatio: 0,
+    });
     expect(loaded.items.map((i) => i.text)).toEqual(['P1', 'P2']);
   });
 
   test('when a meta item has the same text as a product item, then it runs only once (as the product item)', async () => {
     write('specs/product.md', '1. Shared item\n2. P2\n');
     write('specs/meta.md', '1. shared ITEM\n2. M2\n');
-    const loaded = await loadBacklog({ projectRoot: root, productBacklog: 'specs/product.md', metaBacklog: 'specs/meta.md', metaRatio: 1 });
+    const loaded = await loadBacklog({
+      projectRoot: root,
+      productBacklog: 'specs/product.md',
+      metaBacklog: 'specs/meta.md',
+      metaRatio: 1,
+    });
     expect(loaded.items.map((i) => [i.text, i.source])).toEqual([
       ['M2', 'meta'],
       ['Shared item', 'product'],

@@ -1,7 +1,8 @@
 import { cpuShares, cpuTicks } from '../../src/bench/machine';
 
 describe('bench: CPU shares from /proc/stat', () => {
-  const stat = (user: number, idle: number, steal: number) => `cpu  ${user} 10 40 ${idle} 5 0 5 ${steal} 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1\n`;
+  const stat = (user: number, idle: number, steal: number) =>
+    `cpu  ${user} 10 40 ${idle} 5 0 5 ${steal} 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1\n`;
 
   test('when two readings are given, then busy, idle and stolen are shares of all the time between them', () => {
     const from = cpuTicks(stat(100, 1000, 0));

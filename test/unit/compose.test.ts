@@ -17,7 +17,15 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 /** Variables the agent CLIs read themselves; the only environment names outside envSchema (docs/DEPLOY.md). */
 const AGENT_CREDENTIAL_VARS = ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'OPENAI_API_KEY', 'CURSOR_API_KEY'];
 
-const SERVICES = ['postgresql', 'temporal-admin-tools', 'temporal', 'temporal-create-namespace', 'temporal-ui', 'nightshift-worker', 'nightshift-api'];
+const SERVICES = [
+  'postgresql',
+  'temporal-admin-tools',
+  'temporal',
+  'temporal-create-namespace',
+  'temporal-ui',
+  'nightshift-worker',
+  'nightshift-api',
+];
 const ONE_SHOT_JOBS = ['temporal-admin-tools', 'temporal-create-namespace'];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -25,24 +33,28 @@ type Dict = Record<string, any>;
 
 /** Compose interpolation: `$$` is a literal `$`; `${V}`, `${V:-d}`, `${V-d}`, `${V:?e}`, `${V?e}`, `$V`. */
 function interpolate(text: string, env: Record<string, string | undefined> = {}): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, braced, op, arg, bare) => {
-    if (m === '$$') return '$';
-    const name = braced ?? bare;
-    const value = env[name];
-    const empty = value === undefined || (op?.startsWith(':') && value === '');
-    if (op === ':-' || op === '-') return empty ? arg : value!;
-    if (op === ':?' || op === '?') {
-      if (empty) throw new Error(`required variable ${name} is not set: ${arg}`);
-      return value!;
-    }
-    return value ?? '';
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, braced, op, arg, bare) => {
+      if (m === '$$') return '$';
+      const name = braced ?? bare;
+      const value = env[name];
+      const empty = value === undefined || (op?.startsWith(':') && value === '');
+      if (op === ':-' || op === '-') return empty ? arg : value!;
+      if (op === ':?' || op === '?') {
+        if (empty) throw new Error(`required variable ${name} is not set: ${arg}`);
+        return value!;
+      }
+      return value ?? '';
+    },
+  );
 }
 
 function resolveAll(node: Json): Json {
   if (typeof node === 'string') return interpolate(node);
   if (Array.isArray(node)) return node.map(resolveAll);
-  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveAll(v)]));
+  if (node && typeof node === 'object')
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveAll(v)]));
   return node;
 }
 
@@ -56,7 +68,9 @@ const services: Dict = compose.services ?? {};
 function environmentOf(service: string): Record<string, string> {
   const env = services[service]?.environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((e: string) => [e.split('=')[0], e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']));
+    return Object.fromEntries(
+      env.map((e: string) => [e.split('=')[0], e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
@@ -76,8 +90,11 @@ interface PortMapping {
 
 function portsOf(service: string): PortMapping[] {
   return (services[service]?.ports ?? []).map((p: string | number | Dict) => {
-    if (typeof p === 'object') return { service, hostIp: p.host_ip ?? null, published: Number(p.published), target: Number(p.target) };
-    const parts = String(p).replace(/\/(tcp|udp)$/, '').split(':');
+    if (typeof p === 'object')
+      return { service, hostIp: p.host_ip ?? null, published: Number(p.published), target: Number(p.target) };
+    const parts = String(p)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
     const target = Number(parts[parts.length - 1]);
     const published = parts.length >= 2 ? Number(parts[parts.length - 2]) : NaN;
     const hostIp = parts.length === 3 ? parts[0] : null;
@@ -150,7 +167,12 @@ describe('docker-compose.yml', () => {
     expect(m).not.toBeNull();
     const minor = (image: string) => /:(\d+\.\d+)\./.exec(image)?.[1];
     const why = `docker-compose.yml and docs/DEPLOY.md pin the versions of the embedded dev server (${reported.trim()}): update them together`;
-    expect({ server: minor(services.temporal.image), tools: minor(services['temporal-admin-tools'].image), ui: minor(services['temporal-ui'].image), why }).toEqual({ server: m![1], tools: m![1], ui: m![2], why });
+    expect({
+      server: minor(services.temporal.image),
+      tools: minor(services['temporal-admin-tools'].image),
+      ui: minor(services['temporal-ui'].image),
+      why,
+    }).toEqual({ server: m![1], tools: m![1], ui: m![2], why });
   });
 
   test('when ports are published, then 7233 is Temporal, 8233 the Web UI, 8000 the API and 9464 the worker metrics, bound to 127.0.0.1 by default', () => {
@@ -170,13 +192,19 @@ describe('docker-compose.yml', () => {
       expect({ name, test: t[0] }).toEqual({ name, test: expect.stringMatching(/^CMD(-SHELL)?$/) });
       expect(t.length).toBeGreaterThan(1);
       expect(services[name].healthcheck.disable).not.toBe(true);
-      expect({ name, restart: services[name].restart }).toEqual({ name, restart: expect.stringMatching(/^(always|unless-stopped|on-failure(:\d+)?)$/) });
+      expect({ name, restart: services[name].restart }).toEqual({
+        name,
+        restart: expect.stringMatching(/^(always|unless-stopped|on-failure(:\d+)?)$/),
+      });
     }
   });
 
   test('when a service is a one-shot job, then it restarts only on failure, so that it can complete', () => {
     for (const name of ONE_SHOT_JOBS) {
-      expect({ name, restart: services[name].restart }).toEqual({ name, restart: expect.stringMatching(/^(no|on-failure(:\d+)?)$/) });
+      expect({ name, restart: services[name].restart }).toEqual({
+        name,
+        restart: expect.stringMatching(/^(no|on-failure(:\d+)?)$/),
+      });
     }
   });
 
@@ -186,7 +214,8 @@ describe('docker-compose.yml', () => {
       for (const [dep, condition] of Object.entries(dependsOn(name))) {
         expect({ name, dep, exists: dep in services }).toEqual({ name, dep, exists: true });
         expect(['service_started', 'service_healthy', 'service_completed_successfully']).toContain(condition);
-        if (condition === 'service_healthy') expect({ dep, healthcheck: healthcheckTest(dep).length > 1 }).toEqual({ dep, healthcheck: true });
+        if (condition === 'service_healthy')
+          expect({ dep, healthcheck: healthcheckTest(dep).length > 1 }).toEqual({ dep, healthcheck: true });
         if (condition === 'service_completed_successfully') completedJobs.add(dep);
       }
     }
@@ -204,7 +233,12 @@ describe('docker-compose.yml', () => {
 
   test('when the Temporal server starts, then it uses PostgreSQL with the same credentials the schema job used', () => {
     const env = environmentOf('temporal');
-    expect(env).toMatchObject({ DB: 'postgres12', DB_PORT: '5432', POSTGRES_SEEDS: 'postgresql', BIND_ON_IP: '0.0.0.0' });
+    expect(env).toMatchObject({
+      DB: 'postgres12',
+      DB_PORT: '5432',
+      POSTGRES_SEEDS: 'postgresql',
+      BIND_ON_IP: '0.0.0.0',
+    });
     expect(env.POSTGRES_USER).toBe(environmentOf('postgresql').POSTGRES_USER);
     expect(env.POSTGRES_PWD).toBe(environmentOf('postgresql').POSTGRES_PASSWORD);
     expect(environmentOf('temporal-admin-tools').SQL_PASSWORD).toBe(environmentOf('postgresql').POSTGRES_PASSWORD);
@@ -219,7 +253,9 @@ describe('docker-compose.yml', () => {
     expect(script).toMatch(/for attr in NightshiftProject NightshiftItem NightshiftPhase; do/);
     expect(script).toMatch(/search-attribute create [^\n]*--name "\$attr" --type Keyword/);
     for (const attr of ['NightshiftProject', 'NightshiftItem', 'NightshiftPhase']) expect(script).toContain(attr);
-    expect(environmentOf('temporal-create-namespace').NAMESPACE).toBe(environmentOf('nightshift-worker').TEMPORAL_NAMESPACE);
+    expect(environmentOf('temporal-create-namespace').NAMESPACE).toBe(
+      environmentOf('nightshift-worker').TEMPORAL_NAMESPACE,
+    );
     expect(environmentOf('nightshift-worker').TEMPORAL_NAMESPACE).toBe('default');
   });
 
@@ -262,9 +298,14 @@ describe('docker-compose.yml', () => {
 
   test('when the defaults are substituted, then the worker and API environments pass the config schema', () => {
     for (const name of ['nightshift-worker', 'nightshift-api']) {
-      const env = Object.fromEntries(Object.entries(environmentOf(name)).filter(([k]) => !AGENT_CREDENTIAL_VARS.includes(k)));
+      const env = Object.fromEntries(
+        Object.entries(environmentOf(name)).filter(([k]) => !AGENT_CREDENTIAL_VARS.includes(k)),
+      );
       const parsed = envSchema.safeParse(env);
-      expect({ name, issues: parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }).toEqual({ name, issues: [] });
+      expect({
+        name,
+        issues: parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+      }).toEqual({ name, issues: [] });
     }
   });
 
@@ -314,7 +355,14 @@ describe('docker-compose.yml', () => {
     const named: string[] = [];
     for (const name of SERVICES) {
       for (const v of services[name].volumes ?? []) {
-        const source = typeof v === 'string' ? (v.split(':').length > 1 ? v.split(':')[0] : null) : v.type === 'volume' ? v.source : null;
+        const source =
+          typeof v === 'string'
+            ? v.split(':').length > 1
+              ? v.split(':')[0]
+              : null
+            : v.type === 'volume'
+              ? v.source
+              : null;
         if (source && !/^[./~]/.test(source)) named.push(source);
       }
     }
@@ -330,19 +378,26 @@ describe('docker-compose.yml', () => {
     expect(code).toMatch(/fetch\(/);
   });
 
-  (existsSync('/proc/self/cmdline') ? test : test.skip)('when the worker healthcheck runs beside a worker process, then it reports healthy', async () => {
-    const code = nodeHealthcheckCode('nightshift-worker');
-    expect(() => new vm.Script(code)).not.toThrow();
-    // A stand-in whose argv looks like the worker's: node … bin/nightshift.js worker --project …
-    const fake = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'bin/nightshift.js', 'worker', '--project', '/repos/project'], { stdio: 'ignore' });
-    try {
-      await new Promise((r) => setTimeout(r, 200));
-      const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 10_000 });
-      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    } finally {
-      fake.kill('SIGKILL');
-    }
-  });
+  (existsSync('/proc/self/cmdline') ? test : test.skip)(
+    'when the worker healthcheck runs beside a worker process, then it reports healthy',
+    async () => {
+      const code = nodeHealthcheckCode('nightshift-worker');
+      expect(() => new vm.Script(code)).not.toThrow();
+      // A stand-in whose argv looks like the worker's: node … bin/nightshift.js worker --project …
+      const fake = spawn(
+        process.execPath,
+        ['-e', 'setTimeout(() => {}, 60000)', 'bin/nightshift.js', 'worker', '--project', '/repos/project'],
+        { stdio: 'ignore' },
+      );
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 10_000 });
+        expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      } finally {
+        fake.kill('SIGKILL');
+      }
+    },
+  );
 });
 
 describe('Dockerfile', () => {
@@ -355,7 +410,10 @@ describe('Dockerfile', () => {
     .filter((l) => l && !l.startsWith('#'));
   const globalArgs = Object.fromEntries(
     instructions
-      .slice(0, instructions.findIndex((l) => /^FROM\s/i.test(l)))
+      .slice(
+        0,
+        instructions.findIndex((l) => /^FROM\s/i.test(l)),
+      )
       .map((l) => /^ARG\s+(\w+)=(\S+)/i.exec(l))
       .filter((m): m is RegExpExecArray => !!m)
       .map((m) => [m[1], m[2]]),
@@ -406,7 +464,9 @@ describe('Dockerfile', () => {
       .split(/\r?\n/)
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'lib', '.nightshift', '.tools', '.git', '.test-output', 'repos', '.env']));
+    expect(ignored).toEqual(
+      expect.arrayContaining(['node_modules', 'lib', '.nightshift', '.tools', '.git', '.test-output', 'repos', '.env']),
+    );
   });
 });
 

@@ -4,7 +4,9 @@ const ITEM = 'Add **login** page';
 
 describe('buildDirection', () => {
   test('when the phase is spec, then the exact reference text is returned', () => {
-    expect(buildDirection('spec', ITEM, 1)).toBe('Write or expand the spec for: Add **login** page. Use specs/TEMPLATE.md. Output the spec path.');
+    expect(buildDirection('spec', ITEM, 1)).toBe(
+      'Write or expand the spec for: Add **login** page. Use specs/TEMPLATE.md. Output the spec path.',
+    );
   });
 
   test('when the phase is impl at iteration 1, then the "Implement per spec" text is returned', () => {
@@ -16,17 +18,25 @@ describe('buildDirection', () => {
   test('when the phase is impl at iteration > 1, then the "Fix the issues" text carries the iteration and the first 300 chars of the last output', () => {
     const lastOutput = 'a'.repeat(300) + 'TAIL-NOT-INCLUDED';
     const d = buildDirection('impl', ITEM, 3, lastOutput);
-    expect(d).toBe(`Fix the issues (iteration 3): Add **login** page. Review feedback or test failures: ${'a'.repeat(300)}`);
+    expect(d).toBe(
+      `Fix the issues (iteration 3): Add **login** page. Review feedback or test failures: ${'a'.repeat(300)}`,
+    );
     expect(d).not.toContain('TAIL');
   });
 
   test('when the phase is impl at iteration 2 with a short or missing last output, then it is included whole (or empty)', () => {
-    expect(buildDirection('impl', ITEM, 2, 'pytest=fail review=ok')).toBe('Fix the issues (iteration 2): Add **login** page. Review feedback or test failures: pytest=fail review=ok');
-    expect(buildDirection('impl', ITEM, 2)).toBe('Fix the issues (iteration 2): Add **login** page. Review feedback or test failures: ');
+    expect(buildDirection('impl', ITEM, 2, 'pytest=fail review=ok')).toBe(
+      'Fix the issues (iteration 2): Add **login** page. Review feedback or test failures: pytest=fail review=ok',
+    );
+    expect(buildDirection('impl', ITEM, 2)).toBe(
+      'Fix the issues (iteration 2): Add **login** page. Review feedback or test failures: ',
+    );
   });
 
   test('when the phase is test, then the exact reference text is returned', () => {
-    expect(buildDirection('test', ITEM, 1)).toBe('Write and run tests for: Add **login** page. Ensure tests define the contract. Do not modify tests to make impl pass.');
+    expect(buildDirection('test', ITEM, 1)).toBe(
+      'Write and run tests for: Add **login** page. Ensure tests define the contract. Do not modify tests to make impl pass.',
+    );
   });
 
   test('when the phase is review, then the exact reference text is returned', () => {

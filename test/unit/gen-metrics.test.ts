@@ -39,7 +39,8 @@ describe('generateMetrics (the section 12 benchmark recipe)', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("when Python's random.Random draws are replayed, then they equal CPython's for the same seed", () => {
-    // values printed by CPython 3.11 for random.Random(42): random(), getrandbits(64), normalvariate(0, 1), lognormvariate(3.9, 0.8), choices(..., [70, 20, 10])
+    // values printed by CPython 3.11 for random.Random(42): random(), getrandbits(64), normalvariate(0, 1),
+    // lognormvariate(3.9, 0.8), choices(..., [70, 20, 10])
     const rng = new PyRandom(42);
     expect(rng.random()).toBe(0.6394267984578837);
     expect(BigInt('0x' + rng.randbits64Hex())).toBe(13679192365072849617n);
@@ -52,7 +53,15 @@ describe('generateMetrics (the section 12 benchmark recipe)', () => {
 
   test('when seconds become a timedelta and a timestamp, then rounding and isoformat follow CPython', () => {
     // timedelta(seconds=s) in microseconds, as printed by CPython (round half to even on the leftover)
-    const cases: [number, number][] = [[0.5e-6, 0], [1.5e-6, 2], [2.5e-6, 2], [3.0000005, 3000001], [1209599.9999995, 1209600000000], [86400.0000015, 86400000001], [0.1234565, 123456]];
+    const cases: [number, number][] = [
+      [0.5e-6, 0],
+      [1.5e-6, 2],
+      [2.5e-6, 2],
+      [3.0000005, 3000001],
+      [1209599.9999995, 1209600000000],
+      [86400.0000015, 86400000001],
+      [0.1234565, 123456],
+    ];
     for (const [seconds, micros] of cases) expect([seconds, secondsToMicros(seconds)]).toEqual([seconds, micros]);
     const noon = Date.parse('2026-03-10T12:00:00Z') * 1000;
     expect(isoformatMicros(noon)).toBe('2026-03-10T12:00:00+00:00');
@@ -72,22 +81,34 @@ describe('generateMetrics (the section 12 benchmark recipe)', () => {
     expect(JSON.parse(lines[250])).not.toHaveProperty('created_at');
     const first = JSON.parse(lines[0]);
     expect(Object.keys(first)).toEqual(['task_id', 'task_type', 'model', 'duration_seconds', 'status', 'created_at']);
-    expect(lines[0]).toMatch(/^\{"task_id": "task_[0-9a-f]{16}", "task_type": "\w+", "model": "[^"]+", "duration_seconds": \d+\.\d, "status": "(completed|failed)", "created_at": "[^"]+\+00:00"\}$/);
-    const times = lines.filter((l, i) => l && i % 1000 !== 250 && i % 1000 !== 999).map((l) => Date.parse(JSON.parse(l).created_at));
+    expect(lines[0]).toMatch(
+      /^\{"task_id": "task_[0-9a-f]{16}", "task_type": "\w+", "model": "[^"]+", "duration_seconds": \d+\.\d, "status": "(completed|failed)", "created_at": "[^"]+\+00:00"\}$/,
+    );
+    const times = lines
+      .filter((l, i) => l && i % 1000 !== 250 && i % 1000 !== 999)
+      .map((l) => Date.parse(JSON.parse(l).created_at));
     expect(times.every((t, i) => i === 0 || t >= times[i - 1])).toBe(true);
     expect(times[0]).toBeGreaterThanOrEqual(now.getTime() - 14 * 86_400_000);
     expect(times[times.length - 1]).toBeLessThanOrEqual(now.getTime());
   });
 
-  (hasPython ? test : test.skip)('when the same seed and now are given to the Python recipe, then the files are identical byte for byte', async () => {
-    const now = '2026-03-10T12:00:00.123000+00:00';
-    for (const [lines, seed, days] of [[2500, 42, 14], [1200, 7, 3]] as const) {
-      const ours = path.join(dir, `ours-${seed}.jsonl`);
-      const theirs = path.join(dir, `py-${seed}.jsonl`);
-      await generateMetrics(lines, ours, { now: new Date(now), seed, days });
-      const py = spawnSync('python3', ['-c', PYTHON_RECIPE, String(lines), theirs, String(seed), String(days), now], { encoding: 'utf8' });
-      expect(py.stderr).toBe('');
-      expect(fs.readFileSync(ours, 'utf8')).toBe(fs.readFileSync(theirs, 'utf8'));
-    }
-  });
+  (hasPython ? test : test.skip)(
+    'when the same seed and now are given to the Python recipe, then the files are identical byte for byte',
+    async () => {
+      const now = '2026-03-10T12:00:00.123000+00:00';
+      for (const [lines, seed, days] of [
+        [2500, 42, 14],
+        [1200, 7, 3],
+      ] as const) {
+        const ours = path.join(dir, `ours-${seed}.jsonl`);
+        const theirs = path.join(dir, `py-${seed}.jsonl`);
+        await generateMetrics(lines, ours, { now: new Date(now), seed, days });
+        const py = spawnSync('python3', ['-c', PYTHON_RECIPE, String(lines), theirs, String(seed), String(days), now], {
+          encoding: 'utf8',
+        });
+        expect(py.stderr).toBe('');
+        expect(fs.readFileSync(ours, 'utf8')).toBe(fs.readFileSync(theirs, 'utf8'));
+      }
+    },
+  );
 });

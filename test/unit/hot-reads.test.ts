@@ -50,7 +50,22 @@ describe('hot reads (pipeline-status and metrics before Express)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-hot-'));
     const file = path.join(dir, 'metrics.jsonl');
     const at = new Date(Date.now() - 3_600_000).toISOString();
-    fs.writeFileSync(file, ['completed', 'failed', 'completed'].map((s, i) => JSON.stringify({ task_id: `t${i}`, task_type: 'impl', model: 'm', duration_seconds: 10 + i, status: s, created_at: at }) + '\n').join(''));
+    fs.writeFileSync(
+      file,
+      ['completed', 'failed', 'completed']
+        .map(
+          (s, i) =>
+            JSON.stringify({
+              task_id: `t${i}`,
+              task_type: 'impl',
+              model: 'm',
+              duration_seconds: 10 + i,
+              status: s,
+              created_at: at,
+            }) + '\n',
+        )
+        .join(''),
+    );
     store = new MetricsStore(file);
     clock = 10_000;
     cache = new TtlCache<PipelineStatusResponse>({ ttlMs: 1000, staleMs: 3000, now: () => clock });
@@ -82,7 +97,11 @@ describe('hot reads (pipeline-status and metrics before Express)', () => {
   });
 
   test('when metrics are asked plainly or with a window in range, then they are answered from the store', async () => {
-    for (const [query, days] of [['', 7], ['?window_days=30', 30], ['?window_days=3650', 3650]] as const) {
+    for (const [query, days] of [
+      ['', 7],
+      ['?window_days=30', 30],
+      ['?window_days=3650', 3650],
+    ] as const) {
       const r = await fetch(`${server.base}/api/agent/metrics${query}`);
       expect(r.status).toBe(200);
       const expected = await store.aggregates(days);
@@ -90,7 +109,10 @@ describe('hot reads (pipeline-status and metrics before Express)', () => {
       expect(r.headers.get('etag')).toBe(metricsBodies.encode(expected).etag);
       expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
     }
-    expect((await (await fetch(`${server.base}/api/agent/metrics`)).json()).success_rate).toMatchObject({ completed: 2, failed: 1 });
+    expect((await (await fetch(`${server.base}/api/agent/metrics`)).json()).success_rate).toMatchObject({
+      completed: 2,
+      failed: 1,
+    });
   });
 
   test('when a request is not the plain case, then Express answers it', async () => {
@@ -108,7 +130,8 @@ describe('hot reads (pipeline-status and metrics before Express)', () => {
       ['/api/agent/pipeline-status', { headers: { 'if-none-match': statusBodies.encode(status).etag } }],
       ['/api/agent/metrics', { headers: { 'if-modified-since': new Date().toUTCString() } }],
     ];
-    for (const [p, init] of cases) expect([p, init?.method, (await fetch(server.base + p, init)).status]).toEqual([p, init?.method, 599]);
+    for (const [p, init] of cases)
+      expect([p, init?.method, (await fetch(server.base + p, init)).status]).toEqual([p, init?.method, 599]);
   });
 
   test('when reads need a token, then only a request carrying it is answered here', async () => {
@@ -128,7 +151,11 @@ describe('hot reads (pipeline-status and metrics before Express)', () => {
     for (const p of ['/api/agent/pipeline-status', '/api/agent/metrics']) {
       for (const host of [`evil.example:${port}`, 'localhost.evil.example', `127.0.0.1.nip.io:${port}`]) {
         const status = await new Promise<number>((resolve, reject) => {
-          http.get({ host: '127.0.0.1', port, path: p, headers: { host }, agent: false }, (res) => resolve(res.resume().statusCode!)).on('error', reject);
+          http
+            .get({ host: '127.0.0.1', port, path: p, headers: { host }, agent: false }, (res) =>
+              resolve(res.resume().statusCode!),
+            )
+            .on('error', reject);
         });
         expect({ p, host, status }).toEqual({ p, host, status: 599 });
       }
@@ -137,14 +164,25 @@ describe('hot reads (pipeline-status and metrics before Express)', () => {
   });
 
   test('when the client accepts gzip and the cached body is large, then the body gzipped once is sent, with the same ETag', async () => {
-    const big = { ...status, running: Array.from({ length: 50 }, (_, i) => ({ id: `task_${i}`, direction: 'a long direction '.repeat(10) })) } as unknown as PipelineStatusResponse;
+    const big = {
+      ...status,
+      running: Array.from({ length: 50 }, (_, i) => ({ id: `task_${i}`, direction: 'a long direction '.repeat(10) })),
+    } as unknown as PipelineStatusResponse;
     await cache.get(async () => big);
     const get = (encoding?: string) =>
       new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-        http.get(`${server.base}/api/agent/pipeline-status`, { headers: encoding ? { 'accept-encoding': encoding } : {}, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-        }).on('error', reject);
+        http
+          .get(
+            `${server.base}/api/agent/pipeline-status`,
+            { headers: encoding ? { 'accept-encoding': encoding } : {}, agent: false },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res
+                .on('data', (c: Buffer) => chunks.push(c))
+                .on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+            },
+          )
+          .on('error', reject);
       });
     const [zipped, plain] = [await get('gzip, deflate'), await get()];
     expect(zipped.headers['content-encoding']).toBe('gzip');

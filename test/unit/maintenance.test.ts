@@ -32,12 +32,27 @@ describe('cleanupTaskLogs', () => {
     const running = logFile(dir, 2, 20);
     const waiting = logFile(dir, 3, 20);
     const fresh = logFile(dir, 4, 2);
-    const base = { task_type: 'impl', direction: 'd', model: 'm', item_key: null, iteration: 1, created_at: new Date().toISOString(), started_at: null, finished_at: null, output: null, exit_code: null, decision_prompt: null, decision: null } as const;
+    const base = {
+      task_type: 'impl',
+      direction: 'd',
+      model: 'm',
+      item_key: null,
+      iteration: 1,
+      created_at: new Date().toISOString(),
+      started_at: null,
+      finished_at: null,
+      output: null,
+      exit_code: null,
+      decision_prompt: null,
+      decision: null,
+    } as const;
     await appendTaskSnapshot(dir, { ...base, id: id(2), status: 'running' } as TaskRecord);
     await appendTaskSnapshot(dir, { ...base, id: id(3), status: 'needs_decision' } as TaskRecord);
     const r = await cleanupTaskLogs({ stateDir: dir, keepDays: 14 });
     expect(r.removed).toEqual([old]);
-    expect(readdirSync(path.dirname(old)).sort()).toEqual([running, waiting, fresh].map((f) => path.basename(f)).sort());
+    expect(readdirSync(path.dirname(old)).sort()).toEqual(
+      [running, waiting, fresh].map((f) => path.basename(f)).sort(),
+    );
     expect((await cleanupTaskLogs({ stateDir: dir, keepDays: 14 })).removed).toEqual([]);
   });
 
@@ -50,7 +65,15 @@ describe('cleanupTaskLogs', () => {
 });
 
 describe('compactMetrics', () => {
-  const line = (n: number, ageDays: number) => JSON.stringify({ task_id: id(n), task_type: 'impl', model: 'm', duration_seconds: 1, status: 'completed', created_at: new Date(Date.now() - ageDays * DAY).toISOString() });
+  const line = (n: number, ageDays: number) =>
+    JSON.stringify({
+      task_id: id(n),
+      task_type: 'impl',
+      model: 'm',
+      duration_seconds: 1,
+      status: 'completed',
+      created_at: new Date(Date.now() - ageDays * DAY).toISOString(),
+    });
 
   test('when lines are older than the window, then they move to a dated archive and no line is lost or doubled', async () => {
     const dir = stateDir();
@@ -71,7 +94,11 @@ describe('compactMetrics', () => {
     const dir = stateDir();
     const file = path.join(dir, 'logs', 'metrics.jsonl');
     mkdirSync(file);
-    expect(await compactMetrics({ metricsFile: file, keepDays: 30 })).toEqual({ archived: 0, kept: 0, archiveFile: null });
+    expect(await compactMetrics({ metricsFile: file, keepDays: 30 })).toEqual({
+      archived: 0,
+      kept: 0,
+      archiveFile: null,
+    });
     expect(readdirSync(path.join(dir, 'logs')).sort()).toEqual(['metrics.jsonl', 'tasks']);
   });
 

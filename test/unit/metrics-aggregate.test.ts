@@ -1,5 +1,11 @@
 import fs from 'node:fs';
-import { aggregate, parseAwareTimestamp, parseMetricLine, percentiles, type MetricRecord } from '../../src/metrics/aggregate';
+import {
+  aggregate,
+  parseAwareTimestamp,
+  parseMetricLine,
+  percentiles,
+  type MetricRecord,
+} from '../../src/metrics/aggregate';
 import { pyRound } from '../../src/metrics/py-round';
 
 const SAMPLE_JSONL = '/work/shared/seed-formats/metrics.generated.jsonl';
@@ -22,7 +28,15 @@ function aggregateText(text: string, opts: { now: number; windowDays?: number })
 
 const line = (fields: Record<string, unknown>) => JSON.stringify(fields);
 const rec = (over: Record<string, unknown> = {}) =>
-  line({ task_id: 'task_0000000000000001', task_type: 'impl', model: 'm', duration_seconds: 10, status: 'completed', created_at: new Date(NOW - 3_600_000).toISOString(), ...over });
+  line({
+    task_id: 'task_0000000000000001',
+    task_type: 'impl',
+    model: 'm',
+    duration_seconds: 10,
+    status: 'completed',
+    created_at: new Date(NOW - 3_600_000).toISOString(),
+    ...over,
+  });
 
 describe('percentiles', () => {
   test.each([
@@ -103,12 +117,24 @@ describe('aggregate: structure and window', () => {
       skipped_lines: 0,
       window_days: 7,
     });
-    expect(Object.keys(result)).toEqual(['success_rate', 'execution_time', 'by_task_type', 'by_model', 'skipped_lines', 'window_days']);
+    expect(Object.keys(result)).toEqual([
+      'success_rate',
+      'execution_time',
+      'by_task_type',
+      'by_model',
+      'skipped_lines',
+      'window_days',
+    ]);
   });
 
   test('when records are older than 7 days, then they are excluded; with window_days 30 they are included', () => {
     const text = [
-      rec({ created_at: new Date(NOW - 8 * DAY).toISOString(), task_type: 'spec', duration_seconds: 500, status: 'failed' }),
+      rec({
+        created_at: new Date(NOW - 8 * DAY).toISOString(),
+        task_type: 'spec',
+        duration_seconds: 500,
+        status: 'failed',
+      }),
       rec({ created_at: new Date(NOW - 1 * DAY).toISOString(), task_type: 'impl', duration_seconds: 10 }),
     ].join('\n');
     const week = aggregateText(text, { now: NOW });
@@ -144,7 +170,13 @@ describe('aggregate: structure and window', () => {
   });
 
   test('when statuses other than completed/failed appear, then they count in by_task_type count but not in success rates', () => {
-    const text = [rec({ status: 'completed' }), rec({ status: 'failed' }), rec({ status: 'running' }), rec({ status: 'needs_decision' }), rec({ status: 'failed' })].join('\n');
+    const text = [
+      rec({ status: 'completed' }),
+      rec({ status: 'failed' }),
+      rec({ status: 'running' }),
+      rec({ status: 'needs_decision' }),
+      rec({ status: 'failed' }),
+    ].join('\n');
     const result = aggregateText(text, { now: NOW });
     expect(result.success_rate).toEqual({ completed: 1, failed: 2, total: 3, rate: 0.33 });
     expect(result.by_task_type.impl).toEqual({ count: 5, completed: 1, failed: 2, success_rate: 0.33 });
@@ -166,13 +198,20 @@ describe('aggregate: value edge cases', () => {
   });
 
   test('when a duration is a boolean, then true counts as 1 and false as 0', () => {
-    const result = aggregateText([rec({ duration_seconds: true, model: 'a' }), rec({ duration_seconds: false, model: 'b' })].join('\n'), { now: NOW });
+    const result = aggregateText(
+      [rec({ duration_seconds: true, model: 'a' }), rec({ duration_seconds: false, model: 'b' })].join('\n'),
+      { now: NOW },
+    );
     expect(result.by_model).toEqual({ a: { count: 1, avg_duration: 1 }, b: { count: 1, avg_duration: 0 } });
     expect(result.execution_time).toEqual({ p50_seconds: 1, p95_seconds: 1 });
   });
 
   test('when a duration is a string, then it is excluded from percentiles but counted, and its model gets avg_duration integer 0', () => {
-    const text = [rec({ duration_seconds: '99', model: 'strmodel', task_type: 'spec' }), rec({ duration_seconds: 30, model: 'num' }), rec({ duration_seconds: 50, model: 'num' })].join('\n');
+    const text = [
+      rec({ duration_seconds: '99', model: 'strmodel', task_type: 'spec' }),
+      rec({ duration_seconds: 30, model: 'num' }),
+      rec({ duration_seconds: 50, model: 'num' }),
+    ].join('\n');
     const result = aggregateText(text, { now: NOW });
     expect(result.execution_time).toEqual({ p50_seconds: 50, p95_seconds: 50 });
     expect(result.by_model.strmodel).toEqual({ count: 1, avg_duration: 0 });
@@ -183,7 +222,9 @@ describe('aggregate: value edge cases', () => {
   });
 
   test('when a model has mixed numeric and non-numeric durations, then avg_duration uses only the numeric ones', () => {
-    const text = [rec({ duration_seconds: 10 }), rec({ duration_seconds: null }), rec({ duration_seconds: 15 })].join('\n');
+    const text = [rec({ duration_seconds: 10 }), rec({ duration_seconds: null }), rec({ duration_seconds: 15 })].join(
+      '\n',
+    );
     expect(aggregateText(text, { now: NOW }).by_model.m).toEqual({ count: 3, avg_duration: 12.5 });
   });
 

@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateMetrics } from '../../src/bench/gen-metrics';
-import { aggregate, emptyAggregates, parseMetricLine, percentiles, type MetricRecord } from '../../src/metrics/aggregate';
+import {
+  aggregate,
+  emptyAggregates,
+  parseMetricLine,
+  percentiles,
+  type MetricRecord,
+} from '../../src/metrics/aggregate';
 import type { GroupUsage, MetricsBreakdown, MetricsTotalsRow } from '../../src/metrics/breakdown';
 import { MetricColumns, NO_VALUE } from '../../src/metrics/columns';
 import { ingestLines } from '../../src/metrics/line-scan';
@@ -48,7 +54,12 @@ describe('MetricsStore', () => {
     expect(first.success_rate.total).toBe(2);
     expect(JSON.stringify(first)).toBe(await fresh());
 
-    fs.appendFileSync(file, rec({ task_type: 'test', status: 'failed', duration_seconds: 612.5, model: 'x' }) + 'not json\n' + rec({ task_type: 'heal', duration_seconds: 88.1 }));
+    fs.appendFileSync(
+      file,
+      rec({ task_type: 'test', status: 'failed', duration_seconds: 612.5, model: 'x' }) +
+        'not json\n' +
+        rec({ task_type: 'heal', duration_seconds: 88.1 }),
+    );
     const second = await store.aggregates(7, NOW);
     expect(second.success_rate).toEqual({ completed: 3, failed: 1, total: 4, rate: 0.75 });
     expect(second.execution_time).toEqual({ p50_seconds: 88, p95_seconds: 612 });
@@ -100,7 +111,12 @@ describe('MetricsStore', () => {
     fs.writeFileSync(file, rec() + rec());
     expect((await store.aggregates(7, NOW)).success_rate.total).toBe(2);
     const replacement = path.join(dir, 'new.jsonl');
-    fs.writeFileSync(replacement, rec({ status: 'failed', model: 'z' }) + rec({ status: 'failed', model: 'z' }) + rec({ status: 'failed', model: 'z' }));
+    fs.writeFileSync(
+      replacement,
+      rec({ status: 'failed', model: 'z' }) +
+        rec({ status: 'failed', model: 'z' }) +
+        rec({ status: 'failed', model: 'z' }),
+    );
     fs.renameSync(replacement, file);
     const after = await store.aggregates(7, NOW);
     expect(after.success_rate).toEqual({ completed: 0, failed: 3, total: 3, rate: 0 });
@@ -126,7 +142,12 @@ describe('MetricsStore', () => {
   test('when a multi-byte UTF-8 line is longer than the read chunk, then it is decoded intact', async () => {
     const longModel = 'é✓'.repeat(1_100_000); // 2 + 3 bytes per pair: about 5.5 MB, longer than one 4 MiB chunk
     const store = new MetricsStore(file);
-    fs.writeFileSync(file, rec({ model: 'short' }) + rec({ model: longModel, duration_seconds: 7 }) + rec({ model: 'after', status: 'failed' }));
+    fs.writeFileSync(
+      file,
+      rec({ model: 'short' }) +
+        rec({ model: longModel, duration_seconds: 7 }) +
+        rec({ model: 'after', status: 'failed' }),
+    );
     expect(fs.statSync(file).size).toBeGreaterThan(5 * 1024 * 1024);
     const result = await store.aggregates(7, NOW);
     expect(result.skipped_lines).toBe(0);
@@ -175,7 +196,14 @@ describe('metricLine', () => {
     expect(out.endsWith('\n')).toBe(true);
     expect(out.indexOf('\n')).toBe(out.length - 1);
     const obj = JSON.parse(out);
-    expect(Object.keys(obj).slice(0, 6)).toEqual(['task_id', 'task_type', 'model', 'duration_seconds', 'status', 'created_at']);
+    expect(Object.keys(obj).slice(0, 6)).toEqual([
+      'task_id',
+      'task_type',
+      'model',
+      'duration_seconds',
+      'status',
+      'created_at',
+    ]);
     expect(obj).toEqual({
       task_id: 'task_0123456789abcdef',
       task_type: 'review',
@@ -200,9 +228,25 @@ describe('metricLine', () => {
     const full = metricLine({ ...task, tokens_in: 15_230, tokens_out: 2_045, cost_usd: 0.0831 }, 12.345, when);
     expect(full).toBe(plain.replace(/}\n$/, ',"tokens_in":15230,"tokens_out":2045,"cost_usd":0.0831}\n'));
     expect(full.indexOf('\n')).toBe(full.length - 1);
-    expect(Object.keys(JSON.parse(full))).toEqual(['task_id', 'task_type', 'model', 'duration_seconds', 'status', 'created_at', 'item_key', 'iteration', 'exit_code', 'tokens_in', 'tokens_out', 'cost_usd']);
+    expect(Object.keys(JSON.parse(full))).toEqual([
+      'task_id',
+      'task_type',
+      'model',
+      'duration_seconds',
+      'status',
+      'created_at',
+      'item_key',
+      'iteration',
+      'exit_code',
+      'tokens_in',
+      'tokens_out',
+      'cost_usd',
+    ]);
     // a CLI that reports tokens only (Codex) gives no cost key, and a zero is a figure, not an absence
-    expect(Object.keys(JSON.parse(metricLine({ ...task, tokens_in: 0, tokens_out: 7 }, 1, when))).slice(9)).toEqual(['tokens_in', 'tokens_out']);
+    expect(Object.keys(JSON.parse(metricLine({ ...task, tokens_in: 0, tokens_out: 7 }, 1, when))).slice(9)).toEqual([
+      'tokens_in',
+      'tokens_out',
+    ]);
     expect(Object.keys(JSON.parse(metricLine({ ...task, cost_usd: 0 }, 1, when))).slice(9)).toEqual(['cost_usd']);
   });
 
@@ -242,7 +286,10 @@ function naiveRecords(file: string): { records: MetricRecord[]; skipped: number 
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const records: MetricRecord[] = [];
   let skipped = 0;
-  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(0, -1)) {
+  for (const line of text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .slice(0, -1)) {
     const r = parseMetricLine(line);
     if (r === null) skipped++;
     else if (r !== undefined) records.push(r);
@@ -262,11 +309,18 @@ const orNull = (v: number) => (Number.isNaN(v) ? null : v);
 function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number): MetricsBreakdown {
   const cutoff = now - windowDays * DAY;
   const first = Math.floor(cutoff / DAY);
-  const days = Array.from({ length: Math.floor(now / DAY) - first + 1 }, (_, k) => ({ date: new Date((first + k) * DAY).toISOString().slice(0, 10), completed: 0, failed: 0, total: 0, rate: 0 }));
+  const days = Array.from({ length: Math.floor(now / DAY) - first + 1 }, (_, k) => ({
+    date: new Date((first + k) * DAY).toISOString().slice(0, 10),
+    completed: 0,
+    failed: 0,
+    total: 0,
+    rate: 0,
+  }));
   type Group = { count: number; durations: number[]; usage: number; tokensIn: number; tokensOut: number; cost: number };
   const types = new Map<string, Group>();
   const models = new Map<string, Group>();
-  const group = (m: typeof types, key: string) => m.get(key) ?? m.set(key, { count: 0, durations: [], usage: 0, tokensIn: NaN, tokensOut: NaN, cost: NaN }).get(key)!;
+  const group = (m: typeof types, key: string) =>
+    m.get(key) ?? m.set(key, { count: 0, durations: [], usage: 0, tokensIn: NaN, tokensOut: NaN, cost: NaN }).get(key)!;
   for (const r of records) {
     if (r.at < cutoff) continue;
     const day = days[Math.floor(r.at / DAY) - first];
@@ -290,7 +344,15 @@ function naiveBreakdown(records: MetricRecord[], windowDays: number, now: number
     Object.fromEntries(
       [...m].map(([k, g]) => [
         k,
-        { count: g.count, p50_seconds: percentiles(g.durations).p50, p95_seconds: percentiles(g.durations).p95, usage_count: g.usage, tokens_in: orNull(g.tokensIn), tokens_out: orNull(g.tokensOut), cost_usd: orNull(Math.round(g.cost * 1e6) / 1e6) },
+        {
+          count: g.count,
+          p50_seconds: percentiles(g.durations).p50,
+          p95_seconds: percentiles(g.durations).p95,
+          usage_count: g.usage,
+          tokens_in: orNull(g.tokensIn),
+          tokens_out: orNull(g.tokensOut),
+          cost_usd: orNull(Math.round(g.cost * 1e6) / 1e6),
+        },
       ]),
     );
   return { window_days: windowDays, days, by_task_type: out(types), by_model: out(models) };
@@ -302,7 +364,20 @@ function naiveTotals(records: MetricRecord[], bounds: number[]): MetricsTotalsRo
     const labels = { task_type: r.taskType, status: r.status ?? 'unknown', model: r.model };
     const key = JSON.stringify(labels);
     const row =
-      rows.get(key) ?? rows.set(key, { ...labels, count: 0, durationCount: 0, durationSum: 0, usageCount: 0, tokensIn: NaN, tokensOut: NaN, costUsd: NaN, bucketCounts: bounds.map(() => 0) }).get(key)!;
+      rows.get(key) ??
+      rows
+        .set(key, {
+          ...labels,
+          count: 0,
+          durationCount: 0,
+          durationSum: 0,
+          usageCount: 0,
+          tokensIn: NaN,
+          tokensOut: NaN,
+          costUsd: NaN,
+          bucketCounts: bounds.map(() => 0),
+        })
+        .get(key)!;
     row.count++;
     if (!(Number.isNaN(r.tokensIn) && Number.isNaN(r.tokensOut) && Number.isNaN(r.costUsd))) {
       row.usageCount++;
@@ -320,8 +395,16 @@ function naiveTotals(records: MetricRecord[], bounds: number[]): MetricsTotalsRo
 
 /** Lines that must be read exactly as parseMetricLine reads them, each stamped `at` (ISO with offset). */
 function edgeLines(at: string): string[] {
-  const base = { task_id: 'task_00000000000000ee', task_type: 'impl', model: 'cursor/auto', duration_seconds: 12.5, status: 'completed', created_at: at };
-  const spaced = (o: Record<string, unknown>) => JSON.stringify(o).replace(/","/g, '", "').replace(/":/g, '": ').replace(/,"/g, ', "');
+  const base = {
+    task_id: 'task_00000000000000ee',
+    task_type: 'impl',
+    model: 'cursor/auto',
+    duration_seconds: 12.5,
+    status: 'completed',
+    created_at: at,
+  };
+  const spaced = (o: Record<string, unknown>) =>
+    JSON.stringify(o).replace(/","/g, '", "').replace(/":/g, '": ').replace(/,"/g, ', "');
   const naive = at.replace(/(Z|[+-]\d\d:\d\d)$/, '');
   return [
     '',
@@ -407,7 +490,15 @@ function edgeLines(at: string): string[] {
     JSON.stringify(base).replace(/}$/, ',"created_at":"garbage"}'),
     JSON.stringify(base).replace(/}$/, ',"status":"failed","duration_seconds":99.9}'),
     JSON.stringify(base).replace(/}$/, ',"item_key":"x-1","iteration":2,"exit_code":null}'),
-    JSON.stringify({ ...base, item_key: 'x-1', iteration: 1, exit_code: 0, tokens_in: 1200, tokens_out: 340, cost_usd: 0.0123 }),
+    JSON.stringify({
+      ...base,
+      item_key: 'x-1',
+      iteration: 1,
+      exit_code: 0,
+      tokens_in: 1200,
+      tokens_out: 340,
+      cost_usd: 0.0123,
+    }),
     JSON.stringify({ ...base, tokens_in: 5 }),
     JSON.stringify({ ...base, cost_usd: 0 }),
     JSON.stringify({ ...base, tokens_in: -5, tokens_out: 1.5, cost_usd: -0.01 }),
@@ -457,7 +548,8 @@ function readOne(line: string): MetricRecord | null | undefined {
 }
 
 /** -0 spelled out, so a comparison tells it from 0. */
-const exact = (r: MetricRecord | null | undefined) => (r ? { ...r, duration: Object.is(r.duration, -0) ? '-0' : r.duration } : r);
+const exact = (r: MetricRecord | null | undefined) =>
+  r ? { ...r, duration: Object.is(r.duration, -0) ? '-0' : r.duration } : r;
 
 describe('MetricsStore against a naive full re-parse', () => {
   let dir: string;
@@ -473,21 +565,95 @@ describe('MetricsStore against a naive full re-parse', () => {
     await generateMetrics(lines, out, { now: new Date(now), days: 14 });
     return fs.readFileSync(out, 'utf8');
   };
-  const edges = (now: number) => edgeLines(new Date(now - 2 * 3_600_000).toISOString().replace('Z', '+00:00')).join('\n') + '\n';
+  const edges = (now: number) =>
+    edgeLines(new Date(now - 2 * 3_600_000).toISOString().replace('Z', '+00:00')).join('\n') + '\n';
 
   test('when edge-case lines are read one by one, then each gives exactly what parseMetricLine gives', () => {
     const lines = [...edgeLines('2026-03-10T11:00:00.123456+00:00'), ...edgeLines('2026-03-10T11:00:00Z')];
-    for (const line of lines) expect({ line, record: exact(readOne(line)) }).toEqual({ line, record: exact(parseMetricLine(line)) });
+    for (const line of lines)
+      expect({ line, record: exact(readOne(line)) }).toEqual({ line, record: exact(parseMetricLine(line)) });
   });
 
   test('when lines are mutated at random, then the byte reader and parseMetricLine still agree line by line', () => {
     const seeds = [
       ...edgeLines('2026-03-10T11:00:00.123456+00:00').slice(-12),
       '{"task_id": "task_ca2b2f519359a114", "task_type": "impl", "model": "cursor/auto", "duration_seconds": 104.2, "status": "completed", "created_at": "2026-02-24T12:00:02.731070+00:00"}',
-      metricLine({ id: 'task_0123456789abcdef', task_type: 'review', status: 'failed', direction: 'd', model: 'claude/sonnet', item_key: 'k', iteration: 1, created_at: '', started_at: null, finished_at: null, output: null, exit_code: 1, decision_prompt: null, decision: null }, 7.25, new Date(NOW)).trim(),
-      metricLine({ id: 'task_0123456789abcdef', task_type: 'impl', status: 'completed', direction: 'd', model: 'codex/o3', item_key: 'k', iteration: 1, created_at: '', started_at: null, finished_at: null, output: null, exit_code: 0, decision_prompt: null, decision: null, tokens_in: 15230, tokens_out: 2045, cost_usd: 0.0831 }, 7.25, new Date(NOW)).trim(),
+      metricLine(
+        {
+          id: 'task_0123456789abcdef',
+          task_type: 'review',
+          status: 'failed',
+          direction: 'd',
+          model: 'claude/sonnet',
+          item_key: 'k',
+          iteration: 1,
+          created_at: '',
+          started_at: null,
+          finished_at: null,
+          output: null,
+          exit_code: 1,
+          decision_prompt: null,
+          decision: null,
+        },
+        7.25,
+        new Date(NOW),
+      ).trim(),
+      metricLine(
+        {
+          id: 'task_0123456789abcdef',
+          task_type: 'impl',
+          status: 'completed',
+          direction: 'd',
+          model: 'codex/o3',
+          item_key: 'k',
+          iteration: 1,
+          created_at: '',
+          started_at: null,
+          finished_at: null,
+          output: null,
+          exit_code: 0,
+          decision_prompt: null,
+          decision: null,
+          tokens_in: 15230,
+          tokens_out: 2045,
+          cost_usd: 0.0831,
+        },
+        7.25,
+        new Date(NOW),
+      ).trim(),
     ];
-    const pool = [' ', '\t', '"', '\\', ',', ':', '{', '}', '[', ']', '0', '1', '9', '-', '.', 'e', 'E', '+', 'Z', 'z', 'T', 't', 'n', 'u', 'l', 'é', '\u0001', '\x7f', '\r', 'x'];
+    const pool = [
+      ' ',
+      '\t',
+      '"',
+      '\\',
+      ',',
+      ':',
+      '{',
+      '}',
+      '[',
+      ']',
+      '0',
+      '1',
+      '9',
+      '-',
+      '.',
+      'e',
+      'E',
+      '+',
+      'Z',
+      'z',
+      'T',
+      't',
+      'n',
+      'u',
+      'l',
+      'é',
+      '\u0001',
+      '\x7f',
+      '\r',
+      'x',
+    ];
     let state = 12345;
     const next = (n: number) => {
       state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -514,7 +680,10 @@ describe('MetricsStore against a naive full re-parse', () => {
 
   test('when generated and edge-case lines arrive in pieces (cut mid-line), then every call equals the reference over the complete lines, for several windows and a moving now', async () => {
     const gen = (await generated(20_000)).split('\n');
-    const content = Buffer.from(gen.slice(0, 9000).join('\n') + '\n' + edges(NOW) + gen.slice(9000, 20_000).join('\n') + edges(NOW), 'utf8');
+    const content = Buffer.from(
+      gen.slice(0, 9000).join('\n') + '\n' + edges(NOW) + gen.slice(9000, 20_000).join('\n') + edges(NOW),
+      'utf8',
+    );
     const store = new MetricsStore(file);
     const cuts = [0, 123_457, 1_600_003, content.indexOf('é') + 1, 2_900_000, content.length - 5, content.length];
     fs.writeFileSync(file, '');
@@ -535,18 +704,21 @@ describe('MetricsStore against a naive full re-parse', () => {
   test.each([
     ['in file order', (lines: string[]) => lines],
     ['out of order', (lines: string[]) => [...lines].reverse()],
-  ])('when records are %s and now moves forward a little at a time, then records leave the window exactly when the reference drops them', async (_, order) => {
-    fs.writeFileSync(file, order((await generated(5000)).trimEnd().split('\n')).join('\n') + '\n');
-    const store = new MetricsStore(file);
-    const parsed = naiveRecords(file);
-    // step over the exact instants where records cross the 1-day cutoff, and just before them
-    const instants = parsed.records.slice(2000, 2015).flatMap((r) => [r.at + DAY - 1, r.at + DAY, r.at + DAY + 1]);
-    for (const now of [...instants, NOW]) {
-      const expected = naiveAggregates(file, 1, now, parsed);
-      expect(JSON.stringify(await store.aggregates(1, now))).toBe(expected);
-      expect(JSON.stringify(await new MetricsStore(file).aggregates(1, now))).toBe(expected); // no cache
-    }
-  });
+  ])(
+    'when records are %s and now moves forward a little at a time, then records leave the window exactly when the reference drops them',
+    async (_, order) => {
+      fs.writeFileSync(file, order((await generated(5000)).trimEnd().split('\n')).join('\n') + '\n');
+      const store = new MetricsStore(file);
+      const parsed = naiveRecords(file);
+      // step over the exact instants where records cross the 1-day cutoff, and just before them
+      const instants = parsed.records.slice(2000, 2015).flatMap((r) => [r.at + DAY - 1, r.at + DAY, r.at + DAY + 1]);
+      for (const now of [...instants, NOW]) {
+        const expected = naiveAggregates(file, 1, now, parsed);
+        expect(JSON.stringify(await store.aggregates(1, now))).toBe(expected);
+        expect(JSON.stringify(await new MetricsStore(file).aggregates(1, now))).toBe(expected); // no cache
+      }
+    },
+  );
 
   test('when lines keep arriving while now advances slowly, then each extended window equals the reference', async () => {
     const gen = (await generated(12_000, NOW + DAY)).split('\n');
@@ -559,7 +731,8 @@ describe('MetricsStore against a naive full re-parse', () => {
       fs.appendFileSync(file, piece.slice(0, 50));
       fs.appendFileSync(file, piece.slice(50));
       const parsed = naiveRecords(file);
-      for (const w of [1, 7]) expect(JSON.stringify(await store.aggregates(w, now))).toBe(naiveAggregates(file, w, now, parsed));
+      for (const w of [1, 7])
+        expect(JSON.stringify(await store.aggregates(w, now))).toBe(naiveAggregates(file, w, now, parsed));
       now += 30 * 60_000;
     }
   });
@@ -568,7 +741,14 @@ describe('MetricsStore against a naive full re-parse', () => {
     // one record a minute; means of 0.1/0.2 and 0.25/0.35 pairs are exactly .x5 ties, others are huge or tiny
     const cycle = [0.1, 0.2, 0.25, 0.35, 1e9 + 0.3, 3e-9, 0.1, 0.2, 68.95, 0.05, 1234.55, 0.2];
     const lines = Array.from({ length: 600 }, (_, i) =>
-      JSON.stringify({ task_id: `task_${i}`, task_type: i % 3 ? 'impl' : 'spec', model: ['tie', 'mixed', 'tie', 'small'][i % 4], duration_seconds: cycle[i % cycle.length], status: 'completed', created_at: new Date(NOW - DAY + i * 60_000).toISOString() }),
+      JSON.stringify({
+        task_id: `task_${i}`,
+        task_type: i % 3 ? 'impl' : 'spec',
+        model: ['tie', 'mixed', 'tie', 'small'][i % 4],
+        duration_seconds: cycle[i % cycle.length],
+        status: 'completed',
+        created_at: new Date(NOW - DAY + i * 60_000).toISOString(),
+      }),
     );
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const store = new MetricsStore(file);
@@ -577,7 +757,10 @@ describe('MetricsStore against a naive full re-parse', () => {
     for (let step = 0; step < 560; step += 1 + (step % 3)) {
       const now = NOW + step * 60_000 + 1;
       for (const w of [1]) {
-        const [ours, reference] = [JSON.stringify(await store.aggregates(w, now)), naiveAggregates(file, w, now, parsed)];
+        const [ours, reference] = [
+          JSON.stringify(await store.aggregates(w, now)),
+          naiveAggregates(file, w, now, parsed),
+        ];
         if (ours !== reference) mismatches.push(`${step}: ${ours} != ${reference}`);
       }
     }
@@ -595,7 +778,9 @@ describe('MetricsStore against a naive full re-parse', () => {
     fs.writeFileSync(replacement, text.split('\n').slice(1500).join('\n') + edges(NOW) + edges(NOW));
     fs.renameSync(replacement, file); // a new inode, longer than before
     expect(JSON.stringify(await store.aggregates(7, NOW))).toBe(naiveAggregates(file, 7, NOW));
-    expect(JSON.stringify(await store.breakdown(7, NOW))).toBe(JSON.stringify(naiveBreakdown(naiveRecords(file).records, 7, NOW)));
+    expect(JSON.stringify(await store.breakdown(7, NOW))).toBe(
+      JSON.stringify(naiveBreakdown(naiveRecords(file).records, 7, NOW)),
+    );
     fs.unlinkSync(file);
     expect(await store.aggregates(7, NOW)).toEqual(emptyAggregates(7, 0));
     fs.writeFileSync(file, edges(NOW));
@@ -609,7 +794,9 @@ describe('MetricsStore against a naive full re-parse', () => {
     const bounds = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
     const check = async (windowDays: number, now: number) => {
       const { records } = naiveRecords(file);
-      expect(JSON.stringify(await store.breakdown(windowDays, now))).toBe(JSON.stringify(naiveBreakdown(records, windowDays, now)));
+      expect(JSON.stringify(await store.breakdown(windowDays, now))).toBe(
+        JSON.stringify(naiveBreakdown(records, windowDays, now)),
+      );
       expect(JSON.stringify(await store.totals(bounds))).toBe(JSON.stringify(naiveTotals(records, bounds)));
     };
     for (const w of [1, 7, 14]) await check(w, NOW);
@@ -624,14 +811,23 @@ describe('MetricsStore against a naive full re-parse', () => {
     const cols = new MetricColumns();
     const bytes = fs.readFileSync(file);
     ingestLines(cols, bytes, 0, bytes.lastIndexOf(0x0a) + 1);
-    for (const w of [1, 7, 30]) expect(JSON.stringify(breakdownColumns(cols, { windowDays: w, now: NOW }, 0).value)).toBe(JSON.stringify(naiveBreakdown(records, w, NOW)));
+    for (const w of [1, 7, 30])
+      expect(JSON.stringify(breakdownColumns(cols, { windowDays: w, now: NOW }, 0).value)).toBe(
+        JSON.stringify(naiveBreakdown(records, w, NOW)),
+      );
   });
 
   test('when the window has no records, then breakdown lists every day with zeros and no groups', async () => {
     const b = await new MetricsStore(file).breakdown(2, Date.parse('2026-03-10T12:00:00Z'));
     expect(b).toEqual({
       window_days: 2,
-      days: ['2026-03-08', '2026-03-09', '2026-03-10'].map((date) => ({ date, completed: 0, failed: 0, total: 0, rate: 0 })),
+      days: ['2026-03-08', '2026-03-09', '2026-03-10'].map((date) => ({
+        date,
+        completed: 0,
+        failed: 0,
+        total: 0,
+        rate: 0,
+      })),
       by_task_type: {},
       by_model: {},
     });
@@ -641,7 +837,12 @@ describe('MetricsStore against a naive full re-parse', () => {
   test('when calls overlap, then appended lines are read once', async () => {
     const store = new MetricsStore(file);
     fs.writeFileSync(file, await generated(2000));
-    const results = await Promise.all([store.aggregates(7, NOW), store.aggregates(7, NOW), store.breakdown(7, NOW), store.totals([10])]);
+    const results = await Promise.all([
+      store.aggregates(7, NOW),
+      store.aggregates(7, NOW),
+      store.breakdown(7, NOW),
+      store.totals([10]),
+    ]);
     expect(JSON.stringify(results[0])).toBe(naiveAggregates(file, 7, NOW));
     expect(JSON.stringify(results[1])).toBe(naiveAggregates(file, 7, NOW));
   });
@@ -704,12 +905,28 @@ describe('token and cost figures in the metrics store', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const hourAgo = new Date(NOW - 3_600_000).toISOString().replace('Z', '+00:00');
-  const line = (o: Record<string, unknown>) => JSON.stringify({ task_id: `task_${(++n).toString(16).padStart(16, '0')}`, task_type: 'impl', model: 'claude/sonnet', duration_seconds: 10, status: 'completed', created_at: hourAgo, ...o }) + '\n';
-  const group = (b: GroupUsage) => ({ usage_count: b.usage_count, tokens_in: b.tokens_in, tokens_out: b.tokens_out, cost_usd: b.cost_usd });
+  const line = (o: Record<string, unknown>) =>
+    JSON.stringify({
+      task_id: `task_${(++n).toString(16).padStart(16, '0')}`,
+      task_type: 'impl',
+      model: 'claude/sonnet',
+      duration_seconds: 10,
+      status: 'completed',
+      created_at: hourAgo,
+      ...o,
+    }) + '\n';
+  const group = (b: GroupUsage) => ({
+    usage_count: b.usage_count,
+    tokens_in: b.tokens_in,
+    tokens_out: b.tokens_out,
+    cost_usd: b.cost_usd,
+  });
 
   const lines = [
     // seed-style lines without figures (the demo agent, and every line before the figures existed)
-    '{"task_id": "task_a000000000000001", "task_type": "spec", "model": "claude/sonnet", "duration_seconds": 20.5, "status": "completed", "created_at": "' + hourAgo + '"}\n',
+    '{"task_id": "task_a000000000000001", "task_type": "spec", "model": "claude/sonnet", "duration_seconds": 20.5, "status": "completed", "created_at": "' +
+      hourAgo +
+      '"}\n',
     line({ task_type: 'spec', item_key: 'k', iteration: 1, exit_code: 0 }),
     // Claude Code: both token counts and the cost
     line({ task_type: 'spec', tokens_in: 1000, tokens_out: 200, cost_usd: 0.1 }),
@@ -724,26 +941,41 @@ describe('token and cost figures in the metrics store', () => {
     line({ model: 'codex/o3', tokens_in: '7', tokens_out: true, cost_usd: -1 }),
     line({ model: 'codex/o3', tokens_in: null, tokens_out: null, cost_usd: null }),
     // outside the 7-day window
-    line({ task_type: 'spec', tokens_in: 99_999, tokens_out: 99_999, cost_usd: 99, created_at: new Date(NOW - 8 * DAY).toISOString() }),
+    line({
+      task_type: 'spec',
+      tokens_in: 99_999,
+      tokens_out: 99_999,
+      cost_usd: 99,
+      created_at: new Date(NOW - 8 * DAY).toISOString(),
+    }),
   ];
 
   test('when old and new lines are mixed, then breakdown sums the reported figures by model and task type, ignoring implausible values', async () => {
     fs.writeFileSync(file, lines.join(''));
     const b = await new MetricsStore(file).breakdown(7, NOW);
-    expect(Object.fromEntries(Object.entries(b.by_model).map(([k, v]) => [k, { count: v.count, ...group(v) }]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(b.by_model).map(([k, v]) => [k, { count: v.count, ...group(v) }])),
+    ).toEqual({
       'claude/sonnet': { count: 4, usage_count: 2, tokens_in: 4000, tokens_out: 800, cost_usd: 0.3 },
       // Codex reported no cost at all: null, not 0
       'codex/o3': { count: 5, usage_count: 2, tokens_in: 500, tokens_out: 60, cost_usd: null },
       'aider/gpt': { count: 1, usage_count: 1, tokens_in: 40, tokens_out: 4, cost_usd: 0.005 },
     });
-    expect(Object.fromEntries(Object.entries(b.by_task_type).map(([k, v]) => [k, { count: v.count, ...group(v) }]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(b.by_task_type).map(([k, v]) => [k, { count: v.count, ...group(v) }])),
+    ).toEqual({
       spec: { count: 3, usage_count: 1, tokens_in: 1000, tokens_out: 200, cost_usd: 0.1 },
       impl: { count: 7, usage_count: 4, tokens_in: 3540, tokens_out: 664, cost_usd: 0.205 },
     });
     // the durations beside them are what they were
     expect(b.by_task_type.spec).toMatchObject({ p50_seconds: 10, p95_seconds: 20 });
     // a 30-day window takes the old record in
-    expect(group((await new MetricsStore(file).breakdown(30, NOW)).by_task_type.spec)).toEqual({ usage_count: 2, tokens_in: 100_999, tokens_out: 100_199, cost_usd: 99.1 });
+    expect(group((await new MetricsStore(file).breakdown(30, NOW)).by_task_type.spec)).toEqual({
+      usage_count: 2,
+      tokens_in: 100_999,
+      tokens_out: 100_199,
+      cost_usd: 99.1,
+    });
   });
 
   test('when lines carry figures, then GET /api/agent/metrics answers exactly what it answers for the same lines without them', async () => {
@@ -762,16 +994,51 @@ describe('token and cost figures in the metrics store', () => {
     fs.writeFileSync(file, lines.slice(0, 4).join(''));
     const row = (rows: MetricsTotalsRow[], task_type: string, status: string, model: string) => {
       const r = rows.find((x) => x.task_type === task_type && x.status === status && x.model === model);
-      return r && { count: r.count, usageCount: r.usageCount, tokensIn: r.tokensIn, tokensOut: r.tokensOut, costUsd: r.costUsd };
+      return (
+        r && {
+          count: r.count,
+          usageCount: r.usageCount,
+          tokensIn: r.tokensIn,
+          tokensOut: r.tokensOut,
+          costUsd: r.costUsd,
+        }
+      );
     };
     let rows = await store.totals([10]);
-    expect(row(rows, 'spec', 'completed', 'claude/sonnet')).toEqual({ count: 3, usageCount: 1, tokensIn: 1000, tokensOut: 200, costUsd: 0.1 });
-    expect(row(rows, 'impl', 'failed', 'claude/sonnet')).toEqual({ count: 1, usageCount: 1, tokensIn: 3000, tokensOut: 600, costUsd: 0.2 });
-    fs.appendFileSync(file, lines.slice(4).join('') + line({ task_type: 'spec', tokens_in: 1, tokens_out: 2, cost_usd: 0.25 }));
+    expect(row(rows, 'spec', 'completed', 'claude/sonnet')).toEqual({
+      count: 3,
+      usageCount: 1,
+      tokensIn: 1000,
+      tokensOut: 200,
+      costUsd: 0.1,
+    });
+    expect(row(rows, 'impl', 'failed', 'claude/sonnet')).toEqual({
+      count: 1,
+      usageCount: 1,
+      tokensIn: 3000,
+      tokensOut: 600,
+      costUsd: 0.2,
+    });
+    fs.appendFileSync(
+      file,
+      lines.slice(4).join('') + line({ task_type: 'spec', tokens_in: 1, tokens_out: 2, cost_usd: 0.25 }),
+    );
     rows = await store.totals([10]);
     // no window: the 8-day-old record counts too
-    expect(row(rows, 'spec', 'completed', 'claude/sonnet')).toEqual({ count: 5, usageCount: 3, tokensIn: 101_000, tokensOut: 100_201, costUsd: 99.35 });
-    expect(row(rows, 'impl', 'completed', 'codex/o3')).toEqual({ count: 5, usageCount: 2, tokensIn: 500, tokensOut: 60, costUsd: NaN });
+    expect(row(rows, 'spec', 'completed', 'claude/sonnet')).toEqual({
+      count: 5,
+      usageCount: 3,
+      tokensIn: 101_000,
+      tokensOut: 100_201,
+      costUsd: 99.35,
+    });
+    expect(row(rows, 'impl', 'completed', 'codex/o3')).toEqual({
+      count: 5,
+      usageCount: 2,
+      tokensIn: 500,
+      tokensOut: 60,
+      costUsd: NaN,
+    });
     expect(row(rows, 'spec', 'completed', 'unknown')).toBeUndefined();
     expect(JSON.stringify(rows)).toBe(JSON.stringify(await new MetricsStore(file).totals([10])));
   });
@@ -783,7 +1050,12 @@ describe('token and cost figures in the metrics store', () => {
     expect(group(b.by_model['codex/o3'])).toEqual({ usage_count: 2, tokens_in: 500, tokens_out: 60, cost_usd: null });
     // a group whose records reported nothing has zero reports and null sums
     fs.writeFileSync(file, lines.slice(0, 2).join(''));
-    expect(group((await new MetricsStore(file).breakdown(7, NOW)).by_task_type.spec)).toEqual({ usage_count: 0, tokens_in: null, tokens_out: null, cost_usd: null });
+    expect(group((await new MetricsStore(file).breakdown(7, NOW)).by_task_type.spec)).toEqual({
+      usage_count: 0,
+      tokens_in: null,
+      tokens_out: null,
+      cost_usd: null,
+    });
   });
 });
 
@@ -809,13 +1081,30 @@ describe('pyRound', () => {
 
   test('when many values are rounded, then the fast path agrees with exact decimal rounding (ties to even, -0 kept)', () => {
     let state = 99;
-    const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const values = [0.5, 1.5, 2.5, 612.5, 0.125, 0.375, 2.675, -0.04, -0.5, 1e-7, 68.95, 68.85, 1234567.25, 2 ** 31 + 0.5];
+    const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const values = [
+      0.5,
+      1.5,
+      2.5,
+      612.5,
+      0.125,
+      0.375,
+      2.675,
+      -0.04,
+      -0.5,
+      1e-7,
+      68.95,
+      68.85,
+      1234567.25,
+      2 ** 31 + 0.5,
+    ];
     for (let i = 0; i < 20_000; i++) {
       const scale = 10 ** Math.floor(rand() * 12 - 4);
       values.push((rand() - 0.5) * scale, Math.round(rand() * 1e6) / 100 + 0.005, Math.exp(rand() * 10 - 3));
     }
-    const wrong = values.flatMap((x) => [0, 1, 2].filter((n) => !Object.is(pyRound(x, n), exactRound(x, n))).map((n) => [x, n]));
+    const wrong = values.flatMap((x) =>
+      [0, 1, 2].filter((n) => !Object.is(pyRound(x, n), exactRound(x, n))).map((n) => [x, n]),
+    );
     expect(wrong).toEqual([]);
   });
 });

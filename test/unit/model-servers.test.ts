@@ -1,4 +1,13 @@
-import { type ScriptedServer, bash, downUrl, fail, finalText, startAnthropicServer, toolResults, writeFile } from '../helpers/model-servers/anthropic';
+import {
+  type ScriptedServer,
+  bash,
+  downUrl,
+  fail,
+  finalText,
+  startAnthropicServer,
+  toolResults,
+  writeFile,
+} from '../helpers/model-servers/anthropic';
 import { editFile as aiderEdit, lastUserText, startChatServer } from '../helpers/model-servers/chat';
 import { applyPatch, shell, startResponsesServer } from '../helpers/model-servers/responses';
 
@@ -7,8 +16,16 @@ import { applyPatch, shell, startResponsesServer } from '../helpers/model-server
  * need the CLIs installed; these do not): wire shapes, script order, failures, recording.
  */
 
-async function post(srv: ScriptedServer, path: string, body: unknown): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(
+  srv: ScriptedServer,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await fetch(`${srv.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
@@ -30,8 +47,15 @@ describe('scripted Anthropic server', () => {
   afterEach(() => srv?.close());
 
   test('streams a tool_use turn then a text turn as Messages SSE, with the scripted usage', async () => {
-    srv = await startAnthropicServer({ turns: [writeFile('a.txt', 'x'), finalText('Done.', { input_tokens: 7, output_tokens: 3 })] });
-    const first = await post(srv, '/v1/messages?beta=true', { model: 'claude-sonnet-5', stream: true, tools: TOOLS, messages: [] });
+    srv = await startAnthropicServer({
+      turns: [writeFile('a.txt', 'x'), finalText('Done.', { input_tokens: 7, output_tokens: 3 })],
+    });
+    const first = await post(srv, '/v1/messages?beta=true', {
+      model: 'claude-sonnet-5',
+      stream: true,
+      tools: TOOLS,
+      messages: [],
+    });
     expect(first.headers.get('content-type')).toBe('text/event-stream');
     const events = sse(first.text);
     expect(events.map((e) => e.event)).toEqual([
@@ -44,7 +68,10 @@ describe('scripted Anthropic server', () => {
       'message_stop',
     ]);
     expect(events[1].data.content_block).toMatchObject({ type: 'tool_use', name: 'Write', input: {} });
-    const json = events.filter((e) => e.data.delta?.type === 'input_json_delta').map((e) => e.data.delta.partial_json).join('');
+    const json = events
+      .filter((e) => e.data.delta?.type === 'input_json_delta')
+      .map((e) => e.data.delta.partial_json)
+      .join('');
     expect(JSON.parse(json)).toEqual({ file_path: 'a.txt', content: 'x' });
     expect(events[5].data).toMatchObject({ delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 10 } });
     expect(events[0].data.message).toMatchObject({ model: 'claude-sonnet-5', usage: { input_tokens: 1000 } });
@@ -61,7 +88,12 @@ describe('scripted Anthropic server', () => {
     const side = await post(srv, '/v1/messages', { model: 'claude-haiku', messages: [] });
     expect(JSON.parse(side.text)).toMatchObject({ type: 'message', content: [{ type: 'text' }] });
     const main = JSON.parse((await post(srv, '/v1/messages', { tools: TOOLS, messages: [] })).text);
-    expect(main).toMatchObject({ type: 'message', role: 'assistant', stop_reason: 'tool_use', content: [{ type: 'tool_use', name: 'Bash', input: { command: 'ls' } }] });
+    expect(main).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      stop_reason: 'tool_use',
+      content: [{ type: 'tool_use', name: 'Bash', input: { command: 'ls' } }],
+    });
     expect(srv.requests.map((r) => r.role)).toEqual(['side', 'main']);
     // Used up: a short final text, counted.
     const extra = JSON.parse((await post(srv, '/v1/messages', { tools: TOOLS, messages: [] })).text);
@@ -70,16 +102,24 @@ describe('scripted Anthropic server', () => {
   });
 
   test('failures: the provider error JSON and status; fail(kind, {times}) repeats, then the script goes on', async () => {
-    srv = await startAnthropicServer({ turns: [fail('rate-limit', { times: 2, retryAfterSeconds: 3 }), fail('auth'), finalText('ok')] });
+    srv = await startAnthropicServer({
+      turns: [fail('rate-limit', { times: 2, retryAfterSeconds: 3 }), fail('auth'), finalText('ok')],
+    });
     const req = { stream: true, tools: TOOLS, messages: [] };
     const r1 = await post(srv, '/v1/messages', req);
     const r2 = await post(srv, '/v1/messages', req);
     expect([r1.status, r2.status]).toEqual([429, 429]);
     expect(r1.headers.get('retry-after')).toBe('3');
-    expect(JSON.parse(r1.text)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: expect.any(String) } });
+    expect(JSON.parse(r1.text)).toEqual({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: expect.any(String) },
+    });
     const r3 = await post(srv, '/v1/messages', req);
     expect(r3.status).toBe(401);
-    expect(JSON.parse(r3.text)).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
+    expect(JSON.parse(r3.text)).toEqual({
+      type: 'error',
+      error: { type: 'authentication_error', message: 'invalid x-api-key' },
+    });
     expect(sse((await post(srv, '/v1/messages', req)).text)[2].data.delta.text).toBe('ok');
     srv.setFailure('server-error');
     const r5 = await post(srv, '/v1/messages', req);
@@ -100,8 +140,21 @@ describe('scripted Anthropic server', () => {
   });
 
   test('a turn may be a function of the request; toolResults reads the tool_result blocks sent back', async () => {
-    srv = await startAnthropicServer({ turns: [(req) => finalText(toolResults(req)[0]?.content.includes("haven't granted") ? 'refused' : 'granted')] });
-    const body = { stream: false, tools: TOOLS, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', is_error: true, content: "… but you haven't granted it yet." }] }] };
+    srv = await startAnthropicServer({
+      turns: [(req) => finalText(toolResults(req)[0]?.content.includes("haven't granted") ? 'refused' : 'granted')],
+    });
+    const body = {
+      stream: false,
+      tools: TOOLS,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 't1', is_error: true, content: "… but you haven't granted it yet." },
+          ],
+        },
+      ],
+    };
     expect(JSON.parse((await post(srv, '/v1/messages', body)).text).content[0].text).toBe('refused');
   });
 
@@ -115,7 +168,9 @@ describe('scripted Responses server', () => {
   afterEach(() => srv?.close());
 
   test('streams a function call, a freeform apply_patch call and output text, ending in response.completed with usage', async () => {
-    srv = await startResponsesServer({ turns: [shell('ls'), applyPatch('*** Begin Patch\n*** End Patch\n'), finalText('Done.')] });
+    srv = await startResponsesServer({
+      turns: [shell('ls'), applyPatch('*** Begin Patch\n*** End Patch\n'), finalText('Done.')],
+    });
     const call = sse((await post(srv, '/v1/responses', { model: 'gpt-5.5', stream: true, input: [] })).text);
     expect(call.map((e) => e.event)).toEqual([
       'response.created',
@@ -127,20 +182,42 @@ describe('scripted Responses server', () => {
       'response.output_item.done',
       'response.completed',
     ]);
-    expect(call[6].data.item).toMatchObject({ type: 'function_call', name: 'exec_command', arguments: '{"cmd":"ls"}', call_id: expect.any(String) });
-    expect(call[7].data.response).toMatchObject({ status: 'completed', usage: { input_tokens: 1000, output_tokens: 10, total_tokens: 1010 } });
+    expect(call[6].data.item).toMatchObject({
+      type: 'function_call',
+      name: 'exec_command',
+      arguments: '{"cmd":"ls"}',
+      call_id: expect.any(String),
+    });
+    expect(call[7].data.response).toMatchObject({
+      status: 'completed',
+      usage: { input_tokens: 1000, output_tokens: 10, total_tokens: 1010 },
+    });
     const patch = sse((await post(srv, '/v1/responses', { stream: true, input: [] })).text);
-    expect(patch.find((e) => e.event === 'response.output_item.done')!.data.item).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', input: '*** Begin Patch\n*** End Patch\n' });
+    expect(patch.find((e) => e.event === 'response.output_item.done')!.data.item).toMatchObject({
+      type: 'custom_tool_call',
+      name: 'apply_patch',
+      input: '*** Begin Patch\n*** End Patch\n',
+    });
     const msg = sse((await post(srv, '/v1/responses', { stream: true, input: [] })).text);
     expect(msg.find((e) => e.event === 'response.output_text.delta')!.data.delta).toBe('Done.');
-    expect(msg.find((e) => e.event === 'response.output_item.done')!.data.item).toMatchObject({ type: 'message', content: [{ type: 'output_text', text: 'Done.' }] });
+    expect(msg.find((e) => e.event === 'response.output_item.done')!.data.item).toMatchObject({
+      type: 'message',
+      content: [{ type: 'output_text', text: 'Done.' }],
+    });
   });
 
   test('OpenAI error bodies for 401 and 429 quota', async () => {
     srv = await startResponsesServer({ turns: [fail('auth'), fail('usage-limit')] });
     const a = await post(srv, '/v1/responses', { stream: true });
     expect(a.status).toBe(401);
-    expect(JSON.parse(a.text)).toEqual({ error: { message: expect.stringContaining('Incorrect API key provided'), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    expect(JSON.parse(a.text)).toEqual({
+      error: {
+        message: expect.stringContaining('Incorrect API key provided'),
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      },
+    });
     const q = await post(srv, '/v1/responses', { stream: true });
     expect(q.status).toBe(429);
     expect(JSON.parse(q.text).error.code).toBe('insufficient_quota');
@@ -152,8 +229,18 @@ describe('scripted chat-completions server', () => {
   afterEach(() => srv?.close());
 
   test('streams a SEARCH/REPLACE reply as chat.completion.chunk deltas, a usage chunk and [DONE]', async () => {
-    srv = await startChatServer({ turns: [(req) => aiderEdit('a.py', 'x = 1', lastUserText(req).includes('two') ? 'x = 2' : 'x = 3')] });
-    const chunks = sse((await post(srv, '/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'make it two' }] })).text);
+    srv = await startChatServer({
+      turns: [(req) => aiderEdit('a.py', 'x = 1', lastUserText(req).includes('two') ? 'x = 2' : 'x = 3')],
+    });
+    const chunks = sse(
+      (
+        await post(srv, '/v1/chat/completions', {
+          model: 'gpt-4o',
+          stream: true,
+          messages: [{ role: 'user', content: 'make it two' }],
+        })
+      ).text,
+    );
     expect(chunks.at(-1)!.data).toBe('[DONE]');
     const data = chunks.slice(0, -1).map((c) => c.data);
     const content = data.map((d) => d.choices[0]?.delta?.content ?? '').join('');
@@ -165,6 +252,10 @@ describe('scripted chat-completions server', () => {
   test('answers a plain completion with usage when not streaming', async () => {
     srv = await startChatServer({ turns: [finalText('hi', { input_tokens: 5, output_tokens: 2 })] });
     const body = JSON.parse((await post(srv, '/v1/chat/completions', { model: 'gpt-4o', messages: [] })).text);
-    expect(body).toMatchObject({ object: 'chat.completion', choices: [{ message: { role: 'assistant', content: 'hi' } }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } });
+    expect(body).toMatchObject({
+      object: 'chat.completion',
+      choices: [{ message: { role: 'assistant', content: 'hi' } }],
+      usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+    });
   });
 });

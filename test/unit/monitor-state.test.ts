@@ -4,7 +4,14 @@ import { CONDITIONS } from '../../src/shared/types';
 
 function report(raised: Condition[], at = '2026-11-22T12:00:00.000Z', undetermined?: Condition[]): AttentionReport {
   const flags = Object.fromEntries(CONDITIONS.map((c) => [c, raised.includes(c)])) as Record<Condition, boolean>;
-  return { attention: { ...flags, flags: CONDITIONS.filter((c) => raised.includes(c)) }, details: Object.fromEntries(raised.map((c) => [c, `${c} detail`])), failingPhase: null, undetermined, pipelineRunning: true, checkedAt: at };
+  return {
+    attention: { ...flags, flags: CONDITIONS.filter((c) => raised.includes(c)) },
+    details: Object.fromEntries(raised.map((c) => [c, `${c} detail`])),
+    failingPhase: null,
+    undetermined,
+    pipelineRunning: true,
+    checkedAt: at,
+  };
 }
 
 describe('monitor issue bookkeeping', () => {
@@ -17,7 +24,13 @@ describe('monitor issue bookkeeping', () => {
     for (let i = 0; i < 5; i++) expect(applyReport(state, report(['repeated_failures']), id).raised).toHaveLength(0);
     expect(state.issues).toHaveLength(1);
     const issue = openIssue(state, 'repeated_failures')!;
-    expect(issue).toMatchObject({ condition: 'repeated_failures', severity: 'high', message: 'repeated_failures detail', resolved_at: null, heal_task_id: null });
+    expect(issue).toMatchObject({
+      condition: 'repeated_failures',
+      severity: 'high',
+      message: 'repeated_failures detail',
+      resolved_at: null,
+      heal_task_id: null,
+    });
     issue.heal_task_id = 'task_00000000000000aa';
     const cleared = applyReport(state, report([], '2026-11-22T12:05:00.000Z'), id);
     expect(cleared.resolved).toEqual([issue]);

@@ -1,16 +1,45 @@
 import { combineBacklogs } from '../../src/backlog/combine';
 import { itemKey } from '../../src/backlog/parse';
-import type { BacklogItem, ItemOutcomeRecord, ItemPosition, ItemResult, PipelineCarriedState, ReadBacklogResult } from '../../src/shared/types';
-import { applyItemResult, compactForContinueAsNew, countByState, initialState, mergeBacklog, nextPendingItem, statusView, type ChildrenView } from '../../src/workflows/pipeline-state';
+import type {
+  BacklogItem,
+  ItemOutcomeRecord,
+  ItemPosition,
+  ItemResult,
+  PipelineCarriedState,
+  ReadBacklogResult,
+} from '../../src/shared/types';
+import {
+  applyItemResult,
+  compactForContinueAsNew,
+  countByState,
+  initialState,
+  mergeBacklog,
+  nextPendingItem,
+  statusView,
+  type ChildrenView,
+} from '../../src/workflows/pipeline-state';
 
 const NOW = '2026-03-10T12:00:00.000Z';
 
-const item = (text: string, source: 'product' | 'meta' = 'product', line = 1): BacklogItem => ({ key: itemKey(text), text, source, file: source === 'product' ? 'p.md' : 'm.md', line });
-const backlog = (items: BacklogItem[], outcomes: Record<string, ItemOutcomeRecord> = {}): ReadBacklogResult => ({ items, warnings: [], outcomes });
+const item = (text: string, source: 'product' | 'meta' = 'product', line = 1): BacklogItem => ({
+  key: itemKey(text),
+  text,
+  source,
+  file: source === 'product' ? 'p.md' : 'm.md',
+  line,
+});
+const backlog = (items: BacklogItem[], outcomes: Record<string, ItemOutcomeRecord> = {}): ReadBacklogResult => ({
+  items,
+  warnings: [],
+  outcomes,
+});
 const fresh = (): PipelineCarriedState => initialState(NOW, undefined);
 const extra = { runStartedAt: NOW, historyLength: 42, workflowIdOf: (key: string) => `wf-${key}` };
 const view = (s: PipelineCarriedState, children: Partial<ChildrenView> = {}) =>
-  statusView(s, { ...extra, children: { running: new Set<string>(), ended: new Map(), waiting: new Set<string>(), ...children } });
+  statusView(s, {
+    ...extra,
+    children: { running: new Set<string>(), ended: new Map(), waiting: new Set<string>(), ...children },
+  });
 
 const A = item('Item A');
 const B = item('Item B');
@@ -22,7 +51,15 @@ describe('initialState', () => {
     expect(initialState(NOW, 0).deadline).toBeNull();
     expect(initialState(NOW, undefined).deadline).toBeNull();
     expect(initialState(NOW, undefined, true).paused).toBe(true);
-    expect(fresh()).toMatchObject({ items: {}, order: [], stopRequested: false, continueAsNewCount: 0, itemsFinished: 0, tasksRun: 0, startedAt: NOW });
+    expect(fresh()).toMatchObject({
+      items: {},
+      order: [],
+      stopRequested: false,
+      continueAsNewCount: 0,
+      itemsFinished: 0,
+      tasksRun: 0,
+      startedAt: NOW,
+    });
   });
 });
 
@@ -32,7 +69,17 @@ describe('mergeBacklog', () => {
     mergeBacklog(s, backlog([A, B, C]));
     expect(s.order).toEqual([A.key, B.key, C.key]);
     expect(Object.values(s.items).map((i) => i.state)).toEqual(['pending', 'pending', 'pending']);
-    expect(s.items[A.key]).toEqual({ key: A.key, text: 'Item A', source: 'product', state: 'pending', iteration: 1, phase: null, startedAt: null, finishedAt: null, resume: null });
+    expect(s.items[A.key]).toEqual({
+      key: A.key,
+      text: 'Item A',
+      source: 'product',
+      state: 'pending',
+      iteration: 1,
+      phase: null,
+      startedAt: null,
+      finishedAt: null,
+      resume: null,
+    });
   });
 
   test('when the file is edited and reordered, then known items keep their state and the order follows the file', () => {
@@ -64,14 +111,30 @@ describe('mergeBacklog', () => {
     const position: ItemPosition = { phase: 'test', iteration: 2, lastOutput: 'tests failed' };
     const outcomes: Record<string, ItemOutcomeRecord> = {
       [A.key]: { key: A.key, outcome: 'passed', position: null, at: '2026-03-09T01:00:00.000Z' },
-      [B.key]: { key: B.key, outcome: 'failed', position: { phase: 'impl', iteration: 6, lastOutput: 'x' }, at: '2026-03-09T02:00:00.000Z' },
+      [B.key]: {
+        key: B.key,
+        outcome: 'failed',
+        position: { phase: 'impl', iteration: 6, lastOutput: 'x' },
+        at: '2026-03-09T02:00:00.000Z',
+      },
       [C.key]: { key: C.key, outcome: 'stopped', position, at: '2026-03-09T03:00:00.000Z' },
     };
     const s = fresh();
     mergeBacklog(s, backlog([A, B, C], outcomes));
     expect(s.items[A.key]).toMatchObject({ state: 'passed', finishedAt: '2026-03-09T01:00:00.000Z', resume: null });
-    expect(s.items[B.key]).toMatchObject({ state: 'failed', finishedAt: '2026-03-09T02:00:00.000Z', iteration: 6, resume: null });
-    expect(s.items[C.key]).toMatchObject({ state: 'pending', finishedAt: null, iteration: 2, phase: 'test', resume: position });
+    expect(s.items[B.key]).toMatchObject({
+      state: 'failed',
+      finishedAt: '2026-03-09T02:00:00.000Z',
+      iteration: 6,
+      resume: null,
+    });
+    expect(s.items[C.key]).toMatchObject({
+      state: 'pending',
+      finishedAt: null,
+      iteration: 2,
+      phase: 'test',
+      resume: position,
+    });
     expect(nextPendingItem(s)?.key).toBe(C.key);
   });
 
@@ -113,8 +176,21 @@ describe('nextPendingItem', () => {
     const products = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6'].map((t) => item(`Product ${t}`));
     const metas = ['M1', 'M2'].map((t) => item(`Meta ${t}`, 'meta'));
     const byKey = new Map([...products, ...metas].map((i) => [i.key, i]));
-    const order = combineBacklogs(products.map((i) => i.key), metas.map((i) => i.key), 0.2).map((k) => byKey.get(k)!);
-    expect(order.map((i) => i.source)).toEqual(['product', 'product', 'product', 'product', 'meta', 'product', 'product', 'meta']);
+    const order = combineBacklogs(
+      products.map((i) => i.key),
+      metas.map((i) => i.key),
+      0.2,
+    ).map((k) => byKey.get(k)!);
+    expect(order.map((i) => i.source)).toEqual([
+      'product',
+      'product',
+      'product',
+      'product',
+      'meta',
+      'product',
+      'product',
+      'meta',
+    ]);
     const s = fresh();
     mergeBacklog(s, backlog(order));
     // P1 waits for a human decision (its workflow runs, its slot is free), P2 and P3 failed, P4 passed.
@@ -158,20 +234,44 @@ describe('applyItemResult', () => {
 
   test('when an item passed, then it is passed with finishedAt and no resume', () => {
     const rec = setup();
-    applyItemResult(rec, { outcome: 'passed', iteration: 2, tasksRun: 6, position: { phase: 'review', iteration: 2, lastOutput: '' }, reason: 'ok' }, '2026-03-10T13:00:00.000Z');
-    expect(rec).toMatchObject({ state: 'passed', iteration: 2, phase: 'review', finishedAt: '2026-03-10T13:00:00.000Z', resume: null });
+    applyItemResult(
+      rec,
+      {
+        outcome: 'passed',
+        iteration: 2,
+        tasksRun: 6,
+        position: { phase: 'review', iteration: 2, lastOutput: '' },
+        reason: 'ok',
+      },
+      '2026-03-10T13:00:00.000Z',
+    );
+    expect(rec).toMatchObject({
+      state: 'passed',
+      iteration: 2,
+      phase: 'review',
+      finishedAt: '2026-03-10T13:00:00.000Z',
+      resume: null,
+    });
   });
 
   test('when an item failed, then it is failed with finishedAt', () => {
     const rec = setup();
-    applyItemResult(rec, { outcome: 'failed', iteration: 6, tasksRun: 20, position: null, reason: 'max iterations' }, '2026-03-10T14:00:00.000Z');
+    applyItemResult(
+      rec,
+      { outcome: 'failed', iteration: 6, tasksRun: 20, position: null, reason: 'max iterations' },
+      '2026-03-10T14:00:00.000Z',
+    );
     expect(rec).toMatchObject({ state: 'failed', iteration: 6, finishedAt: '2026-03-10T14:00:00.000Z', resume: null });
   });
 
   test('when an item was stopped, then it goes back to pending with its resume position and is not finished', () => {
     const rec = setup();
     const position: ItemPosition = { phase: 'impl', iteration: 3, lastOutput: 'review=fail' };
-    applyItemResult(rec, { outcome: 'stopped', iteration: 3, tasksRun: 4, position, reason: 'stop requested' }, '2026-03-10T15:00:00.000Z');
+    applyItemResult(
+      rec,
+      { outcome: 'stopped', iteration: 3, tasksRun: 4, position, reason: 'stop requested' },
+      '2026-03-10T15:00:00.000Z',
+    );
     expect(rec).toMatchObject({ state: 'pending', iteration: 3, phase: 'impl', finishedAt: null, resume: position });
   });
 });
@@ -224,7 +324,16 @@ describe('statusView / countByState', () => {
     const v = view(s, { running: new Set([B.key]) });
     expect(v.itemsByState).toEqual({ pending: 1, running: 1, passed: 1, failed: 1 });
     expect(v.items.map((i) => i.key)).toEqual([A.key, B.key, C.key, D.key]);
-    expect(v.items[1]).toEqual({ key: B.key, text: 'Item B', source: 'product', state: 'running', iteration: 1, phase: 'impl', workflowId: `wf-${B.key}`, waitingDecision: false });
+    expect(v.items[1]).toEqual({
+      key: B.key,
+      text: 'Item B',
+      source: 'product',
+      state: 'running',
+      iteration: 1,
+      phase: 'impl',
+      workflowId: `wf-${B.key}`,
+      waitingDecision: false,
+    });
     expect(v.items.filter((i) => i.workflowId !== null)).toHaveLength(1);
     // a running item that waits for a human decision is marked so
     expect(view(s, { running: new Set([B.key]), waiting: new Set([B.key]) }).items[1].waitingDecision).toBe(true);
@@ -245,14 +354,23 @@ describe('statusView / countByState', () => {
     expect(view(s).state).toBe('stopping');
   });
 
-  test('when an item\'s workflow has ended and the item waits to be settled, then it is not named for a query and shows how it ended', () => {
+  test("when an item's workflow has ended and the item waits to be settled, then it is not named for a query and shows how it ended", () => {
     const s = fresh();
     mergeBacklog(s, backlog([A, B, C]));
     for (const key of [A.key, B.key, C.key]) s.items[key].state = 'running';
     s.items[A.key].phase = 'spec';
     const ended = new Map<string, ItemResult>([
       [A.key, { outcome: 'passed', iteration: 2, tasksRun: 7, position: null, reason: 'review passed' }],
-      [B.key, { outcome: 'stopped', iteration: 3, tasksRun: 2, position: { phase: 'test', iteration: 3, lastOutput: '' }, reason: 'stopped' }],
+      [
+        B.key,
+        {
+          outcome: 'stopped',
+          iteration: 3,
+          tasksRun: 2,
+          position: { phase: 'test', iteration: 3, lastOutput: '' },
+          reason: 'stopped',
+        },
+      ],
     ]);
     const v = view(s, { running: new Set([C.key]), ended });
     expect(v.items.map((i) => i.workflowId)).toEqual([null, null, `wf-${C.key}`]);

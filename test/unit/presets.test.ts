@@ -1,5 +1,11 @@
 import path from 'node:path';
-import { AgentConfigError, metricModel, NO_AGENT_MESSAGE, PRESETS, resolveAgentSettings } from '../../src/agents/presets';
+import {
+  AgentConfigError,
+  metricModel,
+  NO_AGENT_MESSAGE,
+  PRESETS,
+  resolveAgentSettings,
+} from '../../src/agents/presets';
 import { TemplateError } from '../../src/agents/argv';
 import { loadEnvConfig } from '../../src/config';
 
@@ -13,7 +19,9 @@ describe('resolveAgentSettings', () => {
   });
 
   test('when PIPELINE_AGENT_COMMAND is blank, then it counts as not configured', () => {
-    expect(() => resolve({ PIPELINE_AGENT_COMMAND: '   ' })).toThrow('no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND');
+    expect(() => resolve({ PIPELINE_AGENT_COMMAND: '   ' })).toThrow(
+      'no agent configured: set PIPELINE_AGENT or PIPELINE_AGENT_COMMAND',
+    );
   });
 
   test('when the agent is claude, then it may edit unattended (acceptEdits, listed tools) with structured output, and never skips permissions', () => {
@@ -27,7 +35,11 @@ describe('resolveAgentSettings', () => {
     expect(flag('--allowedTools').split(',')).toEqual(expect.arrayContaining(['Bash(git diff:*)', 'Bash(npm test:*)']));
     // a bare file tool here would allow it on any path: acceptEdits keeps them to the working directory
     expect(flag('--allowedTools').split(',')).not.toEqual(expect.arrayContaining(['Write']));
-    expect(flag('--allowedTools').split(',').filter((t) => /^(Read|Edit|MultiEdit|Write|Glob|Grep|LS)$/.test(t))).toEqual([]);
+    expect(
+      flag('--allowedTools')
+        .split(',')
+        .filter((t) => /^(Read|Edit|MultiEdit|Write|Glob|Grep|LS)$/.test(t)),
+    ).toEqual([]);
     expect(s.argvTemplate.join(' ')).not.toMatch(/dangerously|bypassPermissions/);
     expect(s.output).toBe('claude-stream-json');
     expect(s.credentialEnv).toContain('ANTHROPIC_API_KEY');
@@ -38,7 +50,11 @@ describe('resolveAgentSettings', () => {
   });
 
   test('when PIPELINE_AGENT_ALLOWED_TOOLS or PIPELINE_TEST_COMMAND is set, then the claude preset allows exactly those tools plus the test command', () => {
-    const s = resolve({ PIPELINE_AGENT: 'claude', PIPELINE_AGENT_ALLOWED_TOOLS: 'Read,Edit', PIPELINE_TEST_COMMAND: 'make check' });
+    const s = resolve({
+      PIPELINE_AGENT: 'claude',
+      PIPELINE_AGENT_ALLOWED_TOOLS: 'Read,Edit',
+      PIPELINE_TEST_COMMAND: 'make check',
+    });
     expect(s.argvTemplate[s.argvTemplate.indexOf('--allowedTools') + 1]).toBe('Read,Edit,Bash(make check:*)');
   });
 
@@ -53,17 +69,22 @@ describe('resolveAgentSettings', () => {
   test('when an impl task may change nothing, then PIPELINE_IMPL_NO_CHANGE says so (default fail)', () => {
     expect(resolve({ PIPELINE_AGENT: 'demo' }).noChange).toBe('fail');
     expect(resolve({ PIPELINE_AGENT: 'aider', PIPELINE_IMPL_NO_CHANGE: 'decide' }).noChange).toBe('decide');
-    expect(() => resolve({ PIPELINE_AGENT: 'demo', PIPELINE_IMPL_NO_CHANGE: 'maybe' })).toThrow(/PIPELINE_IMPL_NO_CHANGE/);
+    expect(() => resolve({ PIPELINE_AGENT: 'demo', PIPELINE_IMPL_NO_CHANGE: 'maybe' })).toThrow(
+      /PIPELINE_IMPL_NO_CHANGE/,
+    );
   });
 
-  test.each(['cursor', 'codex', 'aider'] as const)('when the agent is %s, then its preset argv passes {direction} and {model} as whole arguments', (name) => {
-    const s = resolve({ PIPELINE_AGENT: name });
-    expect(s.name).toBe(name);
-    expect(s.argvTemplate).toEqual(PRESETS[name].argv);
-    expect(s.argvTemplate).toContain('{direction}');
-    expect(s.argvTemplate).toContain('{model}');
-    expect(s.argvTemplate[0]).not.toContain(' ');
-  });
+  test.each(['cursor', 'codex', 'aider'] as const)(
+    'when the agent is %s, then its preset argv passes {direction} and {model} as whole arguments',
+    (name) => {
+      const s = resolve({ PIPELINE_AGENT: name });
+      expect(s.name).toBe(name);
+      expect(s.argvTemplate).toEqual(PRESETS[name].argv);
+      expect(s.argvTemplate).toContain('{direction}');
+      expect(s.argvTemplate).toContain('{model}');
+      expect(s.argvTemplate[0]).not.toContain(' ');
+    },
+  );
 
   test('when only PIPELINE_AGENT_COMMAND is set, then the agent is "command" with the parsed argv', () => {
     const s = resolve({ PIPELINE_AGENT_COMMAND: `my-agent --prompt "{direction}" --model {model}` });

@@ -39,7 +39,9 @@ describe('prepareRetryTree', () => {
     leaveEdits(root, stateDir);
     const logFile = path.join(stateDir, 'logs', 'tasks', 'task_0000000000000001.log');
     const note = await prepareRetryTree({ projectRoot: root, ownsTree: true, attempt: 2, stateDir, logFile });
-    expect(note).toMatch(/^\[Pipeline\] attempt 2 after the worker was lost; the work tree was reset to the item branch's head [0-9a-f]+ \(2 path\(s\) of the lost attempt discarded\)\.$/);
+    expect(note).toMatch(
+      /^\[Pipeline\] attempt 2 after the worker was lost; the work tree was reset to the item branch's head [0-9a-f]+ \(2 path\(s\) of the lost attempt discarded\)\.$/,
+    );
     expect(readFileSync(path.join(root, 'tracked.txt'), 'utf8')).toBe('original\n');
     expect(existsSync(path.join(root, 'src', 'new.ts'))).toBe(false);
     expect(existsSync(path.join(root, 'node_modules', 'dep.js'))).toBe(true);
@@ -56,10 +58,14 @@ describe('prepareRetryTree', () => {
     leaveEdits(root, stateDir);
     const logFile = path.join(stateDir, 'logs', 'tasks', 'task_0000000000000002.log');
     const note = await prepareRetryTree({ projectRoot: root, ownsTree: false, attempt: 3, stateDir, logFile });
-    expect(note).toBe('[Pipeline] attempt 3 after the worker was lost; it left 2 changed path(s) in the work tree, kept as they are (see the task log).');
+    expect(note).toBe(
+      '[Pipeline] attempt 3 after the worker was lost; it left 2 changed path(s) in the work tree, kept as they are (see the task log).',
+    );
     expect(readFileSync(path.join(root, 'tracked.txt'), 'utf8')).toBe('edited by the lost attempt\n');
     expect(existsSync(path.join(root, 'src', 'new.ts'))).toBe(true);
-    expect(readFileSync(logFile, 'utf8')).toMatch(/git status --porcelain before this attempt:\n#\s+ M tracked.txt\n#\s+\?\? src\//);
+    expect(readFileSync(logFile, 'utf8')).toMatch(
+      /git status --porcelain before this attempt:\n#\s+ M tracked.txt\n#\s+\?\? src\//,
+    );
   });
 
   test('when the tree is not a git work tree, then the retry says so and touches nothing', async () => {

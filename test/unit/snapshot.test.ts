@@ -33,7 +33,11 @@ describe('attention snapshot', () => {
 
   test('when the running workflows cannot be listed, then the liveness is marked incomplete (heartbeats may be missing)', async () => {
     const started = new Date(Date.now() - 60 * 60_000);
-    const running = { status: { name: 'RUNNING' }, startTime: started, raw: {} } as unknown as WorkflowExecutionDescription;
+    const running = {
+      status: { name: 'RUNNING' },
+      startTime: started,
+      raw: {},
+    } as unknown as WorkflowExecutionDescription;
     const src = sources(running);
     try {
       const s = await attentionSnapshot(src);
@@ -59,12 +63,24 @@ describe('attention snapshot', () => {
 
   describe('with the stuck threshold given (10 min)', () => {
     const STUCK_MS = 10 * 60_000;
-    const runningSince = (msAgo: number) => ({ status: { name: 'RUNNING' }, startTime: new Date(Date.now() - msAgo), raw: {} }) as unknown as WorkflowExecutionDescription;
+    const runningSince = (msAgo: number) =>
+      ({
+        status: { name: 'RUNNING' },
+        startTime: new Date(Date.now() - msAgo),
+        raw: {},
+      }) as unknown as WorkflowExecutionDescription;
     const check = async (pipeline: WorkflowExecutionDescription, taskStartedMsAgo?: number) => {
       const src = { ...sources(pipeline), stuckAfterMs: STUCK_MS };
       if (taskStartedMsAgo !== undefined) {
         const started = new Date(Date.now() - taskStartedMsAgo).toISOString();
-        await appendTaskSnapshot(src.stateDir, { id: 'task_0000000000000001', task_type: 'impl', status: 'running', created_at: started, started_at: started, direction: 'd' } as TaskRecord);
+        await appendTaskSnapshot(src.stateDir, {
+          id: 'task_0000000000000001',
+          task_type: 'impl',
+          status: 'running',
+          created_at: started,
+          started_at: started,
+          direction: 'd',
+        } as TaskRecord);
       }
       try {
         return await attentionSnapshot(src);

@@ -44,10 +44,15 @@ describe('ensureStateDir', () => {
     await ensureStateDir(root, path.join(root, '.nightshift'), ['/.aider*']);
     await ensureStateDir(root, path.join(root, '.nightshift'), ['/.aider*']);
     const exclude = readFileSync(path.join(root, '.git', 'info', 'exclude'), 'utf8');
-    expect(exclude.split('\n').filter((l) => l === '/.aider*' || l === '/.nightshift/')).toEqual(['/.nightshift/', '/.aider*']);
+    expect(exclude.split('\n').filter((l) => l === '/.aider*' || l === '/.nightshift/')).toEqual([
+      '/.nightshift/',
+      '/.aider*',
+    ]);
     mkdirSync(path.join(root, '.aider.tags.cache.v4'));
     writeFileSync(path.join(root, '.aider.tags.cache.v4', 'cache.db'), 'x');
     writeFileSync(path.join(root, 'code.txt'), 'x');
-    expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root, encoding: 'utf8' })).toBe('?? code.txt\n');
+    expect(
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root, encoding: 'utf8' }),
+    ).toBe('?? code.txt\n');
   });
 });

@@ -45,10 +45,16 @@ describe('TaskIndex over appended snapshots', () => {
     const file = tasksFile(stateDir);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const padding = 'x'.repeat(400); // > 4 MB in all, so one read takes several chunks
-    fs.writeFileSync(file, Array.from({ length: 12_000 }, (_, n) => JSON.stringify(task(n, { direction: padding })) + '\n').join(''));
+    fs.writeFileSync(
+      file,
+      Array.from({ length: 12_000 }, (_, n) => JSON.stringify(task(n, { direction: padding })) + '\n').join(''),
+    );
     const index = new TaskIndex(stateDir);
     const reads = [index.all(), index.all(), index.all()];
-    fs.appendFileSync(file, Array.from({ length: 500 }, (_, n) => JSON.stringify(task(12_000 + n, { direction: padding })) + '\n').join(''));
+    fs.appendFileSync(
+      file,
+      Array.from({ length: 500 }, (_, n) => JSON.stringify(task(12_000 + n, { direction: padding })) + '\n').join(''),
+    );
     reads.push(index.all());
     const counts = (await Promise.all(reads)).map((r) => r.length);
     for (const c of counts) expect(c).toBeGreaterThanOrEqual(12_000);
@@ -90,8 +96,18 @@ describe('TaskIndex over appended snapshots', () => {
     const index = new TaskIndex(stateDir);
 
     expect(await index.query({ status: 'completed', limit: 20, offset: 0 })).toMatchObject({ total: 4 });
-    expect((await index.query({ status: 'completed', limit: 20, offset: 0 })).tasks.map((t) => t.id)).toEqual([id(6), id(4), id(3), id(1)]);
-    expect((await index.query({ taskType: 'impl', limit: 20, offset: 0 })).tasks.map((t) => t.id)).toEqual([id(6), id(4), id(3), id(2)]);
+    expect((await index.query({ status: 'completed', limit: 20, offset: 0 })).tasks.map((t) => t.id)).toEqual([
+      id(6),
+      id(4),
+      id(3),
+      id(1),
+    ]);
+    expect((await index.query({ taskType: 'impl', limit: 20, offset: 0 })).tasks.map((t) => t.id)).toEqual([
+      id(6),
+      id(4),
+      id(3),
+      id(2),
+    ]);
 
     const both = await index.query({ status: 'completed', taskType: 'impl', limit: 2, offset: 0 });
     expect(both.total).toBe(3);
@@ -115,12 +131,18 @@ describe('TaskIndex over appended snapshots', () => {
     await appendTaskSnapshot(stateDir, task(3, { status: 'running' }));
     await appendTaskSnapshot(stateDir, task(1, { status: 'completed' }));
     await appendTaskSnapshot(stateDir, task(4, { status: 'needs_decision' }));
-    expect(await new TaskIndex(stateDir).countByStatus()).toEqual({ total: 4, by_status: { running: 1, failed: 1, completed: 1, needs_decision: 1 } });
+    expect(await new TaskIndex(stateDir).countByStatus()).toEqual({
+      total: 4,
+      by_status: { running: 1, failed: 1, completed: 1, needs_decision: 1 },
+    });
   });
 
   test('when garbage or foreign lines are in the file, then they are ignored', async () => {
     await appendTaskSnapshot(stateDir, task(1, { status: 'running' }));
-    fs.appendFileSync(tasksFile(stateDir), 'this is not json\n{"id": "task_x"}\n[1,2,3]\nnull\n\n{"id":"task_0000000000000001","status":"failed"\n');
+    fs.appendFileSync(
+      tasksFile(stateDir),
+      'this is not json\n{"id": "task_x"}\n[1,2,3]\nnull\n\n{"id":"task_0000000000000001","status":"failed"\n',
+    );
     await appendTaskSnapshot(stateDir, task(2, { status: 'completed' }));
     const index = new TaskIndex(stateDir);
     const all = await index.all();
@@ -176,7 +198,9 @@ describe('tasks/paths', () => {
   });
 
   test('when the id is valid, then the log path is <state>/logs/tasks/<id>.log', () => {
-    expect(taskLogPath('/state', 'task_0123456789abcdef')).toBe(path.join('/state', 'logs', 'tasks', 'task_0123456789abcdef.log'));
+    expect(taskLogPath('/state', 'task_0123456789abcdef')).toBe(
+      path.join('/state', 'logs', 'tasks', 'task_0123456789abcdef.log'),
+    );
   });
 
   test('when the id is not a task id, then taskLogPath throws', () => {

@@ -10,7 +10,10 @@ function deferred<T>() {
 
 const settled = async <T>(p: Promise<T>): Promise<{ value?: T; pending: boolean }> => {
   let out: { value?: T; pending: boolean } = { pending: true };
-  void p.then((value) => (out = { value, pending: false }), () => (out = { pending: false }));
+  void p.then(
+    (value) => (out = { value, pending: false }),
+    () => (out = { pending: false }),
+  );
   await new Promise((r) => setImmediate(r));
   return out;
 };

@@ -23,7 +23,9 @@ describe('ensureWorktree', () => {
     const dir = await itemWorktree(root, 'new');
     expect(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('nightshift/new');
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(git(root, 'rev-parse', 'main'));
-    expect(await ensureWorktree({ projectRoot: root, path: dir, branch: 'nightshift/new', baseBranch: 'main' })).toEqual({ created: false });
+    expect(
+      await ensureWorktree({ projectRoot: root, path: dir, branch: 'nightshift/new', baseBranch: 'main' }),
+    ).toEqual({ created: false });
   });
 
   test('when the branch was kept from an earlier attempt and the folder is gone, then the worktree comes back on that branch with its commits', async () => {
@@ -32,7 +34,9 @@ describe('ensureWorktree', () => {
     commitIn(dir, 'a.txt', 'a\n');
     const tip = git(dir, 'rev-parse', 'HEAD');
     rmSync(dir, { recursive: true, force: true }); // still registered as a worktree, its folder gone
-    expect(await ensureWorktree({ projectRoot: root, path: dir, branch: 'nightshift/kept', baseBranch: 'main' })).toEqual({ created: true });
+    expect(
+      await ensureWorktree({ projectRoot: root, path: dir, branch: 'nightshift/kept', baseBranch: 'main' }),
+    ).toEqual({ created: true });
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(tip);
     expect(git(root, 'worktree', 'list').trim().split('\n')).toHaveLength(2);
   });
@@ -43,7 +47,11 @@ describe('mergeItemBranch', () => {
     const { root } = makeProject(['x']);
     const dir = await itemWorktree(root, 'ff');
     commitIn(dir, 'a.txt', 'a\n');
-    expect(await mergeItemBranch({ projectRoot: root, branch: 'nightshift/ff', baseBranch: 'main' })).toEqual({ merged: true, fastForward: true, reason: null });
+    expect(await mergeItemBranch({ projectRoot: root, branch: 'nightshift/ff', baseBranch: 'main' })).toEqual({
+      merged: true,
+      fastForward: true,
+      reason: null,
+    });
     expect(git(root, 'rev-parse', 'main')).toBe(git(root, 'rev-parse', 'nightshift/ff'));
   });
 
@@ -52,7 +60,11 @@ describe('mergeItemBranch', () => {
     const dir = await itemWorktree(root, 'mc');
     commitIn(dir, 'a.txt', 'a\n');
     commitIn(root, 'b.txt', 'b\n');
-    expect(await mergeItemBranch({ projectRoot: root, branch: 'nightshift/mc', baseBranch: 'main' })).toEqual({ merged: true, fastForward: false, reason: null });
+    expect(await mergeItemBranch({ projectRoot: root, branch: 'nightshift/mc', baseBranch: 'main' })).toEqual({
+      merged: true,
+      fastForward: false,
+      reason: null,
+    });
     expect(git(root, 'log', '-1', '--format=%P').trim().split(' ')).toHaveLength(2);
     expect(git(root, 'log', '-1', '--format=%s')).toBe('[pipeline] merge nightshift/mc\n');
     expect(git(root, 'status', '--porcelain', '--untracked-files=no')).toBe(''); // the worktrees sit in the (untracked) state dir
@@ -64,7 +76,11 @@ describe('mergeItemBranch', () => {
     commitIn(dir, 'same.txt', 'item\n');
     commitIn(root, 'same.txt', 'main\n');
     const before = git(root, 'rev-parse', 'main');
-    expect(await mergeItemBranch({ projectRoot: root, branch: 'nightshift/cf', baseBranch: 'main' })).toEqual({ merged: false, fastForward: false, reason: 'merge conflict in same.txt' });
+    expect(await mergeItemBranch({ projectRoot: root, branch: 'nightshift/cf', baseBranch: 'main' })).toEqual({
+      merged: false,
+      fastForward: false,
+      reason: 'merge conflict in same.txt',
+    });
     expect(git(root, 'rev-parse', 'main')).toBe(before);
     expect(git(root, 'status', '--porcelain', '--untracked-files=no')).toBe(''); // the worktrees sit in the (untracked) state dir
   });
@@ -73,7 +89,11 @@ describe('mergeItemBranch', () => {
     const { root } = makeProject(['x']);
     await itemWorktree(root, 'ob');
     git(root, 'checkout', '-q', '-b', 'other');
-    expect(await mergeItemBranch({ projectRoot: root, branch: 'nightshift/ob', baseBranch: 'main' })).toEqual({ merged: false, fastForward: false, reason: 'the project root is on other, not on main' });
+    expect(await mergeItemBranch({ projectRoot: root, branch: 'nightshift/ob', baseBranch: 'main' })).toEqual({
+      merged: false,
+      fastForward: false,
+      reason: 'the project root is on other, not on main',
+    });
   });
 });
 

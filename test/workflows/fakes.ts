@@ -7,7 +7,9 @@ import type { FinishTaskInput, PipelineSettings, RunAgentTaskResult, TaskSpec } 
 
 export type Fakes = Partial<Activities>;
 
-/** Settings for one test: projectRoot/stateDir are unique so fakes can tell the tests apart; nothing touches the disk. */
+/**
+ * Settings for one test: projectRoot/stateDir are unique so fakes can tell the tests apart; nothing touches the disk.
+ */
 export function settingsFor(scope: string, overrides: Partial<PipelineSettings> = {}): PipelineSettings {
   const root = `/nonexistent/nightshift-wf-test/${scope}`;
   return {
@@ -17,7 +19,11 @@ export function settingsFor(scope: string, overrides: Partial<PipelineSettings> 
     productBacklog: 'specs/006-overnight-backlog.md',
     metaBacklog: 'specs/007-meta-pipeline-backlog.md',
     metaRatio: 0,
-    agent: { name: 'command', argvTemplate: ['x'], modelByType: { spec: 'm', impl: 'm', test: 'm', review: 'm', heal: 'm' } },
+    agent: {
+      name: 'command',
+      argvTemplate: ['x'],
+      modelByType: { spec: 'm', impl: 'm', test: 'm', review: 'm', heal: 'm' },
+    },
     maxIterations: 5,
     testCommand: null,
     taskTimeoutSeconds: 60,
@@ -36,7 +42,10 @@ export function settingsFor(scope: string, overrides: Partial<PipelineSettings> 
 let clock = Date.parse('2026-03-10T12:00:00.000Z');
 
 /** A result as the real runAgentTask builds it (verdict and decision prompt from the output's lines). */
-export function agentResult(output: string, opts: { status?: 'completed' | 'failed'; exitCode?: number | null; durationSeconds?: number } = {}): RunAgentTaskResult {
+export function agentResult(
+  output: string,
+  opts: { status?: 'completed' | 'failed'; exitCode?: number | null; durationSeconds?: number } = {},
+): RunAgentTaskResult {
   const startedAt = new Date((clock += 1000)).toISOString();
   const finishedAt = new Date((clock += 1000)).toISOString();
   const decisionPrompt = /^\s*NEEDS_DECISION:\s*(.+?)\s*$/m.exec(output)?.[1] ?? null;

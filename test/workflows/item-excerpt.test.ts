@@ -32,8 +32,18 @@ const config = testConfig();
 const fixture = useTestWorker(config, fakes);
 
 function run(key: string, extra: Partial<ItemInput>): Promise<ItemResult> {
-  const input: ItemInput = { projectId: 'wftest', itemKey: key, itemText: `Excerpt of ${key}`, settings: settingsFor(key), ...extra };
-  return fixture.client().client.workflow.execute('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${key}`, args: [input] }) as Promise<ItemResult>;
+  const input: ItemInput = {
+    projectId: 'wftest',
+    itemKey: key,
+    itemText: `Excerpt of ${key}`,
+    settings: settingsFor(key),
+    ...extra,
+  };
+  return fixture.client().client.workflow.execute('itemWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: `wf-${key}`,
+    args: [input],
+  }) as Promise<ItemResult>;
 }
 
 function scenario(whole: string | null): string {
@@ -50,7 +60,13 @@ describe('itemWorkflow with an excerpt of its text', () => {
     const key = scenario(whole);
     const result = await run(key, { itemTextExcerptOf: { length: whole.length, sha256: 'f'.repeat(64) } });
     expect(result.outcome).toBe('passed');
-    expect(reads.get(key)).toEqual([expect.objectContaining({ itemKey: key, stateDir: settingsFor(key).stateDir, productBacklog: 'specs/006-overnight-backlog.md' })]);
+    expect(reads.get(key)).toEqual([
+      expect.objectContaining({
+        itemKey: key,
+        stateDir: settingsFor(key).stateDir,
+        productBacklog: 'specs/006-overnight-backlog.md',
+      }),
+    ]);
     const directions = tasks.get(key)!.map((t) => t.direction);
     expect(directions).toHaveLength(4);
     for (const d of directions) expect(d).toContain(`: ${whole}.`);
@@ -67,7 +83,10 @@ describe('itemWorkflow with an excerpt of its text', () => {
   test('when the whole text is neither kept nor in the backlog, then the item fails saying so, and no agent runs on the excerpt', async () => {
     const key = scenario(null);
     const result = await run(key, { itemTextExcerptOf: { length: 99_999, sha256: 'f'.repeat(64) } });
-    expect(result).toMatchObject({ outcome: 'failed', reason: `the whole text of ${key} is no longer kept nor in the backlog` });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      reason: `the whole text of ${key} is no longer kept nor in the backlog`,
+    });
     expect(tasks.get(key)).toEqual([]);
   });
 });

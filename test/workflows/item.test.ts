@@ -2,7 +2,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import path from 'node:path';
 import { buildDirection } from '../../src/shared/directions';
 import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../../src/shared/messages';
-import type { FinishTaskInput, ItemInput, ItemResult, PipelineSettings, RunAgentTaskResult, RunTestCommandInput, RunTestCommandResult, TaskSpec } from '../../src/shared/types';
+import type {
+  FinishTaskInput,
+  ItemInput,
+  ItemResult,
+  PipelineSettings,
+  RunAgentTaskResult,
+  RunTestCommandInput,
+  RunTestCommandResult,
+  TaskSpec,
+} from '../../src/shared/types';
 import { waitFor } from '../helpers/project';
 import { testConfig, useTestWorker } from '../helpers/temporal';
 import { agentResult, passingOutput, settingsFor, sleep, uniqueId, type Fakes } from './fakes';
@@ -82,11 +91,19 @@ function inputFor(sc: Scenario, overrides: Partial<PipelineSettings> = {}, extra
 }
 
 function start(sc: Scenario, overrides: Partial<PipelineSettings> = {}, extra: Partial<ItemInput> = {}) {
-  return fixture.client().client.workflow.start('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${sc.key}`, args: [inputFor(sc, overrides, extra)] });
+  return fixture.client().client.workflow.start('itemWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: `wf-${sc.key}`,
+    args: [inputFor(sc, overrides, extra)],
+  });
 }
 
 async function runItem(sc: Scenario, overrides: Partial<PipelineSettings> = {}): Promise<ItemResult> {
-  return (await fixture.client().client.workflow.execute('itemWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `wf-${sc.key}`, args: [inputFor(sc, overrides)] })) as ItemResult;
+  return (await fixture.client().client.workflow.execute('itemWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: `wf-${sc.key}`,
+    args: [inputFor(sc, overrides)],
+  })) as ItemResult;
 }
 
 const phasesOf = (sc: Scenario) => sc.tasks.map((task) => `${task.task_type}#${task.iteration}`);
@@ -97,7 +114,15 @@ describe('itemWorkflow', () => {
     const sc = scenario(allPass);
     const result = await runItem(sc);
 
-    expect(result).toEqual({ outcome: 'passed', iteration: 1, tasksRun: 4, position: null, reason: expect.any(String), testsPassed: false, specOutput: expect.stringContaining('spec done for') });
+    expect(result).toEqual({
+      outcome: 'passed',
+      iteration: 1,
+      tasksRun: 4,
+      position: null,
+      reason: expect.any(String),
+      testsPassed: false,
+      specOutput: expect.stringContaining('spec done for'),
+    });
     expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'test#1', 'review#1']);
     for (const task of sc.tasks) {
       expect(task.direction).toBe(buildDirection(task.task_type, textOf(sc), 1));
@@ -147,14 +172,28 @@ describe('itemWorkflow', () => {
     const { events = [] } = await fixture.client().client.workflow.getHandle(`wf-${sc.key}`).fetchHistory();
     const scheduled = events
       .filter((e) => e.activityTaskScheduledEventAttributes)
-      .map((e) => ({ type: e.activityTaskScheduledEventAttributes!.activityType!.name, by: Number(e.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId) }));
+      .map((e) => ({
+        type: e.activityTaskScheduledEventAttributes!.activityType!.name,
+        by: Number(e.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId),
+      }));
     const runs = scheduled.filter((a) => a.type === 'runAgentTask');
     const records = scheduled.filter((a) => a.type === 'finishTask');
     expect(runs).toHaveLength(4);
     expect(records).toHaveLength(4);
     // Hand-off: task n's record and task n+1's agent leave in one workflow task completion.
     for (let n = 0; n < 3; n++) expect(records[n].by).toBe(runs[n + 1].by);
-    const lastRecordDone = events.findIndex((e) => e.activityTaskCompletedEventAttributes && Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(events.find((x) => Number(x.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId) === records[3].by && x.activityTaskScheduledEventAttributes?.activityType?.name === 'finishTask')!.eventId));
+    const lastRecordDone = events.findIndex(
+      (e) =>
+        e.activityTaskCompletedEventAttributes &&
+        Number(e.activityTaskCompletedEventAttributes.scheduledEventId) ===
+          Number(
+            events.find(
+              (x) =>
+                Number(x.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId) === records[3].by &&
+                x.activityTaskScheduledEventAttributes?.activityType?.name === 'finishTask',
+            )!.eventId,
+          ),
+    );
     const completed = events.findIndex((e) => e.workflowExecutionCompletedEventAttributes);
     expect(lastRecordDone).toBeGreaterThan(-1);
     expect(completed).toBeGreaterThan(lastRecordDone);
@@ -178,7 +217,8 @@ describe('itemWorkflow', () => {
   test('when the first review fails, then a fix impl with the review feedback starts iteration 2 and the item passes after test and review', async () => {
     let reviews = 0;
     const sc = scenario((task, n) => {
-      if (task.task_type === 'review') return agentResult(++reviews === 1 ? 'VERDICT: fail\nmissing tests' : 'VERDICT: pass');
+      if (task.task_type === 'review')
+        return agentResult(++reviews === 1 ? 'VERDICT: fail\nmissing tests' : 'VERDICT: pass');
       return allPass(task, n);
     });
     const result = await runItem(sc);
@@ -196,7 +236,8 @@ describe('itemWorkflow', () => {
   test('when an impl task fails with exit code 1, then the item loops into a fix impl of iteration 2 carrying the failure output', async () => {
     let impls = 0;
     const sc = scenario((task, n) => {
-      if (task.task_type === 'impl' && ++impls === 1) return agentResult('compile error: widget.ts line 3', { status: 'failed', exitCode: 1 });
+      if (task.task_type === 'impl' && ++impls === 1)
+        return agentResult('compile error: widget.ts line 3', { status: 'failed', exitCode: 1 });
       return allPass(task, n);
     });
     const result = await runItem(sc);
@@ -205,13 +246,19 @@ describe('itemWorkflow', () => {
     expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1', 'impl#2', 'test#2', 'review#2']);
     expect(sc.tasks[2].direction).toMatch(/^Fix the issues \(iteration 2\): /);
     expect(sc.tasks[2].direction).toContain('compile error: widget.ts line 3');
-    expect(sc.finished[1].task).toMatchObject({ id: sc.tasks[1].id, status: 'failed', exit_code: 1, output: 'compile error: widget.ts line 3' });
+    expect(sc.finished[1].task).toMatchObject({
+      id: sc.tasks[1].id,
+      status: 'failed',
+      exit_code: 1,
+      output: 'compile error: widget.ts line 3',
+    });
   });
 
   test('when a spec task fails, then the next task is a fix impl (any phase failure goes to impl), not a spec retry', async () => {
     let specs = 0;
     const sc = scenario((task, n) => {
-      if (task.task_type === 'spec' && ++specs === 1) return agentResult('agent crashed while writing the spec', { status: 'failed', exitCode: 2 });
+      if (task.task_type === 'spec' && ++specs === 1)
+        return agentResult('agent crashed while writing the spec', { status: 'failed', exitCode: 2 });
       return allPass(task, n);
     });
     const result = await runItem(sc);
@@ -222,7 +269,9 @@ describe('itemWorkflow', () => {
   });
 
   test('when review keeps failing and maxIterations is 2, then the item fails after 7 tasks with a reason about iterations', async () => {
-    const sc = scenario((task, n) => (task.task_type === 'review' ? agentResult('VERDICT: fail\nstill broken') : allPass(task, n)));
+    const sc = scenario((task, n) =>
+      task.task_type === 'review' ? agentResult('VERDICT: fail\nstill broken') : allPass(task, n),
+    );
     const result = await runItem(sc, { maxIterations: 2 });
 
     expect(result.outcome).toBe('failed');
@@ -234,7 +283,11 @@ describe('itemWorkflow', () => {
   });
 
   test('when a test command is set and fails once, then the first validation fails although the review verdict passes', async () => {
-    const sc = scenario(allPass, (n) => (n === 0 ? { ok: false, exitCode: 1, output: 'FAIL widget.test.ts: 2 failed' } : { ok: true, exitCode: 0, output: 'all green' }));
+    const sc = scenario(allPass, (n) =>
+      n === 0
+        ? { ok: false, exitCode: 1, output: 'FAIL widget.test.ts: 2 failed' }
+        : { ok: true, exitCode: 0, output: 'all green' },
+    );
     const result = await runItem(sc, { testCommand: ['npm', 'test'], taskTimeoutSeconds: 77 });
 
     expect(result).toMatchObject({ outcome: 'passed', iteration: 2, tasksRun: 7, testsPassed: true });
@@ -251,7 +304,8 @@ describe('itemWorkflow', () => {
   test('when runAgentTask throws a non-retryable ApplicationFailure, then it counts as a failed task and the item loops to a fix', async () => {
     let impls = 0;
     const sc = scenario((task, n) => {
-      if (task.task_type === 'impl' && ++impls === 1) throw ApplicationFailure.nonRetryable('agent binary vanished', 'AgentNotFound');
+      if (task.task_type === 'impl' && ++impls === 1)
+        throw ApplicationFailure.nonRetryable('agent binary vanished', 'AgentNotFound');
       return allPass(task, n);
     });
     const result = await runItem(sc);
@@ -269,10 +323,23 @@ describe('itemWorkflow', () => {
 
   test('when the agent run fails in a way no retry can change (fatal), then the item fails at once with the reason, without fix iterations', async () => {
     const sc = scenario((task, n) =>
-      task.task_type === 'impl' ? { ...agentResult('[Pipeline] Agent could not be started: claude: command not found', { status: 'failed', exitCode: null }), fatal: 'Agent could not be started: claude: command not found' } : allPass(task, n),
+      task.task_type === 'impl'
+        ? {
+            ...agentResult('[Pipeline] Agent could not be started: claude: command not found', {
+              status: 'failed',
+              exitCode: null,
+            }),
+            fatal: 'Agent could not be started: claude: command not found',
+          }
+        : allPass(task, n),
     );
     const result = await runItem(sc, { maxIterations: 5 });
-    expect(result).toMatchObject({ outcome: 'failed', iteration: 1, tasksRun: 2, reason: 'Agent could not be started: claude: command not found' });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      iteration: 1,
+      tasksRun: 2,
+      reason: 'Agent could not be started: claude: command not found',
+    });
     expect(phasesOf(sc)).toEqual(['spec#1', 'impl#1']);
     expect(sc.finished.map((f) => f.task.status)).toEqual(['completed', 'failed']);
   });
@@ -284,7 +351,11 @@ describe('itemWorkflow', () => {
 
     expect(result).toMatchObject({ outcome: 'passed', iteration: 1, tasksRun: 4 });
     expect(sc.finished.map((f) => f.task.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    for (const f of sc.finished) expect(f.task).toMatchObject({ commit_sha: null, push_error: 'the commit step did not finish: every attempt timed out' });
+    for (const f of sc.finished)
+      expect(f.task).toMatchObject({
+        commit_sha: null,
+        push_error: 'the commit step did not finish: every attempt timed out',
+      });
     // and a working commit step records its commit
     const ok = scenario(allPass);
     await runItem(ok, { autoCommit: true });
@@ -302,24 +373,43 @@ describe('itemWorkflow', () => {
     try {
       await waitFor(() => sc.tasks.length === 1, 20_000, 'the spec task to start');
       await handle.signal(pauseSignal);
-      const paused = await waitFor(async () => {
-        const s = await handle.query(itemStatusQuery);
-        return s.paused ? s : null;
-      }, 10_000, 'the paused status');
-      expect(paused).toMatchObject({ itemKey: sc.key, phase: 'spec', iteration: 1, paused: true, stopRequested: false });
+      const paused = await waitFor(
+        async () => {
+          const s = await handle.query(itemStatusQuery);
+          return s.paused ? s : null;
+        },
+        10_000,
+        'the paused status',
+      );
+      expect(paused).toMatchObject({
+        itemKey: sc.key,
+        phase: 'spec',
+        iteration: 1,
+        paused: true,
+        stopRequested: false,
+      });
       expect(paused.currentTask).toMatchObject({ id: sc.tasks[0].id, task_type: 'spec', status: 'running' });
 
       // The running task finishes; while paused the next phase must not start.
       release();
       await waitFor(() => sc.finished.length === 1, 10_000, 'the spec task to be finished');
-      await waitFor(async () => (await handle.query(itemStatusQuery)).phase === 'impl', 10_000, 'the item to move to impl');
+      await waitFor(
+        async () => (await handle.query(itemStatusQuery)).phase === 'impl',
+        10_000,
+        'the item to move to impl',
+      );
       await sleep(700);
       expect(sc.tasks).toHaveLength(1);
       expect(await handle.query(itemStatusQuery)).toMatchObject({ phase: 'impl', paused: true, currentTask: null });
 
       await handle.signal(stopSignal);
       const result = (await handle.result()) as ItemResult;
-      expect(result).toMatchObject({ outcome: 'stopped', iteration: 1, tasksRun: 1, position: { phase: 'impl', iteration: 1 } });
+      expect(result).toMatchObject({
+        outcome: 'stopped',
+        iteration: 1,
+        tasksRun: 1,
+        position: { phase: 'impl', iteration: 1 },
+      });
       expect(sc.tasks).toHaveLength(1);
     } finally {
       release();
@@ -345,10 +435,16 @@ describe('itemWorkflow', () => {
 
   test('when resumed from a stopped position, then the item starts at that phase and iteration with the carried feedback', async () => {
     const sc = scenario(allPass);
-    const handle = await start(sc, {}, { resume: { phase: 'impl', iteration: 3, lastOutput: 'review=fail tests=skipped. no error handling' } });
+    const handle = await start(
+      sc,
+      {},
+      { resume: { phase: 'impl', iteration: 3, lastOutput: 'review=fail tests=skipped. no error handling' } },
+    );
     const result = (await handle.result()) as ItemResult;
     expect(result).toMatchObject({ outcome: 'passed', iteration: 3, tasksRun: 3 });
     expect(phasesOf(sc)).toEqual(['impl#3', 'test#3', 'review#3']);
-    expect(sc.tasks[0].direction).toBe(buildDirection('impl', textOf(sc), 3, 'review=fail tests=skipped. no error handling'));
+    expect(sc.tasks[0].direction).toBe(
+      buildDirection('impl', textOf(sc), 3, 'review=fail tests=skipped. no error handling'),
+    );
   });
 });

@@ -79,7 +79,11 @@ const fakes: Fakes = {
   async prepareWorktree(input) {
     const start = Date.now();
     projectOfState(input.stateDir).steps.push({ name: 'prepareWorktree', key: input.itemKey, start, end: Date.now() });
-    return { path: `${input.stateDir}/worktrees/${input.itemKey}`, branch: `nightshift/${input.itemKey}`, created: true };
+    return {
+      path: `${input.stateDir}/worktrees/${input.itemKey}`,
+      branch: `nightshift/${input.itemKey}`,
+      created: true,
+    };
   },
   async closeWorktree(input) {
     const p = projectOfState(input.stateDir);
@@ -108,7 +112,13 @@ function projectOfState(stateDir: string): Project {
 const config = testConfig();
 const fixture = useTestWorker(config, fakes);
 
-function project(opts: { settings?: Partial<PipelineSettings>; agent?: Project['agent']; outcomes?: Record<string, ItemOutcomeRecord> } = {}): Project {
+function project(
+  opts: {
+    settings?: Partial<PipelineSettings>;
+    agent?: Project['agent'];
+    outcomes?: Record<string, ItemOutcomeRecord>;
+  } = {},
+): Project {
   const id = uniqueId('proj');
   const p: Project = {
     id,
@@ -128,7 +138,10 @@ function project(opts: { settings?: Partial<PipelineSettings>; agent?: Project['
   return p;
 }
 
-/** Two items at once in worktrees: each task of an item whose name ends in `slow` takes `slowItemMs`, each merge `closeMs`. */
+/**
+ * Two items at once in worktrees: each task of an item whose name ends in `slow` takes `slowItemMs`, each merge
+ * `closeMs`.
+ */
 function worktreeProject(o: { slowItemMs: number; closeMs: number }): Project {
   const p = project({
     settings: { parallelItems: 2, baseBranch: 'main' },
@@ -142,7 +155,13 @@ function worktreeProject(o: { slowItemMs: number; closeMs: number }): Project {
 }
 
 function items(p: Project, ...names: string[]): BacklogItem[] {
-  return names.map((name, i) => ({ key: `${p.id}-${name}`, text: `Backlog item ${name} of ${p.id}`, source: 'product', file: p.settings.productBacklog, line: i + 3 }));
+  return names.map((name, i) => ({
+    key: `${p.id}-${name}`,
+    text: `Backlog item ${name} of ${p.id}`,
+    source: 'product',
+    file: p.settings.productBacklog,
+    line: i + 3,
+  }));
 }
 
 function inputFor(p: Project, extra: Partial<PipelineInput> = {}): PipelineInput {
@@ -150,18 +169,26 @@ function inputFor(p: Project, extra: Partial<PipelineInput> = {}): PipelineInput
 }
 
 function start(p: Project, extra: Partial<PipelineInput> = {}) {
-  return fixture.client().client.workflow.start('pipelineWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `pipeline-${p.id}`, args: [inputFor(p, extra)] });
+  return fixture.client().client.workflow.start('pipelineWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: `pipeline-${p.id}`,
+    args: [inputFor(p, extra)],
+  });
 }
 
 async function run(p: Project, extra: Partial<PipelineInput> = {}): Promise<PipelineResult> {
-  return (await fixture.client().client.workflow.execute('pipelineWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `pipeline-${p.id}`, args: [inputFor(p, extra)] })) as PipelineResult;
+  return (await fixture.client().client.workflow.execute('pipelineWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: `pipeline-${p.id}`,
+    args: [inputFor(p, extra)],
+  })) as PipelineResult;
 }
 
 /** The item keys in the order their first task ran. */
 const itemsInRunOrder = (p: Project) => [...new Set(p.tasks.map((x) => x.item_key))];
-const tasksOf = (p: Project, key: string) => p.tasks.filter((x) => x.item_key === key).map((x) => `${x.task_type}#${x.iteration}`);
+const tasksOf = (p: Project, key: string) =>
+  p.tasks.filter((x) => x.item_key === key).map((x) => `${x.task_type}#${x.iteration}`);
 const FULL = ['spec#1', 'impl#1', 'test#1', 'review#1'];
-
 
 describe('pipelineWorkflow', () => {
   test('when run once over a backlog, then every item runs once in backlog order and its outcome is recorded as passed', async () => {
@@ -174,7 +201,9 @@ describe('pipelineWorkflow', () => {
     expect(itemsInRunOrder(p)).toEqual(backlog.map((i) => i.key));
     for (const i of backlog) {
       expect(tasksOf(p, i.key)).toEqual(FULL);
-      expect(p.tasks.find((x) => x.item_key === i.key && x.task_type === 'spec')!.direction).toBe(buildDirection('spec', i.text, 1));
+      expect(p.tasks.find((x) => x.item_key === i.key && x.task_type === 'spec')!.direction).toBe(
+        buildDirection('spec', i.text, 1),
+      );
     }
     expect(p.recorded.map((r) => [r.key, r.outcome, r.position])).toEqual(backlog.map((i) => [i.key, 'passed', null]));
     expect(p.reads[0]).toEqual({
@@ -216,8 +245,12 @@ describe('pipelineWorkflow', () => {
     expect((await client.workflow.getHandle(itemWorkflowId(p.id, a)).describe()).status.name).toBe('COMPLETED');
     // a's workflow has ended: querying it would replay its history on a worker
     expect(status.items.find((i) => i.key === a)).toMatchObject({ state: 'running', workflowId: null, iteration: 1 });
-    expect(status.items.find((i) => i.key === slow)).toMatchObject({ state: 'running', workflowId: itemWorkflowId(p.id, slow) });
-    // the status's item query: answered by a running item; an ended one is rejected by the server, not replayed by the worker
+    expect(status.items.find((i) => i.key === slow)).toMatchObject({
+      state: 'running',
+      workflowId: itemWorkflowId(p.id, slow),
+    });
+    // the status's item query: answered by a running item; an ended one is rejected by the server, not replayed by the
+    // worker
     expect(await queryRunningItem(fixture.client(), itemWorkflowId(p.id, slow), 5000)).toMatchObject({ itemKey: slow });
     expect(await queryRunningItem(fixture.client(), itemWorkflowId(p.id, a), 5000)).toBeNull();
     expect(await handle.result()).toEqual({ reason: 'once', itemsPassed: 2, itemsFailed: 0, tasksRun: 8 });
@@ -248,27 +281,44 @@ describe('pipelineWorkflow', () => {
     expect(result).toEqual({ reason: 'once', itemsPassed: 9, itemsFailed: 0, tasksRun: 36 });
     const events = (await fixture.client().client.workflow.getHandle(handle.workflowId).fetchHistory()).events ?? [];
     // The first pass fills the four slots: four child starts sent by one workflow task, not one per loop pass.
-    const starts = events.flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [{ task: String(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowTaskCompletedEventId), id: e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId! }] : []));
-    expect(starts.filter((x) => x.task === starts[0].task).map((x) => x.id)).toEqual(backlog.slice(0, 4).map((i) => itemWorkflowId(p.id, i.key)));
+    const starts = events.flatMap((e) =>
+      e.startChildWorkflowExecutionInitiatedEventAttributes
+        ? [
+            {
+              task: String(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowTaskCompletedEventId),
+              id: e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId!,
+            },
+          ]
+        : [],
+    );
+    expect(starts.filter((x) => x.task === starts[0].task).map((x) => x.id)).toEqual(
+      backlog.slice(0, 4).map((i) => itemWorkflowId(p.id, i.key)),
+    );
     // Nothing started twice, every item ran its tasks once.
     expect(starts.map((x) => x.id).sort()).toEqual(backlog.map((i) => itemWorkflowId(p.id, i.key)).sort());
     for (const i of backlog) expect(tasksOf(p, i.key)).toEqual(FULL);
     // Merges: each item once, never two at a time, in the order the items' workflows completed.
-    const completed = events.flatMap((e) => e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ?? []);
+    const completed = events.flatMap(
+      (e) => e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ?? [],
+    );
     const merges = p.steps.filter((x) => x.name === 'closeWorktree').sort((x, y) => x.start - y.start);
     expect(merges.map((m) => itemWorkflowId(p.id, m.key))).toEqual(completed);
     for (let i = 1; i < merges.length; i++) expect(merges[i].start).toBeGreaterThanOrEqual(merges[i - 1].end);
     // Each outcome recorded once, after its own merge; coverage after its own merge.
     expect(p.recorded.map((r) => r.key).sort()).toEqual(backlog.map((i) => i.key).sort());
     expect(p.recorded.every((r) => r.outcome === 'passed')).toBe(true);
-    for (const m of merges) expect(p.steps.find((x) => x.name === 'updateCoverage' && x.key === m.key)!.start).toBeGreaterThanOrEqual(m.end);
+    for (const m of merges)
+      expect(p.steps.find((x) => x.name === 'updateCoverage' && x.key === m.key)!.start).toBeGreaterThanOrEqual(m.end);
   });
 
   test('when an item fails all its iterations, then it is recorded failed and the next item still runs', async () => {
     const p = project({ settings: { maxIterations: 1 } });
     const [bad, good] = items(p, 'bad', 'good');
     p.backlog = () => [bad, good];
-    p.agent = (task) => agentResult(task.task_type === 'review' && task.item_key === bad.key ? 'VERDICT: fail\nbroken' : passingOutput(task));
+    p.agent = (task) =>
+      agentResult(
+        task.task_type === 'review' && task.item_key === bad.key ? 'VERDICT: fail\nbroken' : passingOutput(task),
+      );
     const result = await run(p, { once: true });
 
     expect(result).toMatchObject({ reason: 'once', itemsPassed: 1, itemsFailed: 1, tasksRun: 8 });
@@ -284,7 +334,12 @@ describe('pipelineWorkflow', () => {
     const [done, stopped, failed, fresh] = items(p, 'done', 'stopped', 'failed', 'fresh');
     p.outcomes = {
       [done.key]: { key: done.key, outcome: 'passed', position: null, at },
-      [stopped.key]: { key: stopped.key, outcome: 'stopped', position: { phase: 'impl', iteration: 2, lastOutput: 'review=fail tests=skipped. missing tests' }, at },
+      [stopped.key]: {
+        key: stopped.key,
+        outcome: 'stopped',
+        position: { phase: 'impl', iteration: 2, lastOutput: 'review=fail tests=skipped. missing tests' },
+        at,
+      },
       [failed.key]: { key: failed.key, outcome: 'failed', position: null, at },
     };
     p.backlog = () => [done, stopped, failed, fresh];
@@ -293,7 +348,9 @@ describe('pipelineWorkflow', () => {
     expect(result).toMatchObject({ reason: 'once', tasksRun: 7 });
     expect(itemsInRunOrder(p)).toEqual([stopped.key, fresh.key]);
     expect(tasksOf(p, stopped.key)).toEqual(['impl#2', 'test#2', 'review#2']);
-    expect(p.tasks[0].direction).toBe(buildDirection('impl', stopped.text, 2, 'review=fail tests=skipped. missing tests'));
+    expect(p.tasks[0].direction).toBe(
+      buildDirection('impl', stopped.text, 2, 'review=fail tests=skipped. missing tests'),
+    );
     expect(tasksOf(p, fresh.key)).toEqual(FULL);
     expect(p.recorded.map((r) => [r.key, r.outcome])).toEqual([
       [stopped.key, 'passed'],
@@ -355,7 +412,11 @@ describe('pipelineWorkflow', () => {
     const handle = await start(p, { once: false });
     try {
       await waitFor(() => p.reads.length >= 1, 10_000, 'the first backlog read');
-      expect(await handle.query(pipelineStatusQuery)).toMatchObject({ state: 'idle', paused: false, stopRequested: false });
+      expect(await handle.query(pipelineStatusQuery)).toMatchObject({
+        state: 'idle',
+        paused: false,
+        stopRequested: false,
+      });
       await handle.signal(stopSignal);
       const result = (await handle.result()) as PipelineResult;
       expect(result).toEqual({ reason: 'stopped', itemsPassed: 0, itemsFailed: 0, tasksRun: 0 });
@@ -378,7 +439,10 @@ describe('pipelineWorkflow', () => {
       backlog = [item];
       await sleep(1500); // more than one poll interval
       expect(p.tasks).toHaveLength(0);
-      expect(await handle.query(pipelineStatusQuery)).toMatchObject({ state: 'paused', itemsByState: { running: 0, passed: 0 } });
+      expect(await handle.query(pipelineStatusQuery)).toMatchObject({
+        state: 'paused',
+        itemsByState: { running: 0, passed: 0 },
+      });
 
       await handle.signal(resumeSignal);
       const result = (await handle.result()) as PipelineResult;
@@ -410,7 +474,15 @@ describe('pipelineWorkflow', () => {
       expect(result).toMatchObject({ reason: 'stopped', itemsPassed: 0, itemsFailed: 0, tasksRun: 2 });
       expect(tasksOf(p, item.key)).toEqual(['spec#1', 'impl#1']);
       expect(tasksOf(p, next.key)).toEqual([]);
-      expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String), reason: 'stop requested' }]);
+      expect(p.recorded).toEqual([
+        {
+          key: item.key,
+          outcome: 'stopped',
+          position: { phase: 'test', iteration: 1, lastOutput: '' },
+          at: expect.any(String),
+          reason: 'stop requested',
+        },
+      ]);
     } finally {
       release();
       await handle.terminate().catch(() => undefined);
@@ -430,13 +502,25 @@ describe('pipelineWorkflow', () => {
     const handle = await start(p, { once: true, hours: 0.0003 }); // 1.08 s
     try {
       await waitFor(() => p.tasks.some((x) => x.task_type === 'impl'), 20_000, 'the impl task to start');
-      await waitFor(async () => (await handle.query(pipelineStatusQuery)).stopRequested, 10_000, 'the deadline to stop the pipeline');
+      await waitFor(
+        async () => (await handle.query(pipelineStatusQuery)).stopRequested,
+        10_000,
+        'the deadline to stop the pipeline',
+      );
       release();
       const result = (await handle.result()) as PipelineResult;
 
       expect(result).toMatchObject({ reason: 'deadline', itemsPassed: 0, tasksRun: 2 });
       expect(tasksOf(p, item.key)).toEqual(['spec#1', 'impl#1']);
-      expect(p.recorded).toEqual([{ key: item.key, outcome: 'stopped', position: { phase: 'test', iteration: 1, lastOutput: '' }, at: expect.any(String), reason: 'stop requested' }]);
+      expect(p.recorded).toEqual([
+        {
+          key: item.key,
+          outcome: 'stopped',
+          position: { phase: 'test', iteration: 1, lastOutput: '' },
+          at: expect.any(String),
+          reason: 'stop requested',
+        },
+      ]);
     } finally {
       release();
       await handle.terminate().catch(() => undefined);

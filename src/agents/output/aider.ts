@@ -8,7 +8,8 @@ function tokenCount(text: string): number {
   return Math.round(Number(m[1]) * scale);
 }
 
-const TOKENS_LINE = /^Tokens:\s*([\d.]+\s*[kKmM]?)\s+sent(?:,\s*([\d.]+\s*[kKmM]?)\s+cache write)?(?:,\s*([\d.]+\s*[kKmM]?)\s+cache hit)?,\s*([\d.]+\s*[kKmM]?)\s+received\.(?:\s*Cost:\s*\$([\d.]+)\s+message,\s*\$([\d.]+)\s+session\.)?/;
+const TOKENS_LINE =
+  /^Tokens:\s*([\d.]+\s*[kKmM]?)\s+sent(?:,\s*([\d.]+\s*[kKmM]?)\s+cache write)?(?:,\s*([\d.]+\s*[kKmM]?)\s+cache hit)?,\s*([\d.]+\s*[kKmM]?)\s+received\.(?:\s*Cost:\s*\$([\d.]+)\s+message,\s*\$([\d.]+)\s+session\.)?/;
 
 /** litellm's exceptions, as aider prints them: `litellm.AuthenticationError: …`, `litellm.RateLimitError: …`. */
 const MODEL_ERROR_LINE = /^litellm\.(\w+Error|Timeout)\b:?(.*)$/;

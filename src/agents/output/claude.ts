@@ -43,7 +43,8 @@ export function claudeStreamReader(): OutputReader {
       case 'user': {
         let out = '';
         for (const block of contentBlocks(event)) {
-          if (block.type === 'tool_result' && block.is_error === true) out += `! ${brief(toolResultText(block), 300)}\n`;
+          if (block.type === 'tool_result' && block.is_error === true)
+            out += `! ${brief(toolResultText(block), 300)}\n`;
         }
         return out;
       }
@@ -63,7 +64,8 @@ export function claudeStreamReader(): OutputReader {
     if (status !== null) report.apiStatus = status;
     const error = typeof event.error === 'string' ? event.error : 'error';
     // The CLI retries a refused key like any error (10 times, minutes): nothing but a new key helps.
-    if (status === 401 || status === 403 || error === 'authentication_failed') report.hopeless = `model API ${status ?? ''} ${error}`.replace(/\s+/g, ' ');
+    if (status === 401 || status === 403 || error === 'authentication_failed')
+      report.hopeless = `model API ${status ?? ''} ${error}`.replace(/\s+/g, ' ');
     return `! model API call failed (${status ?? 'no answer'} ${error}); retry ${String(event.attempt ?? '?')} of ${String(event.max_retries ?? '?')}\n`;
   };
 

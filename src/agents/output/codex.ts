@@ -22,14 +22,21 @@ export function codexJsonReader(): OutputReader {
         report.finalText = item.text;
         return `${item.text}\n`;
       case 'command_execution': {
-        const exit = item.exit_code === undefined || item.exit_code === null ? String(item.status ?? '') : `exit ${String(item.exit_code)}`;
+        const exit =
+          item.exit_code === undefined || item.exit_code === null
+            ? String(item.status ?? '')
+            : `exit ${String(item.exit_code)}`;
         if (item.status === 'declined') report.denied.push(`exec_command: ${brief(item.command, 120)}`);
-        const output = typeof item.aggregated_output === 'string' && item.aggregated_output.trim() ? `${brief(item.aggregated_output, 300)}\n` : '';
+        const output =
+          typeof item.aggregated_output === 'string' && item.aggregated_output.trim()
+            ? `${brief(item.aggregated_output, 300)}\n`
+            : '';
         return `$ ${brief(item.command)} (${exit})\n${output}`;
       }
       case 'file_change': {
         const changes = Array.isArray(item.changes) ? (item.changes as Json[]) : [];
-        if (item.status === 'declined' || item.status === 'failed') report.denied.push(`apply_patch: ${changes.map((c) => String(c.path)).join(', ')}`);
+        if (item.status === 'declined' || item.status === 'failed')
+          report.denied.push(`apply_patch: ${changes.map((c) => String(c.path)).join(', ')}`);
         return changes.map((c) => `~ ${String(c.kind ?? 'edit')} ${String(c.path)}\n`).join('');
       }
       case 'error':
@@ -70,7 +77,8 @@ export function codexJsonReader(): OutputReader {
     stdout: (chunk) => lines.push(chunk).map(render).join(''),
     finish: () => {
       const text = lines.flush().map(render).join('');
-      report.usage = tokensIn === null && tokensOut === null ? null : { tokensIn, tokensOut, costUsd: null, turns: count(turns) };
+      report.usage =
+        tokensIn === null && tokensOut === null ? null : { tokensIn, tokensOut, costUsd: null, turns: count(turns) };
       return { text, report };
     },
   };

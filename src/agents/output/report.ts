@@ -62,7 +62,7 @@ export function sumCounts(...values: unknown[]): number | null {
 
 /** One line of a tool's input for the transcript: enough to see what it did, never the whole file. */
 export function brief(value: unknown, max = 200): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }

@@ -6,7 +6,12 @@ export function healthRouter(temporal: TemporalClient): Router {
   const router = Router();
   router.get('/health', async (_req, res) => {
     const ok = await temporalReachable(temporal, 1500);
-    res.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), temporal: ok ? 'ok' : 'unreachable' });
+    res.json({
+      status: 'ok',
+      version: VERSION,
+      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      temporal: ok ? 'ok' : 'unreachable',
+    });
   });
   return router;
 }

@@ -9,7 +9,11 @@ import { parseOr422 } from '../validation';
 /** The `window_days` query parameter of the metrics endpoints. */
 export const WINDOW_DAYS = { min: 1, max: 3650, default: 7 } as const;
 
-const query = z.object({ window_days: z.coerce.number().int().min(WINDOW_DAYS.min).max(WINDOW_DAYS.max).default(WINDOW_DAYS.default) }).passthrough();
+const query = z
+  .object({
+    window_days: z.coerce.number().int().min(WINDOW_DAYS.min).max(WINDOW_DAYS.max).default(WINDOW_DAYS.default),
+  })
+  .passthrough();
 
 export function metricsRouter(metrics: MetricsStore, bodies: JsonEncodings<MetricsAggregates>): Router {
   const router = Router();
@@ -17,7 +21,10 @@ export function metricsRouter(metrics: MetricsStore, bodies: JsonEncodings<Metri
     const { window_days } = parseOr422(query, req.query, 'query');
     const encoded = bodies.encode(await metrics.aggregates(window_days));
     const { body, headers } = encodedVariant(encoded, acceptsGzip(req.headers['accept-encoding']));
-    res.set({ ...headers, ETag: encoded.etag }).type('application/json').send(body);
+    res
+      .set({ ...headers, ETag: encoded.etag })
+      .type('application/json')
+      .send(body);
   });
   router.get('/agent/metrics/breakdown', async (req, res) => {
     const { window_days } = parseOr422(query, req.query, 'query');

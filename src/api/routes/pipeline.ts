@@ -16,16 +16,14 @@ export function statusAge(ageMs: number): string {
  * Status comes through the shared short-lived cache (see createApp) and is
  * serialised once per value (`bodies`); `Age` says how old the answer is.
  */
-export function pipelineRouter(
-  deps: {
-    status: PipelineStatusDeps;
-    mutate: RequestHandler;
-    cache: TtlCache<PipelineStatusResponse>;
-    /** Computes a fresh status (the hot path refreshes the cache with the same function). */
-    compute: () => Promise<PipelineStatusResponse>;
-    bodies: JsonEncodings<PipelineStatusResponse>;
-  },
-): Router {
+export function pipelineRouter(deps: {
+  status: PipelineStatusDeps;
+  mutate: RequestHandler;
+  cache: TtlCache<PipelineStatusResponse>;
+  /** Computes a fresh status (the hot path refreshes the cache with the same function). */
+  compute: () => Promise<PipelineStatusResponse>;
+  bodies: JsonEncodings<PipelineStatusResponse>;
+}): Router {
   const router = Router();
   const { cache } = deps;
   const { temporal, projectId } = deps.status;

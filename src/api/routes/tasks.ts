@@ -25,7 +25,9 @@ const decisionBody = z.object({ decision: textField('decision', 5000) }).strict(
 const newTaskBody = z
   .object({
     direction: textField('direction', 5000),
-    task_type: z.enum(TASK_TYPES, { errorMap: () => ({ message: `task_type must be one of ${JSON.stringify([...TASK_TYPES])}` }) }),
+    task_type: z.enum(TASK_TYPES, {
+      errorMap: () => ({ message: `task_type must be one of ${JSON.stringify([...TASK_TYPES])}` }),
+    }),
   })
   .strict();
 
@@ -43,7 +45,10 @@ export interface TasksRouterDeps {
  * serves (malformed, several ranges), so the log is answered whole.
  */
 async function sendLogRange(res: Response, file: string, header: string, unfinished: boolean): Promise<boolean> {
-  const size = await stat(file).then((s) => s.size, () => (unfinished ? 0 : null));
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => (unfinished ? 0 : null),
+  );
   if (size === null) throw new HttpError(404, 'Task log not found');
   const range = parseByteRange(header, size);
   if (!range) return false;
@@ -53,7 +58,11 @@ async function sendLogRange(res: Response, file: string, header: string, unfinis
     throw new HttpError(416, `Range not satisfiable: the log has ${slice?.size ?? size} bytes`);
   }
   const end = slice.start + slice.bytes.length - 1;
-  res.status(206).set('Content-Range', `bytes ${slice.start}-${end}/${slice.size}`).type('text/plain; charset=utf-8').send(slice.bytes);
+  res
+    .status(206)
+    .set('Content-Range', `bytes ${slice.start}-${end}/${slice.size}`)
+    .type('text/plain; charset=utf-8')
+    .send(slice.bytes);
   return true;
 }
 
@@ -68,7 +77,10 @@ export function tasksRouter(deps: TasksRouterDeps): Router {
   const router = Router();
   router.post('/agent/tasks', deps.mutate, async (req, res) => {
     const body = parseOr422(newTaskBody, req.body ?? {}, 'body');
-    const task = await enqueueTask(deps.temporal, deps.config, deps.paths, { taskType: body.task_type, direction: body.direction });
+    const task = await enqueueTask(deps.temporal, deps.config, deps.paths, {
+      taskType: body.task_type,
+      direction: body.direction,
+    });
     res.status(201).location(`/api/agent/tasks/${task.id}`).json(task);
   });
   router.post('/agent/tasks/:id/decision', deps.mutate, async (req, res) => {
@@ -111,9 +123,17 @@ export function tasksRouter(deps: TasksRouterDeps): Router {
     res.set('Accept-Ranges', 'bytes');
     const range = req.get('range');
     if (range !== undefined && (await sendLogRange(res, file, range, unfinished))) return;
-    const slice = (await readLogTail(file, q.tail_bytes)) ?? (unfinished ? { bytes: Buffer.alloc(0), start: 0, size: 0 } : null);
+    const slice =
+      (await readLogTail(file, q.tail_bytes)) ?? (unfinished ? { bytes: Buffer.alloc(0), start: 0, size: 0 } : null);
     if (!slice) throw new HttpError(404, 'Task log not found');
-    res.json({ task_id: id, log: slice.bytes.toString('utf8'), log_bytes: slice.size, log_offset: slice.start, command: task.direction, output: task.output });
+    res.json({
+      task_id: id,
+      log: slice.bytes.toString('utf8'),
+      log_bytes: slice.size,
+      log_offset: slice.start,
+      command: task.direction,
+      output: task.output,
+    });
   });
   return router;
 }

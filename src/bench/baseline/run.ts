@@ -19,7 +19,10 @@ export interface BaselineRun {
  * `workflows` minimal workflows at once, each running `tasksEach` activities
  * one after another. Resolves when all have completed.
  */
-export async function runBaseline(address: string, o: BaselineRun): Promise<{ wallMs: number; runs: { workflowId: string; runId: string }[] }> {
+export async function runBaseline(
+  address: string,
+  o: BaselineRun,
+): Promise<{ wallMs: number; runs: { workflowId: string; runId: string }[] }> {
   const taskQueue = `bench-baseline-${o.label}-${randomUUID().slice(0, 8)}`;
   const native = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
@@ -42,7 +45,9 @@ export async function runBaseline(address: string, o: BaselineRun): Promise<{ wa
           client.workflow.start<typeof baselineWorkflow>('baselineWorkflow', {
             taskQueue,
             workflowId: `${taskQueue}-${w}`,
-            args: [{ tasks: o.tasksEach, agentFile: o.agentFile, recordFile: o.recordFile, prefix: `${o.label}-w${w}` }],
+            args: [
+              { tasks: o.tasksEach, agentFile: o.agentFile, recordFile: o.recordFile, prefix: `${o.label}-w${w}` },
+            ],
           }),
         ),
       );

@@ -23,7 +23,12 @@ export interface BaselineInput {
  */
 export async function baselineWorkflow(input: BaselineInput): Promise<number> {
   for (let i = 0; i < input.tasks; i++) {
-    await spawnAgent({ agentFile: input.agentFile, recordFile: input.recordFile, taskType: 'impl', taskId: `${input.prefix}-${i}` });
+    await spawnAgent({
+      agentFile: input.agentFile,
+      recordFile: input.recordFile,
+      taskType: 'impl',
+      taskId: `${input.prefix}-${i}`,
+    });
   }
   return input.tasks;
 }

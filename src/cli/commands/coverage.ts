@@ -11,7 +11,9 @@ function describeChange(c: CoverageChange, dryRun: boolean): string {
 export function registerCoverage(program: Command, globals: () => GlobalOptions): void {
   program
     .command('coverage')
-    .description("bring the spec coverage table (PIPELINE_SPEC_COVERAGE) up to date: a row for each specs/NNN-slug.md, marks only upgraded to ✓")
+    .description(
+      'bring the spec coverage table (PIPELINE_SPEC_COVERAGE) up to date: a row for each specs/NNN-slug.md, marks only upgraded to ✓',
+    )
     .option('--dry-run', 'print the changes, write nothing')
     .option('--tests-passed', 'let Present/Tested become ✓ for specs recorded as passed with tests (also CI=true)')
     .action(async (opts: { dryRun?: boolean; testsPassed?: boolean }) => {
@@ -21,9 +23,16 @@ export function registerCoverage(program: Command, globals: () => GlobalOptions)
       const testsPassed = !!opts.testsPassed || ctx.config.CI === 'true';
       let result;
       try {
-        result = await updateCoverage({ projectRoot: ctx.paths.projectRoot, coveragePath, stateDir: ctx.paths.stateDir, dryRun, testsPassed });
+        result = await updateCoverage({
+          projectRoot: ctx.paths.projectRoot,
+          coveragePath,
+          stateDir: ctx.paths.stateDir,
+          dryRun,
+          testsPassed,
+        });
       } catch (err) {
-        if (err instanceof CoverageNotFoundError || err instanceof CoverageTableMissingError) throw new CliError(err.message);
+        if (err instanceof CoverageNotFoundError || err instanceof CoverageTableMissingError)
+          throw new CliError(err.message);
         throw err;
       }
       const { changes, written } = result;

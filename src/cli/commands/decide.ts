@@ -33,7 +33,8 @@ export function registerDecide(program: Command, globals: () => GlobalOptions): 
     .action(async (opts: { type: TaskType; direction: string }) => {
       const ctx = cliContext(globals());
       const direction = opts.direction.trim();
-      if (!direction || direction.length > 5000) throw new CliError('the direction must be 1..5000 characters after trimming');
+      if (!direction || direction.length > 5000)
+        throw new CliError('the direction must be 1..5000 characters after trimming');
       const t = await connectedClient(ctx);
       try {
         const task = await enqueueTask(t, ctx.config, ctx.paths, { taskType: opts.type, direction });

@@ -7,7 +7,15 @@ import { findOnPath, resolveTemporalCli, TEMPORAL_CLI_HELP } from '../../tempora
 import { createTemporalClient, temporalReachable } from '../../temporal/connection';
 import { checkAgent } from '../doctor/agent';
 import type { Check } from '../doctor/check';
-import { CliError, cliContext, UNREACHABLE_HINT, print, printJson, type CliContext, type GlobalOptions } from '../context';
+import {
+  CliError,
+  cliContext,
+  UNREACHABLE_HINT,
+  print,
+  printJson,
+  type CliContext,
+  type GlobalOptions,
+} from '../context';
 
 export type { Check };
 
@@ -20,15 +28,36 @@ export async function runChecks(ctx: CliContext, probe = false): Promise<Check[]
   const c = ctx.config;
   const checks: Check[] = [];
   const cli = resolveTemporalCli(c.TEMPORAL_CLI_PATH, c.PATH);
-  checks.push(cli ? { name: 'temporal-cli', ok: true, detail: `${cli} (${version(cli, ['--version'])})` } : { name: 'temporal-cli', ok: !!c.TEMPORAL_ADDRESS, detail: TEMPORAL_CLI_HELP });
+  checks.push(
+    cli
+      ? { name: 'temporal-cli', ok: true, detail: `${cli} (${version(cli, ['--version'])})` }
+      : { name: 'temporal-cli', ok: !!c.TEMPORAL_ADDRESS, detail: TEMPORAL_CLI_HELP },
+  );
 
   const t = createTemporalClient(c);
   const reachable = await temporalReachable(t, 2000);
-  checks.push({ name: 'temporal-server', ok: reachable, detail: reachable ? `reachable at ${t.address}` : `Temporal not reachable at ${t.address}${UNREACHABLE_HINT}` });
+  checks.push({
+    name: 'temporal-server',
+    ok: reachable,
+    detail: reachable ? `reachable at ${t.address}` : `Temporal not reachable at ${t.address}${UNREACHABLE_HINT}`,
+  });
 
   const git = findOnPath('git', c.PATH);
-  const workTree = git ? spawnSync(git, ['rev-parse', '--is-inside-work-tree'], { cwd: ctx.paths.projectRoot, encoding: 'utf8' }).stdout.trim() === 'true' : false;
-  checks.push({ name: 'git', ok: !!git && workTree, detail: !git ? 'git not found on PATH' : workTree ? `${version(git, ['--version'])}; ${ctx.paths.projectRoot} is a work tree` : `${ctx.paths.projectRoot} is not a git work tree` });
+  const workTree = git
+    ? spawnSync(git, ['rev-parse', '--is-inside-work-tree'], {
+        cwd: ctx.paths.projectRoot,
+        encoding: 'utf8',
+      }).stdout.trim() === 'true'
+    : false;
+  checks.push({
+    name: 'git',
+    ok: !!git && workTree,
+    detail: !git
+      ? 'git not found on PATH'
+      : workTree
+        ? `${version(git, ['--version'])}; ${ctx.paths.projectRoot} is a work tree`
+        : `${ctx.paths.projectRoot} is not a git work tree`,
+  });
 
   try {
     checks.push(...(await checkAgent(c, ctx.paths, reachable ? t : null, probe)));
@@ -36,13 +65,20 @@ export async function runChecks(ctx: CliContext, probe = false): Promise<Check[]
     await t.close().catch(() => undefined);
   }
 
-  const backlog = await loadBacklog({ projectRoot: ctx.paths.projectRoot, productBacklog: c.PIPELINE_BACKLOG, metaBacklog: c.PIPELINE_META_BACKLOG, metaRatio: c.PIPELINE_META_RATIO });
+  const backlog = await loadBacklog({
+    projectRoot: ctx.paths.projectRoot,
+    productBacklog: c.PIPELINE_BACKLOG,
+    metaBacklog: c.PIPELINE_META_BACKLOG,
+    metaRatio: c.PIPELINE_META_RATIO,
+  });
   const productPath = path.resolve(ctx.paths.projectRoot, c.PIPELINE_BACKLOG);
   const bad = backlog.malformed.reduce((n, m) => n + m.lines.length, 0);
   checks.push({
     name: 'backlog',
     ok: existsSync(productPath) && bad === 0,
-    detail: existsSync(productPath) ? `${backlog.items.length} items${bad ? `, ${bad} malformed line(s) (see nightshift backlog --check)` : ''}` : `${c.PIPELINE_BACKLOG} not found`,
+    detail: existsSync(productPath)
+      ? `${backlog.items.length} items${bad ? `, ${bad} malformed line(s) (see nightshift backlog --check)` : ''}`
+      : `${c.PIPELINE_BACKLOG} not found`,
   });
   return checks;
 }
@@ -50,7 +86,9 @@ export async function runChecks(ctx: CliContext, probe = false): Promise<Check[]
 export function registerDoctor(program: Command, globals: () => GlobalOptions): void {
   program
     .command('doctor')
-    .description('check the Temporal CLI, server reachability, git, the agent CLI (version, credential) and the backlog')
+    .description(
+      'check the Temporal CLI, server reachability, git, the agent CLI (version, credential) and the backlog',
+    )
     .option('--probe', 'also make one tiny real call through the agent and report its answer or the exact error')
     .action(async (opts: { probe?: boolean }) => {
       const ctx = cliContext(globals());

@@ -26,7 +26,13 @@ export function registerSchedule(program: Command, globals: () => GlobalOptions)
           const rows = [];
           for await (const s of t.client.schedule.list()) {
             if (!s.scheduleId.startsWith('nightshift-')) continue;
-            rows.push({ id: s.scheduleId, cron: s.spec?.calendars?.length ? 'calendar' : '', next: s.info.nextActionTimes[0]?.toISOString() ?? null, paused: s.state.paused, note: s.state.note ?? '' });
+            rows.push({
+              id: s.scheduleId,
+              cron: s.spec?.calendars?.length ? 'calendar' : '',
+              next: s.info.nextActionTimes[0]?.toISOString() ?? null,
+              paused: s.state.paused,
+              note: s.state.note ?? '',
+            });
           }
           if (ctx.json) return printJson({ schedules: rows });
           if (!rows.length) return print('No schedules.');
@@ -50,16 +56,26 @@ export function registerSchedule(program: Command, globals: () => GlobalOptions)
           workflowType: WINDOW_WORKFLOW_TYPE,
           workflowId: windowWorkflowId(ctx.paths.projectId),
           taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-          args: [{ projectId: ctx.paths.projectId, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, settings, hours: opts.hours }] as Parameters<typeof windowWorkflow>,
+          args: [
+            { projectId: ctx.paths.projectId, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, settings, hours: opts.hours },
+          ] as Parameters<typeof windowWorkflow>,
         };
         const spec = { cronExpressions: [opts.cron!] };
         let updated = false;
         try {
-          await t.client.schedule.getHandle(id).update((prev) => ({ ...prev, spec, action, state: { ...prev.state, note } }));
+          await t.client.schedule
+            .getHandle(id)
+            .update((prev) => ({ ...prev, spec, action, state: { ...prev.state, note } }));
           updated = true;
         } catch (err) {
           if (!(err instanceof ScheduleNotFoundError)) throw err;
-          await t.client.schedule.create({ scheduleId: id, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' }, state: { note } });
+          await t.client.schedule.create({
+            scheduleId: id,
+            spec,
+            action,
+            policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+            state: { note },
+          });
         }
         const next = (await t.client.schedule.getHandle(id).describe()).info.nextActionTimes[0];
         if (ctx.json) printJson({ schedule_id: id, updated, next: next?.toISOString() ?? null });

@@ -45,13 +45,22 @@ export function registerServices(program: Command, globals: () => GlobalOptions)
       const logger = createLogger('worker', ctx.config.NIGHTSHIFT_LOG_LEVEL);
       const t = createTemporalClient(ctx.config);
       try {
-        await waitForTemporal(t, ctx.config.NIGHTSHIFT_CONNECT_TIMEOUT_SECONDS, (n) => logger.warn('Temporal not reachable yet, retrying', { address: t.address, attempt: n }));
+        await waitForTemporal(t, ctx.config.NIGHTSHIFT_CONNECT_TIMEOUT_SECONDS, (n) =>
+          logger.warn('Temporal not reachable yet, retrying', { address: t.address, attempt: n }),
+        );
       } finally {
         await t.close();
       }
-      await installRuntime(logger, 'WARN', { host: ctx.config.NIGHTSHIFT_API_HOST, port: ctx.config.NIGHTSHIFT_WORKER_METRICS_PORT });
+      await installRuntime(logger, 'WARN', {
+        host: ctx.config.NIGHTSHIFT_API_HOST,
+        port: ctx.config.NIGHTSHIFT_WORKER_METRICS_PORT,
+      });
       const handle = await createNightshiftWorker({ config: ctx.config });
-      logger.info('worker started', { address: t.address, namespace: ctx.config.TEMPORAL_NAMESPACE, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE });
+      logger.info('worker started', {
+        address: t.address,
+        namespace: ctx.config.TEMPORAL_NAMESPACE,
+        taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+      });
       onShutdownSignal(async () => handle.shutdown(), opts);
       await handle.run();
       logger.info('worker stopped');
@@ -66,7 +75,13 @@ export function registerServices(program: Command, globals: () => GlobalOptions)
     .action(async (opts: { port?: number; host?: string; exitWithParent?: boolean }) => {
       const ctx = cliContext(globals());
       const logger = createLogger('api', ctx.config.NIGHTSHIFT_LOG_LEVEL);
-      const api = await startApiServer({ config: ctx.config, paths: ctx.paths, logger, host: opts.host ?? ctx.config.NIGHTSHIFT_API_HOST, port: opts.port ?? ctx.config.PORT });
+      const api = await startApiServer({
+        config: ctx.config,
+        paths: ctx.paths,
+        logger,
+        host: opts.host ?? ctx.config.NIGHTSHIFT_API_HOST,
+        port: opts.port ?? ctx.config.PORT,
+      });
       print(`API: ${api.url}`);
       onShutdownSignal(() => api.close(), opts);
       await api.closed;

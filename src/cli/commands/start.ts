@@ -28,10 +28,19 @@ export function autoCommitLine(config: EnvConfig): string {
 }
 
 /** Starts the project's pipeline, or attaches to the one already running (one per project). */
-export async function startPipeline(t: TemporalClient, config: EnvConfig, paths: ProjectPaths, opts: StartOptions): Promise<StartResult> {
+export async function startPipeline(
+  t: TemporalClient,
+  config: EnvConfig,
+  paths: ProjectPaths,
+  opts: StartOptions,
+): Promise<StartResult> {
   const settings = await buildPipelineSettings(config, paths);
   await ensureStateDir(paths.projectRoot, paths.stateDir, settings.agent.leftovers ?? []);
-  return launchPipeline(t, { projectId: paths.projectId, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, ...opts }, (warning) => process.stderr.write(`${warning}\n`));
+  return launchPipeline(
+    t,
+    { projectId: paths.projectId, taskQueue: config.TEMPORAL_TASK_QUEUE, settings, ...opts },
+    (warning) => process.stderr.write(`${warning}\n`),
+  );
 }
 
 export function registerStart(program: Command, globals: () => GlobalOptions): void {
@@ -48,13 +57,18 @@ export function registerStart(program: Command, globals: () => GlobalOptions): v
       try {
         const r = await startPipeline(t, ctx.config, ctx.paths, opts);
         if (!ctx.json) {
-          print(`Pipeline ${r.workflowId} ${r.attached ? 'already running (attached)' : 'started'} for ${ctx.paths.projectRoot}`);
+          print(
+            `Pipeline ${r.workflowId} ${r.attached ? 'already running (attached)' : 'started'} for ${ctx.paths.projectRoot}`,
+          );
           print(autoCommitLine(ctx.config));
         }
         if (opts.wait) {
           const result = await awaitPipelineResult(t, r.workflowId);
           if (ctx.json) printJson({ ...r, result });
-          else print(`Pipeline finished (${result.reason}): ${result.itemsPassed} passed, ${result.itemsFailed} failed, ${result.tasksRun} tasks`);
+          else
+            print(
+              `Pipeline finished (${result.reason}): ${result.itemsPassed} passed, ${result.itemsFailed} failed, ${result.tasksRun} tasks`,
+            );
         } else if (ctx.json) printJson(r);
       } finally {
         await t.close();

@@ -16,10 +16,18 @@ export function registerTasks(program: Command, globals: () => GlobalOptions): v
     .option('--offset <N>', 'skip N tasks', nonNegativeInt, 0)
     .action(async (opts: { status?: TaskStatus; type?: TaskType; limit: number; offset: number }) => {
       const ctx = cliContext(globals());
-      const page = await new TaskIndex(ctx.paths.stateDir).query({ status: opts.status, taskType: opts.type, limit: opts.limit, offset: opts.offset });
+      const page = await new TaskIndex(ctx.paths.stateDir).query({
+        status: opts.status,
+        taskType: opts.type,
+        limit: opts.limit,
+        offset: opts.offset,
+      });
       if (ctx.json) return printJson(page);
       if (!page.tasks.length) return print('No tasks.');
-      for (const t of page.tasks) print(`${t.id}  ${t.task_type.padEnd(6)} ${t.status.padEnd(10)} it${t.iteration}  ${t.created_at}  ${t.direction.replace(/\s+/g, ' ').slice(0, 70)}`);
+      for (const t of page.tasks)
+        print(
+          `${t.id}  ${t.task_type.padEnd(6)} ${t.status.padEnd(10)} it${t.iteration}  ${t.created_at}  ${t.direction.replace(/\s+/g, ' ').slice(0, 70)}`,
+        );
       print(`(${page.tasks.length} of ${page.total})`);
     });
 

@@ -28,14 +28,18 @@ function demoDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
 export function registerUp(program: Command, globals: () => GlobalOptions): void {
   program
     .command('up')
-    .description('all-in-one: embedded Temporal server (unless TEMPORAL_ADDRESS), worker, API and the pipeline; Ctrl-C stops all')
+    .description(
+      'all-in-one: embedded Temporal server (unless TEMPORAL_ADDRESS), worker, API and the pipeline; Ctrl-C stops all',
+    )
     .option('--demo', 'run on a generated demo project with the built-in demo agent')
     .option('--once', 'run the backlog as it is now, then let the pipeline finish')
     .addOption(exitWithParentOption())
     .action(async (opts: { demo?: boolean; once?: boolean; exitWithParent?: boolean }) => {
       const g = globals();
       const base = childProcessEnvironment();
-      const projectDir = opts.demo ? await ensureDemoProject(g.project ?? loadEnvConfig(base).NIGHTSHIFT_DEMO_DIR) : projectDirectory(g.project);
+      const projectDir = opts.demo
+        ? await ensureDemoProject(g.project ?? loadEnvConfig(base).NIGHTSHIFT_DEMO_DIR)
+        : projectDirectory(g.project);
       const env = childProcessEnvironment(opts.demo ? demoDefaults(base) : {});
       const config = loadEnvConfig(env);
       const paths = projectPaths(config, projectDir);
@@ -43,7 +47,12 @@ export function registerUp(program: Command, globals: () => GlobalOptions): void
     });
 }
 
-async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.ProcessEnv, opts: { once: boolean; exitWithParent: boolean }): Promise<void> {
+async function runUp(
+  config: EnvConfig,
+  paths: ProjectPaths,
+  env: NodeJS.ProcessEnv,
+  opts: { once: boolean; exitWithParent: boolean },
+): Promise<void> {
   const logMaxBytes = Math.round(config.NIGHTSHIFT_LOG_MAX_MB * 1024 * 1024);
   const supervisorLog = new RotatingFile(path.join(paths.logsDir, 'supervisor.log'), logMaxBytes);
   const logger = createLogger('up', config.NIGHTSHIFT_LOG_LEVEL, (line) => supervisorLog.write(line));
@@ -53,7 +62,8 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
   let shuttingDown = false;
   const stopAll = async () => {
     shuttingDown = true;
-    for (const stop of stops.reverse()) await stop().catch((err) => logger.error('stop failed', { error: (err as Error).message }));
+    for (const stop of stops.reverse())
+      await stop().catch((err) => logger.error('stop failed', { error: (err as Error).message }));
   };
   const shutdown = async () => {
     print('\nStopping nightshift…');
@@ -100,9 +110,17 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
         s.process.once('exit', (code, signal) => {
           if (shuttingDown) return;
           const delay = Math.min(30_000, 1000 * 2 ** Math.min(restarts++, 5));
-          logger.error('embedded Temporal server exited; restarting on the same database', { code, signal, inMs: delay });
+          logger.error('embedded Temporal server exited; restarting on the same database', {
+            code,
+            signal,
+            inMs: delay,
+          });
           print(`  ! Temporal server exited (${signal ?? code}); restarting in ${delay / 1000}s on the same database`);
-          setTimeout(() => void launch().catch((err) => logger.error('server restart failed', { error: (err as Error).message })), delay);
+          setTimeout(
+            () =>
+              void launch().catch((err) => logger.error('server restart failed', { error: (err as Error).message })),
+            delay,
+          );
         });
       };
       await launch();
@@ -117,8 +135,24 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
     // --exit-with-parent: the worker and the API also stop if `up` itself is killed outright.
     const common = ['--project', paths.projectRoot, '--exit-with-parent'];
     const services: SupervisedProcess[] = [
-      await supervise({ name: 'worker', args: ['worker', ...common], env: workerProcessEnvironment(env), cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'worker.log'), logMaxBytes }),
-      await supervise({ name: 'api', args: ['api', ...common], env, cwd: paths.projectRoot, logger, logFile: path.join(paths.logsDir, 'api.log'), logMaxBytes }),
+      await supervise({
+        name: 'worker',
+        args: ['worker', ...common],
+        env: workerProcessEnvironment(env),
+        cwd: paths.projectRoot,
+        logger,
+        logFile: path.join(paths.logsDir, 'worker.log'),
+        logMaxBytes,
+      }),
+      await supervise({
+        name: 'api',
+        args: ['api', ...common],
+        env,
+        cwd: paths.projectRoot,
+        logger,
+        logFile: path.join(paths.logsDir, 'api.log'),
+        logMaxBytes,
+      }),
     ];
     stops.push(async () => void (await Promise.all(services.map((s) => s.stop()))));
     for (const s of services) children.push(() => s.pid());
@@ -131,17 +165,27 @@ async function runUp(config: EnvConfig, paths: ProjectPaths, env: NodeJS.Process
     await stillStarting();
     const apiUrl = `http://${config.NIGHTSHIFT_API_HOST}:${config.PORT}`;
     const uiUrl = server ? (server as DevServer).uiUrl : null;
-    logger.info(autoCommitLine(config), { temporal: temporal.address, webUi: uiUrl, project: paths.projectRoot, pipeline: started.workflowId });
+    logger.info(autoCommitLine(config), {
+      temporal: temporal.address,
+      webUi: uiUrl,
+      project: paths.projectRoot,
+      pipeline: started.workflowId,
+    });
     print('nightshift is up');
     print(`  Dashboard:    ${apiUrl}/`);
     print(`  API:          ${apiUrl}/api/agent/pipeline-status`);
-    if (uiUrl) print(`  Temporal UI:  ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${pipelineWorkflowId(paths.projectId)}`);
+    if (uiUrl)
+      print(
+        `  Temporal UI:  ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${pipelineWorkflowId(paths.projectId)}`,
+      );
     print(`  Temporal:     ${temporal.address}`);
     print(`  Project:      ${paths.projectRoot}`);
     print(`  Logs:         ${paths.logsDir}`);
     print(`  Pipeline:     ${started.workflowId} (${started.attached ? 'attached' : 'started'})`);
     print(`  ${autoCommitLine(config)}`);
-    print(`  Processes:    worker ${services[0].pid()}, api ${services[1].pid()}${server ? `, temporal ${(server as DevServer).process.pid}` : ''}`);
+    print(
+      `  Processes:    worker ${services[0].pid()}, api ${services[1].pid()}${server ? `, temporal ${(server as DevServer).process.pid}` : ''}`,
+    );
     const soFar = soFarLine(progress.soFar);
     if (soFar) print(soFar);
     print('Press Ctrl-C to stop.');

@@ -26,7 +26,11 @@ export interface AgentInUse {
  * anyone else's environment), else the one this environment would start it with.
  * Throws AgentConfigError when neither has one.
  */
-export async function agentInUse(config: EnvConfig, paths: ProjectPaths, temporal: TemporalClient | null): Promise<AgentInUse> {
+export async function agentInUse(
+  config: EnvConfig,
+  paths: ProjectPaths,
+  temporal: TemporalClient | null,
+): Promise<AgentInUse> {
   if (temporal) {
     const workflowId = pipelineWorkflowId(paths.projectId);
     const running = await withTimeLimit(temporal, 3000, () => temporal.client.workflow.getHandle(workflowId).describe())
@@ -48,7 +52,12 @@ function executable(exe: string, pathVar: string | undefined): string | null {
  * The agent lines: which agent, where it comes from, whether its executable is here (and its version against
  * the tested one), whether its credential variable is set; `probe` adds one tiny real call through it.
  */
-export async function checkAgent(config: EnvConfig, paths: ProjectPaths, temporal: TemporalClient | null, probe = false): Promise<Check[]> {
+export async function checkAgent(
+  config: EnvConfig,
+  paths: ProjectPaths,
+  temporal: TemporalClient | null,
+  probe = false,
+): Promise<Check[]> {
   const env = agentEnvironment();
   let agent: AgentInUse;
   try {
@@ -64,12 +73,24 @@ export async function checkAgent(config: EnvConfig, paths: ProjectPaths, tempora
   }
   const exe = agent.settings.argvTemplate[0];
   const found = executable(exe, config.PATH);
-  const from = agent.source === 'pipeline' ? ` (the running pipeline ${agent.workflowId} uses it)` : ' (from this environment)';
+  const from =
+    agent.source === 'pipeline' ? ` (the running pipeline ${agent.workflowId} uses it)` : ' (from this environment)';
   const name = agent.settings.name === 'demo' ? 'demo (built-in)' : agent.settings.name;
-  if (!found) return [{ name: 'agent', ok: false, detail: `${agent.settings.name}: ${exe} not found on PATH${installHint(agent.settings)}, or set PIPELINE_AGENT_COMMAND${from}` }];
+  if (!found)
+    return [
+      {
+        name: 'agent',
+        ok: false,
+        detail: `${agent.settings.name}: ${exe} not found on PATH${installHint(agent.settings)}, or set PIPELINE_AGENT_COMMAND${from}`,
+      },
+    ];
   const version = versionNote(agent.settings, found, env);
   const checks: Check[] = [
-    { name: 'agent', ok: version?.ok ?? true, detail: `${name}: ${agent.settings.name === 'demo' ? agent.settings.argvTemplate.slice(0, 2).join(' ') : found}${version ? ` (${version.note})` : ''}${from}` },
+    {
+      name: 'agent',
+      ok: version?.ok ?? true,
+      detail: `${name}: ${agent.settings.name === 'demo' ? agent.settings.argvTemplate.slice(0, 2).join(' ') : found}${version ? ` (${version.note})` : ''}${from}`,
+    },
   ];
   const credential = credentialCheck(agent.settings, env);
   if (credential) checks.push(credential);

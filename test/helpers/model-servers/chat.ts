@@ -1,5 +1,16 @@
 import type http from 'node:http';
-import { type FailureKind, type Provider, type RecordedRequest, type Reply, type ScriptedServer, type ServerOptions, reply, startScriptedServer, text, writeJson } from './core';
+import {
+  type FailureKind,
+  type Provider,
+  type RecordedRequest,
+  type Reply,
+  type ScriptedServer,
+  type ServerOptions,
+  reply,
+  startScriptedServer,
+  text,
+  writeJson,
+} from './core';
 
 export * from './core';
 
@@ -21,11 +32,19 @@ export function editBlock(filePath: string, search: string, replace: string): st
 }
 
 /** A reply that edits a file: optional prose, then the block(s). */
-export const editFile = (filePath: string, search: string, replace: string, opts: { say?: string; usage?: Reply['usage'] } = {}): Reply =>
+export const editFile = (
+  filePath: string,
+  search: string,
+  replace: string,
+  opts: { say?: string; usage?: Reply['usage'] } = {},
+): Reply =>
   reply([text(`${opts.say ?? `I will edit ${filePath}.`}\n\n${editBlock(filePath, search, replace)}`)], opts.usage);
 /** A reply that creates (or fills an empty) file. */
-export const writeFile = (filePath: string, content: string, opts: { say?: string; usage?: Reply['usage'] } = {}): Reply =>
-  editFile(filePath, '', content, { say: opts.say ?? `I will create ${filePath}.`, usage: opts.usage });
+export const writeFile = (
+  filePath: string,
+  content: string,
+  opts: { say?: string; usage?: Reply['usage'] } = {},
+): Reply => editFile(filePath, '', content, { say: opts.say ?? `I will create ${filePath}.`, usage: opts.usage });
 
 function replyText(r: Reply): string {
   // Chat completions has no tool blocks in aider's edit format: everything is text.
@@ -33,16 +52,32 @@ function replyText(r: Reply): string {
 }
 
 function usageOf(r: Reply): Record<string, number> {
-  return { prompt_tokens: r.usage!.input_tokens, completion_tokens: r.usage!.output_tokens, total_tokens: r.usage!.input_tokens + r.usage!.output_tokens };
+  return {
+    prompt_tokens: r.usage!.input_tokens,
+    completion_tokens: r.usage!.output_tokens,
+    total_tokens: r.usage!.input_tokens + r.usage!.output_tokens,
+  };
 }
 
 function chunks(req: RecordedRequest, r: Reply): unknown[] {
-  const base = { id: nextId(), object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: req.body?.model ?? 'gpt-4o', system_fingerprint: 'fp_scripted' };
+  const base = {
+    id: nextId(),
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model: req.body?.model ?? 'gpt-4o',
+    system_fingerprint: 'fp_scripted',
+  };
   const content = replyText(r);
   // A few pieces, as a real stream: aider joins the deltas.
   const parts = content.match(/[\s\S]{1,40}/g) ?? [''];
-  const out: unknown[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }];
-  for (const p of parts) out.push({ ...base, choices: [{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }] });
+  const out: unknown[] = [
+    {
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    },
+  ];
+  for (const p of parts)
+    out.push({ ...base, choices: [{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }] });
   out.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] });
   out.push({ ...base, choices: [], usage: usageOf(r) });
   return out;
@@ -54,7 +89,9 @@ function completion(req: RecordedRequest, r: Reply): unknown {
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: req.body?.model ?? 'gpt-4o',
-    choices: [{ index: 0, message: { role: 'assistant', content: replyText(r) }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: replyText(r) }, logprobs: null, finish_reason: 'stop' },
+    ],
     usage: usageOf(r),
   };
 }
@@ -68,21 +105,57 @@ function writeChunks(res: http.ServerResponse, list: unknown[], done = true): vo
   }
 }
 
-const ERRORS: Record<Exclude<FailureKind, 'hang' | 'hang-mid-stream'>, { status: number; error: Record<string, unknown> }> = {
+const ERRORS: Record<
+  Exclude<FailureKind, 'hang' | 'hang-mid-stream'>,
+  { status: number; error: Record<string, unknown> }
+> = {
   auth: {
     status: 401,
-    error: { message: 'Incorrect API key provided: sk-scrip***. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+    error: {
+      message:
+        'Incorrect API key provided: sk-scrip***. You can find your API key at https://platform.openai.com/account/api-keys.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'invalid_api_key',
+    },
   },
   'rate-limit': {
     status: 429,
-    error: { message: 'Rate limit reached for gpt-4o in organization org-scripted on tokens per min (TPM): Limit 30000, Used 30000, Requested 1000. Please try again in 2s.', type: 'tokens', param: null, code: 'rate_limit_exceeded' },
+    error: {
+      message:
+        'Rate limit reached for gpt-4o in organization org-scripted on tokens per min (TPM): Limit 30000, Used 30000, Requested 1000. Please try again in 2s.',
+      type: 'tokens',
+      param: null,
+      code: 'rate_limit_exceeded',
+    },
   },
   'usage-limit': {
     status: 429,
-    error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' },
+    error: {
+      message: 'You exceeded your current quota, please check your plan and billing details.',
+      type: 'insufficient_quota',
+      param: null,
+      code: 'insufficient_quota',
+    },
   },
-  'server-error': { status: 500, error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } },
-  overloaded: { status: 503, error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', param: null, code: null } },
+  'server-error': {
+    status: 500,
+    error: {
+      message: 'The server had an error while processing your request. Sorry about that!',
+      type: 'server_error',
+      param: null,
+      code: null,
+    },
+  },
+  overloaded: {
+    status: 503,
+    error: {
+      message: 'The engine is currently overloaded, please try again later.',
+      type: 'server_error',
+      param: null,
+      code: null,
+    },
+  },
 };
 
 export const chatProvider: Provider = {
@@ -95,14 +168,26 @@ export const chatProvider: Provider = {
     else writeJson(res, 200, completion(req, r));
   },
   writeSide(_req, res) {
-    writeJson(res, 404, { error: { message: 'no side requests', type: 'invalid_request_error', param: null, code: null } });
+    writeJson(res, 404, {
+      error: { message: 'no side requests', type: 'invalid_request_error', param: null, code: null },
+    });
   },
   writeOther(req, res) {
     if (req.method === 'GET' && req.url.split('?')[0].endsWith('/models')) {
-      writeJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 0, owned_by: 'scripted' }] });
+      writeJson(res, 200, {
+        object: 'list',
+        data: [{ id: 'gpt-4o', object: 'model', created: 0, owned_by: 'scripted' }],
+      });
       return 200;
     }
-    writeJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+    writeJson(res, 404, {
+      error: {
+        message: `Unknown request URL: ${req.method} ${req.url}`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unknown_url',
+      },
+    });
     return 404;
   },
   failureBody(kind) {
@@ -110,7 +195,11 @@ export const chatProvider: Provider = {
     return { status: e.status, body: { error: e.error } };
   },
   streamStart(req, res) {
-    writeChunks(res, chunks(req, { kind: 'reply', blocks: [], usage: { input_tokens: 1, output_tokens: 1 } }).slice(0, 1), false);
+    writeChunks(
+      res,
+      chunks(req, { kind: 'reply', blocks: [], usage: { input_tokens: 1, output_tokens: 1 } }).slice(0, 1),
+      false,
+    );
   },
 };
 

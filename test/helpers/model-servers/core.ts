@@ -14,7 +14,8 @@ export interface Usage {
   output_tokens: number;
 }
 
-export type Block = { type: 'text'; text: string } | { type: 'tool'; name: string; input: Record<string, unknown>; id?: string };
+export type Block =
+  { type: 'text'; text: string } | { type: 'tool'; name: string; input: Record<string, unknown>; id?: string };
 
 /** One scripted model answer: text and tool calls, in order, with the usage the server reports. */
 export interface Reply {
@@ -28,7 +29,8 @@ export interface Reply {
  * 429 with the provider's quota body, `server-error` 500, `overloaded` 529 (Anthropic) / 503,
  * `hang` accepts and never answers, `hang-mid-stream` sends the stream's first event and stalls.
  */
-export type FailureKind = 'auth' | 'rate-limit' | 'usage-limit' | 'server-error' | 'overloaded' | 'hang' | 'hang-mid-stream';
+export type FailureKind =
+  'auth' | 'rate-limit' | 'usage-limit' | 'server-error' | 'overloaded' | 'hang' | 'hang-mid-stream';
 
 export interface Failure {
   kind: 'failure';
@@ -86,7 +88,12 @@ export interface ScriptedServer {
 
 export const reply = (blocks: Block[], usage?: Usage): Reply => ({ kind: 'reply', blocks, usage });
 export const text = (t: string): Block => ({ type: 'text', text: t });
-export const tool = (name: string, input: Record<string, unknown>, id?: string): Block => ({ type: 'tool', name, input, id });
+export const tool = (name: string, input: Record<string, unknown>, id?: string): Block => ({
+  type: 'tool',
+  name,
+  input,
+  id,
+});
 /** A final answer: only text, so the CLI's loop ends. */
 export const finalText = (t: string, usage?: Usage): Reply => reply([text(t)], usage);
 export const fail = (failure: FailureKind, opts: { times?: number; retryAfterSeconds?: number } = {}): Failure => ({
@@ -129,7 +136,12 @@ export function writeSse(res: http.ServerResponse, events: { event?: string; dat
   res.end();
 }
 
-export function writeJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+export function writeJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -170,7 +182,12 @@ export async function startScriptedServer(provider: Provider, opts: ServerOption
     return { r, index };
   };
 
-  const sendFailure = (rec: RecordedRequest, res: http.ServerResponse, kind: FailureKind, retryAfter?: number): void => {
+  const sendFailure = (
+    rec: RecordedRequest,
+    res: http.ServerResponse,
+    kind: FailureKind,
+    retryAfter?: number,
+  ): void => {
     rec.answer = { failure: kind, status: 0 };
     if (kind === 'hang') return; // keep the socket open, write nothing
     if (kind === 'hang-mid-stream') {
@@ -181,7 +198,8 @@ export async function startScriptedServer(provider: Provider, opts: ServerOption
     const { status, body } = provider.failureBody(kind);
     rec.answer.status = status;
     const headers: http.OutgoingHttpHeaders = {};
-    if (status === 429 || status === 529 || status === 503) headers['retry-after'] = String(retryAfter ?? opts.retryAfterSeconds ?? 1);
+    if (status === 429 || status === 529 || status === 503)
+      headers['retry-after'] = String(retryAfter ?? opts.retryAfterSeconds ?? 1);
     writeJson(res, status, body, headers);
   };
 
@@ -193,10 +211,17 @@ export async function startScriptedServer(provider: Provider, opts: ServerOption
     } catch {
       // keep the raw text
     }
-    const rec: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, role: 'other' };
+    const rec: RecordedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body,
+      role: 'other',
+    };
     rec.role = provider.classify(rec);
     requests.push(rec);
-    if (opts.log) process.stderr.write(`[${provider.name}] ${rec.method} ${rec.url} ${rec.role} ${raw.slice(0, 3000)}\n`);
+    if (opts.log)
+      process.stderr.write(`[${provider.name}] ${rec.method} ${rec.url} ${rec.role} ${raw.slice(0, 3000)}\n`);
     if (rec.role === 'other') {
       rec.answer = { status: provider.writeOther(rec, res) };
       return;
@@ -237,7 +262,9 @@ export async function startScriptedServer(provider: Provider, opts: ServerOption
       requests.reduce<Usage>(
         (acc, r) => {
           const u = r.answer?.reply?.usage;
-          return u ? { input_tokens: acc.input_tokens + u.input_tokens, output_tokens: acc.output_tokens + u.output_tokens } : acc;
+          return u
+            ? { input_tokens: acc.input_tokens + u.input_tokens, output_tokens: acc.output_tokens + u.output_tokens }
+            : acc;
         },
         { input_tokens: 0, output_tokens: 0 },
       ),

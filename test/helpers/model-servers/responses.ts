@@ -30,7 +30,8 @@ export const shell = (cmd: string, usage?: Reply['usage']): Reply => reply([tool
 export const writeFile = (filePath: string, content: string, usage?: Reply['usage']): Reply =>
   shell(`printf '%s' ${shellQuote(content)} > ${shellQuote(filePath)}`, usage);
 /** Codex's file-edit tool: a freeform `apply_patch` call with the patch text as its input. */
-export const applyPatch = (patch: string, usage?: Reply['usage']): Reply => reply([{ type: 'tool', name: 'apply_patch', input: { [FREEFORM]: patch } }], usage);
+export const applyPatch = (patch: string, usage?: Reply['usage']): Reply =>
+  reply([{ type: 'tool', name: 'apply_patch', input: { [FREEFORM]: patch } }], usage);
 
 /** Key of a tool input that is sent as a freeform (custom tool) input string rather than JSON. */
 export const FREEFORM = '__freeform__';
@@ -41,12 +42,32 @@ export function shellQuote(s: string): string {
 
 function outputItem(b: Block): Record<string, unknown> {
   if (b.type === 'text') {
-    return { type: 'message', id: nextId('msg'), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: b.text, annotations: [] }] };
+    return {
+      type: 'message',
+      id: nextId('msg'),
+      role: 'assistant',
+      status: 'completed',
+      content: [{ type: 'output_text', text: b.text, annotations: [] }],
+    };
   }
   if (FREEFORM in b.input) {
-    return { type: 'custom_tool_call', id: nextId('ctc'), call_id: b.id ?? nextId('call'), name: b.name, input: String(b.input[FREEFORM]), status: 'completed' };
+    return {
+      type: 'custom_tool_call',
+      id: nextId('ctc'),
+      call_id: b.id ?? nextId('call'),
+      name: b.name,
+      input: String(b.input[FREEFORM]),
+      status: 'completed',
+    };
   }
-  return { type: 'function_call', id: nextId('fc'), call_id: b.id ?? nextId('call'), name: b.name, arguments: JSON.stringify(b.input), status: 'completed' };
+  return {
+    type: 'function_call',
+    id: nextId('fc'),
+    call_id: b.id ?? nextId('call'),
+    name: b.name,
+    arguments: JSON.stringify(b.input),
+    status: 'completed',
+  };
 }
 
 function usageOf(r: Reply): Record<string, unknown> {
@@ -60,8 +81,22 @@ function usageOf(r: Reply): Record<string, unknown> {
   };
 }
 
-function responseObject(req: RecordedRequest, id: string, status: string, output: unknown[], usage: unknown): Record<string, unknown> {
-  return { id, object: 'response', created_at: Math.floor(Date.now() / 1000), status, model: req.body?.model ?? 'gpt-scripted', output, usage };
+function responseObject(
+  req: RecordedRequest,
+  id: string,
+  status: string,
+  output: unknown[],
+  usage: unknown,
+): Record<string, unknown> {
+  return {
+    id,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status,
+    model: req.body?.model ?? 'gpt-scripted',
+    output,
+    usage,
+  };
 }
 
 function streamEvents(req: RecordedRequest, r: Reply): { event: string; data: Record<string, unknown> }[] {
@@ -77,7 +112,12 @@ function streamEvents(req: RecordedRequest, r: Reply): { event: string; data: Re
     if (item.type === 'message') {
       const textValue = item.content[0].text as string;
       push('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } });
-      push('response.content_part.added', { item_id: item.id, output_index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      push('response.content_part.added', {
+        item_id: item.id,
+        output_index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      });
       push('response.output_text.delta', { item_id: item.id, output_index, content_index: 0, delta: textValue });
       push('response.output_text.done', { item_id: item.id, output_index, content_index: 0, text: textValue });
       push('response.content_part.done', { item_id: item.id, output_index, content_index: 0, part: item.content[0] });
@@ -85,7 +125,8 @@ function streamEvents(req: RecordedRequest, r: Reply): { event: string; data: Re
       push('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } });
       const args = item.arguments as string;
       const cut = Math.floor(args.length / 2);
-      for (const delta of [args.slice(0, cut), args.slice(cut)]) push('response.function_call_arguments.delta', { item_id: item.id, output_index, delta });
+      for (const delta of [args.slice(0, cut), args.slice(cut)])
+        push('response.function_call_arguments.delta', { item_id: item.id, output_index, delta });
       push('response.function_call_arguments.done', { item_id: item.id, output_index, arguments: args });
     } else {
       push('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', input: '' } });
@@ -104,21 +145,57 @@ function writeEvents(res: http.ServerResponse, events: { event: string; data: un
   if (end) res.end();
 }
 
-const ERRORS: Record<Exclude<FailureKind, 'hang' | 'hang-mid-stream'>, { status: number; error: Record<string, unknown> }> = {
+const ERRORS: Record<
+  Exclude<FailureKind, 'hang' | 'hang-mid-stream'>,
+  { status: number; error: Record<string, unknown> }
+> = {
   auth: {
     status: 401,
-    error: { message: 'Incorrect API key provided: sk-scrip***. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+    error: {
+      message:
+        'Incorrect API key provided: sk-scrip***. You can find your API key at https://platform.openai.com/account/api-keys.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'invalid_api_key',
+    },
   },
   'rate-limit': {
     status: 429,
-    error: { message: 'Rate limit reached for gpt-5 in organization org-scripted on tokens per min (TPM): Limit 30000, Used 30000, Requested 1000. Please try again in 2s.', type: 'tokens', param: null, code: 'rate_limit_exceeded' },
+    error: {
+      message:
+        'Rate limit reached for gpt-5 in organization org-scripted on tokens per min (TPM): Limit 30000, Used 30000, Requested 1000. Please try again in 2s.',
+      type: 'tokens',
+      param: null,
+      code: 'rate_limit_exceeded',
+    },
   },
   'usage-limit': {
     status: 429,
-    error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' },
+    error: {
+      message: 'You exceeded your current quota, please check your plan and billing details.',
+      type: 'insufficient_quota',
+      param: null,
+      code: 'insufficient_quota',
+    },
   },
-  'server-error': { status: 500, error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } },
-  overloaded: { status: 503, error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', param: null, code: null } },
+  'server-error': {
+    status: 500,
+    error: {
+      message: 'The server had an error while processing your request. Sorry about that!',
+      type: 'server_error',
+      param: null,
+      code: null,
+    },
+  },
+  overloaded: {
+    status: 503,
+    error: {
+      message: 'The engine is currently overloaded, please try again later.',
+      type: 'server_error',
+      param: null,
+      code: null,
+    },
+  },
 };
 
 export const responsesProvider: Provider = {
@@ -132,14 +209,26 @@ export const responsesProvider: Provider = {
     else writeEvents(res, events);
   },
   writeSide(_req, res) {
-    writeJson(res, 404, { error: { message: 'no side requests', type: 'invalid_request_error', param: null, code: null } });
+    writeJson(res, 404, {
+      error: { message: 'no side requests', type: 'invalid_request_error', param: null, code: null },
+    });
   },
   writeOther(req, res) {
     if (req.method === 'GET' && req.url.split('?')[0].endsWith('/models')) {
-      writeJson(res, 200, { object: 'list', data: [{ id: 'gpt-5-codex', object: 'model', created: 0, owned_by: 'scripted' }] });
+      writeJson(res, 200, {
+        object: 'list',
+        data: [{ id: 'gpt-5-codex', object: 'model', created: 0, owned_by: 'scripted' }],
+      });
       return 200;
     }
-    writeJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+    writeJson(res, 404, {
+      error: {
+        message: `Unknown request URL: ${req.method} ${req.url}`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unknown_url',
+      },
+    });
     return 404;
   },
   failureBody(kind) {
@@ -147,7 +236,11 @@ export const responsesProvider: Provider = {
     return { status: e.status, body: { error: e.error } };
   },
   streamStart(req, res) {
-    writeEvents(res, streamEvents(req, { kind: 'reply', blocks: [], usage: { input_tokens: 1, output_tokens: 1 } }).slice(0, 1), false);
+    writeEvents(
+      res,
+      streamEvents(req, { kind: 'reply', blocks: [], usage: { input_tokens: 1, output_tokens: 1 } }).slice(0, 1),
+      false,
+    );
   },
 };
 
@@ -155,7 +248,10 @@ export function startResponsesServer(opts: ServerOptions): Promise<ScriptedServe
   return startScriptedServer(responsesProvider, opts);
 }
 
-/** The function_call_output / custom_tool_call_output items in a request, oldest first (Codex resends the history: the newest is last). */
+/**
+ * The function_call_output / custom_tool_call_output items in a request, oldest first (Codex resends the history: the
+ * newest is last).
+ */
 export function toolOutputs(req: RecordedRequest): { call_id: string; output: string }[] {
   const input: any[] = Array.isArray(req.body?.input) ? req.body.input : [];
   return input

@@ -4,7 +4,8 @@ import type { Condition } from '../shared/types';
  * What auto-fix asks a heal task to do. The two sentences the contract names
  * (section 10) appear verbatim.
  */
-export const REPEATED_FAILURES_SENTENCE = 'Suggest meta-pipeline item to specs/007-meta-pipeline-backlog.md if root cause identified.';
+export const REPEATED_FAILURES_SENTENCE =
+  'Suggest meta-pipeline item to specs/007-meta-pipeline-backlog.md if root cause identified.';
 export const LOW_SUCCESS_SENTENCE = 'Analyze 7d success rate; suggest prompt/model/meta improvements.';
 
 export function healDirection(condition: Condition, detail: string, failingPhase: string | null): string | null {
@@ -30,8 +31,10 @@ export const SEVERITY: Record<Condition, 'high' | 'medium' | 'low'> = {
 };
 
 export const SUGGESTED_ACTION: Record<Condition, string> = {
-  stuck: 'Check that a worker runs (nightshift doctor; nightshift status); restart it (nightshift worker, or nightshift up) and inspect the running task in the Temporal Web UI.',
-  repeated_failures: 'Review the failed task logs; consider a heal task or a model/prompt change. If root cause identified, suggest a meta-pipeline item for specs/007-meta-pipeline-backlog.md.',
+  stuck:
+    'Check that a worker runs (nightshift doctor; nightshift status); restart it (nightshift worker, or nightshift up) and inspect the running task in the Temporal Web UI.',
+  repeated_failures:
+    'Review the failed task logs; consider a heal task or a model/prompt change. If root cause identified, suggest a meta-pipeline item for specs/007-meta-pipeline-backlog.md.',
   low_success_rate: 'Review metrics (nightshift metrics); consider a prompt/model change.',
   output_empty: 'Check the agent command and its output capture (nightshift logs TASK_ID).',
   executor_fail: 'Check that the agent CLI is installed and on PATH (nightshift doctor).',
