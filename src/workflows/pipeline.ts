@@ -5,13 +5,11 @@ import {
   continueAsNew,
   patched,
   log,
-  proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
   credentialRejectedSignal,
   itemWaitingSignal,
@@ -25,7 +23,7 @@ import { itemWorkflowId } from '../shared/names';
 import { workflowSearchAttributes } from '../shared/search-attributes';
 import type { ItemRecord, ItemResult, PipelineEndReason, PipelineInput, PipelineResult } from '../shared/types';
 import { itemWorkflow } from './item';
-import { projectSteps } from './project-steps';
+import { backlogSteps, runSteps, type RunSteps } from './steps';
 import {
   applyItemResult,
   compactForContinueAsNew,
@@ -35,12 +33,6 @@ import {
   pendingItems,
   statusView,
 } from './pipeline-state';
-
-/** Backlog reads and outcome records: short file operations, retried until the disk lets them through. */
-const { readBacklog, recordItemOutcome } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
 /** Patch id: runs recorded before the drain keep starting items past the history threshold when replayed. */
 const DRAIN_BEFORE_CONTINUE_AS_NEW = 'drain-before-continue-as-new';
@@ -79,6 +71,7 @@ const MAINTENANCE_EVERY_MS = 24 * 3_600_000;
  */
 export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
   const s = input.settings;
+  const steps = runSteps(s);
   const state = input.state ?? initialState(new Date().toISOString(), input.hours);
   const parallel = Math.max(1, s.parallelItems ?? 1);
   const useWorktrees = parallel > 1 && !!s.baseBranch;
@@ -149,7 +142,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     if (Date.now() - last < MAINTENANCE_EVERY_MS) return;
     state.lastMaintenanceAt = new Date().toISOString();
     // Housekeeping never holds up or fails the pipeline: a failed round is logged and tried again tomorrow.
-    await projectSteps(s.heartbeatTimeoutSeconds)
+    await steps.project
       .maintain({
         stateDir: s.stateDir,
         metricsFile: s.metricsFile,
@@ -176,11 +169,11 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   /** A settle that failed for good: the pipeline fails with it, as it did when settles ran in the loop. */
   const settleFailures: unknown[] = [];
   const settle = async (item: ItemRecord, reported: ItemResult, together: boolean) => {
-    const result = await settleItem(input, item, reported, useWorktrees);
+    const result = await settleItem(input, steps, item, reported, useWorktrees);
     applyItemResult(item, result, new Date().toISOString());
     ended.delete(item.key);
     const record = () =>
-      recordItemOutcome({
+      backlogSteps.recordItemOutcome({
         stateDir: s.stateDir,
         record: {
           key: item.key,
@@ -190,9 +183,9 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
           reason: result.reason,
         },
       });
-    if (together) await Promise.all([record(), updateCoverageIfPassed(input, item, result, useWorktrees)]);
+    if (together) await Promise.all([record(), updateCoverageIfPassed(input, steps, item, result, useWorktrees)]);
     else {
-      await updateCoverageIfPassed(input, item, result, useWorktrees);
+      await updateCoverageIfPassed(input, steps, item, result, useWorktrees);
       await record();
     }
   };
@@ -249,7 +242,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       if (!reuse) {
         mergeBacklog(
           state,
-          await readBacklog({
+          await backlogSteps.readBacklog({
             projectRoot: s.projectRoot,
             stateDir: s.stateDir,
             productBacklog: s.productBacklog,
@@ -267,7 +260,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
         if (free > 1 && patched(START_FREE_SLOTS_TOGETHER)) {
           await Promise.all(
             pendingItems(state, free).map(async (item) =>
-              startItem(input, item, await placeItem(input, item, useWorktrees), state.paused, running, finished),
+              startItem(
+                input,
+                item,
+                await placeItem(input, steps, item, useWorktrees),
+                state.paused,
+                running,
+                finished,
+              ),
             ),
           );
           continue;
@@ -279,7 +279,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
               ownWorktree,
               workDir: useWorktrees
                 ? (
-                    await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({
+                    await steps.project.prepareWorktree({
                       projectRoot: s.projectRoot,
                       stateDir: s.stateDir,
                       itemKey: next.key,
@@ -331,13 +331,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
  */
 async function settleItem(
   input: PipelineInput,
+  steps: RunSteps,
   item: ItemRecord,
   result: ItemResult,
   useWorktrees: boolean,
 ): Promise<ItemResult> {
   const s = input.settings;
   if (!useWorktrees || result.outcome === 'stopped') return result;
-  const merge = await projectSteps(s.heartbeatTimeoutSeconds).closeWorktree({
+  const merge = await steps.project.closeWorktree({
     projectRoot: s.projectRoot,
     stateDir: s.stateDir,
     itemKey: item.key,
@@ -352,13 +353,14 @@ async function settleItem(
 /** A passed item's specs get their coverage row. */
 async function updateCoverageIfPassed(
   input: PipelineInput,
+  steps: RunSteps,
   item: ItemRecord,
   result: ItemResult,
   useWorktrees: boolean,
 ): Promise<void> {
   if (result.outcome !== 'passed') return;
   const s = input.settings;
-  await projectSteps(s.heartbeatTimeoutSeconds).updateCoverage({
+  await steps.project.updateCoverage({
     projectRoot: s.projectRoot,
     stateDir: s.stateDir,
     coveragePath: s.specCoverage,
@@ -375,6 +377,7 @@ async function updateCoverageIfPassed(
  */
 async function placeItem(
   input: PipelineInput,
+  steps: RunSteps,
   item: ItemRecord,
   useWorktrees: boolean,
 ): Promise<{ workDir?: string; ownWorktree: boolean }> {
@@ -382,7 +385,7 @@ async function placeItem(
   const ownWorktree = useWorktrees && patched(WORKTREE_IN_ITEM);
   if (ownWorktree || !useWorktrees) return ownWorktree ? { ownWorktree } : { ownWorktree, workDir: s.projectRoot };
   // A run from before items prepared their own worktrees (the patch is known absent only while it replays).
-  const prepared = await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({
+  const prepared = await steps.project.prepareWorktree({
     projectRoot: s.projectRoot,
     stateDir: s.stateDir,
     itemKey: item.key,
