@@ -5,6 +5,7 @@ import type { MetricsStore } from '../metrics/store';
 import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
 import { describePipeline } from '../temporal/pipeline-control';
+import { projectWorkflowIdPrefix } from '../shared/names';
 import type { TaskRecord } from '../shared/types';
 import { BLOCKED_AFTER_ATTEMPTS, lastTaskProgress, type AttentionSnapshot, type BlockedStep } from './attention';
 
@@ -97,7 +98,7 @@ async function temporalLiveness(src: SnapshotSources, tasksRead: Promise<TaskRec
     Date.now() - Math.max(latest, lastTaskProgress(await tasksRead)) < src.stuckAfterMs / 2;
   let complete = true;
   const ids: string[] = [];
-  const query = `ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'nightshift-${src.projectId}-'`;
+  const query = `ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${projectWorkflowIdPrefix(src.projectId)}'`;
   await withTimeLimit(t, CALL_LIMIT_MS, async () => {
     for await (const w of t.client.workflow.list({ query, pageSize: MAX_DESCRIBED })) {
       if (w.workflowId.includes('-item-') || w.workflowId.includes('-task-')) ids.push(w.workflowId);

@@ -13,6 +13,11 @@ export function pipelineWorkflowId(projectId: string): string {
   return `nightshift-${projectId}`;
 }
 
+/** What the ids of the project's other workflows (items, tasks, monitor, window) start with: `nightshift-<projectId>-`. */
+export function projectWorkflowIdPrefix(projectId: string): string {
+  return `${pipelineWorkflowId(projectId)}-`;
+}
+
 export function itemWorkflowId(projectId: string, itemKey: string): string {
   return `nightshift-${projectId}-item-${itemKey}`;
 }

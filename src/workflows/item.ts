@@ -3,12 +3,10 @@ import {
   getExternalWorkflowHandle,
   log,
   patched,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import { buildDirection } from '../shared/directions';
 import { PHASE_ATTRIBUTE } from '../shared/search-attributes';
 import {
@@ -20,19 +18,11 @@ import {
   resumeSignal,
   stopSignal,
 } from '../shared/messages';
-import type {
-  ItemInput,
-  ItemPosition,
-  ItemResult,
-  ItemStatusView,
-  Phase,
-  PipelineSettings,
-  TaskSpec,
-} from '../shared/types';
+import type { ItemInput, ItemPosition, ItemResult, ItemStatusView, Phase, TaskSpec } from '../shared/types';
 import { judgeValidation } from './item-validation';
 import { newTaskId } from './task-id';
-import { projectSteps } from './project-steps';
-import { handleDecisions, runTaskToEnd, withDecision, workerLossAttempts, type DecisionWait } from './task-runner';
+import { itemTextSteps, runSteps } from './steps';
+import { handleDecisions, runTaskToEnd, withDecision, type DecisionWait } from './task-runner';
 
 const NEXT_PHASE: Record<Phase, Phase | 'validate'> = {
   spec: 'impl',
@@ -44,27 +34,10 @@ const NEXT_PHASE: Record<Phase, Phase | 'validate'> = {
 /** Items started before this change wrote each record before the next task; they replay that way. */
 const RECORD_BESIDE_NEXT_TASK = 'record-beside-next-task';
 
-/** Reading an item's whole text: a short file operation, retried until the disk lets it through. */
-const { readItemText } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
-
-/**
- * The validation command: bounded like an agent task; retried only when its worker is lost (a failing test is a
- * result).
- */
-function testRunner(s: PipelineSettings) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: `${s.taskTimeoutSeconds + 60} seconds`,
-    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '5s', maximumAttempts: workerLossAttempts(s) },
-  });
-}
-
 /** One backlog item through spec → impl → test → review → validation, with the fix loop. */
 export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   const s = input.settings;
+  const steps = runSteps(s);
   const state = {
     phase: input.resume?.phase ?? ('spec' as Phase),
     iteration: input.resume?.iteration ?? 1,
@@ -147,7 +120,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   if (input.ownWorktree && s.baseBranch) {
     // Done here, not by the pipeline, so items prepare their worktrees side by side instead of one by one in its loop.
     workDir = (
-      await projectSteps(s.heartbeatTimeoutSeconds).prepareWorktree({
+      await steps.project.prepareWorktree({
         projectRoot: s.projectRoot,
         stateDir: s.stateDir,
         itemKey: input.itemKey,
@@ -160,7 +133,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
   // Only items started with an excerpt take this step, so runs recorded before it replay unchanged.
   let itemText = input.itemText;
   if (input.itemTextExcerptOf) {
-    const whole = await readItemText({
+    const whole = await itemTextSteps.readItemText({
       projectRoot: s.projectRoot,
       stateDir: s.stateDir,
       productBacklog: s.productBacklog,
@@ -203,6 +176,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
       const ended = await runTaskToEnd(
         {
           settings: s,
+          steps,
           workDir,
           commit: commitTasks,
           summary: input.itemText,
@@ -246,7 +220,7 @@ export async function itemWorkflow(input: ItemInput): Promise<ItemResult> {
         continue;
       }
       const tests = s.testCommand
-        ? await testRunner(s).runTestCommand({
+        ? await steps.tests.runTestCommand({
             projectRoot: workDir,
             argv: s.testCommand,
             timeoutSeconds: s.taskTimeoutSeconds,

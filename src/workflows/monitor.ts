@@ -1,7 +1,6 @@
 import {
   continueAsNew,
   log,
-  proxyActivities,
   setHandler,
   sleep,
   startChild,
@@ -9,7 +8,6 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import { healDirection } from './heal';
 import { monitorIssuesQuery } from '../shared/messages';
 import { taskWorkflowId } from '../shared/names';
@@ -24,16 +22,8 @@ import type {
 } from '../shared/types';
 import { applyReport, initialMonitorState, mayHeal, openIssue } from './monitor-state';
 import { newTaskId } from './task-id';
+import { monitorSteps, notifications } from './steps';
 import { taskWorkflow } from './task';
-
-/** Checks and file writes: short, retried; a failed check is skipped, not fatal. */
-const { checkAttention, writeMonitorIssues } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 3 },
-});
-/** Webhook delivery retries inside the activity. */
-const { notify } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
 
 const CONTINUE_AS_NEW_EVENTS = 1000;
 const AUTO_FIXED: Condition[] = ['repeated_failures', 'low_success_rate', 'stuck'];
@@ -55,7 +45,7 @@ export async function monitorWorkflow(input: MonitorInput): Promise<void> {
   for (;;) {
     let report: AttentionReport | null = null;
     try {
-      report = await checkAttention({
+      report = await monitorSteps.checkAttention({
         projectId: input.projectId,
         projectRoot: s.projectRoot,
         stateDir: s.stateDir,
@@ -76,7 +66,7 @@ export async function monitorWorkflow(input: MonitorInput): Promise<void> {
       for (const issue of changes.resolved) await announce(s, 'resolved', issue);
       if (report.attention.flags.length || changes.raised.length || changes.resolved.length)
         await autoFix(input, state, report, heals);
-      await writeMonitorIssues({
+      await monitorSteps.writeMonitorIssues({
         stateDir: s.stateDir,
         issues: state.issues,
         lastCheck: state.lastCheck ?? report.checkedAt,
@@ -95,7 +85,7 @@ export async function monitorWorkflow(input: MonitorInput): Promise<void> {
 
 async function announce(s: PipelineSettings, event: 'raised' | 'resolved', issue: MonitorIssue): Promise<void> {
   if (!s.notifyWebhookUrl) return;
-  await notify({
+  await notifications.notify({
     url: s.notifyWebhookUrl,
     event: {
       event: `condition_${event}`,

@@ -1,15 +1,6 @@
-import {
-  condition,
-  isCancellation,
-  log,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  sleep,
-} from '@temporalio/workflow';
+import { condition, isCancellation, log, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
 import { decideUpdate } from '../shared/messages';
-import type { Activities } from '../activities';
-import { projectSteps } from './project-steps';
+import { agentRunner, bookkeeping, notifications, workerLossAttempts, type RunSteps } from './steps';
 import type {
   CommitTaskInput,
   CommitTaskResult,
@@ -20,26 +11,13 @@ import type {
 } from '../shared/types';
 
 /**
- * Short local steps: task snapshots, metrics lines. Retried without a limit: a
- * full disk or a read-only state dir must delay the record, never lose it
- * (the failures are visible in the worker log and, from the third attempt, as
- * the `blocked_step` attention condition with the error's text).
- */
-function bookkeeping() {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
-}
-
-/**
  * The commit step reports git failures itself; one that never finished (every
  * attempt timed out, say) is recorded the same way: a commit never fails the task.
  */
-async function commitOrReport(s: PipelineSettings, input: CommitTaskInput): Promise<CommitTaskResult> {
+async function commitOrReport(steps: RunSteps, input: CommitTaskInput): Promise<CommitTaskResult> {
   try {
     // a git step like the project's own: bounded, heartbeating, retried; it reports git failures instead of throwing
-    return await projectSteps(s.heartbeatTimeoutSeconds).commitTask(input);
+    return await steps.project.commitTask(input);
   } catch (err) {
     if (isCancellation(err)) throw err;
     const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
@@ -47,37 +25,6 @@ async function commitOrReport(s: PipelineSettings, input: CommitTaskInput): Prom
     log.warn('auto-commit failed', { taskId: input.taskId, error });
     return { committed: false, sha: null, skipped: 'error', pushed: false, pushError: null, error };
   }
-}
-
-/** Webhook delivery retries inside the activity; one attempt of the activity is enough. */
-const { notify } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
-
-/** Retries of the agent step after a lost worker when the settings predate NIGHTSHIFT_WORKER_LOSS_RETRIES. */
-const DEFAULT_WORKER_LOSS_RETRIES = 20;
-
-/** Attempts of a step whose only retries are for a lost worker (its own failures come back as results). */
-export function workerLossAttempts(s: PipelineSettings): number {
-  return 1 + (s.workerLossRetries ?? DEFAULT_WORKER_LOSS_RETRIES);
-}
-
-/**
- * The agent run: long, heartbeating. The activity returns the agent's failures as its result, so a
- * retry means the worker (or the infrastructure) failed, never the agent: those retries have their own,
- * higher cap (NIGHTSHIFT_WORKER_LOSS_RETRIES) and do not count against the task. Workers that keep
- * dying show as the `blocked_step` attention condition while the retries go on.
- */
-function agentRunner(s: PipelineSettings, summary: string) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: `${s.taskTimeoutSeconds + 120} seconds`,
-    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
-    retry: {
-      initialInterval: '5s',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: workerLossAttempts(s),
-    },
-    summary,
-  });
 }
 
 /** The task a workflow is waiting on for a human decision (set by the `decide` update). */
@@ -88,6 +35,8 @@ export interface DecisionWait {
 
 export interface TaskRunContext {
   settings: PipelineSettings;
+  /** The run's activity groups, built once by the workflow. */
+  steps: RunSteps;
   workDir: string;
   commit: boolean;
   summary: string;
@@ -192,7 +141,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
   if (result.status === 'needs_decision') return waitForDecision(ctx, task, result, base);
   const commit =
     ctx.commit && result.status === 'completed' && task.task_type !== 'heal'
-      ? await commitOrReport(s, {
+      ? await commitOrReport(ctx.steps, {
           cwd: ctx.workDir,
           taskId: task.id,
           taskType: task.task_type,
@@ -227,7 +176,7 @@ export async function awaitDecision(
   ctx.wait.waiting = { taskId: task.id, prompt, since: new Date().toISOString() };
   ctx.wait.decision = null;
   if (s.notifyWebhookUrl) {
-    await notify({
+    await notifications.notify({
       url: s.notifyWebhookUrl,
       event: {
         event: 'needs_decision',
@@ -254,12 +203,12 @@ export async function awaitDecision(
 
 /** Records a task as ended (snapshot + its one metrics line). */
 export async function finishRecord(s: PipelineSettings, record: TaskRecord, durationSeconds: number): Promise<void> {
-  await bookkeeping().finishTask({ stateDir: s.stateDir, metricsFile: s.metricsFile, task: record, durationSeconds });
+  await bookkeeping.finishTask({ stateDir: s.stateDir, metricsFile: s.metricsFile, task: record, durationSeconds });
 }
 
 /** Records a task that has not ended yet (no metrics line). */
 export async function saveRecord(s: PipelineSettings, record: TaskRecord): Promise<void> {
-  await bookkeeping().saveTask({ stateDir: s.stateDir, task: record });
+  await bookkeeping.saveTask({ stateDir: s.stateDir, task: record });
 }
 
 async function waitForDecision(

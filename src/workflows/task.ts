@@ -12,6 +12,7 @@ import {
   type DecisionWait,
   type TaskRunContext,
 } from './task-runner';
+import { runSteps } from './steps';
 
 /**
  * A single task outside the backlog: a heal task from the monitor, or an ad-hoc
@@ -36,6 +37,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskWorkfl
   handleDecisions(wait);
   const ctx: TaskRunContext = {
     settings: s,
+    steps: runSteps(s),
     workDir: s.projectRoot,
     commit: s.autoCommit,
     summary: input.task.direction,

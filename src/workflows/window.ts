@@ -1,11 +1,5 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { WindowInput, WindowResult } from '../shared/types';
-
-const { openWindow } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2s', maximumAttempts: 5 },
-});
+import { windowSteps } from './steps';
 
 /**
  * What a Temporal Schedule starts. The scheduler adds a timestamp to the ids of
@@ -14,5 +8,5 @@ const { openWindow } = proxyActivities<Activities>({
  * window opens while a pipeline runs.
  */
 export async function windowWorkflow(input: WindowInput): Promise<WindowResult> {
-  return openWindow(input);
+  return windowSteps.openWindow(input);
 }

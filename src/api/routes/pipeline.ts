@@ -3,6 +3,7 @@ import { getPipelineItem } from '../../status/pipeline-item';
 import type { PipelineStatusDeps, PipelineStatusResponse } from '../../status/pipeline-status';
 import { HttpError } from '../errors';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
+import { pipelineWorkflowId } from '../../shared/names';
 import type { TtlCache } from '../../util/ttl-cache';
 import { acceptsGzip } from '../compression';
 import { encodedVariant, type JsonEncodings } from '../encoded-json';
@@ -39,7 +40,7 @@ export function pipelineRouter(deps: {
     router.post(`/agent/pipeline/${command}`, deps.mutate, async (_req, res) => {
       await signalPipeline(temporal, projectId, command);
       cache.clear();
-      res.status(202).json({ accepted: command, workflow_id: `nightshift-${projectId}` });
+      res.status(202).json({ accepted: command, workflow_id: pipelineWorkflowId(projectId) });
     });
   }
   router.get('/agent/pipeline/items/:key', async (req, res) => {
