@@ -125,15 +125,7 @@ async function autoFix(
     if (!mayHeal(state, condition, heals.has(condition), now, m.cooldownMinutes)) continue;
     const direction = healDirection(condition, issue.message, report.failingPhase);
     if (!direction) continue;
-    const task: TaskSpec = {
-      id: newTaskId(),
-      task_type: 'heal',
-      direction,
-      model: `${s.agent.name}/${s.agent.modelByType.heal}`,
-      item_key: null,
-      iteration: 1,
-      created_at: report.checkedAt,
-    };
+    const task = healTask(s, direction, report.checkedAt);
     const askFirst =
       m.autoFixAction === 'needs_decision' && condition !== 'stuck'
         ? `Monitor: ${issue.message} Run this heal task? Answer with any guidance for it (it runs with your answer added).`
@@ -158,25 +150,48 @@ async function autoFix(
       task_id: task.id,
     });
     log.info(`auto-fix: ${askFirst ? 'needs_decision entry' : 'heal task'} ${task.id} for ${condition}`);
-    handle.result().then(
-      (r) => {
-        heals.delete(condition);
-        issue.actions.push({
-          at: new Date().toISOString(),
-          action: 'heal task ended',
-          task_id: task.id,
-          outcome: r.status,
-        });
-      },
-      (err: unknown) => {
-        heals.delete(condition);
-        issue.actions.push({
-          at: new Date().toISOString(),
-          action: 'heal task ended',
-          task_id: task.id,
-          outcome: `error: ${err instanceof Error ? err.message : String(err)}`,
-        });
-      },
-    );
+    watchHeal(heals, condition, issue, task.id, handle);
   }
+}
+
+function healTask(s: PipelineSettings, direction: string, at: string): TaskSpec {
+  return {
+    id: newTaskId(),
+    task_type: 'heal',
+    direction,
+    model: `${s.agent.name}/${s.agent.modelByType.heal}`,
+    item_key: null,
+    iteration: 1,
+    created_at: at,
+  };
+}
+
+/** A heal task's end frees its condition for the next heal and joins the issue's actions. */
+function watchHeal(
+  heals: Map<Condition, ChildWorkflowHandle<typeof taskWorkflow>>,
+  condition: Condition,
+  issue: MonitorIssue,
+  taskId: string,
+  handle: ChildWorkflowHandle<typeof taskWorkflow>,
+): void {
+  handle.result().then(
+    (r) => {
+      heals.delete(condition);
+      issue.actions.push({
+        at: new Date().toISOString(),
+        action: 'heal task ended',
+        task_id: taskId,
+        outcome: r.status,
+      });
+    },
+    (err: unknown) => {
+      heals.delete(condition);
+      issue.actions.push({
+        at: new Date().toISOString(),
+        action: 'heal task ended',
+        task_id: taskId,
+        outcome: `error: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    },
+  );
 }

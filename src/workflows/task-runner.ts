@@ -93,6 +93,25 @@ function failedRun(err: unknown, attempts: number): RunAgentTaskResult {
   };
 }
 
+/** The record of an agent run, before its commit. */
+function runRecord(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResult): TaskRecord {
+  return {
+    ...task,
+    status: result.status,
+    started_at: result.startedAt,
+    finished_at: result.finishedAt,
+    output: result.output,
+    exit_code: result.exitCode,
+    decision_prompt: result.decisionPrompt ?? null,
+    decision: null,
+    workflow_id: ctx.workflowId,
+    output_chars: result.outputChars ?? 0,
+    ...(result.usage
+      ? { tokens_in: result.usage.tokensIn, tokens_out: result.usage.tokensOut, cost_usd: result.usage.costUsd }
+      : {}),
+  };
+}
+
 /**
  * One task from start to end: the agent run, then either the commit and its
  * records, or — when the agent asked a question — a durable wait for the
@@ -119,21 +138,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
     if (isCancellation(err)) throw err;
     result = failedRun(err, workerLossAttempts(s)); // worker-loss retries exhausted, or the activity itself broke
   }
-  const base: TaskRecord = {
-    ...task,
-    status: result.status,
-    started_at: result.startedAt,
-    finished_at: result.finishedAt,
-    output: result.output,
-    exit_code: result.exitCode,
-    decision_prompt: result.decisionPrompt ?? null,
-    decision: null,
-    workflow_id: ctx.workflowId,
-    output_chars: result.outputChars ?? 0,
-    ...(result.usage
-      ? { tokens_in: result.usage.tokensIn, tokens_out: result.usage.tokensOut, cost_usd: result.usage.costUsd }
-      : {}),
-  };
+  const base = runRecord(ctx, task, result);
   const credential = result.credentialRejected && ctx.onCredentialRejected ? result.credentialRejected : null;
   if (result.rateLimitedUntil || result.status === 'needs_decision' || credential) await ctx.previousRecords; // its snapshots come after the earlier records
   if (credential) return holdForCredential(ctx, task, result, base, credential);

@@ -1,6 +1,6 @@
 import { setHandler, workflowInfo } from '@temporalio/workflow';
 import { itemStatusQuery } from '../shared/messages';
-import type { ItemStatusView, TaskRecord, TaskWorkflowInput, TaskWorkflowResult } from '../shared/types';
+import type { ItemStatusView, TaskRecord, TaskSpec, TaskWorkflowInput, TaskWorkflowResult } from '../shared/types';
 import {
   awaitDecision,
   decisionTimeoutNote,
@@ -48,18 +48,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskWorkfl
   };
   let task = input.task;
   if (input.askFirst) {
-    const asking: TaskRecord = {
-      ...task,
-      status: 'needs_decision',
-      started_at: null,
-      finished_at: null,
-      output: null,
-      exit_code: null,
-      decision_prompt: input.askFirst,
-      decision: null,
-      workflow_id: ctx.workflowId,
-      output_chars: 0,
-    };
+    const asking = askingRecord(task, input.askFirst, ctx.workflowId);
     await saveRecord(s, asking);
     const { decision } = await awaitDecision(ctx, task, input.askFirst);
     if (decision === null) {
@@ -82,4 +71,20 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskWorkfl
   if (ended.kind === 'finished') await ended.recorded;
   current = null;
   return { taskId: task.id, status: ended.record.status };
+}
+
+/** The record of a task that asks before its agent runs. */
+function askingRecord(task: TaskSpec, prompt: string, workflowId: string): TaskRecord {
+  return {
+    ...task,
+    status: 'needs_decision',
+    started_at: null,
+    finished_at: null,
+    output: null,
+    exit_code: null,
+    decision_prompt: prompt,
+    decision: null,
+    workflow_id: workflowId,
+    output_chars: 0,
+  };
 }
