@@ -11,7 +11,7 @@ import { startPipeline } from '../../src/cli/commands/start';
 import { loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { MetricsStore } from '../../src/metrics/store';
-import { ensureStateDir } from '../../src/pipeline/state-dir';
+import { ensureStateDir } from '../../src/settings/state-dir';
 import type { TaskRecord } from '../../src/shared/types';
 import { ITEM_TEXT_EXCERPT_CHARS } from '../../src/status/pipeline-status';
 import { TaskIndex } from '../../src/tasks/store';
