@@ -13,7 +13,7 @@ import { createLogger } from '../../src/logger';
 import { MetricsStore } from '../../src/metrics/store';
 import { ensureStateDir } from '../../src/settings/state-dir';
 import type { TaskRecord } from '../../src/shared/types';
-import { ITEM_TEXT_EXCERPT_CHARS } from '../../src/status/pipeline-status';
+import { ITEM_TEXT_EXCERPT_CHARS } from '../../src/read-model/pipeline-status';
 import { TaskIndex } from '../../src/tasks/store';
 import { taskLogPath } from '../../src/tasks/paths';
 import { createTemporalClient, type TemporalClient } from '../../src/temporal/connection';
