@@ -5,7 +5,7 @@ import { createFinishTask } from './finish-task';
 import { createCheckAttention, createWriteMonitorIssues } from './monitor';
 import { createMaintain } from './maintenance';
 import { createNotify } from './notify';
-import { createOpenWindow } from './window';
+import { createOpenWindow } from './run-window';
 import { createSaveTask } from './save-task';
 import { createCloseWorktree, createCommitTask, createPrepareWorktree } from './git';
 import { createRecordItemOutcome } from './items';

@@ -25,7 +25,7 @@ import {
   STATUS_COMPUTE_LIMIT_MS,
   statusDeps,
   type PipelineStatusResponse,
-} from '../status/pipeline-status';
+} from '../read-model/pipeline-status';
 import { TtlCache } from '../util/ttl-cache';
 import { prometheusRouter } from './routes/prometheus';
 

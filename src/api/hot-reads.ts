@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricsAggregates } from '../metrics/aggregate';
 import type { MetricsStore } from '../metrics/store';
-import type { PipelineStatusResponse } from '../status/pipeline-status';
+import type { PipelineStatusResponse } from '../read-model/pipeline-status';
 import type { TtlCache } from '../util/ttl-cache';
 import type { ReadRequest } from './auth';
 import { acceptsGzip } from './compression';

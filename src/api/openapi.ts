@@ -1,7 +1,7 @@
 import { TASK_STATUSES, TASK_TYPES, CONDITIONS } from '../shared/types';
 import { VERSION } from '../version';
-import { ITEM_KEY_PATTERN } from '../status/pipeline-item';
-import { ITEM_TEXT_EXCERPT_CHARS } from '../status/pipeline-status';
+import { ITEM_KEY_PATTERN } from '../read-model/pipeline-item';
+import { ITEM_TEXT_EXCERPT_CHARS } from '../read-model/pipeline-status';
 import { NON_BLANK_PATTERN } from './validation';
 
 /**

@@ -24,7 +24,7 @@ import { generateMetrics } from './gen-metrics';
 import { STATUS_STALE_MS } from '../api/app';
 import { commandLine, num, table, verdict } from './markdown';
 import { MetricsStore } from '../metrics/store';
-import { getPipelineStatus, statusDeps } from '../status/pipeline-status';
+import { getPipelineStatus, statusDeps } from '../read-model/pipeline-status';
 import { TaskIndex } from '../tasks/store';
 
 /** The part of autocannon's result the report uses (the package ships no types). */

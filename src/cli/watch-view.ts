@@ -1,5 +1,5 @@
 import { attentionLine } from '../monitor/attention';
-import type { PipelineStatusResponse } from '../status/pipeline-status';
+import type { PipelineStatusResponse } from '../read-model/pipeline-status';
 
 /** Clears the screen and moves the cursor home, so each frame replaces the last. */
 export const CLEAR_SCREEN = '\x1b[H\x1b[2J';

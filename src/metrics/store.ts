@@ -4,29 +4,29 @@ import { type MetricsAggregates } from './aggregate';
 import type { MetricsBreakdown, MetricsTotalsRow } from './breakdown';
 import { MetricColumns } from './columns';
 import { ingestLines } from './line-scan';
-import { breakdownColumns, RunningTotals, type Validity } from './window';
-import { WindowAggregate } from './window-aggregate';
+import { breakdownColumns, RunningTotals, type Validity } from './day-range';
+import { DayRangeAggregate } from './day-range-aggregate';
 
 const DAY_MS = 86_400_000;
-/** Windows (window_days values) whose state is kept; the least recently used goes first. */
-const KEPT_WINDOWS = 8;
+/** Day ranges (window_days values) whose state is kept; the least recently used goes first. */
+const KEPT_DAY_RANGES = 8;
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
   map.delete(key);
   map.set(key, value);
-  if (map.size > KEPT_WINDOWS) map.delete(map.keys().next().value as K);
+  if (map.size > KEPT_DAY_RANGES) map.delete(map.keys().next().value as K);
   return value;
 }
 
 /**
  * Incremental view of the metrics store for the API. Each call reads only the
  * bytes appended since the previous one into columns (see columns.ts), then:
- * - aggregates(): the running counts of each window size are kept; new records
- *   extend them and records that left the window are subtracted (see
- *   window-aggregate.ts), so a call costs what changed, not the whole file;
+ * - aggregates(): the running counts of each day range (window_days) are kept; new records
+ *   extend them and records that left the day range are subtracted (see
+ *   day-range-aggregate.ts), so a call costs what changed, not the whole file;
  * - breakdown(): recomputed from the columns when a line arrived or a record
- *   left the window;
- * - totals(): has no window, so new records only extend it.
+ *   left the day range;
+ * - totals(): has no day range, so new records only extend it.
  * A replaced or shrunk file is read from scratch.
  */
 export class MetricsStore {
@@ -36,7 +36,7 @@ export class MetricsStore {
   /** Bumped whenever what was read changes. */
   private version = 0;
   private readonly reads = new SharedReads(() => this.refresh());
-  private windows = new Map<number, WindowAggregate>();
+  private dayRanges = new Map<number, DayRangeAggregate>();
   private breakdowns = new Map<
     number,
     { version: number; validity: Validity; days: string; value: MetricsBreakdown }
@@ -58,7 +58,7 @@ export class MetricsStore {
     this.columns = new MetricColumns();
     this.skipped = 0;
     this.version++;
-    this.windows = new Map();
+    this.dayRanges = new Map();
     this.breakdowns = new Map();
     this.runningTotals = undefined;
   }
@@ -75,14 +75,14 @@ export class MetricsStore {
 
   async aggregates(windowDays = 7, now = Date.now()): Promise<MetricsAggregates> {
     return this.serial(() => {
-      let w = this.windows.get(windowDays);
-      if (!w?.moveTo(now)) w = new WindowAggregate(this.columns, windowDays, now);
-      remember(this.windows, windowDays, w).extend(now);
+      let w = this.dayRanges.get(windowDays);
+      if (!w?.moveTo(now)) w = new DayRangeAggregate(this.columns, windowDays, now);
+      remember(this.dayRanges, windowDays, w).extend(now);
       return w.value(this.skipped);
     });
   }
 
-  /** Per-day and per-group breakdown over the window, for the dashboard. */
+  /** Per-day and per-group breakdown over the day range, for the dashboard. */
   async breakdown(windowDays = 7, now = Date.now()): Promise<MetricsBreakdown> {
     return this.serial(() => {
       const cutoff = now - windowDays * DAY_MS;
@@ -103,7 +103,7 @@ export class MetricsStore {
   }
 
   /**
-   * All records currently in the store (no window), for Prometheus: one row per
+   * All records currently in the store (no day range), for Prometheus: one row per
    * (task_type, status, model). `bucketCounts[i]` = number of records of that
    * row with a numeric duration ≤ bounds[i] (cumulative). status is the
    * record's status string or 'unknown'.

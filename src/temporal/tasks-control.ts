@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { EnvConfig, ProjectPaths } from '../config';
-import { buildPipelineSettings } from '../pipeline/settings';
+import { buildPipelineSettings } from '../settings/pipeline-settings';
 import { decideUpdate } from '../shared/messages';
 import { itemWorkflowId, taskWorkflowId, TASK_WORKFLOW_TYPE } from '../shared/names';
 import type { DecideResult, TaskRecord, TaskType } from '../shared/types';

@@ -3,4 +3,4 @@ export { pipelineWorkflow } from './pipeline';
 export { itemWorkflow } from './item';
 export { taskWorkflow } from './task';
 export { monitorWorkflow } from './monitor';
-export { windowWorkflow } from './window';
+export { windowWorkflow } from './run-window';

@@ -8,7 +8,7 @@ import { commitTask } from '../../src/git/commit';
 import { GIT_STALL_MS } from '../../src/git/repo';
 import type { CommitTaskResult } from '../../src/shared/types';
 import { shortDirection, taskCommitMessage } from '../../src/git/message';
-import { ensureStateDir } from '../../src/pipeline/state-dir';
+import { ensureStateDir } from '../../src/settings/state-dir';
 import { git as run } from '../helpers/project';
 
 function repo(): string {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createUpdateCoverage } from '../../src/activities/coverage';
-import { ensureStateDir } from '../../src/pipeline/state-dir';
+import { ensureStateDir } from '../../src/settings/state-dir';
 import type { UpdateCoverageInput, UpdateCoverageResult } from '../../src/shared/types';
 import { git } from '../helpers/project';
 

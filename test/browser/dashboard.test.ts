@@ -8,7 +8,7 @@ import { startPipeline } from '../../src/cli/commands/start';
 import { projectPaths, type EnvConfig, type ProjectPaths } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { MetricsStore } from '../../src/metrics/store';
-import { ensureStateDir } from '../../src/pipeline/state-dir';
+import { ensureStateDir } from '../../src/settings/state-dir';
 import { itemWorkflowId, pipelineWorkflowId } from '../../src/shared/names';
 import type { TaskRecord } from '../../src/shared/types';
 import { TaskIndex } from '../../src/tasks/store';

@@ -7,7 +7,7 @@ import { projectPaths, type EnvConfig } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { MetricsStore } from '../../src/metrics/store';
 import type { MonitorIssue, ReadBacklogInput } from '../../src/shared/types';
-import { getPipelineStatus, statusDeps } from '../../src/status/pipeline-status';
+import { getPipelineStatus, statusDeps } from '../../src/read-model/pipeline-status';
 import { TaskIndex } from '../../src/tasks/store';
 import type { TemporalClient } from '../../src/temporal/connection';
 import { runCli } from '../helpers/cli';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { projectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { MetricsStore } from '../../src/metrics/store';
-import { getPipelineStatus, statusDeps } from '../../src/status/pipeline-status';
+import { getPipelineStatus, statusDeps } from '../../src/read-model/pipeline-status';
 import { TaskIndex } from '../../src/tasks/store';
 import { spawnCli } from '../helpers/cli';
 import { git, makeProject, waitFor } from '../helpers/project';

@@ -1,7 +1,7 @@
 import { projectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { MetricsStore } from '../../src/metrics/store';
-import { getPipelineStatus, statusDeps } from '../../src/status/pipeline-status';
+import { getPipelineStatus, statusDeps } from '../../src/read-model/pipeline-status';
 import { TaskIndex } from '../../src/tasks/store';
 import type { TemporalClient } from '../../src/temporal/connection';
 import { makeProject, waitFor } from '../helpers/project';

@@ -10,7 +10,7 @@ import { hostRefusal } from '../../src/api/request-guard';
 import { gunzipSync } from 'node:zlib';
 import type { MetricsAggregates } from '../../src/metrics/aggregate';
 import { MetricsStore } from '../../src/metrics/store';
-import type { PipelineStatusResponse } from '../../src/status/pipeline-status';
+import type { PipelineStatusResponse } from '../../src/read-model/pipeline-status';
 import { TtlCache } from '../../src/util/ttl-cache';
 
 /**

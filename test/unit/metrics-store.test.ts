@@ -13,7 +13,7 @@ import type { GroupUsage, MetricsBreakdown, MetricsTotalsRow } from '../../src/m
 import { MetricColumns, NO_VALUE } from '../../src/metrics/columns';
 import { ingestLines } from '../../src/metrics/line-scan';
 import { pyRound } from '../../src/metrics/py-round';
-import { breakdownColumns } from '../../src/metrics/window';
+import { breakdownColumns } from '../../src/metrics/day-range';
 import { metricLine } from '../../src/metrics/record';
 import { MetricsStore } from '../../src/metrics/store';
 import type { TaskRecord } from '../../src/shared/types';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureStateDir } from '../../src/pipeline/state-dir';
+import { ensureStateDir } from '../../src/settings/state-dir';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'nightshift-statedir-'));
 

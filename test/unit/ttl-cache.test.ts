@@ -130,7 +130,7 @@ describe("the API's status cache settings", () => {
   test('when a refresh takes as long as the status deadlines allow, then no caller waits for it', async () => {
     // Imported here so the generic cache tests above do not load the API.
     const { STATUS_FRESH_MS, STATUS_STALE_MS } = await import('../../src/api/app');
-    const { STATUS_COMPUTE_LIMIT_MS } = await import('../../src/status/pipeline-status');
+    const { STATUS_COMPUTE_LIMIT_MS } = await import('../../src/read-model/pipeline-status');
     let clock = 0;
     const c = new TtlCache<number>({ ttlMs: STATUS_FRESH_MS, staleMs: STATUS_STALE_MS, now: () => clock });
     expect(await c.get(async () => 1)).toBe(1);

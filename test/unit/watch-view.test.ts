@@ -1,5 +1,5 @@
 import { formatDuration, formatWatchFrame, terminalSafe } from '../../src/cli/watch-view';
-import type { PipelineStatusResponse } from '../../src/status/pipeline-status';
+import type { PipelineStatusResponse } from '../../src/read-model/pipeline-status';
 
 const at = new Date('2026-11-22T10:00:00Z');
 

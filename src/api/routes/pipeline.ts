@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { getPipelineItem } from '../../status/pipeline-item';
-import type { PipelineStatusDeps, PipelineStatusResponse } from '../../status/pipeline-status';
+import { getPipelineItem } from '../../read-model/pipeline-item';
+import type { PipelineStatusDeps, PipelineStatusResponse } from '../../read-model/pipeline-status';
 import { HttpError } from '../errors';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
 import { pipelineWorkflowId } from '../../shared/names';

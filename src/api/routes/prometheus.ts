@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { createPrometheusRegistry, type PrometheusDeps } from '../../observability/prometheus';
+import { createPrometheusRegistry, type PrometheusDeps } from '../../read-model/prometheus';
 
 /** GET /metrics in the Prometheus text format, behind the same read rights as /api. */
 export function prometheusRouter(deps: PrometheusDeps & { readRights: RequestHandler }): Router {

@@ -1,9 +1,9 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Command } from 'commander';
-import { buildPipelineSettings } from '../../pipeline/settings';
-import { ensureStateDir } from '../../pipeline/state-dir';
+import { buildPipelineSettings } from '../../settings/pipeline-settings';
+import { ensureStateDir } from '../../settings/state-dir';
 import { scheduleId, windowWorkflowId, WINDOW_WORKFLOW_TYPE } from '../../shared/names';
-import type { windowWorkflow } from '../../workflows/window';
+import type { windowWorkflow } from '../../workflows/run-window';
 import { CliError, cliContext, connectedClient, print, printJson, type GlobalOptions } from '../context';
 import { nonNegativeNumber } from '../parse';
 

@@ -6,7 +6,7 @@ import { createLogger } from '../../logger';
 import { resolveTemporalCli, TEMPORAL_CLI_HELP } from '../../temporal/cli-path';
 import { startDevServer } from '../../temporal/dev-server';
 import { createTemporalClient, waitForTemporal } from '../../temporal/connection';
-import { ensureStateDir } from '../../pipeline/state-dir';
+import { ensureStateDir } from '../../settings/state-dir';
 import { CliError, cliContext, print, type GlobalOptions } from '../context';
 import { nonNegativeInt } from '../parse';
 import { exitWithParentOption, onShutdownSignal } from '../signals';

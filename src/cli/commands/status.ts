@@ -5,7 +5,7 @@ import {
   getPipelineStatusWithDetails,
   statusDeps,
   type PipelineStatusResponse,
-} from '../../status/pipeline-status';
+} from '../../read-model/pipeline-status';
 import { MetricsStore } from '../../metrics/store';
 import { attentionLine } from '../../monitor/attention';
 import { TaskIndex } from '../../tasks/store';

@@ -6,7 +6,7 @@ import { pipelineWorkflowId } from '../../shared/names';
 import { resolveTemporalCli, TEMPORAL_CLI_HELP } from '../../temporal/cli-path';
 import { createTemporalClient, waitForTemporal } from '../../temporal/connection';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
-import { ensureStateDir } from '../../pipeline/state-dir';
+import { ensureStateDir } from '../../settings/state-dir';
 import { CliError, print, projectDirectory, type GlobalOptions } from '../context';
 import { ensureDemoProject } from '../demo-project';
 import { openProgress, soFarLine } from '../progress';

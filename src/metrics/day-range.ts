@@ -5,8 +5,8 @@ import { addFigure, figureOrNull, roundUsd } from './usage';
 
 /**
  * The dashboard breakdown and the Prometheus totals over the columns, and the
- * window helpers window-aggregate.ts shares: integer loops, no JSON and no sort
- * of the records. A window holds the same records for every cutoff in
+ * day-range helpers day-range-aggregate.ts shares: integer loops, no JSON and no sort
+ * of the records. A day range holds the same records for every cutoff in
  * (maxOut, minIn], the largest `at` left out and the smallest kept, so a result
  * stays valid while no line arrives and the cutoff stays in there.
  */
@@ -14,14 +14,14 @@ import { addFigure, figureOrNull, roundUsd } from './usage';
 export const DAY_MS = 86_400_000;
 
 export interface Validity {
-  /** Largest `at` left out of the window (-Infinity when none). */
+  /** Largest `at` left out of the day range (-Infinity when none). */
   maxOut: number;
-  /** Smallest `at` inside the window (Infinity when none). */
+  /** Smallest `at` inside the day range (Infinity when none). */
   minIn: number;
 }
 
-/** The in-window index range to loop over, and the validity bounds a chronological file gives for free. */
-export function windowStart(cols: MetricColumns, cutoff: number): Validity & { from: number } {
+/** The in-range index range to loop over, and the validity bounds a chronological file gives for free. */
+export function dayRangeStart(cols: MetricColumns, cutoff: number): Validity & { from: number } {
   if (!cols.chronological) return { from: 0, maxOut: -Infinity, minIn: Infinity };
   const from = cols.lowerBound(cutoff);
   return {
@@ -149,7 +149,7 @@ function addUsage(sums: UsageSums, g: number, cols: MetricColumns, k: number): v
 
 const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-/** Per-day counts and per-group percentiles over the window (see MetricsBreakdown). */
+/** Per-day counts and per-group percentiles over the day range (see MetricsBreakdown). */
 export function breakdownColumns(
   cols: MetricColumns,
   o: { windowDays: number; now: number },
@@ -172,9 +172,9 @@ export function breakdownColumns(
   const modelOf = new Int32Array(cols.length);
   const durationOf = new Int32Array(cols.length);
   let keyed = 0;
-  const windowed = windowStart(cols, cutoff);
-  const { from } = windowed;
-  let { maxOut, minIn } = windowed;
+  const inRange = dayRangeStart(cols, cutoff);
+  const { from } = inRange;
+  let { maxOut, minIn } = inRange;
   for (let i = from; i < cols.length; i++) {
     const a = at[i];
     if (a < cutoff) {
@@ -236,7 +236,7 @@ export function breakdownColumns(
 
 /**
  * Every record, one row per (task_type, status or 'unknown', model) in order
- * of first appearance; no window, so new records only ever extend it.
+ * of first appearance; no day range, so new records only ever extend it.
  */
 export class RunningTotals {
   processed = 0;

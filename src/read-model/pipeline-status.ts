@@ -16,7 +16,7 @@ import { evaluateAttention } from '../monitor/attention';
 import { attentionSnapshot, LIVENESS_READ_LIMIT_MS } from '../monitor/snapshot';
 import { readMonitorIssuesFile } from '../monitor/issues-file';
 import type { EnvConfig, ProjectPaths } from '../config';
-import { attentionThresholds } from '../pipeline/settings';
+import { attentionThresholds } from '../settings/pipeline-settings';
 import { readLogTail } from '../tasks/log-slices';
 import { taskLogPath } from '../tasks/paths';
 import type { TaskIndex } from '../tasks/store';

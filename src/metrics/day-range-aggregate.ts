@@ -1,7 +1,7 @@
 import { type MetricsAggregates } from './aggregate';
 import { NO_VALUE, type MetricColumns } from './columns';
 import { pyRound } from './py-round';
-import { DAY_MS, percentilePositions, rate, valuesAtPositions, windowStart } from './window';
+import { DAY_MS, percentilePositions, rate, valuesAtPositions, dayRangeStart } from './day-range';
 
 /** Unit roundoff of doubles. */
 const U = 2 ** -53;
@@ -13,21 +13,21 @@ const grown = (a: number[], size: number) => {
 
 /**
  * The running counts of the reference aggregation (aggregate() in
- * aggregate.ts) for one window size, kept across calls:
+ * aggregate.ts) for one day range (window_days), kept across calls:
  * - new records only extend the counts;
- * - in a chronological file, records leaving the window (the clock moved) are
+ * - in a chronological file, records leaving the day range (the clock moved) are
  *   subtracted, and the first-appearance order of task types and models is
- *   looked up again from the new window start;
+ *   looked up again from the new start of the range;
  * - otherwise (out-of-order file, clock moved back) the owner starts over.
  *
  * Counts are integers, so adding and subtracting is exact. The per-model
- * duration sums are not: the reference adds in file order from the window's
+ * duration sums are not: the reference adds in file order from the range's
  * first record, and a float sum with records taken out is not that sum. Such a
  * sum carries a bound on its distance from the reference's; avg_duration is
  * answered from it only when every value within the bound rounds (to 0.1) the
- * same way, else the sums are redone in file order (a tight loop over the window).
+ * same way, else the sums are redone in file order (a tight loop over the range).
  */
-export class WindowAggregate {
+export class DayRangeAggregate {
   processed = 0;
   /** The last value() and the counts it was made from: records only enter at `processed` and leave at `from`. */
   private last: { from: number; processed: number; skipped: number; value: MetricsAggregates } | null = null;
@@ -62,14 +62,14 @@ export class WindowAggregate {
     this.completedId = cols.statuses.id('completed');
     this.failedId = cols.statuses.id('failed');
     this.sliding = cols.chronological;
-    const start = windowStart(cols, this.cutoff);
+    const start = dayRangeStart(cols, this.cutoff);
     this.maxOut = start.maxOut;
     this.minIn = start.minIn;
     this.processed = this.from = start.from;
   }
 
   /**
-   * Brings the counted records to the window ending at `now` (records that
+   * Brings the counted records to the day range ending at `now` (records that
    * arrived since are left to extend()); false when this state cannot follow
    * and must be replaced.
    */
@@ -89,7 +89,7 @@ export class WindowAggregate {
     return true;
   }
 
-  /** Subtracts the records [start, end), which were all in the window. */
+  /** Subtracts the records [start, end), which were all in the day range. */
   private leave(start: number, end: number): void {
     const { cols, typeCount, typeCompleted, typeFailed, modelCount, modelSum, modelN, modelError, durationCount } =
       this;
@@ -125,7 +125,7 @@ export class WindowAggregate {
     }
   }
 
-  /** First-appearance order from the window start, of the groups still counted. */
+  /** First-appearance order from the start of the range, of the groups still counted. */
   private reorder(order: number[], counts: number[], column: Int32Array): void {
     let present = 0;
     for (const c of counts) if (c > 0) present++;
@@ -140,7 +140,7 @@ export class WindowAggregate {
     }
   }
 
-  /** Counts the records appended since (the window must already end at `now`, see moveTo). */
+  /** Counts the records appended since (the day range must already end at `now`, see moveTo). */
   extend(now: number): void {
     this.cutoff = now - this.windowDays * DAY_MS;
     const cols = this.cols;
@@ -205,7 +205,7 @@ export class WindowAggregate {
       }
     }
     Object.assign(this, { maxOut, minIn, completed, failed, durations, processed: cols.length });
-    // in a chronological file the window is [from, processed): skipped records all precede it
+    // in a chronological file the day range is [from, processed): skipped records all precede it
     if (lastOut >= this.from) this.from = lastOut + 1;
   }
 
@@ -224,7 +224,7 @@ export class WindowAggregate {
     return pyRound(this.modelSum[m] / n, 1);
   }
 
-  /** The per-model sums again in file order over the window: exactly the reference's. */
+  /** The per-model sums again in file order over the day range: exactly the reference's. */
   private resum(): void {
     const { cols, modelSum, modelError } = this;
     const values = cols.durations.values;
@@ -237,7 +237,7 @@ export class WindowAggregate {
   }
 
   /**
-   * The aggregates of the counted window. Unchanged counts give the same (frozen) object back, so callers can cache
+   * The aggregates of the counted day range. Unchanged counts give the same (frozen) object back, so callers can cache
    * what they derive from it by identity: under load the API answers one value thousands of times.
    */
   value(skipped: number): MetricsAggregates {

@@ -4,7 +4,7 @@ import type { MetricsStore } from '../metrics/store';
 import { addFigure, roundUsd } from '../metrics/usage';
 import { readMonitorIssuesFile } from '../monitor/issues-file';
 import { CONDITIONS } from '../shared/types';
-import type { PipelineStatusResponse } from '../status/pipeline-status';
+import type { PipelineStatusResponse } from './pipeline-status';
 
 /** Upper bounds of nightshift_task_duration_seconds: agent tasks take seconds to an hour. */
 export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600] as const;
