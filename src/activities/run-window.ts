@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { ERROR_TYPE } from '../shared/errors';
 import { launchPipeline } from '../temporal/launch';
 import type { TemporalClient } from '../temporal/connection';
 import type { WindowInput, WindowResult } from '../shared/types';
@@ -9,7 +10,7 @@ export function createOpenWindow(deps: { temporal: TemporalClient | null }) {
     if (!deps.temporal)
       throw ApplicationFailure.nonRetryable(
         'the worker has no Temporal client for scheduled windows',
-        'NoTemporalClient',
+        ERROR_TYPE.NoTemporalClient,
       );
     const r = await launchPipeline(deps.temporal, {
       projectId: input.projectId,

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { EnvConfig, ProjectPaths } from '../config';
 import type { Logger } from '../logger';
@@ -49,9 +49,15 @@ export const STATUS_FRESH_MS = 1000;
  */
 export const STATUS_STALE_MS = STATUS_FRESH_MS + STATUS_COMPUTE_LIMIT_MS;
 
-/** Express's entry point for each request, which its types leave out. */
-interface ExpressHandle {
-  handle(req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void): void;
+/** The REST API: one request listener, and the Express app behind it. */
+export interface Api {
+  /**
+   * The entry point of every request, built once: the hot reads (hot-reads.ts), then Express. Every server passes it
+   * to `http.createServer` (server.ts, and the tests), so all of them answer through the same path.
+   */
+  readonly listener: RequestListener;
+  /** The Express app behind `listener`, for listing its routes. Serving it directly would skip the hot reads. */
+  readonly express: Express;
 }
 
 /** One middleware that runs `handlers` one after the other, stopping at the first error. */
@@ -66,8 +72,8 @@ function inOrder(...handlers: RequestHandler[]): RequestHandler {
   };
 }
 
-/** Builds the REST API without listening, so tests can mount it on an ephemeral port. */
-export function createApp(deps: AppDeps): Express {
+/** Builds the REST API without listening, so tests can serve it on an ephemeral port. */
+export function createApp(deps: AppDeps): Api {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -126,7 +132,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
-  // The hottest reads skip Express when their answer is at hand (see hot-reads.ts); every server built on this app,
+  // The hottest reads skip Express when their answer is at hand (see hot-reads.ts); every server built on the listener,
   // tests' included, goes through them.
   const hot = hotReads({
     status: { cache: statusCache, compute: computeStatus, bodies: statusBodies },
@@ -134,10 +140,9 @@ export function createApp(deps: AppDeps): Express {
     readRefusal: readRefusal(readRules),
     hostRefusal: hostRefusal(guard),
   });
-  const entry = app as unknown as ExpressHandle;
-  const expressHandle = entry.handle.bind(app);
-  entry.handle = (req, res, callback) => {
-    if (!hot(req, res, () => expressHandle(req, res, callback))) expressHandle(req, res, callback);
+  const toExpress: RequestListener = (req, res) => app(req, res);
+  const listener: RequestListener = (req, res) => {
+    if (!hot(req, res, () => toExpress(req, res))) toExpress(req, res);
   };
-  return app;
+  return { listener, express: app };
 }

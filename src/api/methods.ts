@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors';
 
-type PathsDoc = { paths: Record<string, Record<string, unknown>> };
+type PathsDoc = { paths: Record<string, object> };
 
 /** A documented path template as a pattern: `{name}` stands for one path segment. */
 function templatePattern(template: string): RegExp {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EnvConfig, ProjectPaths } from '../config';
 import type { Logger } from '../logger';
@@ -23,7 +23,7 @@ export async function startApiServer(o: {
   port: number;
 }): Promise<ApiServer> {
   const temporal = createTemporalClient(o.config);
-  const app = createApp({
+  const api = createApp({
     config: o.config,
     paths: o.paths,
     temporal,
@@ -33,7 +33,7 @@ export async function startApiServer(o: {
     host: o.host,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(o.port, o.host, () => resolve(s));
+    const s = createServer(api.listener).listen(o.port, o.host, () => resolve(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;

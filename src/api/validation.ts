@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { HttpError } from './errors';
+import { z } from './zod';
 
 /** Parses with zod; on failure a 422 whose `detail` lists `{loc, msg, type}` per problem. */
 export function parseOr422<T extends z.ZodTypeAny>(
@@ -33,5 +33,21 @@ export function textField(name: string, max: number) {
     .string()
     .refine((v) => [...v].length <= max, `${name} must be at most ${max} characters`)
     .refine((v) => nonBlank.test(v), `${name} must not be empty or only white space`)
-    .transform((v) => v.trim());
+    .transform((v) => v.trim())
+    .openapi({ minLength: 1, maxLength: max, pattern: NON_BLANK_PATTERN });
+}
+
+/**
+ * An integer query parameter (`?limit=5`): its text as a number from min to max. A query carries no null, but zod's
+ * coercion would take one as 0 (and the document would then allow null where 0 is in range): null is refused.
+ */
+export function queryInteger(min: number, max: number) {
+  return z.preprocess((v) => (v === null ? undefined : v), z.coerce.number().int().min(min).max(max));
+}
+
+/** A path parameter that names a resource: a value its schema refuses names nothing, so it is a 404, not a 422. */
+export function parseOr404<T extends z.ZodTypeAny>(schema: T, value: unknown, detail: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new HttpError(404, detail);
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { ERROR_TYPE } from '../shared/errors';
 import { isTaskId } from '../tasks/paths';
 import { VERSION } from '../version';
 import { registerBacklog } from './commands/backlog';
@@ -80,7 +81,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(2);
     }
     const e = err as Error & { exitCode?: number; type?: string };
-    process.stderr.write(`nightshift: ${e.message}${e.type === 'TemporalUnreachable' ? UNREACHABLE_HINT : ''}\n`);
+    process.stderr.write(
+      `nightshift: ${e.message}${e.type === ERROR_TYPE.TemporalUnreachable ? UNREACHABLE_HINT : ''}\n`,
+    );
     if (program.opts<GlobalOptions>().verbose && e.stack) process.stderr.write(e.stack + '\n');
     process.exit(typeof e.exitCode === 'number' ? e.exitCode : 1);
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { EnvConfig } from '../config';
+import { ERROR_TYPE } from '../shared/errors';
 
 /** The frontend address: TEMPORAL_ADDRESS, or the embedded dev server on loopback. */
 export function temporalAddress(config: EnvConfig): string {
@@ -99,7 +100,7 @@ export function isUnreachableError(err: unknown): boolean {
 }
 
 export class TemporalUnreachableError extends Error {
-  readonly type = 'TemporalUnreachable';
+  readonly type = ERROR_TYPE.TemporalUnreachable;
   constructor(address: string) {
     super(`Temporal not reachable at ${address}`);
   }

@@ -1,5 +1,6 @@
 import { WorkflowClient, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { itemStatusQuery, pauseSignal, pipelineStatusQuery, resumeSignal, stopSignal } from '../shared/messages';
+import { ERROR_TYPE } from '../shared/errors';
 import { pipelineWorkflowId } from '../shared/names';
 import type { ItemStatusView, PipelineStatusView } from '../shared/types';
 import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from './connection';
@@ -7,8 +8,7 @@ import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type Tempo
 export type PipelineCommand = 'pause' | 'resume' | 'stop';
 
 export class PipelineNotRunningError extends Error {
-  readonly type = 'PipelineNotRunning';
-  readonly status = 409;
+  readonly type = ERROR_TYPE.PipelineNotRunning;
 }
 
 const SIGNALS = { pause: pauseSignal, resume: resumeSignal, stop: stopSignal };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { EnvConfig, ProjectPaths } from '../config';
 import { buildPipelineSettings } from '../settings/pipeline-settings';
+import { ERROR_TYPE } from '../shared/errors';
 import { decideUpdate } from '../shared/messages';
 import { itemWorkflowId, taskWorkflowId, TASK_WORKFLOW_TYPE } from '../shared/names';
 import type { DecideResult, TaskRecord, TaskType } from '../shared/types';
@@ -12,13 +13,11 @@ import { ensureSearchAttributes } from './search-attributes';
 import { workflowSearchAttributes } from '../shared/search-attributes';
 
 export class TaskNotFoundError extends Error {
-  readonly type = 'TaskNotFound';
-  readonly status = 404;
+  readonly type = ERROR_TYPE.TaskNotFound;
 }
 
 export class TaskNotWaitingError extends Error {
-  readonly type = 'TaskNotWaiting';
-  readonly status = 409;
+  readonly type = ERROR_TYPE.TaskNotWaiting;
 }
 
 /** Answers a needs_decision task: the update goes to the workflow that owns the task. */

@@ -186,7 +186,7 @@ describeInBrowser('dashboard in headless Chromium against a running pipeline', (
       logger: createLogger('test', 'error'),
       host: '127.0.0.1',
     });
-    server = app.listen(0, '127.0.0.1');
+    server = createServer(app.listener).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await launchChromium();
@@ -534,7 +534,7 @@ describeInBrowser('dashboard in headless Chromium when reads need the token', ()
       logger: createLogger('test', 'error'),
       host: '127.0.0.1',
     });
-    const server = app.listen(0, '127.0.0.1');
+    const server = createServer(app.listener).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const browser = await launchChromium();
@@ -598,7 +598,7 @@ describeInBrowser('the loopback API and the web pages its user visits, in headle
       logger: createLogger('test', 'error'),
       host: '127.0.0.1',
     });
-    const server = app.listen(0, '127.0.0.1');
+    const server = createServer(app.listener).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const port = (server.address() as AddressInfo).port;
     const base = `http://127.0.0.1:${port}`;

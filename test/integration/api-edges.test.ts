@@ -78,7 +78,7 @@ async function serve(config: EnvConfig, paths: ProjectPaths, temporal: TemporalC
     logger: createLogger('test', 'error'),
     host,
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = http.createServer(app.listener).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
 import { loadEnvConfig, projectPaths, type EnvConfig } from '../../src/config';
@@ -20,7 +21,7 @@ async function serve(config: EnvConfig, root: string, host = '127.0.0.1') {
     logger: createLogger('test', 'error'),
     host,
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(app.listener).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

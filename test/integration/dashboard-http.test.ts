@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Ajv from 'ajv';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +26,7 @@ async function serve(config: EnvConfig, root: string) {
     logger: createLogger('test', 'error'),
     host: '127.0.0.1',
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(app.listener).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
 import { projectPaths, type EnvConfig } from '../../src/config';
@@ -22,7 +23,7 @@ async function api(config: EnvConfig, t: TemporalClient, root: string) {
     logger: createLogger('test', 'error'),
     host: '127.0.0.1',
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(app.listener).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -126,7 +127,7 @@ describe('token and cost figures over HTTP (breakdown and /metrics)', () => {
       logger: createLogger('test', 'error'),
       host: '127.0.0.1',
     });
-    const server = app.listen(0, '127.0.0.1');
+    const server = createServer(app.listener).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = async () => {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -25,7 +26,7 @@ async function statusOf(config: EnvConfig, t: TemporalClient, root: string) {
     logger: createLogger('test', 'error'),
     host: '127.0.0.1',
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(app.listener).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   try {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

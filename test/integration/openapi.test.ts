@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { AddressInfo } from 'node:net';
@@ -37,7 +38,7 @@ function routesOf(app: ReturnType<typeof createApp>): string[] {
     }
   };
   // At the top, a router mounted at the root has `slash`; the only other mount is /api.
-  for (const l of (app as unknown as { router: { stack: Layer[] } }).router.stack)
+  for (const l of (app.express as unknown as { router: { stack: Layer[] } }).router.stack)
     walk([l], l.slash === false ? '/api' : '');
   return out.sort();
 }
@@ -90,7 +91,7 @@ describe('GET /api/openapi.json and the responses it documents', () => {
       logger: createLogger('test', 'error'),
       host: '127.0.0.1',
     });
-    const server = app.listen(0, '127.0.0.1');
+    const server = createServer(app.listener).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = () => new Promise((r) => server.close(r));
@@ -240,7 +241,7 @@ describe('GET /api/openapi.json and the responses it documents', () => {
       logger: createLogger('test', 'error'),
       host: '127.0.0.1',
     });
-    const server = fresh.listen(0, '127.0.0.1');
+    const server = createServer(fresh.listener).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     try {
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/agent/pipeline-status`);

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -22,7 +23,7 @@ async function serve(config: EnvConfig, paths: ProjectPaths, t: TemporalClient, 
     logger: createLogger('test', 'error'),
     host,
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(app.listener).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { base, close: () => new Promise((r) => server.close(r)) };

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,7 +89,7 @@ describeWithSchemathesis('the API as its OpenAPI document says (schemathesis, --
       logger: createLogger('test', 'error'),
       host: '127.0.0.1',
     });
-    server = app.listen(0, '127.0.0.1');
+    server = createServer(app.listener).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

@@ -1,24 +1,25 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { MetricsAggregates } from '../../metrics/aggregate';
 import type { MetricsStore } from '../../metrics/store';
 import { acceptsGzip } from '../compression';
 import { encodedVariant, type JsonEncodings } from '../encoded-json';
-import { parseOr422 } from '../validation';
+import { parseOr422, queryInteger } from '../validation';
+import { z } from '../zod';
 
 /** The `window_days` query parameter of the metrics endpoints. */
 export const WINDOW_DAYS = { min: 1, max: 3650, default: 7 } as const;
 
-const query = z
+/** The query of both metrics endpoints (openapi.ts documents it). */
+export const metricsQuery = z
   .object({
-    window_days: z.coerce.number().int().min(WINDOW_DAYS.min).max(WINDOW_DAYS.max).default(WINDOW_DAYS.default),
+    window_days: queryInteger(WINDOW_DAYS.min, WINDOW_DAYS.max).default(WINDOW_DAYS.default),
   })
   .passthrough();
 
 export function metricsRouter(metrics: MetricsStore, bodies: JsonEncodings<MetricsAggregates>): Router {
   const router = Router();
   router.get('/agent/metrics', async (req, res) => {
-    const { window_days } = parseOr422(query, req.query, 'query');
+    const { window_days } = parseOr422(metricsQuery, req.query, 'query');
     const encoded = bodies.encode(await metrics.aggregates(window_days));
     const { body, headers } = encodedVariant(encoded, acceptsGzip(req.headers['accept-encoding']));
     res
@@ -27,7 +28,7 @@ export function metricsRouter(metrics: MetricsStore, bodies: JsonEncodings<Metri
       .send(body);
   });
   router.get('/agent/metrics/breakdown', async (req, res) => {
-    const { window_days } = parseOr422(query, req.query, 'query');
+    const { window_days } = parseOr422(metricsQuery, req.query, 'query');
     res.json(await metrics.breakdown(window_days));
   });
   return router;

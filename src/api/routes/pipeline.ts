@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { getPipelineItem } from '../../read-model/pipeline-item';
+import { getPipelineItem, ITEM_KEY_PATTERN } from '../../read-model/pipeline-item';
 import type { PipelineStatusDeps, PipelineStatusResponse } from '../../read-model/pipeline-status';
 import { HttpError } from '../errors';
 import { signalPipeline, type PipelineCommand } from '../../temporal/pipeline-control';
@@ -7,11 +7,21 @@ import { pipelineWorkflowId } from '../../shared/names';
 import type { TtlCache } from '../../util/ttl-cache';
 import { acceptsGzip } from '../compression';
 import { encodedVariant, type JsonEncodings } from '../encoded-json';
+import { parseOr404 } from '../validation';
+import { z } from '../zod';
 
 /** The `Age` header of a status: how old the answer is, in whole seconds. */
 export function statusAge(ageMs: number): string {
   return String(Math.floor(ageMs / 1000));
 }
+
+/** `{key}` of /agent/pipeline/items/{key} (openapi.ts documents it). */
+export const itemKeyParams = z.object({
+  key: z
+    .string()
+    .regex(new RegExp(ITEM_KEY_PATTERN))
+    .openapi({ param: { description: 'the item key (spec 001)' } }),
+});
 
 /**
  * Status comes through the shared short-lived cache (see createApp) and is
@@ -44,7 +54,8 @@ export function pipelineRouter(deps: {
     });
   }
   router.get('/agent/pipeline/items/:key', async (req, res) => {
-    const item = await getPipelineItem(deps.status, String(req.params.key));
+    const { key } = parseOr404(itemKeyParams, req.params, 'Item not found');
+    const item = await getPipelineItem(deps.status, key);
     if (!item) throw new HttpError(404, 'Item not found');
     res.json(item);
   });

@@ -3,26 +3,38 @@ import { Router, type RequestHandler, type Response } from 'express';
 import type { EnvConfig, ProjectPaths } from '../../config';
 import { decideTask, enqueueTask } from '../../temporal/tasks-control';
 import type { TemporalClient } from '../../temporal/connection';
-import { z } from 'zod';
 import { TASK_STATUSES, TASK_TYPES } from '../../shared/types';
-import { isTaskId, taskLogPath } from '../../tasks/paths';
+import { TASK_ID_PATTERN, taskLogPath } from '../../tasks/paths';
 import type { TaskIndex } from '../../tasks/store';
 import { HttpError } from '../errors';
 import { readLogRange, readLogTail } from '../../tasks/log-slices';
 import { parseByteRange } from '../byte-range';
-import { parseOr422, textField } from '../validation';
+import { parseOr404, parseOr422, queryInteger, textField } from '../validation';
+import { z } from '../zod';
 
-const limit = z.coerce.number().int().min(1).max(100).default(20);
-const listQuery = z.object({
+// The request schemas of the tasks endpoints: they validate the requests, and openapi.ts documents them.
+const limit = queryInteger(1, 100).default(20);
+export const listQuery = z.object({
   status: z.enum(TASK_STATUSES).optional(),
   task_type: z.enum(TASK_TYPES).optional(),
   limit,
-  offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  offset: queryInteger(0, Number.MAX_SAFE_INTEGER).default(0),
 });
-const attentionQuery = z.object({ limit });
-const logQuery = z.object({ tail_bytes: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() });
-const decisionBody = z.object({ decision: textField('decision', 5000) }).strict();
-const newTaskBody = z
+export const attentionQuery = z.object({ limit });
+export const logQuery = z.object({
+  tail_bytes: queryInteger(1, Number.MAX_SAFE_INTEGER)
+    .optional()
+    .openapi({ param: { description: 'only the last N bytes of the log (from a character boundary)' } }),
+});
+/** `{id}`, checked before any file access: `../` never reaches the file system. */
+export const taskIdParams = z.object({
+  id: z
+    .string()
+    .regex(TASK_ID_PATTERN)
+    .openapi({ param: { description: 'task_ + 16 lowercase hex' } }),
+});
+export const decisionBody = z.object({ decision: textField('decision', 5000) }).strict();
+export const newTaskBody = z
   .object({
     direction: textField('direction', 5000),
     task_type: z.enum(TASK_TYPES, {
@@ -84,8 +96,7 @@ export function tasksRouter(deps: TasksRouterDeps): Router {
     res.status(201).location(`/api/agent/tasks/${task.id}`).json(task);
   });
   router.post('/agent/tasks/:id/decision', deps.mutate, async (req, res) => {
-    const id = String(req.params.id);
-    if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
+    const { id } = parseOr404(taskIdParams, req.params, 'Task not found');
     const body = parseOr422(decisionBody, req.body ?? {}, 'body');
     await decideTask(deps.temporal, tasks, deps.paths.projectId, id, body.decision);
     res.json({ task_id: id, decision: body.decision, status: 'accepted' });
@@ -104,16 +115,13 @@ export function tasksRouter(deps: TasksRouterDeps): Router {
     res.json({ tasks: all.slice(0, q.limit), total: all.length });
   });
   router.get('/agent/tasks/:id', async (req, res) => {
-    const id = String(req.params.id);
-    if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
+    const { id } = parseOr404(taskIdParams, req.params, 'Task not found');
     const task = await tasks.get(id);
     if (!task) throw new HttpError(404, 'Task not found');
     res.json(task);
   });
   router.get('/agent/tasks/:id/log', async (req, res) => {
-    const id = String(req.params.id);
-    // Validated before any file access: `../` never reaches the file system.
-    if (!isTaskId(id)) throw new HttpError(404, 'Task not found');
+    const { id } = parseOr404(taskIdParams, req.params, 'Task not found');
     const q = parseOr422(logQuery, req.query, 'query');
     const task = await tasks.get(id);
     if (!task) throw new HttpError(404, 'Task not found');
