@@ -14,7 +14,16 @@ const nodeSideFromWorkflows = ['activities', 'temporal', 'config', 'api', 'cli',
 
 export default tseslint.config(
   {
-    ignores: ['lib/**', 'node_modules/**', '.tools/**', 'coverage/**', '.nightshift/**', 'web/**', 'test/fixtures/**'],
+    ignores: [
+      'lib/**',
+      '.bench-build/**',
+      'node_modules/**',
+      '.tools/**',
+      'coverage/**',
+      '.nightshift/**',
+      'web/**',
+      'test/fixtures/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -53,11 +62,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'src/bench/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/config.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['src/cli/**/*.ts', 'src/agents/demo-agent.ts', 'src/bench/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/cli/**/*.ts', 'src/agents/demo-agent.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -9,7 +9,7 @@ module.exports = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
-  modulePathIgnorePatterns: ['<rootDir>/lib/', '<rootDir>/.tools/'],
+  modulePathIgnorePatterns: ['<rootDir>/lib/', '<rootDir>/.bench-build/', '<rootDir>/.tools/'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],

@@ -3,13 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
-import {
-  auditScaleRun,
-  readScaleRecords,
-  scaleAgentCommand,
-  workerOf,
-  writeScaleAgent,
-} from '../../src/bench/scale-agent';
+import { auditScaleRun, readScaleRecords, scaleAgentCommand, workerOf, writeScaleAgent } from '../../bench/scale-agent';
 import { spawnCli } from '../helpers/cli';
 import { makeProject, readJsonl, waitFor } from '../helpers/project';
 import { testAddress, testClient, testConfig, waitForPollers } from '../helpers/temporal';

@@ -1,4 +1,4 @@
-import { cpuShares, cpuTicks } from '../../src/bench/machine';
+import { cpuShares, cpuTicks } from '../../bench/machine';
 
 describe('bench: CPU shares from /proc/stat', () => {
   const stat = (user: number, idle: number, steal: number) =>

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateMetrics, isoformatMicros, PyRandom, secondsToMicros } from '../../src/bench/gen-metrics';
+import { generateMetrics, isoformatMicros, PyRandom, secondsToMicros } from '../../bench/gen-metrics';
 
 /** The recipe of seed-system.md section 12, as the reference's gen_metrics.py would run it, with a fixed `now`. */
 const PYTHON_RECIPE = `

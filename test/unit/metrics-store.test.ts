@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateMetrics } from '../../src/bench/gen-metrics';
+import { generateMetrics } from '../../bench/gen-metrics';
 import {
   aggregate,
   emptyAggregates,

@@ -248,7 +248,7 @@ export async function longRunSection(ctx: BenchContext): Promise<BenchSection> {
     '',
     `RSS as the run went on (tasks done: MB): ${o.series.map((g) => `${g.tasks}: ${num(mb(g.rssKb), 0)}`).join(', ')}.`,
     '',
-    `The worker runs with a preload (\`src/bench/gc-probe.ts\`, \`--expose-gc\`) that, on SIGUSR2 (only at the start and at the ` +
+    `The worker runs with a preload (\`bench/gc-probe.ts\`, \`--expose-gc\`) that, on SIGUSR2 (only at the start and at the ` +
       `end), has every thread collect its heap and reports \`process.memoryUsage()\` with each thread's V8 heap. RSS as sampled ` +
       `includes garbage V8 has not collected yet; the V8 heaps after a collection are what JavaScript holds; the rest of RSS is ` +
       `native memory (the Temporal core, buffers, malloc arenas) and code.`,

@@ -18,7 +18,7 @@ import path from 'node:path';
  * passes: more tasks per item, the same agent cost per task.
  *
  * It is kept as source text and written to a file at run time, so the bench
- * (compiled to lib/) and jest (running src/ through swc) use the same script.
+ * (compiled to .bench-build/) and jest (running bench/ through swc) use the same script.
  */
 export const NOOP_AGENT_SOURCE = `'use strict';
 const scriptStart = Date.now();

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { pyRound } from '../metrics/py-round';
+import { pyRound } from '../src/metrics/py-round';
 
 /**
  * The benchmark data set of seed-system.md section 12, byte for byte what the
@@ -205,7 +205,7 @@ export async function generateMetrics(lines: number, out: string, opts: Generate
   await Promise.race([once(stream, 'finish'), failed]);
 }
 
-/** `node lib/bench/gen-metrics.js N OUT [--seed 42] [--days 14]` */
+/** `node .bench-build/bench/gen-metrics.js N OUT [--seed 42] [--days 14]` (after `tsc -p bench/tsconfig.json`) */
 async function main(argv: string[]): Promise<void> {
   const positional: string[] = [];
   const flags: Record<string, string> = {};
@@ -216,7 +216,7 @@ async function main(argv: string[]): Promise<void> {
   const [count, out] = positional;
   const lines = Number(count);
   if (!out || !Number.isInteger(lines) || lines < 0) {
-    process.stderr.write('usage: node lib/bench/gen-metrics.js N OUT [--seed 42] [--days 14]\n');
+    process.stderr.write('usage: node .bench-build/bench/gen-metrics.js N OUT [--seed 42] [--days 14]\n');
     process.exitCode = 2;
     return;
   }

@@ -21,11 +21,11 @@ import {
   type ChildService,
 } from './env';
 import { generateMetrics } from './gen-metrics';
-import { STATUS_STALE_MS } from '../api/app';
+import { STATUS_STALE_MS } from '../src/api/app';
 import { commandLine, num, table, verdict } from './markdown';
-import { MetricsStore } from '../metrics/store';
-import { getPipelineStatus, statusDeps } from '../read-model/pipeline-status';
-import { TaskIndex } from '../tasks/store';
+import { MetricsStore } from '../src/metrics/store';
+import { getPipelineStatus, statusDeps } from '../src/read-model/pipeline-status';
+import { TaskIndex } from '../src/tasks/store';
 
 /** The part of autocannon's result the report uses (the package ships no types). */
 interface LoadResult {
@@ -389,7 +389,7 @@ export async function apiLoadSection(ctx: BenchContext): Promise<BenchSection> {
 
   const body = [
     `\`nightshift api\` and \`nightshift worker\` as child processes, a pipeline running ${PARALLEL} items at once with the no-op agent, ` +
-      `and ${METRICS_LINES.toLocaleString('en')} lines (\`src/bench/gen-metrics.ts\`) in the project's metrics file before it starts ` +
+      `and ${METRICS_LINES.toLocaleString('en')} lines (\`bench/gen-metrics.ts\`) in the project's metrics file before it starts ` +
       `(the pipeline appends to the same file). Windows of ${seconds} s with load alternate with windows of ${seconds} s without; ` +
       `task rate = agent exits per second inside a window (from the agent's records), and each load window is compared with the ` +
       `mean of the idle windows either side of it, since the pipeline's own rate drifts as its items move through their phases; ` +

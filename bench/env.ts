@@ -3,16 +3,16 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import path from 'node:path';
 import type { Logger } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { childProcessEnvironment, loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../config';
-import { createNightshiftWorker, type WorkerHandle } from '../worker/run';
-import { createTemporalClient, type TemporalClient } from '../temporal/connection';
-import { startPipeline } from '../cli/commands/start';
-import { awaitPipelineResult } from '../temporal/pipeline-result';
-import type { PipelineResult, TaskRecord } from '../shared/types';
-import { packageRoot } from '../util/package-root';
+import { childProcessEnvironment, loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '../src/config';
+import { createNightshiftWorker, type WorkerHandle } from '../src/worker/run';
+import { createTemporalClient, type TemporalClient } from '../src/temporal/connection';
+import { startPipeline } from '../src/cli/commands/start';
+import { awaitPipelineResult } from '../src/temporal/pipeline-result';
+import type { PipelineResult, TaskRecord } from '../src/shared/types';
+import { packageRoot } from '../src/util/package-root';
 import { writeGcProbe, type MemorySample } from './gc-probe';
 import { noopAgentCommand, type AgentRecord } from './noop-agent';
-import { workerProcessEnvironment } from '../worker/process-env';
+import { workerProcessEnvironment } from '../src/worker/process-env';
 
 /** What every benchmark gets from main.ts. */
 export interface BenchContext {
@@ -30,7 +30,7 @@ export interface BenchContext {
   log(line: string): void;
 }
 
-export { freePort } from '../util/free-port';
+export { freePort } from '../src/util/free-port';
 
 export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -124,7 +124,7 @@ let bundle: Promise<{ code: string }> | null = null;
 
 /** nightshift's workflow bundle, built once per bench process. */
 export function nightshiftBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger() });
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietLogger() });
   return bundle;
 }
 

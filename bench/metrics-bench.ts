@@ -2,8 +2,8 @@ import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { aggregate, parseMetricLine, type MetricRecord } from '../metrics/aggregate';
-import { packageRoot } from '../util/package-root';
+import { aggregate, parseMetricLine, type MetricRecord } from '../src/metrics/aggregate';
+import { packageRoot } from '../src/util/package-root';
 import { freePort } from './env';
 import { generateMetrics } from './gen-metrics';
 import { num, table, verdict } from './markdown';
@@ -290,7 +290,7 @@ function render(results: SizeResult[]): string {
     ];
   });
   const method = [
-    `Method: each file is generated with the recipe of seed-system.md section 12 (\`node lib/bench/gen-metrics.js N OUT --seed 42 --days 14\`: 0.1 % blank, 0.1 % invalid JSON, 0.1 % without created_at; about half the records inside the ${WINDOW_DAYS}-day window). ` +
+    `Method: each file is generated with the recipe of seed-system.md section 12 (\`node .bench-build/bench/gen-metrics.js N OUT --seed 42 --days 14\`: 0.1 % blank, 0.1 % invalid JSON, 0.1 % without created_at; about half the records inside the ${WINDOW_DAYS}-day window). ` +
       'The built API (`node bin/nightshift.js api`) is started in a child process with `PIPELINE_METRICS_FILE` pointing at the file and a temp project dir; every figure is a real HTTP `GET /api/agent/metrics?window_days=7` on loopback, timed by the client. ' +
       `"First" is the first call after start (the whole file is read); "repeated" are ${REPEATS} more calls with no new line (records still leave the window as the clock moves, so some of them recompute from the columns); ` +
       `"after append" are ${APPENDS} rounds of appending ${APPEND_LINES.toLocaleString('en-US')} recipe lines, then one call. Peak RSS is VmHWM of the API process after all calls. ` +

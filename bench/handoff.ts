@@ -89,7 +89,7 @@ export async function handoffSection(ctx: BenchContext): Promise<BenchSection> {
       `no test command), each item spec → impl → test → review with the no-op agent, nightshift's worker in the bench process. ` +
       `The agent records its own process start (\`performance.timeOrigin\`) and the moment before it exits; a hand-off is the ` +
       `next task's start minus the previous task's exit within one item (${n.n} hand-offs). The baseline is one minimal workflow ` +
-      `(\`src/bench/baseline/workflows.ts\`, own task queue, own worker in the bench process) running ${tasks} sequential ` +
+      `(\`bench/baseline/workflows.ts\`, own task queue, own worker in the bench process) running ${tasks} sequential ` +
       `activities, each spawning the same agent; its hand-offs are measured the same way (${b.n}).`,
     '',
     table(

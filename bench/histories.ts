@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { itemWorkflowId, monitorWorkflowId, pipelineWorkflowId } from '../shared/names';
+import { itemWorkflowId, monitorWorkflowId, pipelineWorkflowId } from '../src/shared/names';
 
 /** One workflow run (an execution: each continue-as-new starts a new one) and its history length in events. */
 export interface RunHistory {

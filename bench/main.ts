@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadEnvConfig } from '../config';
-import { createLogger } from '../logger';
-import { resolveTemporalCli, TEMPORAL_CLI_HELP } from '../temporal/cli-path';
-import { createTemporalClient, waitForTemporal } from '../temporal/connection';
-import { startDevServer, type DevServer } from '../temporal/dev-server';
-import { packageRoot } from '../util/package-root';
-import { installRuntime } from '../worker/run';
+import { loadEnvConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { resolveTemporalCli, TEMPORAL_CLI_HELP } from '../src/temporal/cli-path';
+import { createTemporalClient, waitForTemporal } from '../src/temporal/connection';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { packageRoot } from '../src/util/package-root';
+import { installRuntime } from '../src/worker/run';
 import { freePort, type BenchContext } from './env';
 import { cpuShares, cpuTicks, machineInfo, type MachineInfo } from './machine';
 import { table } from './markdown';
@@ -16,7 +16,8 @@ import { writeNoopAgent } from './noop-agent';
 import type { BenchSection } from './report';
 
 /**
- * `npm run bench` (`node lib/bench/main.js [--quick] [--only <figure>[,…]] [--out FILE] [--keep] [--profile]`):
+ * `npm run bench` (builds bench/tsconfig.json into .bench-build/, then
+ * `node .bench-build/bench/main.js [--quick] [--only <figure>[,…]] [--out FILE] [--keep] [--profile]`):
  * starts the embedded Temporal dev server, runs each figure against nightshift
  * and its baseline in the same run, and writes docs/PERFORMANCE.md.
  * `--quick` (small sizes) and `--only` write to a file in the bench's temp dir
@@ -42,7 +43,21 @@ const FIGURES = {
 } satisfies Record<string, (ctx: BenchContext) => Promise<BenchSection>>;
 type Figure = keyof typeof FIGURES;
 
+const USAGE = `usage: npm run bench [-- [--quick] [--only <figure>[,…]] [--out FILE] [--keep] [--profile]]
+
+Runs each figure against nightshift and its baseline on an embedded Temporal dev server
+and writes docs/PERFORMANCE.md (about 25 minutes on 2 cores).
+
+  --quick           small sizes (a smoke run)
+  --only FIGURES    comma-separated, any of: ${Object.keys(FIGURES).join(', ')}
+  --out FILE        where to write the report (--quick and --only default to the bench's temp dir)
+  --keep            keep the bench's temp dir
+  --profile         CPU profiles of the worker and API child processes (the temp dir is kept)
+  --help            this text
+`;
+
 interface Options {
+  help: boolean;
   quick: boolean;
   only: Figure[] | null;
   out: string | null;
@@ -51,10 +66,11 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, only: null, out: null, keep: false, profile: false };
+  const o: Options = { help: false, quick: false, only: null, out: null, keep: false, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--quick') o.quick = true;
+    if (a === '--help' || a === '-h') o.help = true;
+    else if (a === '--quick') o.quick = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--out') o.out = argv[++i] ?? '';
@@ -84,11 +100,11 @@ function render(
   return [
     '# Performance',
     '',
-    `Measured by \`npm run bench\` (\`src/bench/\`): an embedded Temporal dev server (SQLite, WAL, as \`nightshift up\` runs it), ` +
+    `Measured by \`npm run bench\` (\`bench/\`): an embedded Temporal dev server (SQLite, WAL, as \`nightshift up\` runs it), ` +
       `a no-op agent (a tiny node script that exits 0 at once) and, for each figure, a baseline measured in the same run. ` +
       `Medians and p95 are nearest-rank over the samples named in each section.${quick ? ' **This is a `--quick` run: small sizes, not the figures of record.**' : ''}`,
     '',
-    `\`npm run bench\` writes this file (about 25 minutes on 2 cores). \`node lib/bench/main.js --quick\` (small sizes) and ` +
+    `\`npm run bench\` writes this file (about 25 minutes on 2 cores). \`npm run bench -- --quick\` (small sizes) and ` +
       `\`--only handoff,throughput,metrics,api,long-run,scale-out\` (any of them) write their report into the bench's temp dir instead, ` +
       `unless \`--out FILE\` is given; \`--profile\` adds CPU profiles of the worker and API child processes; \`--keep\` keeps the temp dir.`,
     '',
@@ -145,7 +161,12 @@ async function startServer(workDir: string): Promise<DevServer> {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = parseArgs(argv);
-  const command = ['node', 'lib/bench/main.js', ...argv].join(' ');
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  // What the reader types: npm run bench builds the bench (bench/tsconfig.json) and runs it with these arguments.
+  const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
   const machine = machineInfo();
   const started = Date.now();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-bench-'));
@@ -204,6 +225,7 @@ export async function main(argv: string[]): Promise<void> {
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (err instanceof UsageError) process.stderr.write(USAGE);
     process.exit(err instanceof UsageError ? 2 : 1);
   });
 }

@@ -196,7 +196,7 @@ export async function scaleOutSection(ctx: BenchContext): Promise<BenchSection> 
     `One pipeline of ${items} backlog items (${tasks} tasks) with \`PIPELINE_PARALLEL_ITEMS=${PARALLEL}\` (each item in its own git worktree), ` +
       `served by 1, 2 and 4 \`nightshift worker\` processes on one task queue of the bench's dev server, then by 4 with the last one ` +
       `SIGKILLed once a third of the tasks were done and while it had an agent running (\`NIGHTSHIFT_HEARTBEAT_TIMEOUT_SECONDS=${KILL_HEARTBEAT_SECONDS}\` in that run, ` +
-      `so its agent tasks are retried elsewhere after 5 s). The agent (\`src/bench/scale-agent.ts\`, a shell script run as argv) sleeps ${AGENT_SECONDS} s, as an agent waiting ` +
+      `so its agent tasks are retried elsewhere after 5 s). The agent (\`bench/scale-agent.ts\`, a shell script run as argv) sleeps ${AGENT_SECONDS} s, as an agent waiting ` +
       `on its model does, writes \`work/<task_id>.txt\` in the item's worktree and appends a record of that side effect (task id, its parent process — the worker — ` +
       `and host, times) to a shared JSONL file. Ideal: ${PARALLEL} items at once ÷ ${AGENT_SECONDS} s = ${num(IDEAL, 0)} tasks/s. Rate = distinct tasks done ÷ ` +
       `(first agent start → last side effect). A worker's share: the tasks whose first side effect its agent wrote (the worker is the agent's parent, ` +
