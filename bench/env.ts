@@ -10,6 +10,7 @@ import { startPipeline } from '../src/cli/commands/start';
 import { awaitPipelineResult } from '../src/temporal/pipeline-result';
 import type { PipelineResult, TaskRecord } from '../src/shared/types';
 import { packageRoot } from '../src/util/package-root';
+import { monitorWorkflowId, pipelineWorkflowId } from '../src/shared/names';
 import { writeGcProbe, type MemorySample } from './gc-probe';
 import { noopAgentCommand, type AgentRecord } from './noop-agent';
 import { workerProcessEnvironment } from '../src/worker/process-env';
@@ -194,7 +195,7 @@ export async function startBenchPipeline(
 
 /** Ends whatever a project left running (its monitor after a `--once` pipeline, or both after a failure). */
 export async function endProject(t: TemporalClient, projectId: string): Promise<void> {
-  for (const id of [`nightshift-${projectId}`, `nightshift-${projectId}-monitor`]) {
+  for (const id of [pipelineWorkflowId(projectId), monitorWorkflowId(projectId)]) {
     await t.client.workflow
       .getHandle(id)
       .terminate('bench finished')
