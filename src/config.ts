@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared/names';
-import { AGENT_NAMES } from './shared/types';
+import { AGENT_NAMES } from './shared/contracts/task';
 import { DEFAULT_RATE_LIMIT_PATTERN } from './agents/rate-limit';
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { renderArgv } from '../agents/argv';
 import { detectRateLimit } from '../agents/rate-limit';
 import { explicitVerdict } from '../shared/verdict';
-import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../shared/types';
+import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../shared/contracts/task';
 import { appendTaskSnapshot } from '../tasks/store';
 import { killGroup, runInProcessGroup } from '../util/process-group';
 import { prepareRetryTree } from './retry-tree';

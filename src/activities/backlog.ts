@@ -9,7 +9,7 @@ import type {
   ReadBacklogResult,
   ReadItemTextInput,
   ReadItemTextResult,
-} from '../shared/types';
+} from '../shared/contracts/pipeline';
 
 /** Warnings past this many are counted, not listed: the result is one bounded payload. */
 const MAX_WARNINGS = 50;

@@ -4,7 +4,7 @@ import { log } from '@temporalio/activity';
 import { whileHeartbeating } from './heartbeat';
 import { recordPassedSpecs, specsReferencedIn, updateCoverage as updateCoverageFile } from '../coverage/update';
 import { git, isWorkTree } from '../git/repo';
-import type { UpdateCoverageInput, UpdateCoverageResult } from '../shared/types';
+import type { UpdateCoverageInput, UpdateCoverageResult } from '../shared/contracts/repository';
 
 /**
  * After an item passes: remember which specs it implemented (and whether tests

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { metricLine } from '../metrics/record';
-import type { FinishTaskInput, FinishTaskResult } from '../shared/types';
+import type { FinishTaskInput, FinishTaskResult } from '../shared/contracts/task';
 import { appendTaskSnapshot } from '../tasks/store';
 import { appendLine, fileHasRecord } from '../util/jsonl';
 

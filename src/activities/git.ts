@@ -11,7 +11,7 @@ import type {
   CommitTaskResult,
   PrepareWorktreeInput,
   PrepareWorktreeResult,
-} from '../shared/types';
+} from '../shared/contracts/repository';
 
 /** Auto-commit of one task; a push or commit failure is recorded, never thrown (the task stays completed). */
 export function createCommitTask() {

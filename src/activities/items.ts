@@ -1,5 +1,5 @@
 import { appendItemOutcome } from '../backlog/outcomes';
-import type { RecordItemOutcomeInput, RecordItemOutcomeResult } from '../shared/types';
+import type { RecordItemOutcomeInput, RecordItemOutcomeResult } from '../shared/contracts/pipeline';
 
 export function createRecordItemOutcome() {
   return async function recordItemOutcome(input: RecordItemOutcomeInput): Promise<RecordItemOutcomeResult> {

@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import { cleanupTaskLogs } from '../maintenance/cleanup';
 import { compactMetrics } from '../maintenance/compact-metrics';
-import type { MaintenanceInput, MaintenanceResult } from '../shared/types';
+import type { MaintenanceInput, MaintenanceResult } from '../shared/contracts/monitor';
 import { whileHeartbeating } from './heartbeat';
 
 /** The pipeline's daily housekeeping: old task logs go, old metrics lines move to an archive. */

@@ -2,7 +2,7 @@ import { MetricsStore } from '../metrics/store';
 import { evaluateAttention } from '../monitor/attention';
 import { writeMonitorIssuesFile } from '../monitor/issues-file';
 import { attentionSnapshot } from '../monitor/snapshot';
-import type { AttentionReport, CheckAttentionInput, WriteMonitorIssuesInput } from '../shared/types';
+import type { AttentionReport, CheckAttentionInput, WriteMonitorIssuesInput } from '../shared/contracts/monitor';
 import { TaskIndex } from '../tasks/store';
 import type { TemporalClient } from '../temporal/connection';
 import { whileHeartbeating } from './heartbeat';

@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import type { NotifyInput, NotifyResult } from '../shared/types';
+import type { NotifyInput, NotifyResult } from '../shared/contracts/monitor';
 
 const DELIVERY_TIMEOUT_MS = 5000;
 const ATTEMPTS = 3;

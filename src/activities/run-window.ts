@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_TYPE } from '../shared/errors';
 import { launchPipeline } from '../temporal/launch';
 import type { TemporalClient } from '../temporal/connection';
-import type { WindowInput, WindowResult } from '../shared/types';
+import type { WindowInput, WindowResult } from '../shared/contracts/run-window';
 
 /** Opens a scheduled window: starts the pipeline for `hours`, or attaches to the one that runs. */
 export function createOpenWindow(deps: { temporal: TemporalClient | null }) {

@@ -1,4 +1,4 @@
-import type { SaveTaskInput } from '../shared/types';
+import type { SaveTaskInput } from '../shared/contracts/task';
 import { appendTaskSnapshot } from '../tasks/store';
 
 /** A task snapshot without a metrics line: a task waiting for a decision has not ended yet. */

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { RunTestCommandInput, RunTestCommandResult } from '../shared/types';
+import type { RunTestCommandInput, RunTestCommandResult } from '../shared/contracts/pipeline';
 import { runInProcessGroup } from '../util/process-group';
 
 const KEEP_OUTPUT = 2000;

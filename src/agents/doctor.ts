@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentSettings } from '../shared/types';
+import type { AgentSettings } from '../shared/contracts/task';
 import { runInProcessGroup } from '../util/process-group';
 import { renderArgv } from './argv';
 import { judgeRun, MIN_OUTPUT_CHARS } from './outcome';

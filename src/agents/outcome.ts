@@ -1,4 +1,4 @@
-import type { NoChangePolicy, RunAgentTaskResult, TaskType } from '../shared/types';
+import type { NoChangePolicy, RunAgentTaskResult, TaskType } from '../shared/contracts/task';
 import type { AgentReport } from './output';
 
 export const MIN_OUTPUT_CHARS = 10;

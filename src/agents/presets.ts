@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { EnvConfig } from '../config';
-import type { AgentName, AgentOutputFormat, AgentSettings, TaskType } from '../shared/types';
-import { TASK_TYPES } from '../shared/types';
+import type { AgentName, AgentOutputFormat, AgentSettings, TaskType } from '../shared/contracts/task';
+import { TASK_TYPES } from '../shared/contracts/task';
 import { packageRoot } from '../util/package-root';
 import { parseArgvTemplate } from './argv';
 import { testedVersion } from './tested-versions';

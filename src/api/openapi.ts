@@ -4,7 +4,8 @@ import {
   type RouteConfig,
   type ZodMediaTypeObject,
 } from '@asteasolutions/zod-to-openapi';
-import { TASK_STATUSES, TASK_TYPES, CONDITIONS } from '../shared/types';
+import { CONDITIONS } from '../shared/contracts/monitor';
+import { TASK_STATUSES, TASK_TYPES } from '../shared/contracts/task';
 import { VERSION } from '../version';
 import { ITEM_TEXT_EXCERPT_CHARS } from '../read-model/pipeline-status';
 import { metricsQuery } from './routes/metrics';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BacklogItem, TextExcerptOf } from '../shared/types';
+import type { BacklogItem, TextExcerptOf } from '../shared/contracts/pipeline';
 
 /**
  * A backlog read travels through Temporal as one payload (2 MiB at most), so

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BacklogItem } from '../shared/types';
+import type { BacklogItem } from '../shared/contracts/pipeline';
 import { combineBacklogs } from './combine';
 import { analyseBacklog, toBacklogItems, type IgnoredLine, type MalformedLine } from './parse';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ItemOutcomeRecord } from '../shared/types';
+import type { ItemOutcomeRecord } from '../shared/contracts/pipeline';
 import { appendLine, readJsonlRecords } from '../util/jsonl';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BacklogItem, ItemSource } from '../shared/types';
+import type { BacklogItem, ItemSource } from '../shared/contracts/pipeline';
 import { analyseBacklog, type MalformedLine, type ParsedLine } from './markdown';
 
 export type { IgnoredLine, MalformedLine, ParsedLine } from './markdown';

@@ -1,6 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { PIPELINE_WORKFLOW_TYPE } from '../shared/names';
-import type { PipelineInput } from '../shared/types';
+import type { PipelineInput } from '../shared/contracts/pipeline';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
 
 export interface PipelineListing {

@@ -1,7 +1,8 @@
 import type { EnvConfig, ProjectPaths } from '../config';
 import { loadBacklog } from '../backlog/load';
 import { itemsFile } from '../backlog/outcomes';
-import type { ItemOutcomeRecord, TaskRecord } from '../shared/types';
+import type { ItemOutcomeRecord } from '../shared/contracts/pipeline';
+import type { TaskRecord } from '../shared/contracts/task';
 import { tasksFile } from '../tasks/store';
 import { TailReader } from '../util/tail-reader';
 

@@ -1,4 +1,4 @@
-import type { TaskRecord } from '../shared/types';
+import type { TaskRecord } from '../shared/contracts/task';
 
 /** A figure worth a key: JSON.stringify would write NaN or Infinity as null, which says nothing. */
 const known = (value: number | null | undefined): value is number =>

@@ -4,8 +4,8 @@ import {
   type AttentionReport,
   type AttentionThresholds,
   type Condition,
-  type TaskRecord,
-} from '../shared/types';
+} from '../shared/contracts/monitor';
+import { type TaskRecord } from '../shared/contracts/task';
 
 /**
  * The attention rules (contract section 10), pure: everything they need is in

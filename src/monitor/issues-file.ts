@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MonitorIssue } from '../shared/types';
+import type { MonitorIssue } from '../shared/contracts/monitor';
 
 /** `<state dir>/monitor_issues.json`: the monitor's issues as last written, read by the API and the CLI. */
 export interface MonitorIssuesFile {

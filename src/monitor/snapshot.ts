@@ -6,7 +6,7 @@ import type { TaskIndex } from '../tasks/store';
 import { withTimeLimit, type TemporalClient } from '../temporal/connection';
 import { describePipeline } from '../temporal/pipeline-control';
 import { projectWorkflowIdPrefix } from '../shared/names';
-import type { TaskRecord } from '../shared/types';
+import type { TaskRecord } from '../shared/contracts/task';
 import { BLOCKED_AFTER_ATTEMPTS, lastTaskProgress, type AttentionSnapshot, type BlockedStep } from './attention';
 
 export interface SnapshotSources {

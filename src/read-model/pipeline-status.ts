@@ -1,16 +1,9 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { pipelineStatusQuery } from '../shared/messages';
 import { pipelineWorkflowId } from '../shared/names';
-import type {
-  Attention,
-  AttentionReport,
-  AttentionThresholds,
-  ItemStatusView,
-  MonitorIssue,
-  PipelineResult,
-  PipelineStatusView,
-  TaskRecord,
-} from '../shared/types';
+import type { Attention, AttentionReport, AttentionThresholds, MonitorIssue } from '../shared/contracts/monitor';
+import type { ItemStatusView, PipelineResult, PipelineStatusView } from '../shared/contracts/pipeline';
+import type { TaskRecord } from '../shared/contracts/task';
 import type { MetricsStore } from '../metrics/store';
 import { evaluateAttention } from '../monitor/attention';
 import { attentionSnapshot, LIVENESS_READ_LIMIT_MS } from '../monitor/snapshot';

@@ -3,7 +3,7 @@ import type { MetricsTotalsRow } from '../metrics/breakdown';
 import type { MetricsStore } from '../metrics/store';
 import { addFigure, roundUsd } from '../metrics/usage';
 import { readMonitorIssuesFile } from '../monitor/issues-file';
-import { CONDITIONS } from '../shared/types';
+import { CONDITIONS } from '../shared/contracts/monitor';
 import type { PipelineStatusResponse } from './pipeline-status';
 
 /** Upper bounds of nightshift_task_duration_seconds: agent tasks take seconds to an hour. */

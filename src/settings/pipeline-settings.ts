@@ -2,7 +2,8 @@ import type { EnvConfig, ProjectPaths } from '../config';
 import { currentBranch, isWorkTree } from '../git/repo';
 import { parseArgvTemplate } from '../agents/argv';
 import { resolveAgentSettings } from '../agents/presets';
-import type { AttentionThresholds, MonitorSettings, PipelineSettings } from '../shared/types';
+import type { AttentionThresholds, MonitorSettings } from '../shared/contracts/monitor';
+import type { PipelineSettings } from '../shared/contracts/pipeline';
 
 export function attentionThresholds(config: EnvConfig): AttentionThresholds {
   return {

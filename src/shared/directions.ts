@@ -1,4 +1,4 @@
-import type { Phase } from './types';
+import type { Phase } from './contracts/task';
 
 /** The reference's exact direction texts (seed-system.md section 2.6). */
 export function buildDirection(phase: Phase | string, item: string, iteration: number, lastOutput = ''): string {

@@ -10,15 +10,9 @@ import {
   SIGNAL_STOP,
   UPDATE_DECIDE,
 } from './names';
-import type {
-  CredentialNotice,
-  DecideInput,
-  DecideResult,
-  ItemStatusView,
-  MonitorCarriedState,
-  PipelineStatusView,
-  RateLimitNotice,
-} from './types';
+import type { MonitorCarriedState } from './contracts/monitor';
+import type { CredentialNotice, ItemStatusView, PipelineStatusView, RateLimitNotice } from './contracts/pipeline';
+import type { DecideInput, DecideResult } from './contracts/task';
 
 /** Message definitions shared by the workflows, the API and the CLI (plain objects, sandbox-safe). */
 export const pauseSignal = defineSignal(SIGNAL_PAUSE);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { TaskRecord, TaskStatus, TaskType } from '../shared/types';
+import type { TaskRecord, TaskStatus, TaskType } from '../shared/contracts/task';
 import { appendLine } from '../util/jsonl';
 import { SharedReads } from '../util/shared-reads';
 import { TailReader } from '../util/tail-reader';

@@ -1,5 +1,5 @@
 import { monitorWorkflowId, MONITOR_WORKFLOW_TYPE, pipelineWorkflowId, PIPELINE_WORKFLOW_TYPE } from '../shared/names';
-import type { PipelineInput, PipelineSettings } from '../shared/types';
+import type { PipelineInput, PipelineSettings } from '../shared/contracts/pipeline';
 import type { monitorWorkflow } from '../workflows/monitor';
 import type { pipelineWorkflow } from '../workflows/pipeline';
 import type { TemporalClient } from './connection';

@@ -2,7 +2,7 @@ import { WorkflowClient, WorkflowNotFoundError, type WorkflowExecutionDescriptio
 import { itemStatusQuery, pauseSignal, pipelineStatusQuery, resumeSignal, stopSignal } from '../shared/messages';
 import { ERROR_TYPE } from '../shared/errors';
 import { pipelineWorkflowId } from '../shared/names';
-import type { ItemStatusView, PipelineStatusView } from '../shared/types';
+import type { ItemStatusView, PipelineStatusView } from '../shared/contracts/pipeline';
 import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from './connection';
 
 export type PipelineCommand = 'pause' | 'resume' | 'stop';

@@ -1,4 +1,4 @@
-import type { PipelineResult } from '../shared/types';
+import type { PipelineResult } from '../shared/contracts/pipeline';
 import type { pipelineWorkflow } from '../workflows/pipeline';
 import { isUnreachableError, type TemporalClient } from './connection';
 

@@ -5,7 +5,7 @@ import { buildPipelineSettings } from '../settings/pipeline-settings';
 import { ERROR_TYPE } from '../shared/errors';
 import { decideUpdate } from '../shared/messages';
 import { itemWorkflowId, taskWorkflowId, TASK_WORKFLOW_TYPE } from '../shared/names';
-import type { DecideResult, TaskRecord, TaskType } from '../shared/types';
+import type { DecideResult, TaskRecord, TaskType } from '../shared/contracts/task';
 import { appendTaskSnapshot, type TaskIndex } from '../tasks/store';
 import type { taskWorkflow } from '../workflows/task';
 import { isUnreachableError, TemporalUnreachableError, withTimeLimit, type TemporalClient } from './connection';

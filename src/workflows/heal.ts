@@ -1,4 +1,4 @@
-import type { Condition } from '../shared/types';
+import type { Condition } from '../shared/contracts/monitor';
 
 /**
  * What auto-fix asks a heal task to do. The two sentences the contract names

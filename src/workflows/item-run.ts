@@ -7,12 +7,10 @@ import type {
   ItemPosition,
   ItemResult,
   ItemStatusView,
-  Phase,
   PipelineSettings,
-  RunAgentTaskResult,
   RunTestCommandResult,
-  TaskSpec,
-} from '../shared/types';
+} from '../shared/contracts/pipeline';
+import type { Phase, RunAgentTaskResult, TaskSpec } from '../shared/contracts/task';
 import { judgeValidation } from './item-validation';
 import { itemTextSteps, runSteps, type RunSteps } from './steps';
 import { newTaskId } from './task-id';

@@ -1,5 +1,6 @@
 import { reviewIndicatesPass } from '../shared/verdict';
-import type { RunAgentTaskResult, RunTestCommandResult } from '../shared/types';
+import type { RunTestCommandResult } from '../shared/contracts/pipeline';
+import type { RunAgentTaskResult } from '../shared/contracts/task';
 
 export interface ValidationOutcome {
   passed: boolean;

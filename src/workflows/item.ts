@@ -1,6 +1,6 @@
 import { condition, patched, setHandler } from '@temporalio/workflow';
 import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../shared/messages';
-import type { ItemInput, ItemResult } from '../shared/types';
+import type { ItemInput, ItemResult } from '../shared/contracts/pipeline';
 import { ItemRun } from './item-run';
 import { handleDecisions, runTaskToEnd } from './task-runner';
 

@@ -1,5 +1,5 @@
-import type { AttentionReport, Condition, MonitorCarriedState, MonitorIssue } from '../shared/types';
-import { CONDITIONS } from '../shared/types';
+import type { AttentionReport, Condition, MonitorCarriedState, MonitorIssue } from '../shared/contracts/monitor';
+import { CONDITIONS } from '../shared/contracts/monitor';
 import { SEVERITY, SUGGESTED_ACTION } from './heal';
 
 /** Issues kept in state: every open one, and the latest resolved ones. */

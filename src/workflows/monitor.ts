@@ -12,14 +12,9 @@ import { healDirection } from './heal';
 import { monitorIssuesQuery } from '../shared/messages';
 import { taskWorkflowId } from '../shared/names';
 import { workflowSearchAttributes } from '../shared/search-attributes';
-import type {
-  AttentionReport,
-  Condition,
-  MonitorInput,
-  MonitorIssue,
-  PipelineSettings,
-  TaskSpec,
-} from '../shared/types';
+import type { AttentionReport, Condition, MonitorInput, MonitorIssue } from '../shared/contracts/monitor';
+import type { PipelineSettings } from '../shared/contracts/pipeline';
+import type { TaskSpec } from '../shared/contracts/task';
 import { applyReport, initialMonitorState, mayHeal, openIssue } from './monitor-state';
 import { newTaskId } from './task-id';
 import { monitorSteps, notifications } from './steps';

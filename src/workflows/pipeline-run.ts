@@ -21,7 +21,7 @@ import type {
   PipelineSettings,
   PipelineStatusView,
   ReadBacklogResult,
-} from '../shared/types';
+} from '../shared/contracts/pipeline';
 import { itemWorkflow } from './item';
 import {
   applyItemResult,

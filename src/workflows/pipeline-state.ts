@@ -7,7 +7,7 @@ import type {
   PipelineItemView,
   PipelineStatusView,
   ReadBacklogResult,
-} from '../shared/types';
+} from '../shared/contracts/pipeline';
 
 /** Pure state transitions of the pipeline workflow, kept apart so they are easy to test and read. */
 

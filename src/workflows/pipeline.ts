@@ -8,7 +8,7 @@ import {
   resumeSignal,
   stopSignal,
 } from '../shared/messages';
-import type { PipelineInput, PipelineResult } from '../shared/types';
+import type { PipelineInput, PipelineResult } from '../shared/contracts/pipeline';
 import { PipelineRun } from './pipeline-run';
 
 /**

@@ -1,4 +1,4 @@
-import type { WindowInput, WindowResult } from '../shared/types';
+import type { WindowInput, WindowResult } from '../shared/contracts/run-window';
 import { windowSteps } from './steps';
 
 /**

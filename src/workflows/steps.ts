@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PipelineSettings } from '../shared/types';
+import type { PipelineSettings } from '../shared/contracts/pipeline';
 
 /*
  * Every activity the workflows call, grouped by how it is bounded and retried. Each group is typed to its own

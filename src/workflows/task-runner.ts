@@ -1,14 +1,9 @@
 import { condition, isCancellation, log, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
 import { decideUpdate } from '../shared/messages';
 import { agentRunner, bookkeeping, notifications, workerLossAttempts, type RunSteps } from './steps';
-import type {
-  CommitTaskInput,
-  CommitTaskResult,
-  PipelineSettings,
-  RunAgentTaskResult,
-  TaskRecord,
-  TaskSpec,
-} from '../shared/types';
+import type { PipelineSettings } from '../shared/contracts/pipeline';
+import type { CommitTaskInput, CommitTaskResult } from '../shared/contracts/repository';
+import type { RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/contracts/task';
 
 /**
  * The commit step reports git failures itself; one that never finished (every

@@ -1,6 +1,7 @@
 import { setHandler, workflowInfo } from '@temporalio/workflow';
 import { itemStatusQuery } from '../shared/messages';
-import type { ItemStatusView, TaskRecord, TaskSpec, TaskWorkflowInput, TaskWorkflowResult } from '../shared/types';
+import type { ItemStatusView } from '../shared/contracts/pipeline';
+import type { TaskRecord, TaskSpec, TaskWorkflowInput, TaskWorkflowResult } from '../shared/contracts/task';
 import {
   awaitDecision,
   decisionTimeoutNote,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createFinishTask } from '../../src/activities/finish-task';
 import { MetricsStore } from '../../src/metrics/store';
-import type { TaskRecord } from '../../src/shared/types';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 import { TaskIndex } from '../../src/tasks/store';
 
 function task(id: string): TaskRecord {

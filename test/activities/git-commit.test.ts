@@ -6,7 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCommitTask } from '../../src/activities/git';
 import { commitTask } from '../../src/git/commit';
 import { GIT_STALL_MS } from '../../src/git/repo';
-import type { CommitTaskResult } from '../../src/shared/types';
+import type { CommitTaskResult } from '../../src/shared/contracts/repository';
 import { shortDirection, taskCommitMessage } from '../../src/git/message';
 import { ensureStateDir } from '../../src/settings/state-dir';
 import { git as run } from '../helpers/project';

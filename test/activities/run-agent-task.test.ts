@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRunAgentTask, heartbeatEvery } from '../../src/activities/agent';
 import { agentEnvironment } from '../../src/config';
-import type { AgentSettings, RunAgentTaskInput, TaskSpec } from '../../src/shared/types';
+import type { AgentSettings, RunAgentTaskInput, TaskSpec } from '../../src/shared/contracts/task';
 import { TaskIndex } from '../../src/tasks/store';
 import { isAlive } from '../helpers/processes';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createUpdateCoverage } from '../../src/activities/coverage';
 import { ensureStateDir } from '../../src/settings/state-dir';
-import type { UpdateCoverageInput, UpdateCoverageResult } from '../../src/shared/types';
+import type { UpdateCoverageInput, UpdateCoverageResult } from '../../src/shared/contracts/repository';
 import { git } from '../helpers/project';
 
 const COVERAGE = 'docs/SPEC-COVERAGE.md';

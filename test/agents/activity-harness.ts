@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createRunAgentTask } from '../../src/activities/agent';
 import { resolveAgentSettings } from '../../src/agents/presets';
 import { loadEnvConfig } from '../../src/config';
-import type { RunAgentTaskResult, TaskType } from '../../src/shared/types';
+import type { RunAgentTaskResult, TaskType } from '../../src/shared/contracts/task';
 
 let seq = 0;
 

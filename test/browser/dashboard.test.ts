@@ -10,7 +10,7 @@ import { createLogger } from '../../src/logger';
 import { MetricsStore } from '../../src/metrics/store';
 import { ensureStateDir } from '../../src/settings/state-dir';
 import { itemWorkflowId, pipelineWorkflowId } from '../../src/shared/names';
-import type { TaskRecord } from '../../src/shared/types';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 import { TaskIndex } from '../../src/tasks/store';
 import type { TemporalClient } from '../../src/temporal/connection';
 import { makeProject, waitFor, type TempProject } from '../helpers/project';

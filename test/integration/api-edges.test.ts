@@ -12,7 +12,7 @@ import { loadEnvConfig, projectPaths, type EnvConfig, type ProjectPaths } from '
 import { createLogger } from '../../src/logger';
 import { MetricsStore } from '../../src/metrics/store';
 import { ensureStateDir } from '../../src/settings/state-dir';
-import type { TaskRecord } from '../../src/shared/types';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 import { ITEM_TEXT_EXCERPT_CHARS } from '../../src/read-model/pipeline-status';
 import { TaskIndex } from '../../src/tasks/store';
 import { taskLogPath } from '../../src/tasks/paths';

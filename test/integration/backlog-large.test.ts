@@ -2,7 +2,7 @@ import { projectPaths, type EnvConfig } from '../../src/config';
 import type { TemporalClient } from '../../src/temporal/connection';
 import { startPipeline } from '../../src/cli/commands/start';
 import { pipelineStatusQuery } from '../../src/shared/messages';
-import type { PipelineResult } from '../../src/shared/types';
+import type { PipelineResult } from '../../src/shared/contracts/pipeline';
 import { MAX_LISTED_ITEMS } from '../../src/activities/backlog';
 import path from 'node:path';
 import { makeProject, readJsonl, type TempProject } from '../helpers/project';

@@ -6,7 +6,7 @@ import { startPipeline } from '../../src/cli/commands/start';
 import { awaitPipelineResult } from '../../src/temporal/pipeline-result';
 import { projectHistories, type ProjectHistories } from '../../bench/histories';
 import { noopAgentCommand, writeNoopAgent } from '../../bench/noop-agent';
-import type { PipelineResult } from '../../src/shared/types';
+import type { PipelineResult } from '../../src/shared/contracts/pipeline';
 import { makeProject, readJsonl, waitFor } from '../helpers/project';
 import { endProjectWorkflows, testConfig, useTestWorker } from '../helpers/temporal';
 

@@ -10,7 +10,7 @@ import { loadEnvConfig, projectPaths, type ProjectPaths } from '../../src/config
 import { createLogger } from '../../src/logger';
 import { metricLine } from '../../src/metrics/record';
 import { MetricsStore } from '../../src/metrics/store';
-import type { TaskRecord } from '../../src/shared/types';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 import { TaskIndex } from '../../src/tasks/store';
 import { createTemporalClient, type TemporalClient } from '../../src/temporal/connection';
 import { makeProject } from '../helpers/project';

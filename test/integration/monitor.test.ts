@@ -7,7 +7,7 @@ import { projectPaths, type EnvConfig } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { createLogger } from '../../src/logger';
 import { MetricsStore } from '../../src/metrics/store';
-import type { MonitorIssue } from '../../src/shared/types';
+import type { MonitorIssue } from '../../src/shared/contracts/monitor';
 import { TaskIndex } from '../../src/tasks/store';
 import type { TemporalClient } from '../../src/temporal/connection';
 import { runCli, spawnCli } from '../helpers/cli';

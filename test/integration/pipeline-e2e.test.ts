@@ -9,7 +9,8 @@ import { MetricsStore } from '../../src/metrics/store';
 import { TaskIndex } from '../../src/tasks/store';
 import type { TemporalClient } from '../../src/temporal/connection';
 import { startPipeline } from '../../src/cli/commands/start';
-import type { PipelineResult, TaskRecord } from '../../src/shared/types';
+import type { PipelineResult } from '../../src/shared/contracts/pipeline';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 import { makeProject, readJsonl, waitFor, type TempProject } from '../helpers/project';
 import { startTestWorker, testClient, testConfig, type TestWorker } from '../helpers/temporal';
 

@@ -1,6 +1,6 @@
 import { attentionLine, evaluateAttention, type AttentionSnapshot } from '../../src/monitor/attention';
 import { healDirection, LOW_SUCCESS_SENTENCE, REPEATED_FAILURES_SENTENCE } from '../../src/workflows/heal';
-import type { TaskRecord, TaskType } from '../../src/shared/types';
+import type { TaskRecord, TaskType } from '../../src/shared/contracts/task';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const th = { stuckMinutes: 10, repeatedFailures: 3, lowSuccessRate: 0.8, lowSuccessMinTasks: 10 };

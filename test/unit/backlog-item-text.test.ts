@@ -11,7 +11,7 @@ import {
   sha256,
 } from '../../src/backlog/item-text';
 import { itemKey } from '../../src/backlog/parse';
-import type { BacklogItem } from '../../src/shared/types';
+import type { BacklogItem } from '../../src/shared/contracts/pipeline';
 
 /** A backlog read is one Temporal payload (2 MiB at most): long item texts travel as excerpts (issue 19). */
 const TEMPORAL_PAYLOAD_LIMIT = 2 * 1024 * 1024;

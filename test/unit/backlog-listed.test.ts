@@ -1,5 +1,5 @@
 import { listedItems, MAX_LISTED_ITEMS } from '../../src/activities/backlog';
-import type { BacklogItem, ItemOutcomeRecord } from '../../src/shared/types';
+import type { BacklogItem, ItemOutcomeRecord } from '../../src/shared/contracts/pipeline';
 
 const item = (n: number): BacklogItem => ({
   key: `item-${n}-0123456789`,

@@ -1,4 +1,5 @@
-import type { RunAgentTaskResult, RunTestCommandResult } from '../../src/shared/types';
+import type { RunTestCommandResult } from '../../src/shared/contracts/pipeline';
+import type { RunAgentTaskResult } from '../../src/shared/contracts/task';
 import { judgeValidation } from '../../src/workflows/item-validation';
 
 const review = (output: string, verdict: 'pass' | 'fail' | null = null): RunAgentTaskResult => ({

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { cleanupTaskLogs } from '../../src/maintenance/cleanup';
 import { compactMetrics } from '../../src/maintenance/compact-metrics';
 import { appendTaskSnapshot } from '../../src/tasks/store';
-import type { TaskRecord } from '../../src/shared/types';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 
 const DAY = 86_400_000;
 const id = (n: number) => `task_${n.toString(16).padStart(16, '0')}`;

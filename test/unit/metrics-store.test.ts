@@ -16,7 +16,7 @@ import { pyRound } from '../../src/metrics/py-round';
 import { breakdownColumns } from '../../src/metrics/day-range';
 import { metricLine } from '../../src/metrics/record';
 import { MetricsStore } from '../../src/metrics/store';
-import type { TaskRecord } from '../../src/shared/types';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 

@@ -1,6 +1,6 @@
 import { applyReport, initialMonitorState, mayHeal, openIssue } from '../../src/workflows/monitor-state';
-import type { AttentionReport, Condition } from '../../src/shared/types';
-import { CONDITIONS } from '../../src/shared/types';
+import type { AttentionReport, Condition } from '../../src/shared/contracts/monitor';
+import { CONDITIONS } from '../../src/shared/contracts/monitor';
 
 function report(raised: Condition[], at = '2026-11-22T12:00:00.000Z', undetermined?: Condition[]): AttentionReport {
   const flags = Object.fromEntries(CONDITIONS.map((c) => [c, raised.includes(c)])) as Record<Condition, boolean>;

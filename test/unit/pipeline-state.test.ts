@@ -7,7 +7,7 @@ import type {
   ItemResult,
   PipelineCarriedState,
   ReadBacklogResult,
-} from '../../src/shared/types';
+} from '../../src/shared/contracts/pipeline';
 import {
   applyItemResult,
   compactForContinueAsNew,

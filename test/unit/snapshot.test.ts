@@ -5,7 +5,7 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { loadEnvConfig } from '../../src/config';
 import { MetricsStore } from '../../src/metrics/store';
 import { attentionSnapshot } from '../../src/monitor/snapshot';
-import type { TaskRecord } from '../../src/shared/types';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 import { appendTaskSnapshot, TaskIndex } from '../../src/tasks/store';
 import { createTemporalClient } from '../../src/temporal/connection';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TaskRecord } from '../../src/shared/types';
+import type { TaskRecord } from '../../src/shared/contracts/task';
 import { isTaskId, taskLogPath } from '../../src/tasks/paths';
 import { appendTaskSnapshot, TaskIndex, tasksFile } from '../../src/tasks/store';
 

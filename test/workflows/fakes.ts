@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../src/activities';
 import { explicitVerdict } from '../../src/shared/verdict';
-import type { FinishTaskInput, PipelineSettings, RunAgentTaskResult, TaskSpec } from '../../src/shared/types';
+import type { PipelineSettings } from '../../src/shared/contracts/pipeline';
+import type { FinishTaskInput, RunAgentTaskResult, TaskSpec } from '../../src/shared/contracts/task';
 
 /** Shared pieces of the workflow tests (not a test file itself). */
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ItemInput, ItemResult, ReadItemTextInput, TaskSpec } from '../../src/shared/types';
+import type { ItemInput, ItemResult, ReadItemTextInput } from '../../src/shared/contracts/pipeline';
+import type { TaskSpec } from '../../src/shared/contracts/task';
 import { testConfig, useTestWorker } from '../helpers/temporal';
 import { agentResult, passingOutput, settingsFor, uniqueId, type Fakes } from './fakes';
 

@@ -3,15 +3,13 @@ import path from 'node:path';
 import { buildDirection } from '../../src/shared/directions';
 import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../../src/shared/messages';
 import type {
-  FinishTaskInput,
   ItemInput,
   ItemResult,
   PipelineSettings,
-  RunAgentTaskResult,
   RunTestCommandInput,
   RunTestCommandResult,
-  TaskSpec,
-} from '../../src/shared/types';
+} from '../../src/shared/contracts/pipeline';
+import type { FinishTaskInput, RunAgentTaskResult, TaskSpec } from '../../src/shared/contracts/task';
 import { waitFor } from '../helpers/project';
 import { testConfig, useTestWorker } from '../helpers/temporal';
 import { agentResult, passingOutput, settingsFor, sleep, uniqueId, type Fakes } from './fakes';

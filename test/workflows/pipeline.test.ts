@@ -11,9 +11,8 @@ import type {
   PipelineResult,
   PipelineSettings,
   ReadBacklogInput,
-  RunAgentTaskResult,
-  TaskSpec,
-} from '../../src/shared/types';
+} from '../../src/shared/contracts/pipeline';
+import type { RunAgentTaskResult, TaskSpec } from '../../src/shared/contracts/task';
 import { waitFor } from '../helpers/project';
 import { testConfig, useTestWorker } from '../helpers/temporal';
 import { agentResult, passingOutput, settingsFor, sleep, uniqueId, type Fakes } from './fakes';

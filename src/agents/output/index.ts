@@ -1,4 +1,4 @@
-import type { AgentOutputFormat } from '../../shared/types';
+import type { AgentOutputFormat } from '../../shared/contracts/task';
 import { aiderReader } from './aider';
 import { claudeStreamReader } from './claude';
 import { codexJsonReader } from './codex';

@@ -1,4 +1,4 @@
-import type { AgentUsage } from '../../shared/types';
+import type { AgentUsage } from '../../shared/contracts/task';
 
 /** What an agent CLI reported about its own run, beyond its exit code. */
 export interface AgentReport {

@@ -3,7 +3,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import type { EnvConfig, ProjectPaths } from '../../config';
 import { decideTask, enqueueTask } from '../../temporal/tasks-control';
 import type { TemporalClient } from '../../temporal/connection';
-import { TASK_STATUSES, TASK_TYPES } from '../../shared/types';
+import { TASK_STATUSES, TASK_TYPES } from '../../shared/contracts/task';
 import { TASK_ID_PATTERN, taskLogPath } from '../../tasks/paths';
 import type { TaskIndex } from '../../tasks/store';
 import { HttpError } from '../errors';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { TASK_TYPES, type TaskType } from '../../shared/types';
+import { TASK_TYPES, type TaskType } from '../../shared/contracts/task';
 import { TaskIndex } from '../../tasks/store';
 import { isTaskId } from '../../tasks/paths';
 import { decideTask, enqueueTask } from '../../temporal/tasks-control';

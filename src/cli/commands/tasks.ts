@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType } from '../../shared/types';
+import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType } from '../../shared/contracts/task';
 import { isTaskId, taskLogPath } from '../../tasks/paths';
 import { TaskIndex } from '../../tasks/store';
 import { CliError, cliContext, print, printJson, type GlobalOptions } from '../context';

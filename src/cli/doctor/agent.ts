@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { EnvConfig, ProjectPaths } from '../../config';
 import { AgentConfigError, resolveAgentSettings } from '../../agents/presets';
 import { pipelineWorkflowId } from '../../shared/names';
-import type { AgentSettings } from '../../shared/types';
+import type { AgentSettings } from '../../shared/contracts/task';
 import { findOnPath } from '../../temporal/cli-path';
 import { withTimeLimit, type TemporalClient } from '../../temporal/connection';
 import { isDemoProject } from '../demo-project';
