@@ -1,9 +1,10 @@
+import os from 'node:os';
 import path from 'node:path';
 import { projectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { spawnCli } from '../helpers/cli';
 import { makeProject, readJsonl } from '../helpers/project';
-import { testAddress, testClient, testConfig } from '../helpers/temporal';
+import { testAddress, testClient, testConfig, waitForPollers } from '../helpers/temporal';
 
 describe('fault: two workers on one task queue', () => {
   test('when two workers serve 20 items, then no task id runs twice (except a declared retry) and every item passes once', async () => {
@@ -16,6 +17,8 @@ describe('fault: two workers on one task queue', () => {
       PIPELINE_PARALLEL_ITEMS: '4',
       NIGHTSHIFT_LOG_LEVEL: 'error',
       PIPELINE_MONITOR_INTERVAL_SECONDS: '5',
+      // two workers started at once would race for the SDK metrics port
+      NIGHTSHIFT_WORKER_METRICS_PORT: '0',
     };
     const config = testConfig(env);
     const workerEnv = { ...env, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE };
@@ -26,6 +29,12 @@ describe('fault: two workers on one task queue', () => {
     ];
     try {
       const paths = projectPaths(config, project.root);
+      // A worker still starting gets no task: on a loaded machine the first one up would run the whole pipeline.
+      await waitForPollers(
+        t,
+        config.TEMPORAL_TASK_QUEUE,
+        workers.map((w) => `${w.pid}@${os.hostname()}`),
+      );
       const started = await startPipeline(t, config, paths, { once: true });
       const result = await t.client.workflow.getHandle(started.workflowId).result();
       expect(result).toMatchObject({ itemsPassed: 20, itemsFailed: 0, tasksRun: 80 });
