@@ -22,6 +22,8 @@ export interface BenchContext {
   workDir: string;
   /** The embedded dev server's frontend address. */
   address: string;
+  /** The embedded dev server's process (its CPU time is part of what a figure costs). */
+  serverPid: number;
   /** The no-op agent script. */
   agentFile: string;
   quick: boolean;
@@ -168,13 +170,17 @@ export async function runInProcess<T>(
   project: BenchProject,
   expect: { label: string; items: number; tasksPerItem: number },
   inspect: (t: TemporalClient, wallMs: number) => Promise<T>,
+  /** Called as the pipeline starts and again as it ends (before `inspect`), e.g. to sample CPU time. */
+  onPhase?: (phase: 'started' | 'ended') => void,
 ): Promise<T> {
   const worker = await inProcessWorker(project, address);
+  onPhase?.('started');
   const pipeline = await startBenchPipeline(project);
   const started = Date.now();
   try {
     const result = await pipeline.result();
     const wallMs = Date.now() - started;
+    onPhase?.('ended');
     if (result.itemsPassed !== expect.items || result.tasksRun !== expect.items * expect.tasksPerItem) {
       throw new Error(`${expect.label}: expected ${expect.items} passed items, got ${JSON.stringify(result)}`);
     }

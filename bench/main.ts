@@ -181,6 +181,7 @@ export async function main(argv: string[]): Promise<void> {
   const ctx: BenchContext = {
     workDir,
     address: server.address,
+    serverPid: server.process.pid!,
     agentFile: writeNoopAgent(workDir),
     quick: opts.quick,
     command,

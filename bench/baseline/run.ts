@@ -12,6 +12,8 @@ export interface BaselineRun {
   agentFile: string;
   recordFile: string;
   label: string;
+  /** Called as the workflows start and again as the last one ends, e.g. to sample CPU time. */
+  onPhase?: (phase: 'started' | 'ended') => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function runBaseline(
   const runs: { workflowId: string; runId: string }[] = [];
   try {
     await worker.runUntil(async () => {
+      o.onPhase?.('started');
       const handles = await Promise.all(
         Array.from({ length: o.workflows }, (_, w) =>
           client.workflow.start<typeof baselineWorkflow>('baselineWorkflow', {
@@ -53,6 +56,7 @@ export async function runBaseline(
       );
       for (const h of handles) runs.push({ workflowId: h.workflowId, runId: h.firstExecutionRunId });
       await Promise.all(handles.map((h) => h.result()));
+      o.onPhase?.('ended');
     });
   } finally {
     await connection.close();

@@ -8,6 +8,7 @@ import { explicitVerdict } from '../shared/verdict';
 import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../shared/contracts/task';
 import { appendTaskSnapshot } from '../tasks/store';
 import { killGroup, runInProcessGroup } from '../util/process-group';
+import { commitReporting } from './git';
 import { prepareRetryTree } from './retry-tree';
 import { taskLogPath } from '../tasks/paths';
 import { BoundedLog } from '../tasks/bounded-log';
@@ -258,6 +259,21 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     if (retryNote) output += `\n${retryNote}`;
     if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
     if (cancelled) throw new CancelledFailure('agent task cancelled');
+    // A run that ends the task as completed is committed here, not in a step of its own (a run that waits, for a
+    // decision, a usage limit or a credential, is not).
+    const commit =
+      input.commitWhenCompleted && status === 'completed' && !limitedUntil && !judged.credentialRejected
+        ? await commitReporting(
+            {
+              cwd: input.projectRoot,
+              taskId: task.id,
+              taskType: task.task_type,
+              direction: task.direction,
+              push: input.commitWhenCompleted.push,
+            },
+            true,
+          )
+        : undefined;
     return {
       status,
       output: output.slice(-OUTPUT_LIMIT),
@@ -273,6 +289,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       credentialRejected: judged.credentialRejected,
       fatal: judged.fatal,
       usage,
+      ...(commit ? { commit } : {}),
     };
   };
 }

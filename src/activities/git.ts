@@ -16,18 +16,26 @@ import type {
 /** Auto-commit of one task; a push or commit failure is recorded, never thrown (the task stays completed). */
 export function createCommitTask() {
   return async function commitTaskActivity(input: CommitTaskInput): Promise<CommitTaskResult> {
-    try {
-      const r = await whileHeartbeating(() =>
-        commitTask({ ...input, firstAttempt: Context.current().info.attempt === 1 }),
-      );
-      if (r.pushError) log.warn('auto-push failed', { taskId: input.taskId, error: r.pushError });
-      return { ...r, error: null };
-    } catch (err) {
-      const error = gitFailure(err);
-      log.warn('auto-commit failed', { taskId: input.taskId, error });
-      return { committed: false, sha: null, skipped: 'error', pushed: false, pushError: null, error };
-    }
+    return commitReporting(input);
   };
+}
+
+/**
+ * The commit of a task inside an activity (the commit step's own, or the tail of the agent step's, whose tree holds
+ * its own run's changes): heartbeating, and a git failure is returned as the result's `error`, never thrown.
+ */
+export async function commitReporting(input: CommitTaskInput, ownRunChanges = false): Promise<CommitTaskResult> {
+  try {
+    const r = await whileHeartbeating(() =>
+      commitTask({ ...input, firstAttempt: Context.current().info.attempt === 1, ownRunChanges }),
+    );
+    if (r.pushError) log.warn('auto-push failed', { taskId: input.taskId, error: r.pushError });
+    return { ...r, error: null };
+  } catch (err) {
+    const error = gitFailure(err);
+    log.warn('auto-commit failed', { taskId: input.taskId, error });
+    return { committed: false, sha: null, skipped: 'error', pushed: false, pushError: null, error };
+  }
 }
 
 export function createPrepareWorktree() {

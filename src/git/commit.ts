@@ -24,6 +24,12 @@ export async function commitTask(o: {
   direction: string;
   push: boolean;
   firstAttempt?: boolean;
+  /**
+   * What the tree holds is the agent run of this same attempt (the agent step's own commit): a retry whose run
+   * changed files commits them even after an earlier attempt's commit, and reports that commit only when it changed
+   * nothing.
+   */
+  ownRunChanges?: boolean;
 }): Promise<TaskCommitResult> {
   const none = (skipped: string, sha: string | null = null): TaskCommitResult => ({
     committed: false,
@@ -36,9 +42,17 @@ export async function commitTask(o: {
   const status = await workTreeStatus(o.cwd);
   if (status === null) return none('not-a-work-tree');
   // Only a retry can find its own commit: a first attempt skips the look.
-  const head = o.firstAttempt ? null : await headCommit(o.cwd);
-  if (head && head.message.includes(trailer(o.taskId))) return none('already-committed', head.sha);
-  if (status.trim() === '') return none('no-changes');
+  const earlier = async () => {
+    const head = o.firstAttempt ? null : await headCommit(o.cwd);
+    return head && head.message.includes(trailer(o.taskId)) ? head : null;
+  };
+  // The commit step's retry commits nothing after its own commit; changes of the attempt's own run are committed.
+  const found = o.ownRunChanges ? null : await earlier();
+  if (found) return none('already-committed', found.sha);
+  if (status.trim() === '') {
+    const ownEarlier = o.ownRunChanges ? await earlier() : null;
+    return ownEarlier ? none('already-committed', ownEarlier.sha) : none('no-changes');
+  }
   const g = await git(o.cwd);
   await g.raw(['add', '-A']);
   if ((await g.raw(['diff', '--cached', '--name-only'])).trim() === '') return none('no-changes');

@@ -1,9 +1,12 @@
-import { condition, isCancellation, log, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
+import { condition, isCancellation, log, patched, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
 import { decideUpdate } from '../shared/messages';
 import { agentRunner, bookkeeping, notifications, workerLossAttempts, type RunSteps } from './steps';
 import type { PipelineSettings } from '../shared/contracts/pipeline';
 import type { CommitTaskInput, CommitTaskResult } from '../shared/contracts/repository';
 import type { RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/contracts/task';
+
+/** Patch id: runs recorded before the agent step committed a completed run itself commit it in a step of their own. */
+const COMMIT_IN_AGENT_STEP = 'commit-in-agent-step';
 
 /**
  * The commit step reports git failures itself; one that never finished (every
@@ -115,6 +118,9 @@ function runRecord(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResu
 export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise<TaskEnd> {
   const s = ctx.settings;
   setCurrentDetails(`**${task.task_type}** (iteration ${task.iteration}) — task \`${task.id}\`\n\n${ctx.summary}`);
+  const commits = ctx.commit && task.task_type !== 'heal';
+  // The agent step commits a completed run itself: one activity and one workflow task fewer per task.
+  const commitInStep = commits && patched(COMMIT_IN_AGENT_STEP);
   let result: RunAgentTaskResult;
   try {
     result = await agentRunner(s, `${task.task_type} #${task.iteration}: ${ctx.summary.slice(0, 120)}`).runAgentTask({
@@ -128,6 +134,7 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
       rateLimit: s.rateLimitPattern
         ? { pattern: s.rateLimitPattern, backoffMinutes: s.rateLimitBackoffMinutes ?? 30 }
         : undefined,
+      ...(commitInStep ? { commitWhenCompleted: { push: s.autoPush } } : {}),
     });
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -140,14 +147,15 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
   if (result.rateLimitedUntil) return waitForLimitReset(ctx, task, result, base, result.rateLimitedUntil);
   if (result.status === 'needs_decision') return waitForDecision(ctx, task, result, base);
   const commit =
-    ctx.commit && result.status === 'completed' && task.task_type !== 'heal'
-      ? await commitOrReport(ctx.steps, {
+    commits && result.status === 'completed'
+      ? (result.commit ??
+        (await commitOrReport(ctx.steps, {
           cwd: ctx.workDir,
           taskId: task.id,
           taskType: task.task_type,
           direction: task.direction,
           push: s.autoPush,
-        })
+        })))
       : null;
   const record: TaskRecord = {
     ...base,

@@ -32,6 +32,11 @@ interface Scenario {
   finishDelayMs?: (task: TaskSpec) => number;
   /** The fake commitTask fails for good, like a step whose every attempt timed out. */
   commitFails?: boolean;
+  /** The fake agent step commits a completed run itself when asked to (as the real one does). */
+  agentCommits?: boolean;
+  /** What each agent step was asked to commit (`commitWhenCompleted`), and how often the commit step ran. */
+  commitAsked: ({ push: boolean } | null)[];
+  commitSteps: number;
 }
 
 const scenarios = new Map<string, Scenario>();
@@ -42,7 +47,13 @@ const fakes: Fakes = {
     if (!sc) throw ApplicationFailure.nonRetryable(`no scenario for ${input.task.item_key}`);
     const n = sc.tasks.length;
     sc.tasks.push(input.task);
-    const result = await sc.agent(input.task, n);
+    sc.commitAsked.push(input.commitWhenCompleted ?? null);
+    const ran = await sc.agent(input.task, n);
+    const commit = { committed: true, sha: `step-sha-${input.task.id}`, skipped: null, pushed: false, pushError: null };
+    const result =
+      sc.agentCommits && input.commitWhenCompleted && ran.status === 'completed'
+        ? { ...ran, commit: { ...commit, error: null } }
+        : ran;
     sc.results.push(result);
     return result;
   },
@@ -54,6 +65,7 @@ const fakes: Fakes = {
   },
   async commitTask(input) {
     const sc = scenarios.get(path.basename(input.cwd));
+    if (sc) sc.commitSteps += 1;
     if (sc?.commitFails) throw ApplicationFailure.nonRetryable('every attempt timed out', 'CommitStepTimeout');
     return { committed: true, sha: `sha-${input.taskId}`, skipped: null, pushed: false, pushError: null, error: null };
   },
@@ -76,7 +88,17 @@ const config = testConfig();
 const fixture = useTestWorker(config, fakes);
 
 function scenario(agent: Scenario['agent'], tests?: Scenario['tests']): Scenario {
-  const sc: Scenario = { key: uniqueId('item'), agent, tests, tasks: [], results: [], finished: [], testCalls: [] };
+  const sc: Scenario = {
+    key: uniqueId('item'),
+    agent,
+    tests,
+    tasks: [],
+    results: [],
+    finished: [],
+    testCalls: [],
+    commitAsked: [],
+    commitSteps: 0,
+  };
   scenarios.set(sc.key, sc);
   return sc;
 }
@@ -358,6 +380,26 @@ describe('itemWorkflow', () => {
     const ok = scenario(allPass);
     await runItem(ok, { autoCommit: true });
     expect(ok.finished.map((f) => f.task.commit_sha)).toEqual(ok.tasks.map((t) => `sha-${t.id}`));
+  });
+
+  test('when the agent step commits its completed run itself, then each record has that commit and no commit step runs', async () => {
+    const sc = scenario(allPass);
+    sc.agentCommits = true;
+    const result = await runItem(sc, { autoCommit: true, autoPush: true });
+
+    expect(result).toMatchObject({ outcome: 'passed', tasksRun: 4 });
+    expect(sc.commitAsked).toEqual([{ push: true }, { push: true }, { push: true }, { push: true }]);
+    expect(sc.commitSteps).toBe(0);
+    expect(sc.finished.map((f) => f.task.commit_sha)).toEqual(sc.tasks.map((t) => `step-sha-${t.id}`));
+    // an agent step that could not commit leaves it to the commit step (the fallback of the test above)
+    const fallback = scenario(allPass);
+    await runItem(fallback, { autoCommit: true });
+    expect(fallback.commitSteps).toBe(4);
+    expect(fallback.finished.map((f) => f.task.commit_sha)).toEqual(fallback.tasks.map((t) => `sha-${t.id}`));
+    // without auto-commit nothing is asked
+    const off = scenario(allPass);
+    await runItem(off);
+    expect(off.commitAsked).toEqual([null, null, null, null]);
   });
 
   test('when paused during a task and then stopped, then no further task starts and the item ends stopped at its next position', async () => {

@@ -1,3 +1,4 @@
+import type { CommitTaskResult } from './repository';
 import type { Condition } from './monitor';
 import type { PipelineSettings } from './pipeline';
 
@@ -108,6 +109,11 @@ export interface RunAgentTaskInput {
    * tree.
    */
   ownsTree?: boolean;
+  /**
+   * Commit the task's changes in this same step when the run completes (issue 17: one activity and one workflow task
+   * fewer per task). A result without `commit` (the step could not commit) leaves the commit to `commitTask`.
+   */
+  commitWhenCompleted?: { push: boolean };
 }
 
 export interface RunAgentTaskResult {
@@ -132,6 +138,8 @@ export interface RunAgentTaskResult {
   fatal?: string | null;
   /** Token use and cost as the CLI reported them. */
   usage?: AgentUsage | null;
+  /** The commit of a completed run, when `commitWhenCompleted` asked for it and the step made it. */
+  commit?: CommitTaskResult;
 }
 
 export interface AgentUsage {
