@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { gitSpawnerPid } from '../src/git/repo';
 
 /**
- * CPU seconds (user + system) spent by the parts of a run: this process (the worker and the bench), the child
- * processes it has reaped (agents and git, with their own children), and the Temporal server (with its children).
+ * CPU seconds (user + system) spent by the parts of a run: this process (the worker and the bench), its child
+ * processes (agents once reaped; git through the spawn helper, which runs on), and the Temporal server (with its
+ * children).
  */
 export interface CpuSplit {
   worker: number;
@@ -28,7 +30,14 @@ export function cpuSplit(serverPid: number): CpuSplit | null {
   const self = statTimes('self');
   const server = statTimes(serverPid);
   if (!self || !server) return null;
-  return { worker: self[0] + self[1], children: self[2] + self[3], server: server.reduce((a, b) => a + b, 0) };
+  const total = (t: number[]) => t.reduce((a, b) => a + b, 0);
+  const helperPid = gitSpawnerPid();
+  const helper = helperPid ? statTimes(helperPid) : null;
+  return {
+    worker: self[0] + self[1],
+    children: self[2] + self[3] + (helper ? total(helper) : 0),
+    server: total(server),
+  };
 }
 
 /** What each part spent between two splits, in milliseconds per task. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { GitPluginError, simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
 import { gitEnvironment } from '../config';
+import { Spawner } from '../util/spawner';
 
 /**
  * A git call that prints nothing for this long is killed and fails like any
@@ -9,35 +9,62 @@ import { gitEnvironment } from '../config';
  */
 export const GIT_STALL_MS = 30_000;
 
-/**
- * simple-git refuses an explicit environment that sets an editor, pager, ssh
- * command, askpass or config path. Those are the user's own git settings, kept
- * as they are; nightshift's git arguments are fixed in code, never taken from input.
- */
-const USER_GIT_SETTINGS: SimpleGitOptions['unsafe'] = {
-  allowUnsafeAskPass: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeDiffExternal: true,
-  allowUnsafeEditor: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafePager: true,
-  allowUnsafeSshCommand: true,
-  allowUnsafeTemplateDir: true,
-};
+/** A git call that failed: its exit code and what it said, or that it stalled. */
+export class GitCommandError extends Error {
+  override readonly name = 'GitCommandError';
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly stalled: boolean,
+  ) {
+    super(message);
+  }
+}
 
 /** What made a git call fail, for a task record or a log line: git's last lines, or the stall that stopped it. */
 export function gitFailure(err: unknown): string {
-  if (err instanceof GitPluginError && err.plugin === 'timeout')
+  if (err instanceof GitCommandError && err.stalled)
     return `git printed nothing for ${GIT_STALL_MS / 1000} s and was stopped`;
   return (err instanceof Error ? err.message : String(err)).trim().split('\n').slice(-3).join(' ').slice(0, 500);
 }
 
-/** Every git call nightshift makes: bounded in time, without nightshift's secrets in its environment. */
-export function gitAt(dir: string, config: string[] = []): SimpleGit {
-  return simpleGit({ baseDir: dir, config, timeout: { block: GIT_STALL_MS }, unsafe: USER_GIT_SETTINGS }).env(
-    gitEnvironment(),
-  );
+/** A git command line in one directory. */
+export interface Git {
+  /** git's stdout; rejects with a GitCommandError when git fails (any exit code but 0) or stalls. */
+  raw(args: string[]): Promise<string>;
+}
+
+/** git runs from the spawn helper, without nightshift's secrets in its environment (the helper's own). */
+const spawner = new Spawner(() => gitEnvironment());
+
+/** The spawn helper's pid while it runs (its CPU time is what git costs; the bench reads it). */
+export function gitSpawnerPid(): number | null {
+  return spawner.pid();
+}
+
+/**
+ * Every git call nightshift makes: bounded in time, without nightshift's secrets in its environment. Its arguments are
+ * fixed in code, never taken from input; the user's own git settings (editor, pager, ssh command, hooks) stay as
+ * they are.
+ */
+export function gitAt(dir: string, config: string[] = []): Git {
+  const prefix = config.flatMap((c) => ['-c', c]);
+  return {
+    async raw(args: string[]): Promise<string> {
+      if (!existsSync(dir)) throw new GitCommandError(`no such directory: ${dir}`, null, false);
+      const argv = ['git', ...prefix, ...args];
+      const r = await spawner.run(argv, dir, GIT_STALL_MS);
+      if (r.stalled)
+        throw new GitCommandError(`git ${args[0]} printed nothing for ${GIT_STALL_MS / 1000} s`, null, true);
+      if (r.code === 0) return r.stdout;
+      const said = r.stderr.trim() || r.stdout.trim();
+      throw new GitCommandError(
+        said || `git ${args[0]} ended with ${r.signal ?? `exit code ${r.code}`}`,
+        r.code,
+        false,
+      );
+    },
+  };
 }
 
 /** Used only when the repository has no identity of its own, so commits never fail for lack of one. */
@@ -47,7 +74,7 @@ const FALLBACK_IDENTITY = ['user.name=nightshift', 'user.email=nightshift@localh
 const IDENTITY_TTL_MS = 60_000;
 const identityKnown = new Map<string, { at: number; has: boolean }>();
 
-export async function git(dir: string): Promise<SimpleGit> {
+export async function git(dir: string): Promise<Git> {
   const plain = gitAt(dir);
   let known = identityKnown.get(dir);
   if (!known || Date.now() - known.at > IDENTITY_TTL_MS) {

@@ -64,9 +64,8 @@ export async function mergeItemBranch(o: {
   } catch (err) {
     failure = (err as Error).message.trim().split('\n')[0];
   }
-  // simple-git resolves a failed command that wrote nothing to stderr (a merge's CONFLICT lines go to stdout),
-  // so the outcome is read from the repository's output, never from an exit code: the branch is merged
-  // when it has no commit HEAD lacks.
+  // The outcome is read from the repository, not from the merge's exit code or words: the branch is merged when it
+  // has no commit HEAD lacks.
   const contained = !failure && (await g.raw(['rev-list', '-1', o.branch, '^HEAD'])).trim() === '';
   if (contained) return { merged: true, fastForward: /Fast-forward/.test(said), reason: null };
   const conflicted = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => ''))
