@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { gitSpawnerPid } from '../src/git/repo';
+import { commandSpawner } from '../src/util/spawner';
 
 /**
  * CPU seconds (user + system) spent by the parts of a run: this process (the worker and the bench), its child
- * processes (agents once reaped; git through the spawn helper, which runs on), and the Temporal server (with its
+ * processes (agents, test commands and git through the spawn helper, which runs on), and the Temporal server (with its
  * children).
  */
 export interface CpuSplit {
@@ -31,7 +31,7 @@ export function cpuSplit(serverPid: number): CpuSplit | null {
   const server = statTimes(serverPid);
   if (!self || !server) return null;
   const total = (t: number[]) => t.reduce((a, b) => a + b, 0);
-  const helperPid = gitSpawnerPid();
+  const helperPid = commandSpawner.pid();
   const helper = helperPid ? statTimes(helperPid) : null;
   return {
     worker: self[0] + self[1],

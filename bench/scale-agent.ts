@@ -14,22 +14,26 @@ import { readJsonlFile } from './env';
  *
  * Records are JSON lines appended with O_APPEND, one write each: a `start` line
  * before the wait and a `done` line once the file is written (the task's side
- * effect). `ppid` is the process that spawned the agent, read at its start: the
- * worker, whose Temporal identity is `<pid>@<host>`, so `ppid@host` names the
- * worker that ran the task even when that worker has since died.
+ * effect). `worker` is the worker that started the agent, read at its start: the
+ * agent's parent is the worker's spawn helper (its parent the worker), or the
+ * worker itself where the helper is not built. A worker's Temporal identity is
+ * `<pid>@<host>`, so `worker@host` names the worker that ran the task even when
+ * that worker has since died.
  */
 export const SCALE_AGENT_SOURCE = `#!/bin/sh
 records=$1; secs=$2; type=$3; id=$4
 case "$id" in *[!A-Za-z0-9_-]*) echo "unexpected task id" >&2; exit 2;; esac
 host=$(uname -n)
+worker=$PPID
+if grep -q spawn-helper /proc/$PPID/cmdline; then read -r _ _ _ worker _ < /proc/$PPID/stat; fi
 start=$(date +%s%3N)
-printf '{"event":"start","task_id":"%s","task_type":"%s","pid":%d,"ppid":%d,"host":"%s","at":%s}\\n' "$id" "$type" $$ $PPID "$host" "$start" >> "$records"
+printf '{"event":"start","task_id":"%s","task_type":"%s","pid":%d,"ppid":%d,"worker":%d,"host":"%s","at":%s}\\n' "$id" "$type" $$ $PPID "$worker" "$host" "$start" >> "$records"
 sleep "$secs"
 mkdir -p work
 printf '%s %s\\n' "$type" "$id" > "work/$id.txt"
 end=$(date +%s%3N)
-printf '{"event":"done","task_id":"%s","task_type":"%s","pid":%d,"ppid":%d,"host":"%s","start":%s,"end":%s}\\n' "$id" "$type" $$ $PPID "$host" "$start" "$end" >> "$records"
-echo "ok: $type $id done by $PPID@$host"
+printf '{"event":"done","task_id":"%s","task_type":"%s","pid":%d,"ppid":%d,"worker":%d,"host":"%s","start":%s,"end":%s}\\n' "$id" "$type" $$ $PPID "$worker" "$host" "$start" "$end" >> "$records"
+echo "ok: $type $id done by $worker@$host"
 if [ "$type" = review ]; then echo "VERDICT: pass"; fi
 `;
 
@@ -50,8 +54,10 @@ export interface ScaleRecord {
   task_id: string;
   task_type: string;
   pid: number;
-  /** The worker that spawned the agent (its pid when the agent started). */
+  /** The agent's parent when it started: the worker's spawn helper, or the worker. */
   ppid: number;
+  /** The worker that started the agent (its pid). */
+  worker: number;
   host: string;
   /** start lines: when the agent started (ms since the epoch). */
   at?: number;
@@ -63,7 +69,7 @@ export interface ScaleRecord {
 export const readScaleRecords = (file: string) => readJsonlFile<ScaleRecord>(file);
 
 /** The Temporal identity of the worker that ran a record's agent (the SDK's default `<pid>@<host>`). */
-export const workerOf = (r: ScaleRecord) => `${r.ppid}@${r.host}`;
+export const workerOf = (r: ScaleRecord) => `${r.worker}@${r.host}`;
 
 export interface ScaleAudit {
   /** Task ids completed in the project's metrics.jsonl (each once) and how many lines it has. */

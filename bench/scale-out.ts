@@ -76,7 +76,7 @@ function rateOf(records: ScaleRecord[]): number {
 
 /** The host a worker process's agents reported (its Temporal identity is `<pid>@<host>`). */
 const hostOf = (records: ScaleRecord[], w: ChildService) =>
-  records.find((r) => r.ppid === w.process.pid && r.event === 'start')?.host ?? null;
+  records.find((r) => r.worker === w.process.pid && r.event === 'start')?.host ?? null;
 
 async function scaleRun(
   ctx: BenchContext,
@@ -117,7 +117,7 @@ async function scaleRun(
           const open = rs.some(
             (r) =>
               r.event === 'start' &&
-              r.ppid === victim.process.pid &&
+              r.worker === victim.process.pid &&
               !done.some((d) => d.pid === r.pid && d.task_id === r.task_id),
           );
           return done.length >= (items * TASKS_PER_ITEM) / 3 && open ? done.length : 0;

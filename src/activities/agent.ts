@@ -5,10 +5,13 @@ import path from 'node:path';
 import { renderArgv } from '../agents/argv';
 import { detectRateLimit } from '../agents/rate-limit';
 import { explicitVerdict } from '../shared/verdict';
+import type { CommitTaskResult } from '../shared/contracts/repository';
 import type { RunAgentTaskInput, RunAgentTaskResult, TaskRecord } from '../shared/contracts/task';
 import { appendTaskSnapshot } from '../tasks/store';
 import { killGroup, runInProcessGroup } from '../util/process-group';
 import { commitReporting } from './git';
+import { writeFinishedTask } from './finish-task';
+import { finishedRecordOf, runRecordOf } from '../shared/task-record';
 import { prepareRetryTree } from './retry-tree';
 import { taskLogPath } from '../tasks/paths';
 import { BoundedLog } from '../tasks/bounded-log';
@@ -252,13 +255,15 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
     log.end(
       `\n# duration_seconds=${durationSeconds} exit=${outcome.exitCode ?? outcome.signal ?? 'none'} status=${cancelled ? 'cancelled' : status}${usageLine}\n`,
     );
-    await Promise.all([
-      new Promise<void>((r) => (stream.closed || stream.destroyed ? r() : stream.once('close', () => r()))),
-      pidWritten.then(() => rm(pidFile, { force: true })),
-    ]);
+    await new Promise<void>((r) => (stream.closed || stream.destroyed ? r() : stream.once('close', () => r())));
+    // Removed last: the space it frees on a full disk must not look to the task's record like space that is back.
+    const removePidFile = () => pidWritten.then(() => rm(pidFile, { force: true }));
     if (retryNote) output += `\n${retryNote}`;
     if (logError) output += `\n[Pipeline] The task log could not be written: ${logError}`;
-    if (cancelled) throw new CancelledFailure('agent task cancelled');
+    if (cancelled) {
+      await removePidFile();
+      throw new CancelledFailure('agent task cancelled');
+    }
     // A run that ends the task as completed is committed here, not in a step of its own (a run that waits, for a
     // decision, a usage limit or a credential, is not).
     const commit =
@@ -274,7 +279,7 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
             true,
           )
         : undefined;
-    return {
+    const result: RunAgentTaskResult = {
       status,
       output: output.slice(-OUTPUT_LIMIT),
       exitCode,
@@ -291,5 +296,46 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
       usage,
       ...(commit ? { commit } : {}),
     };
+    const finishes =
+      status !== 'needs_decision' &&
+      !limitedUntil &&
+      !(judged.credentialRejected && input.recordWhenFinished?.credentialHeld);
+    // A record names its commit: one asked for and not made here is the commit step's, and so is the record.
+    const commitSettled = !input.commitWhenCompleted || status !== 'completed' || commit !== undefined;
+    if (input.recordWhenFinished && finishes && commitSettled)
+      result.recorded = await recordInStep(input, result, commit ?? null);
+    await removePidFile();
+    return result;
   };
+}
+
+/**
+ * The final record of a task the run finished, as the workflow builds it; false when it could not be written (a full
+ * disk, say): the workflow then writes it with `finishTask`, which retries until the disk lets it through.
+ */
+async function recordInStep(
+  input: RunAgentTaskInput,
+  result: RunAgentTaskResult,
+  commit: CommitTaskResult | null,
+): Promise<boolean> {
+  const ctx = Context.current();
+  const record = finishedRecordOf(runRecordOf(input.task, result, input.recordWhenFinished!.workflowId), commit);
+  try {
+    await writeFinishedTask(
+      {
+        stateDir: input.stateDir,
+        metricsFile: input.recordWhenFinished!.metricsFile,
+        task: record,
+        durationSeconds: result.durationSeconds,
+      },
+      ctx.info.attempt,
+    );
+    return true;
+  } catch (err) {
+    ctx.log.warn('task record not written by the agent step; finishTask writes it', {
+      taskId: input.task.id,
+      error: (err as Error).message,
+    });
+    return false;
+  }
 }

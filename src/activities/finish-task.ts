@@ -13,20 +13,24 @@ import { appendLine, fileHasRecord } from '../util/jsonl';
  */
 export function createFinishTask() {
   return async function finishTask(input: FinishTaskInput): Promise<FinishTaskResult> {
-    await appendTaskSnapshot(input.stateDir, input.task);
-    const attempt = Context.current().info.attempt;
-    const id = input.task.id;
-    if (
-      attempt > 1 &&
-      (await fileHasRecord(
-        input.metricsFile,
-        `"task_id":${JSON.stringify(id)}`,
-        (r) => (r as { task_id?: unknown } | null)?.task_id === id,
-      ))
-    ) {
-      return { metricsLineWritten: false };
-    }
-    await appendLine(input.metricsFile, metricLine(input.task, input.durationSeconds, new Date()));
-    return { metricsLineWritten: true };
+    return writeFinishedTask(input, Context.current().info.attempt);
   };
+}
+
+/** The record of a finished task, written by the attempt `attempt` of an activity (finishTask's, or the agent step's). */
+export async function writeFinishedTask(input: FinishTaskInput, attempt: number): Promise<FinishTaskResult> {
+  await appendTaskSnapshot(input.stateDir, input.task);
+  const id = input.task.id;
+  if (
+    attempt > 1 &&
+    (await fileHasRecord(
+      input.metricsFile,
+      `"task_id":${JSON.stringify(id)}`,
+      (r) => (r as { task_id?: unknown } | null)?.task_id === id,
+    ))
+  ) {
+    return { metricsLineWritten: false };
+  }
+  await appendLine(input.metricsFile, metricLine(input.task, input.durationSeconds, new Date()));
+  return { metricsLineWritten: true };
 }

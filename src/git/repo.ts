@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { gitEnvironment } from '../config';
-import { Spawner } from '../util/spawner';
+import { commandSpawner } from '../util/spawner';
 
 /**
  * A git call that prints nothing for this long is killed and fails like any
@@ -34,16 +34,9 @@ export interface Git {
   raw(args: string[]): Promise<string>;
 }
 
-/** git runs from the spawn helper, without nightshift's secrets in its environment (the helper's own). */
-const spawner = new Spawner(() => gitEnvironment());
-
-/** The spawn helper's pid while it runs (its CPU time is what git costs; the bench reads it). */
-export function gitSpawnerPid(): number | null {
-  return spawner.pid();
-}
-
 /**
- * Every git call nightshift makes: bounded in time, without nightshift's secrets in its environment. Its arguments are
+ * Every git call nightshift makes, started from the worker's spawn helper: bounded in time, without nightshift's
+ * secrets in its environment. Its arguments are
  * fixed in code, never taken from input; the user's own git settings (editor, pager, ssh command, hooks) stay as
  * they are.
  */
@@ -53,7 +46,7 @@ export function gitAt(dir: string, config: string[] = []): Git {
     async raw(args: string[]): Promise<string> {
       if (!existsSync(dir)) throw new GitCommandError(`no such directory: ${dir}`, null, false);
       const argv = ['git', ...prefix, ...args];
-      const r = await spawner.run(argv, dir, GIT_STALL_MS);
+      const r = await commandSpawner.run(argv, dir, GIT_STALL_MS, gitEnvironment());
       if (r.stalled)
         throw new GitCommandError(`git ${args[0]} printed nothing for ${GIT_STALL_MS / 1000} s`, null, true);
       if (r.code === 0) return r.stdout;

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { packageRoot } from './package-root';
+import { CommandStartError } from './run-command';
+import { commandSpawner } from './spawner';
 
 export interface RunOptions {
   argv: string[];
@@ -84,48 +86,44 @@ function guard(pgid: number, on: boolean): void {
   if (g?.stdin?.writable) g.stdin.write(`${on ? '+' : '-'}${pgid}\n`);
 }
 
+/** What a started command reports, whichever process forked it. */
+interface CommandEvents {
+  spawned(pid: number): void;
+  output(chunk: string, stream: 'stdout' | 'stderr'): void;
+  startFailed(err: NodeJS.ErrnoException): void;
+  ended(code: number | null, signal: NodeJS.Signals | null): void;
+  /** The spawn helper ended while the command ran: its outcome is not known. */
+  lost(err: Error): void;
+}
+
 /**
  * Runs argv (no shell) as the leader of a new process group, streams stdout
  * and stderr, and on timeout or abort stops the whole group: SIGTERM, then
  * SIGKILL after a grace period, so grandchildren never outlive the task.
  * Nor do they outlive this process: its guardian (guardian.ts) kills them
  * the moment this process is gone, however it died.
+ * The command is forked by the worker's spawn helper (spawner.ts) where it is built, else by this process. When the
+ * helper ends while the command runs, the command's group is killed and the promise rejects with SpawnHelperGoneError
+ * (the step is retried, as when its worker is lost).
  */
 export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
   const started = process.hrtime.bigint();
   const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
   // Started before the command, so a command is never without it (one found by its environment needs no registration).
   ensureGuardian();
-  return new Promise((resolve) => {
+  const env = { ...opts.env, [GUARD_ENV]: guardToken };
+  return new Promise((resolve, reject) => {
     let timedOut = false;
     let aborted = false;
     let settled = false;
+    let stopping = false;
+    let pid: number | null = null;
     let killTimer: NodeJS.Timeout | undefined;
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(opts.argv[0], opts.argv.slice(1), {
-        cwd: opts.cwd,
-        env: { ...opts.env, [GUARD_ENV]: guardToken },
-        detached: true,
-        stdio: [opts.stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        shell: false,
-      });
-    } catch (err) {
-      // Some spawn failures (E2BIG: an argument or the environment over the kernel's limit) throw instead of emitting.
-      resolve({
-        exitCode: null,
-        signal: null,
-        spawnError: err as NodeJS.ErrnoException,
-        timedOut: false,
-        aborted: false,
-        durationMs: elapsed(),
-      });
-      return;
-    }
     const stop = () => {
-      if (!child.pid) return;
-      killGroup(child.pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), opts.killGraceMs ?? 5000);
+      stopping = true;
+      if (!pid) return; // stopped as soon as it has spawned
+      killGroup(pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => pid && killGroup(pid, 'SIGKILL'), opts.killGraceMs ?? 5000);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -135,38 +133,87 @@ export function runInProcessGroup(opts: RunOptions): Promise<RunOutcome> {
       aborted = true;
       stop();
     };
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (outcome: Omit<RunOutcome, 'durationMs' | 'timedOut' | 'aborted'>) => {
-      if (settled) return;
+    const settle = () => {
+      if (settled) return false;
       settled = true;
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       // Whatever the leader did, nothing of its group may outlive it.
-      if (child.pid) {
-        killGroup(child.pid, 'SIGKILL');
-        guard(child.pid, false);
+      if (pid) {
+        killGroup(pid, 'SIGKILL');
+        guard(pid, false);
       }
-      resolve({ ...outcome, timedOut, aborted, durationMs: elapsed() });
+      return true;
     };
-    if (child.pid) {
-      guard(child.pid, true);
-      opts.onSpawn?.(child.pid);
-    }
-    if (child.stdin && opts.stdinText !== undefined) {
-      child.stdin.on('error', () => undefined); // an agent that exits without reading its stdin is not an error
-      child.stdin.end(opts.stdinText);
-    }
-    child.stdout!.setEncoding('utf8');
-    child.stderr!.setEncoding('utf8');
-    child.stdout!.on('data', (c: string) => opts.onOutput?.(c, 'stdout'));
-    child.stderr!.on('data', (c: string) => opts.onOutput?.(c, 'stderr'));
-    child.on('error', (err: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: err }));
-    // When the leader exits, its leftovers go too; otherwise a background
-    // grandchild holding the pipes open would keep 'close' from ever firing.
-    child.on('exit', () => child.pid && killGroup(child.pid, 'SIGKILL'));
-    // 'close' waits for the pipes, so every byte of output has been seen.
-    child.on('close', (code, signal) => finish({ exitCode: code, signal, spawnError: null }));
+    const finish = (outcome: Omit<RunOutcome, 'durationMs' | 'timedOut' | 'aborted'>) => {
+      if (settle()) resolve({ ...outcome, timedOut, aborted, durationMs: elapsed() });
+    };
+    const events: CommandEvents = {
+      spawned: (p) => {
+        pid = p;
+        guard(p, true);
+        opts.onSpawn?.(p);
+        if (stopping) stop();
+      },
+      output: (chunk, stream) => opts.onOutput?.(chunk, stream),
+      startFailed: (err) => finish({ exitCode: null, signal: null, spawnError: err }),
+      ended: (code, signal) => finish({ exitCode: code, signal, spawnError: null }),
+      lost: (err) => {
+        if (settle()) reject(err);
+      },
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (commandSpawner.available()) startThroughHelper(opts, env, events);
+    else startHere(opts, env, events);
   });
+}
+
+function startThroughHelper(opts: RunOptions, env: NodeJS.ProcessEnv, on: CommandEvents): void {
+  commandSpawner
+    .stream(
+      { argv: opts.argv, cwd: opts.cwd, env, ...(opts.stdinText === undefined ? {} : { stdinText: opts.stdinText }) },
+      { spawned: on.spawned, output: on.output },
+    )
+    .then(
+      ({ code, signal }) => on.ended(code, signal as NodeJS.Signals | null),
+      (err: Error) =>
+        err instanceof CommandStartError
+          ? on.startFailed(Object.assign(new Error(err.message), { code: err.errno ?? undefined }))
+          : on.lost(err),
+    );
+}
+
+/** The command forked by this process: where the spawn helper is not built (run from the sources). */
+function startHere(opts: RunOptions, env: NodeJS.ProcessEnv, on: CommandEvents): void {
+  let child: ChildProcess;
+  try {
+    child = spawn(opts.argv[0], opts.argv.slice(1), {
+      cwd: opts.cwd,
+      env,
+      detached: true,
+      stdio: [opts.stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      shell: false,
+    });
+  } catch (err) {
+    // Some spawn failures (E2BIG: an argument or the environment over the kernel's limit) throw instead of emitting.
+    on.startFailed(err as NodeJS.ErrnoException);
+    return;
+  }
+  if (child.pid) on.spawned(child.pid);
+  if (child.stdin && opts.stdinText !== undefined) {
+    child.stdin.on('error', () => undefined); // an agent that exits without reading its stdin is not an error
+    child.stdin.end(opts.stdinText);
+  }
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (c: string) => on.output(c, 'stdout'));
+  child.stderr!.on('data', (c: string) => on.output(c, 'stderr'));
+  child.on('error', (err: NodeJS.ErrnoException) => on.startFailed(err));
+  // When the leader exits, its leftovers go too; otherwise a background
+  // grandchild holding the pipes open would keep 'close' from ever firing.
+  child.on('exit', () => child.pid && killGroup(child.pid, 'SIGKILL'));
+  // 'close' waits for the pipes, so every byte of output has been seen.
+  child.on('close', (code, signal) => on.ended(code, signal));
 }

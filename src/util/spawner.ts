@@ -15,18 +15,12 @@ export function spawnHelperScript(): string {
   return path.join(packageRoot(), 'lib', 'util', 'spawn-helper.js');
 }
 
-interface Pending {
-  resolve(outcome: CommandOutcome): void;
-  reject(err: Error): void;
-}
-
-interface Helper {
-  child: ChildProcess;
-  pending: Map<number, Pending>;
-}
-
+/** What the helper says about a command: see spawn-helper.ts for the protocol. */
 interface HelperReply {
   id: number;
+  spawned?: number;
+  out?: string;
+  from?: 'stdout' | 'stderr';
   code?: number | null;
   signal?: string | null;
   stdout?: string;
@@ -36,49 +30,117 @@ interface HelperReply {
   errno?: string | null;
 }
 
+interface Pending {
+  /** True when the reply ends the command. */
+  reply(reply: HelperReply): boolean;
+  fail(err: Error): void;
+}
+
+interface Helper {
+  child: ChildProcess;
+  pending: Map<number, Pending>;
+}
+
+/** A long command run through the helper (an agent, the test command): its output arrives as it comes. */
+export interface StreamRequest {
+  argv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Written to the command's stdin, which is then closed (otherwise stdin is /dev/null). */
+  stdinText?: string;
+}
+
+export interface StreamHandlers {
+  /** The command runs, as the leader of its own process group `pid` (signals go to it directly, not through the helper). */
+  spawned(pid: number): void;
+  output(chunk: string, from: 'stdout' | 'stderr'): void;
+}
+
 /**
- * Short commands (git) started from a small helper process instead of this one: a fork of a large worker costs its
- * main thread 10–20 ms per command, the helper's about 1. One helper per Spawner, started on first use, started
- * again when it ended; it does not keep this process alive while idle.
+ * Commands started from a small helper process instead of this one: a fork of a large worker costs its main thread
+ * 10–20 ms per command, the helper's about 1. One helper per Spawner, started on first use, started again when it
+ * ended; it does not keep this process alive while idle. Each command gets the environment given with it; the
+ * helper itself runs with an empty one.
  */
 export class Spawner {
   private helper: Helper | null = null;
   private nextId = 1;
   private helperBuilt: boolean | null = null;
 
-  /** `env` is read for every command: the environment a command gets is the one of the moment it starts. */
-  constructor(private readonly env: () => NodeJS.ProcessEnv) {}
-
   /** The helper's pid while it runs (its CPU time is part of what the commands cost). */
   pid(): number | null {
     return this.helper?.child.pid ?? null;
   }
 
-  run(argv: string[], cwd: string, stallMs: number): Promise<CommandOutcome> {
-    // Where the helper is not built (nightshift run from its sources without a build), commands start from here.
-    const env = this.env();
-    if (!(this.helperBuilt ??= spawnHelperAvailable())) return runCommand({ argv, cwd, stallMs, env });
+  /** Whether the helper can run here (its script is built); without it commands start from this process. */
+  available(): boolean {
+    return (this.helperBuilt ??= existsSync(spawnHelperScript()));
+  }
+
+  /** A short command run to its end, its output collected; killed with its group when silent for `stallMs`. */
+  run(argv: string[], cwd: string, stallMs: number, env: NodeJS.ProcessEnv): Promise<CommandOutcome> {
+    if (!this.available()) return runCommand({ argv, cwd, stallMs, env });
+    return new Promise<CommandOutcome>((resolve, reject) => {
+      this.send(
+        { argv, cwd, stallMs, env },
+        {
+          reply: (r) => {
+            if (r.error !== undefined) reject(new CommandStartError(r.error, r.errno ?? null));
+            else
+              resolve({
+                code: r.code ?? null,
+                signal: r.signal ?? null,
+                stdout: r.stdout ?? '',
+                stderr: r.stderr ?? '',
+                stalled: r.stalled ?? false,
+              });
+            return true;
+          },
+          fail: reject,
+        },
+      );
+    });
+  }
+
+  /**
+   * A long command: resolves with its exit code or signal once it has ended and its output has been read; rejects with
+   * a CommandStartError when it could not start, or a SpawnHelperGoneError when the helper ended first (the command's
+   * group is then the caller's to kill). Only where `available()`.
+   */
+  stream(req: StreamRequest, on: StreamHandlers): Promise<{ code: number | null; signal: string | null }> {
+    return new Promise((resolve, reject) => {
+      this.send(
+        { mode: 'stream', ...req },
+        {
+          reply: (r) => {
+            if (r.spawned !== undefined) on.spawned(r.spawned);
+            else if (r.out !== undefined) on.output(r.out, r.from ?? 'stdout');
+            else if (r.error !== undefined) reject(new CommandStartError(r.error, r.errno ?? null));
+            else resolve({ code: r.code ?? null, signal: r.signal ?? null });
+            return r.spawned === undefined && r.out === undefined;
+          },
+          fail: reject,
+        },
+      );
+    });
+  }
+
+  private send(request: Record<string, unknown>, pending: Pending): void {
     const helper = this.ensure();
     const id = this.nextId++;
-    return new Promise<CommandOutcome>((resolve, reject) => {
-      helper.pending.set(id, { resolve, reject });
-      if (helper.pending.size === 1) setRef(helper.child, true);
-      helper.child.stdin!.write(`${JSON.stringify({ id, argv, cwd, stallMs, env })}\n`);
-    });
+    helper.pending.set(id, pending);
+    if (helper.pending.size === 1) setRef(helper.child, true);
+    helper.child.stdin!.write(`${JSON.stringify({ id, ...request })}\n`);
   }
 
   private ensure(): Helper {
     if (this.helper) return this.helper;
-    const child = spawn(process.execPath, [spawnHelperScript()], {
-      env: this.env(),
-      stdio: ['pipe', 'pipe', 'ignore'],
-      shell: false,
-    });
+    const child = spawn(process.execPath, [spawnHelperScript()], { env: {}, stdio: ['pipe', 'pipe', 'ignore'] });
     const helper: Helper = { child, pending: new Map() };
     this.helper = helper;
     const gone = (why: string) => {
       if (this.helper === helper) this.helper = null;
-      for (const p of helper.pending.values()) p.reject(new SpawnHelperGoneError(`the spawn helper ${why}`));
+      for (const p of helper.pending.values()) p.fail(new SpawnHelperGoneError(`the spawn helper ${why}`));
       helper.pending.clear();
     };
     child.on('error', (err) => gone(`could not run: ${err.message}`));
@@ -87,18 +149,9 @@ export class Spawner {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const reply = JSON.parse(line) as HelperReply;
       const p = helper.pending.get(reply.id);
-      if (!p) return;
+      if (!p || !p.reply(reply)) return;
       helper.pending.delete(reply.id);
       if (helper.pending.size === 0) setRef(child, false);
-      if (reply.error !== undefined) p.reject(new CommandStartError(reply.error, reply.errno ?? null));
-      else
-        p.resolve({
-          code: reply.code ?? null,
-          signal: reply.signal ?? null,
-          stdout: reply.stdout ?? '',
-          stderr: reply.stderr ?? '',
-          stalled: reply.stalled ?? false,
-        });
     });
     setRef(child, false);
     return helper;
@@ -111,7 +164,5 @@ function setRef(child: ChildProcess, on: boolean): void {
   for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
 }
 
-/** Whether the helper can run here (its script is built); without it commands are started from this process. */
-export function spawnHelperAvailable(): boolean {
-  return existsSync(spawnHelperScript());
-}
+/** The worker's one spawn helper: its git commands, agents and test commands start from it. */
+export const commandSpawner = new Spawner();

@@ -53,6 +53,8 @@ export class ItemRun {
   itemText: string;
   /** A finished task's record is written beside the next task's agent run (see `RECORD_BESIDE_NEXT_TASK`). */
   recordBesideNext = false;
+  /** Finished tasks whose records finishTask is still writing. */
+  private unrecorded = 0;
   /** The records of the finished tasks, chained in task order. */
   recording: Promise<unknown> = Promise.resolve();
   /** The item starts with its phase as a search attribute; each change is one history event. */
@@ -153,7 +155,17 @@ export class ItemRun {
       onCredentialRejected: this.tellCredentialRejected,
       recordBesideNext: this.recordBesideNext,
       previousRecords: this.recording,
+      recordsPending: () => this.unrecorded > 0,
     };
+  }
+
+  /** The task's record joins the chain (it was chained on the earlier ones); until it is written, the next task's
+   * record is finishTask's too, after it. */
+  private followRecord(recorded: Promise<void>): void {
+    this.recording = recorded;
+    this.unrecorded += 1;
+    const written = () => void (this.unrecorded -= 1);
+    void recorded.then(written, written); // a failed record is reported where the item awaits the chain
   }
 
   /** How a task ended decides what comes next. */
@@ -163,7 +175,7 @@ export class ItemRun {
     if (ended.kind !== 'rate_limited' && ended.kind !== 'credential_rejected') this.tasksRun += 1;
     switch (ended.kind) {
       case 'finished':
-        this.recording = ended.recorded; // chained on the earlier records
+        this.followRecord(ended.recorded);
         return this.advance(ended.result);
       case 'rate_limited':
       case 'credential_rejected':

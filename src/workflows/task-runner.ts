@@ -4,9 +4,13 @@ import { agentRunner, bookkeeping, notifications, workerLossAttempts, type RunSt
 import type { PipelineSettings } from '../shared/contracts/pipeline';
 import type { CommitTaskInput, CommitTaskResult } from '../shared/contracts/repository';
 import type { RunAgentTaskResult, TaskRecord, TaskSpec } from '../shared/contracts/task';
+import { finishedRecordOf, runRecordOf } from '../shared/task-record';
 
 /** Patch id: runs recorded before the agent step committed a completed run itself commit it in a step of their own. */
 const COMMIT_IN_AGENT_STEP = 'commit-in-agent-step';
+
+/** Patch id: runs recorded before the agent step wrote a finished task's record itself write it with finishTask. */
+const RECORD_IN_AGENT_STEP = 'record-in-agent-step';
 
 /**
  * The commit step reports git failures itself; one that never finished (every
@@ -60,6 +64,11 @@ export interface TaskRunContext {
    * With `recordBesideNext`: the earlier tasks' records, which this task's record follows (records stay in task order).
    */
   previousRecords?: Promise<unknown>;
+  /**
+   * Whether earlier tasks' records are still being written (by finishTask): this task's record then follows them
+   * through finishTask too, so records stay in task order. Absent: none are.
+   */
+  recordsPending?: () => boolean;
 }
 
 export type TaskEnd =
@@ -91,25 +100,6 @@ function failedRun(err: unknown, attempts: number): RunAgentTaskResult {
   };
 }
 
-/** The record of an agent run, before its commit. */
-function runRecord(ctx: TaskRunContext, task: TaskSpec, result: RunAgentTaskResult): TaskRecord {
-  return {
-    ...task,
-    status: result.status,
-    started_at: result.startedAt,
-    finished_at: result.finishedAt,
-    output: result.output,
-    exit_code: result.exitCode,
-    decision_prompt: result.decisionPrompt ?? null,
-    decision: null,
-    workflow_id: ctx.workflowId,
-    output_chars: result.outputChars ?? 0,
-    ...(result.usage
-      ? { tokens_in: result.usage.tokensIn, tokens_out: result.usage.tokensOut, cost_usd: result.usage.costUsd }
-      : {}),
-  };
-}
-
 /**
  * One task from start to end: the agent run, then either the commit and its
  * records, or — when the agent asked a question — a durable wait for the
@@ -121,6 +111,8 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
   const commits = ctx.commit && task.task_type !== 'heal';
   // The agent step commits a completed run itself: one activity and one workflow task fewer per task.
   const commitInStep = commits && patched(COMMIT_IN_AGENT_STEP);
+  // ...and writes a finished task's record (snapshot and metrics line): one more activity and workflow task fewer.
+  const recordInStep = patched(RECORD_IN_AGENT_STEP) && (!commits || commitInStep) && !ctx.recordsPending?.();
   let result: RunAgentTaskResult;
   try {
     result = await agentRunner(s, `${task.task_type} #${task.iteration}: ${ctx.summary.slice(0, 120)}`).runAgentTask({
@@ -135,12 +127,21 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
         ? { pattern: s.rateLimitPattern, backoffMinutes: s.rateLimitBackoffMinutes ?? 30 }
         : undefined,
       ...(commitInStep ? { commitWhenCompleted: { push: s.autoPush } } : {}),
+      ...(recordInStep
+        ? {
+            recordWhenFinished: {
+              metricsFile: s.metricsFile,
+              credentialHeld: !!ctx.onCredentialRejected,
+              workflowId: ctx.workflowId,
+            },
+          }
+        : {}),
     });
   } catch (err) {
     if (isCancellation(err)) throw err;
     result = failedRun(err, workerLossAttempts(s)); // worker-loss retries exhausted, or the activity itself broke
   }
-  const base = runRecord(ctx, task, result);
+  const base = runRecordOf(task, result, ctx.workflowId);
   const credential = result.credentialRejected && ctx.onCredentialRejected ? result.credentialRejected : null;
   if (result.rateLimitedUntil || result.status === 'needs_decision' || credential) await ctx.previousRecords; // its snapshots come after the earlier records
   if (credential) return holdForCredential(ctx, task, result, base, credential);
@@ -157,11 +158,8 @@ export async function runTaskToEnd(ctx: TaskRunContext, task: TaskSpec): Promise
           push: s.autoPush,
         })))
       : null;
-  const record: TaskRecord = {
-    ...base,
-    commit_sha: commit?.sha ?? null,
-    push_error: commit?.pushError ?? commit?.error ?? null,
-  };
+  const record = finishedRecordOf(base, commit);
+  if (result.recorded) return { kind: 'finished', result, record, recorded: Promise.resolve() };
   const write = () => finishRecord(s, record, result.durationSeconds);
   // When the earlier records are written (the usual case) this schedules at once, in the same workflow task.
   const recorded = ctx.recordBesideNext ? (ctx.previousRecords ?? Promise.resolve()).then(write) : write();

@@ -47,10 +47,10 @@ describe('fault: scale-out, three worker processes on one task queue, one SIGKIL
       await waitFor(
         () => {
           const rs = readScaleRecords(recordFile);
-          const doneBy = (pid: number) => rs.some((r) => r.event === 'done' && r.ppid === pid);
+          const doneBy = (pid: number) => rs.some((r) => r.event === 'done' && r.worker === pid);
           const running = rs.some(
             (r) =>
-              r.event === 'start' && r.ppid === victim.pid && !rs.some((d) => d.event === 'done' && d.pid === r.pid),
+              r.event === 'start' && r.worker === victim.pid && !rs.some((d) => d.event === 'done' && d.pid === r.pid),
           );
           return workers.every((w) => doneBy(w.pid!)) && running;
         },
@@ -58,7 +58,7 @@ describe('fault: scale-out, three worker processes on one task queue, one SIGKIL
         'every worker to have run an agent and the victim to be running one',
         50,
       );
-      const host = readScaleRecords(recordFile).find((r) => r.ppid === victim.pid)!.host;
+      const host = readScaleRecords(recordFile).find((r) => r.worker === victim.pid)!.host;
       victim.kill('SIGKILL');
       const killed = { worker: `${victim.pid}@${host}`, at: Date.now() };
 
@@ -92,10 +92,10 @@ describe('fault: scale-out, three worker processes on one task queue, one SIGKIL
       expect(records.filter((r) => !audit.completed.has(r.task_id))).toEqual([]);
       // the survivors carried on after the kill: they ran tasks that started later
       const survivors = new Set(workers.slice(0, 2).map((w) => w.pid));
-      expect(records.some((r) => r.event === 'start' && survivors.has(r.ppid) && (r.at ?? 0) > killed.at)).toBe(true);
+      expect(records.some((r) => r.event === 'start' && survivors.has(r.worker) && (r.at ?? 0) > killed.at)).toBe(true);
       // no agent ran under any process but the three workers
-      expect(new Set(records.map((r) => r.ppid)).size).toBeLessThanOrEqual(3);
-      for (const r of records) expect(workers.map((w) => w.pid)).toContain(r.ppid);
+      expect(new Set(records.map((r) => r.worker)).size).toBeLessThanOrEqual(3);
+      for (const r of records) expect(workers.map((w) => w.pid)).toContain(r.worker);
     } finally {
       for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
       await Promise.all(

@@ -45,9 +45,9 @@ describe('fault: two workers on one task queue', () => {
       expect(new Set(metrics.map((m) => m.task_id)).size).toBe(80);
       const logs = readJsonl<{ key: string; outcome: string }>(path.join(paths.stateDir, 'items.jsonl'));
       expect(new Set(logs.filter((o) => o.outcome === 'passed').map((o) => o.key)).size).toBe(20);
-      // both workers ran agents (an agent's parent is the worker that spawned it)
-      const parents = new Set(calls.map((c) => (c as unknown as { ppid: number }).ppid));
-      expect([...parents].sort()).toEqual(workers.map((w) => w.pid).sort());
+      // both workers ran agents (the agent's scripted record names the worker that started it)
+      const starters = new Set(calls.map((c) => (c as unknown as { worker: number }).worker));
+      expect([...starters].sort()).toEqual(workers.map((w) => w.pid).sort());
     } finally {
       for (const w of workers) w.kill('SIGTERM');
       await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))));

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { projectPaths } from '../../src/config';
 import { startPipeline } from '../../src/cli/commands/start';
 import { itemWorkflowId } from '../../src/shared/names';
@@ -31,7 +31,13 @@ describe('fault: the metrics store cannot be written', () => {
         'the failing append to be reported',
       );
       expect(failure).toMatch(/EISDIR|illegal operation on a directory/);
-      expect(project.calls()).toHaveLength(1); // the pipeline waits for the record instead of moving on without it
+      // The tasks run on beside the pending records (a record never holds up the next agent), but the item does not
+      // end without them, and so the pipeline does not move on without them.
+      await waitFor(() => project.calls().length === 4, 60_000, 'the item’s four tasks');
+      await new Promise((r) => setTimeout(r, 2000));
+      const item = await t.client.workflow.getHandle(itemWorkflowId(paths.projectId, itemKey)).describe();
+      expect(item.status.name).toBe('RUNNING');
+      expect(existsSync(`${paths.stateDir}/items.jsonl`) ? readJsonl(`${paths.stateDir}/items.jsonl`) : []).toEqual([]);
       rmSync(paths.metricsFile, { recursive: true, force: true }); // space is back
       const result = await t.client.workflow.getHandle(started.workflowId).result();
       expect(result).toMatchObject({ itemsPassed: 1, tasksRun: 4 });

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import path from 'node:path';
 import { buildDirection } from '../../src/shared/directions';
+import { finishedRecordOf, runRecordOf } from '../../src/shared/task-record';
 import { itemStatusQuery, pauseSignal, resumeSignal, stopSignal } from '../../src/shared/messages';
 import type {
   ItemInput,
@@ -37,6 +38,11 @@ interface Scenario {
   /** What each agent step was asked to commit (`commitWhenCompleted`), and how often the commit step ran. */
   commitAsked: ({ push: boolean } | null)[];
   commitSteps: number;
+  /** Whether the fake agent step writes a finished task's record itself when asked to (n: tasks before it). */
+  agentRecords?: (n: number) => boolean;
+  /** Which agent steps were asked to write their record (`recordWhenFinished`), and the records finishTask wrote. */
+  recordAsked: boolean[];
+  finishSteps: number;
 }
 
 const scenarios = new Map<string, Scenario>();
@@ -50,15 +56,32 @@ const fakes: Fakes = {
     sc.commitAsked.push(input.commitWhenCompleted ?? null);
     const ran = await sc.agent(input.task, n);
     const commit = { committed: true, sha: `step-sha-${input.task.id}`, skipped: null, pushed: false, pushError: null };
-    const result =
+    const result: RunAgentTaskResult =
       sc.agentCommits && input.commitWhenCompleted && ran.status === 'completed'
         ? { ...ran, commit: { ...commit, error: null } }
         : ran;
+    sc.recordAsked.push(!!input.recordWhenFinished);
+    const finishes = result.status !== 'needs_decision' && !result.rateLimitedUntil;
+    if (input.recordWhenFinished && finishes && sc.agentRecords?.(n)) {
+      // what the real step writes: the record as the workflow builds it
+      const task = finishedRecordOf(
+        runRecordOf(input.task, result, input.recordWhenFinished.workflowId),
+        result.commit ?? null,
+      );
+      sc.finished.push({
+        stateDir: input.stateDir,
+        metricsFile: input.recordWhenFinished.metricsFile,
+        task,
+        durationSeconds: result.durationSeconds,
+      });
+      result.recorded = true;
+    }
     sc.results.push(result);
     return result;
   },
   async finishTask(input) {
     const sc = scenarios.get(input.task.item_key ?? '');
+    if (sc) sc.finishSteps += 1;
     if (sc?.finishDelayMs) await sleep(sc.finishDelayMs(input.task));
     sc?.finished.push(input);
     return { metricsLineWritten: true };
@@ -98,6 +121,8 @@ function scenario(agent: Scenario['agent'], tests?: Scenario['tests']): Scenario
     testCalls: [],
     commitAsked: [],
     commitSteps: 0,
+    recordAsked: [],
+    finishSteps: 0,
   };
   scenarios.set(sc.key, sc);
   return sc;
@@ -400,6 +425,41 @@ describe('itemWorkflow', () => {
     const off = scenario(allPass);
     await runItem(off);
     expect(off.commitAsked).toEqual([null, null, null, null]);
+  });
+
+  test('when the agent step writes each finished record itself, then no finishTask runs and the records are those the workflow builds, commit included', async () => {
+    const sc = scenario(allPass);
+    sc.agentCommits = true;
+    sc.agentRecords = () => true;
+    const result = await runItem(sc, { autoCommit: true });
+
+    expect(result).toMatchObject({ outcome: 'passed', tasksRun: 4 });
+    expect(sc.recordAsked).toEqual([true, true, true, true]);
+    expect(sc.finishSteps).toBe(0);
+    expect(sc.commitSteps).toBe(0);
+    expect(sc.finished.map((f) => f.task.task_type)).toEqual(['spec', 'impl', 'test', 'review']);
+    expect(sc.finished.map((f) => f.task.commit_sha)).toEqual(sc.tasks.map((t) => `step-sha-${t.id}`));
+    expect(sc.finished.every((f) => f.task.workflow_id === `wf-${sc.key}` && f.task.status === 'completed')).toBe(true);
+    const { events = [] } = await fixture.client().client.workflow.getHandle(`wf-${sc.key}`).fetchHistory();
+    const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled).toEqual(['runAgentTask', 'runAgentTask', 'runAgentTask', 'runAgentTask']);
+  });
+
+  test('when an agent step could not write its record and finishTask is still writing it, then the next task leaves its record to finishTask too, in task order', async () => {
+    const sc = scenario(allPass);
+    sc.agentRecords = (n) => n > 0; // the first step's disk was full
+    sc.finishDelayMs = (task) => (task.task_type === 'spec' ? 2000 : 0);
+    const result = await runItem(sc);
+
+    expect(result.outcome).toBe('passed');
+    expect(sc.recordAsked[0]).toBe(true);
+    // impl started while spec's record was still being written: its record may not overtake it
+    expect(sc.recordAsked[1]).toBe(false);
+    expect(sc.finished.map((f) => f.task.task_type)).toEqual(['spec', 'impl', 'test', 'review']);
+    // each record written once: by finishTask, or by a later step once the chain was written
+    const byStep = sc.recordAsked.filter((asked, n) => asked && n > 0).length;
+    expect(sc.finishSteps).toBeGreaterThanOrEqual(2);
+    expect(sc.finishSteps + byStep).toBe(4);
   });
 
   test('when paused during a task and then stopped, then no further task starts and the item ends stopped at its next position', async () => {

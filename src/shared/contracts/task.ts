@@ -114,6 +114,17 @@ export interface RunAgentTaskInput {
    * fewer per task). A result without `commit` (the step could not commit) leaves the commit to `commitTask`.
    */
   commitWhenCompleted?: { push: boolean };
+  /**
+   * Write the task's final record (snapshot and metrics line) in this same step when the run finishes the task (issue
+   * 17): not when it waits for a decision, a usage limit, or a refused credential the workflow holds the task for
+   * (`credentialHeld`). A result without `recorded: true` leaves the record to `finishTask`.
+   */
+  recordWhenFinished?: {
+    metricsFile: string;
+    credentialHeld: boolean;
+    /** The workflow that owns the task, for the record. */
+    workflowId: string;
+  };
 }
 
 export interface RunAgentTaskResult {
@@ -140,6 +151,8 @@ export interface RunAgentTaskResult {
   usage?: AgentUsage | null;
   /** The commit of a completed run, when `commitWhenCompleted` asked for it and the step made it. */
   commit?: CommitTaskResult;
+  /** The step wrote the task's final record (`recordWhenFinished`). */
+  recorded?: boolean;
 }
 
 export interface AgentUsage {

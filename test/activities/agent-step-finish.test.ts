@@ -1,14 +1,18 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRunAgentTask } from '../../src/activities/agent';
 import { agentEnvironment } from '../../src/config';
 import { trailer } from '../../src/git/message';
 import type { AgentSettings, RunAgentTaskInput, TaskSpec, TaskType } from '../../src/shared/contracts/task';
-import { git } from '../helpers/project';
+import { TaskIndex } from '../../src/tasks/store';
+import { git, readJsonl } from '../helpers/project';
 
-/** Issue 17: the agent step commits a completed run itself when asked (`commitWhenCompleted`). */
+/**
+ * Issue 17: the agent step commits a completed run itself (`commitWhenCompleted`) and writes a finished task's record
+ * (`recordWhenFinished`) when asked: the workflow's commit and record steps are then not needed.
+ */
 
 const models = { spec: 'm', impl: 'm', test: 'm', review: 'm', heal: 'm' };
 
@@ -127,5 +131,68 @@ describe('runAgentTask: the commit of a completed run in the same step', () => {
     expect(r.commit).toMatchObject({ committed: false, sha: null, skipped: 'error' });
     expect(r.commit?.error).toMatch(/git process/);
     expect(commits(root)).toBe(1);
+  });
+
+  const recordIn = (root: string) => ({
+    metricsFile: path.join(root, '.nightshift', 'logs', 'metrics.jsonl'),
+    credentialHeld: true,
+    workflowId: 'wf-item-k',
+  });
+
+  test('when a run completes with recordWhenFinished, then the step writes the final snapshot with its commit and one metrics line', async () => {
+    const root = repo();
+    const record = recordIn(root);
+    const i = input(root, writes('g\n'), { commitWhenCompleted: { push: false }, recordWhenFinished: record });
+    const r = await attempt(1).run(run, i);
+    expect(r).toMatchObject({ status: 'completed', recorded: true });
+    const stored = await new TaskIndex(i.stateDir).get(i.task.id);
+    expect(stored).toMatchObject({
+      status: 'completed',
+      commit_sha: head(root),
+      push_error: null,
+      workflow_id: 'wf-item-k',
+      finished_at: r.finishedAt,
+      output: r.output,
+    });
+    const lines = readJsonl<{ task_id: string; status: string }>(record.metricsFile);
+    expect(lines).toEqual([expect.objectContaining({ task_id: i.task.id, status: 'completed' })]);
+    // a retry of the step (its worker was lost after the record) writes no second line
+    const again = await attempt(2).run(run, { ...i, agent: looksOnly, task: { ...i.task, task_type: 'spec' } });
+    expect(again.recorded).toBe(true);
+    expect(readJsonl(record.metricsFile)).toHaveLength(1);
+  });
+
+  test('when a run asks for a decision, then the step writes no final record (the task waits)', async () => {
+    const root = repo();
+    const record = recordIn(root);
+    const i = input(
+      root,
+      nodeAgent('console.log("Which database should it use?\\nNEEDS_DECISION: Postgres or SQLite?")'),
+      {
+        recordWhenFinished: record,
+      },
+      'spec',
+    );
+    const r = await attempt(1).run(run, i);
+    expect(r.status).toBe('needs_decision');
+    expect(r.recorded).toBeUndefined();
+    expect((await new TaskIndex(i.stateDir).get(i.task.id))?.status).toBe('running');
+    expect(existsSync(record.metricsFile)).toBe(false);
+  });
+
+  test('when a failed run finishes the task, then its record is written too; when the record cannot be written, then recorded is false and the run is still returned', async () => {
+    const root = repo();
+    const failed = await attempt(1).run(run, input(root, fails, { recordWhenFinished: recordIn(root) }));
+    expect(failed).toMatchObject({ status: 'failed', recorded: true });
+    // the metrics file's folder is a file: the append fails (as on a full or read-only disk)
+    const blocked = path.join(root, 'blocked');
+    writeFileSync(blocked, '');
+    const r = await attempt(1).run(
+      run,
+      input(root, writes('h\n'), {
+        recordWhenFinished: { ...recordIn(root), metricsFile: path.join(blocked, 'metrics.jsonl') },
+      }),
+    );
+    expect(r).toMatchObject({ status: 'completed', recorded: false });
   });
 });
