@@ -5,17 +5,16 @@
  * is not — update it when a cause is fixed.
  */
 export const ANALYSIS = `
-## What limits the figures (analysis of 2026-11-22)
+## What limits the figures (analysis of 2026-11-22; throughput revised 2026-12-07)
 
 Found with the histories the bench reads (the profile lines in each section), CPU profiles of the worker and the API
-(\`--profile\` writes them with \`--cpu-prof\`), a probe of the Temporal calls behind a status, and the worker's memory
-after forced collections. The machine has 2 cores and is shared: the summary table says how its CPU went while each
-figure was measured, and figures within about 20% of a target fall on either side from one run to the next. In the run above the host stole
-20% of the CPU while hand-off latency was measured (0.78×, within its target; 1.67× in the run before it) and at most
-4% during the other figures. Every target is met there but two, both in the API figure: the status p99 (125 ms; 66 ms
-in the complete run before it, 57–79 ms in five same-day runs of the figure alone; item 5) and the pipeline not slowed
-under load (item 6), which the control window shows this machine cannot give with the load generator on it.
-Items 1 to 5 and 7 have been fixed; the numbers quoted for "before" come from full runs the same day.
+(\`--profile\` writes them with \`--cpu-prof\`; \`node --cpu-prof .bench-build/bench/main.js\` profiles the bench process,
+which hosts the worker in the hand-off and throughput figures), CPU time per task by process (the throughput section),
+a probe of the Temporal calls behind a status, and the worker's memory after forced collections. The machine has 2 cores
+and is shared: the summary table says how its CPU went while each figure was measured, and figures within about 20% of
+a target fall on either side from one run to the next. The numbers quoted below come from runs on the day each cause
+was found (2026-11-22 unless said otherwise), not from the run above, whose own figures are in the sections. Items 1 to
+5 and 7 have been fixed; item 6 needs the load generator on another machine.
 
 1. **History bound with parallel items (long run).** The pipeline continues as new only when no item runs, since its
    children would end with the run. With \`PIPELINE_PARALLEL_ITEMS\` > 1 it refilled a slot as soon as one freed, so it
@@ -44,13 +43,22 @@ Items 1 to 5 and 7 have been fixed; the numbers quoted for "before" come from fu
    old starts the next pending item (\`patched('reuse-recent-backlog-read')\`: slots free in bursts, and one read used to
    precede every start); a worktree is one \`git worktree add\` and a merge one \`git merge\` in the usual case (three and
    up to eight git processes before). Full runs after all of these: 6.57 against 10.65 tasks/s (0.62×, a run cut short by
-   host steal), 6.42 against 10.85 (0.59×; 0.40× in the run before), 6.09 against 11.36 (0.54×), and 5.54 against 11.01 in the run above (0.50×). What limits it now is CPU (see the summary table's column): the no-op agent costs
+   host steal), 6.42 against 10.85 (0.59×; 0.40× in the run before), 6.09 against 11.36 (0.54×), and 5.54 against 11.01 (0.50×). What limits it now is CPU (see the summary table's column): the no-op agent costs
    almost nothing, so the figure compares nightshift's bookkeeping with none at all. The worker's CPU profile showed
    39% of its main thread inside \`ChildProcess.spawn\`: the fork of a 300–400 MB process takes 8–9 ms per spawn (1–2
    ms from a small process), and each task still spawns git beside its agent. When the machine's CPU is short,
-   nightshift's rate falls and the baseline's barely moves, so the ratio swings between runs. *Next:* spawn git from a
-   small helper process instead of the worker, and drop the settings object every child carries (it is most of the
-   size of the pipeline's history).
+   nightshift's rate falls and the baseline's barely moves, so the ratio swings between runs. *Then (2026-12-07):* the throughput section now
+   splits CPU per task by process, which showed the rate following the total: nightshift 227.6 ms per task (worker
+   66.0, child processes 98.3, Temporal server 63.2) against the baseline's 126.6 (18.4, 91.1, 17.0), 0.58× in that
+   quick run. A profile of the bench process put a third of the worker's main thread in \`ChildProcess.spawn\`: every
+   agent and every git call forked the 300–400 MB worker, 16–21 ms each. *Fixed:* every command (git, agents, the test
+   command) is forked by the worker's small spawn helper (\`src/util/spawn-helper.ts\`, about 1 ms a fork;
+   \`test/faults/spawn-helper.test.ts\`), and the agent step commits its completed run and writes the finished task's
+   record itself (\`patched('commit-in-agent-step')\`, \`patched('record-in-agent-step')\`), so a task is one activity
+   and one workflow task, as in the baseline (\`test/workflows/item.test.ts\` checks it from the history). Quick runs
+   the same day (24 items): 170.3 ms per task (worker 30.7, child processes 96.7, Temporal server 42.9) against 124.5
+   for the baseline, 0.78×. What remains is per item: the child workflow and the pipeline's workflow tasks, the
+   worktree, the merge, the coverage commit and the outcome record, most of it Temporal server CPU.
 4. **\`/api/agent/pipeline-status\` tail latency.** Before: p99 959 ms. The API waited on Temporal: a fresh status is
    a describe, a query of the pipeline and one query per running item, and the item queries are answered by the busy
    worker (median 110–230 ms, p95 680–820 ms each). The 1-second cache shared one computation, but every request that
