@@ -85,8 +85,16 @@ async function baselineRun(ctx: BenchContext, tasks: number, run: number): Promi
   return { rate: taskRate(records), windows: windowRates(records, WINDOW), wallMs, cpu: meter.perTask(tasks) };
 }
 
+/** Each part's median over the runs (null when any run could not be measured). */
+function medianSplit(splits: (CpuSplit | null)[]): CpuSplit | null {
+  if (!splits.length || splits.some((c) => !c)) return null;
+  const all = splits as CpuSplit[];
+  const median = (pick: (c: CpuSplit) => number) => summarize(all.map(pick)).median;
+  return { worker: median((c) => c.worker), children: median((c) => c.children), server: median((c) => c.server) };
+}
+
 /**
- * CPU milliseconds per task by process, nightshift against the baseline (first run of each): on a machine whose CPU is
+ * CPU milliseconds per task by process, nightshift against the baseline (medians of the runs): on a machine whose CPU is
  * the limit, the rate follows the total.
  */
 function cpuTable(n: CpuSplit | null, b: CpuSplit | null): string {
@@ -112,11 +120,12 @@ function cpuTable(n: CpuSplit | null, b: CpuSplit | null): string {
 /**
  * Figure 2: tasks per second with PIPELINE_PARALLEL_ITEMS=8, against 8
  * concurrent minimal workflows running the same total number of activities.
- * One run of each, back to back.
+ * Three runs of each (one with --quick), alternating, back to back.
  */
 export async function throughputSection(ctx: BenchContext): Promise<BenchSection> {
   const items = ctx.quick ? 24 : 200;
-  const runs = 1;
+  // Three runs of each, alternating: one pair swings by 20% on a shared 2-core machine.
+  const runs = ctx.quick ? 1 : 3;
   const tasks = items * TASKS_PER_ITEM;
   const ns: (Run & { loop: HistoryProfile })[] = [];
   const bl: Run[] = [];
@@ -153,6 +162,16 @@ export async function throughputSection(ctx: BenchContext): Promise<BenchSection
           num(b.median, 2),
           num(n.median / b.median, 2),
         ],
+        ...(runs > 1
+          ? [
+              [
+                'each run',
+                ns.map((r) => num(r.rate, 2)).join(', '),
+                bl.map((r) => num(r.rate, 2)).join(', '),
+                ns.map((r, i) => num(r.rate / bl[i].rate, 2)).join(', '),
+              ],
+            ]
+          : []),
         [`${WINDOW}-task windows: median`, num(nw.median, 2), num(bw.median, 2), num(nw.median / bw.median, 2)],
         [`${WINDOW}-task windows: p95`, num(nw.p95, 2), num(bw.p95, 2), ''],
         ['windows', nw.n, bw.n, ''],
@@ -165,9 +184,10 @@ export async function throughputSection(ctx: BenchContext): Promise<BenchSection
       ],
     ),
     '',
-    cpuTable(ns[0].cpu, bl[0].cpu),
+    cpuTable(medianSplit(ns.map((r) => r.cpu)), medianSplit(bl.map((r) => r.cpu))),
     '',
-    `CPU time from /proc between the start of the workflows and the end of the last, divided by the tasks run: the ` +
+    `CPU time from /proc between the start of the workflows and the end of the last, divided by the tasks run (each part's ` +
+      `median over the runs): the ` +
       `worker runs in the bench process (its own time), agents and git are its child processes (their time once ` +
       `reaped), and the Temporal server is the embedded dev server. With ${os.cpus().length} cores kept busy, a total ` +
       `of T ms per task caps the rate at ${os.cpus().length}000 ÷ T tasks/s.`,

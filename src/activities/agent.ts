@@ -210,7 +210,13 @@ export function createRunAgentTask(deps: AgentActivityDeps) {
           giveUp.abort();
         }
       },
-    }).finally(() => clearInterval(heartbeat));
+    })
+      .finally(() => clearInterval(heartbeat))
+      .catch((err: Error) => {
+        // The spawn helper ended while the agent ran (its group was killed): the step is retried, as after a lost worker.
+        log.end(`\n# ${err.message}; the agent was stopped and the step is retried\n`);
+        throw err;
+      });
     const { text: rest, report } = reader.finish();
     transcript(rest);
     verdict = explicitVerdict(lineBuffer) ?? verdict;

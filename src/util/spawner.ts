@@ -147,7 +147,12 @@ export class Spawner {
     child.on('exit', (code, signal) => gone(`ended (${signal ?? `exit ${code}`}) while the command ran`));
     child.stdin!.on('error', () => undefined); // a write to a helper that just ended: 'exit' answers the callers
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const reply = JSON.parse(line) as HelperReply;
+      let reply: HelperReply;
+      try {
+        reply = JSON.parse(line) as HelperReply;
+      } catch {
+        return; // not a reply (the helper writes only whole JSON lines): never a reason to take the worker down
+      }
       const p = helper.pending.get(reply.id);
       if (!p || !p.reply(reply)) return;
       helper.pending.delete(reply.id);
