@@ -41,18 +41,14 @@ export async function commitTask(o: {
   if (o.taskType === 'heal') return none('heal-task'); // heal tasks are never auto-committed
   const status = await workTreeStatus(o.cwd);
   if (status === null) return none('not-a-work-tree');
-  // Only a retry can find its own commit: a first attempt skips the look.
-  const earlier = async () => {
-    const head = o.firstAttempt ? null : await headCommit(o.cwd);
-    return head && head.message.includes(trailer(o.taskId)) ? head : null;
-  };
-  // The commit step's retry commits nothing after its own commit; changes of the attempt's own run are committed.
-  const found = o.ownRunChanges ? null : await earlier();
-  if (found) return none('already-committed', found.sha);
-  if (status.trim() === '') {
-    const ownEarlier = o.ownRunChanges ? await earlier() : null;
-    return ownEarlier ? none('already-committed', ownEarlier.sha) : none('no-changes');
+  const clean = status.trim() === '';
+  // Only a retry can find its own commit: a first attempt skips the look. The commit step's retry then commits nothing
+  // more; the agent step's retry commits what its own run changed, and reports the earlier commit when it changed none.
+  if (!o.firstAttempt && (clean || !o.ownRunChanges)) {
+    const head = await headCommit(o.cwd);
+    if (head && head.message.includes(trailer(o.taskId))) return none('already-committed', head.sha);
   }
+  if (clean) return none('no-changes');
   const g = await git(o.cwd);
   await g.raw(['add', '-A']);
   if ((await g.raw(['diff', '--cached', '--name-only'])).trim() === '') return none('no-changes');

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { packageRoot } from './package-root';
-import { CommandStartError } from './run-command';
+import { CommandStartError, startStream } from './run-command';
 import { commandSpawner } from './spawner';
 
 export interface RunOptions {
@@ -187,33 +187,8 @@ function startThroughHelper(opts: RunOptions, env: NodeJS.ProcessEnv, on: Comman
 
 /** The command forked by this process: where the spawn helper is not built (run from the sources). */
 function startHere(opts: RunOptions, env: NodeJS.ProcessEnv, on: CommandEvents): void {
-  let child: ChildProcess;
-  try {
-    child = spawn(opts.argv[0], opts.argv.slice(1), {
-      cwd: opts.cwd,
-      env,
-      detached: true,
-      stdio: [opts.stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      shell: false,
-    });
-  } catch (err) {
-    // Some spawn failures (E2BIG: an argument or the environment over the kernel's limit) throw instead of emitting.
-    on.startFailed(err as NodeJS.ErrnoException);
-    return;
-  }
-  if (child.pid) on.spawned(child.pid);
-  if (child.stdin && opts.stdinText !== undefined) {
-    child.stdin.on('error', () => undefined); // an agent that exits without reading its stdin is not an error
-    child.stdin.end(opts.stdinText);
-  }
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
-  child.stdout!.on('data', (c: string) => on.output(c, 'stdout'));
-  child.stderr!.on('data', (c: string) => on.output(c, 'stderr'));
-  child.on('error', (err: NodeJS.ErrnoException) => on.startFailed(err));
-  // When the leader exits, its leftovers go too; otherwise a background
-  // grandchild holding the pipes open would keep 'close' from ever firing.
-  child.on('exit', () => child.pid && killGroup(child.pid, 'SIGKILL'));
-  // 'close' waits for the pipes, so every byte of output has been seen.
-  child.on('close', (code, signal) => on.ended(code, signal));
+  startStream(
+    { argv: opts.argv, cwd: opts.cwd, env, stdinText: opts.stdinText },
+    { spawned: (child) => on.spawned(child.pid), output: on.output, failed: on.startFailed, ended: on.ended },
+  );
 }

@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/**
- * One short command (git) run to its end with its output collected: started in a process group of its own, and killed
- * with that group when it prints nothing for `stallMs`. Used by the spawn helper (spawn-helper.ts), and in this
- * process where the helper cannot run. Plain Node, no imports from the rest of nightshift.
+/*
+ * Commands started as the leaders of process groups of their own: short ones run to their end with their output
+ * collected (`runCommand`: git), long ones with their output as it comes (`startStream`: agents, the test command).
+ * Used by the spawn helper (spawn-helper.ts), and in the worker where the helper cannot run. Plain Node, no imports
+ * from the rest of nightshift.
  */
+
+/** A short command, killed with its group when it prints nothing for `stallMs`. */
 export interface CommandRequest {
   argv: string[];
   cwd: string;
@@ -114,4 +117,67 @@ export function runCommand(req: CommandRequest, onSpawn?: (child: ChildProcess) 
       graceTimer = setTimeout(() => ended(code, signal), CLOSE_GRACE_MS);
     });
   });
+}
+
+/** A long command; its stdin gets `stdinText` and is closed (otherwise stdin is /dev/null). */
+export interface StreamRequest {
+  argv: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  stdinText?: string;
+}
+
+/** What a long command reports; `failed` or `ended`, once. */
+export interface StreamEvents {
+  spawned(child: ChildProcess & { pid: number }): void;
+  output(chunk: string, from: 'stdout' | 'stderr'): void;
+  /** It could not start (ENOENT; E2BIG, which spawn throws instead of emitting). */
+  failed(err: NodeJS.ErrnoException): void;
+  /** It exited and its pipes have been read to their end. */
+  ended(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+export function startStream(req: StreamRequest, on: StreamEvents): void {
+  let child: ChildProcess;
+  try {
+    child = spawn(req.argv[0], req.argv.slice(1), {
+      cwd: req.cwd,
+      env: req.env,
+      detached: true,
+      stdio: [req.stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      shell: false,
+    });
+  } catch (err) {
+    on.failed(err as NodeJS.ErrnoException);
+    return;
+  }
+  let over = false;
+  const once =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A) => {
+      if (over) return;
+      over = true;
+      f(...a);
+    };
+  if (child.pid) on.spawned(child as ChildProcess & { pid: number });
+  if (child.stdin && req.stdinText !== undefined) {
+    child.stdin.on('error', () => undefined); // a command that exits without reading its stdin is not an error
+    child.stdin.end(req.stdinText);
+  }
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (c: string) => on.output(c, 'stdout'));
+  child.stderr!.on('data', (c: string) => on.output(c, 'stderr'));
+  child.on(
+    'error',
+    once((err: NodeJS.ErrnoException) => on.failed(err)),
+  );
+  // When the leader exits, its leftovers go too; otherwise a background grandchild holding the pipes open would keep
+  // 'close' from ever firing.
+  child.on('exit', () => killGroupOf(child));
+  // 'close' waits for the pipes, so every byte of output has been seen.
+  child.on(
+    'close',
+    once((code: number | null, signal: NodeJS.Signals | null) => on.ended(code, signal)),
+  );
 }

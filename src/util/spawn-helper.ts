@@ -20,9 +20,9 @@
  *
  * Plain Node and run-command.ts, nothing else of nightshift: it starts fast and has nothing to fail on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { CommandStartError, killGroupOf, runCommand } from './run-command';
+import { CommandStartError, killGroupOf, runCommand, startStream } from './run-command';
 
 interface Request {
   id: number;
@@ -60,41 +60,15 @@ function runShort(req: Request): void {
 }
 
 function runStream(req: Request): void {
-  let child: ChildProcess;
-  try {
-    child = spawn(req.argv[0], req.argv.slice(1), {
-      cwd: req.cwd,
-      env: req.env,
-      detached: true,
-      stdio: [req.stdinText === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      shell: false,
-    });
-  } catch (err) {
-    startFailed(req.id, err); // E2BIG: an argument or the environment over the kernel's limit
-    return;
-  }
-  let ended = false;
-  const end = (message: Record<string, unknown>) => {
-    if (ended) return;
-    ended = true;
-    send({ id: req.id, ...message });
-  };
-  if (child.pid) {
-    track(child);
-    send({ id: req.id, spawned: child.pid });
-  }
-  if (child.stdin && req.stdinText !== undefined) {
-    child.stdin.on('error', () => undefined); // a command that exits without reading its stdin is not an error
-    child.stdin.end(req.stdinText);
-  }
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
-  child.stdout!.on('data', (out: string) => send({ id: req.id, out, from: 'stdout' }));
-  child.stderr!.on('data', (out: string) => send({ id: req.id, out, from: 'stderr' }));
-  child.on('error', (err) => end({ error: err.message, errno: (err as NodeJS.ErrnoException).code ?? null }));
-  child.on('exit', () => killGroupOf(child));
-  // 'close' waits for the pipes, so every byte of output has been sent before the end.
-  child.on('close', (code, signal) => end({ code, signal }));
+  startStream(req, {
+    spawned: (child) => {
+      track(child);
+      send({ id: req.id, spawned: child.pid });
+    },
+    output: (out, from) => send({ id: req.id, out, from }),
+    failed: (err) => startFailed(req.id, err),
+    ended: (code, signal) => send({ id: req.id, code, signal }),
+  });
 }
 
 const lines = createInterface({ input: process.stdin });

@@ -1,13 +1,12 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRunAgentTask } from '../../src/activities/agent';
 import { agentEnvironment } from '../../src/config';
 import { trailer } from '../../src/git/message';
 import type { AgentSettings, RunAgentTaskInput, TaskSpec, TaskType } from '../../src/shared/contracts/task';
 import { TaskIndex } from '../../src/tasks/store';
-import { git, readJsonl } from '../helpers/project';
+import { committedRepo, git, readJsonl } from '../helpers/project';
 
 /**
  * Issue 17: the agent step commits a completed run itself (`commitWhenCompleted`) and writes a finished task's record
@@ -28,13 +27,8 @@ const fails = nodeAgent(
 );
 
 function repo(): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-step-commit-'));
-  git(root, 'init', '-q', '-b', 'main');
-  writeFileSync(path.join(root, 'a.txt'), 'a\n');
   // The state dir lies inside the tree, as in a project: it must never be committed.
-  writeFileSync(path.join(root, '.gitignore'), '.nightshift/\n');
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'init');
+  const root = committedRepo('step-commit', { 'a.txt': 'a\n', '.gitignore': '.nightshift/\n' });
   // commitTask commits as the repository's identity
   git(root, 'config', 'user.name', 'test');
   git(root, 'config', 'user.email', 'test@example.invalid');

@@ -9,16 +9,9 @@ import { GIT_STALL_MS } from '../../src/git/repo';
 import type { CommitTaskResult } from '../../src/shared/contracts/repository';
 import { shortDirection, taskCommitMessage } from '../../src/git/message';
 import { ensureStateDir } from '../../src/settings/state-dir';
-import { git as run } from '../helpers/project';
+import { committedRepo, git as run } from '../helpers/project';
 
-function repo(): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-git-'));
-  run(root, 'init', '-q', '-b', 'main');
-  writeFileSync(path.join(root, 'README.md'), '# r\n');
-  run(root, 'add', '-A');
-  run(root, 'commit', '-q', '-m', 'init');
-  return root;
-}
+const repo = () => committedRepo('git', { 'README.md': '# r\n' });
 /** A repository whose main branch tracks a bare remote. */
 function repoWithRemote(): { root: string; bare: string } {
   const bare = mkdtempSync(path.join(os.tmpdir(), 'nightshift-bare-'));

@@ -27,6 +27,16 @@ export function git(cwd: string, ...args: string[]): string {
   });
 }
 
+/** A new repository on `main` in a temp dir (`nightshift-<name>-…`) whose one commit holds `files`. */
+export function committedRepo(name: string, files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), `nightshift-${name}-`));
+  git(root, 'init', '-q', '-b', 'main');
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(root, file), text);
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', 'init');
+  return root;
+}
+
 /** Subjects and files of every commit reachable from `ref`, oldest first (merges left out). */
 export function commitsOn(root: string, ref: string): { subject: string; files: string[] }[] {
   const raw = git(root, 'log', '--reverse', '--no-merges', '--format=@@%s', '--name-only', ref).trim();

@@ -2,17 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { prepareRetryTree } from '../../src/activities/retry-tree';
-import { git } from '../helpers/project';
+import { committedRepo } from '../helpers/project';
 
-function repo(): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'nightshift-retry-tree-'));
-  git(root, 'init', '-q', '-b', 'main');
-  writeFileSync(path.join(root, 'tracked.txt'), 'original\n');
-  writeFileSync(path.join(root, '.gitignore'), 'node_modules/\n');
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'init');
-  return root;
-}
+const repo = () => committedRepo('retry-tree', { 'tracked.txt': 'original\n', '.gitignore': 'node_modules/\n' });
 
 /** What a lost attempt leaves: a tracked file edited, a new file, an ignored one, and the state dir's files. */
 function leaveEdits(root: string, stateDir: string): void {
